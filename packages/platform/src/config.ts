@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  readonly code = 'CPM_ERR_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates the environment once, at start-up (STYLE.md habit 9). Every setting's default
+ * is documented next to it in the schema that calls this. A wrong value fails fast with
+ * the variable's name and what is expected.
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
+  throw new ConfigError(`Invalid configuration:\n${problems}\nFix the environment variables above (see README, Configuration).`);
+}
+
+/** Comma-separated list, e.g. SINCH_WEBHOOK_SECRETS=new,old. */
+export const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  );
+
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+export const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1'));
+
+/** Connection settings shared by every service (STYLE.md habit 5). */
+export const connectionSchema = z.object({
+  KAFKA_BROKERS: z.string().default('127.0.0.1:19092'), // the local default of infra/
+  SCHEMA_REGISTRY_URL: z.string().url().default('http://127.0.0.1:18081/apis/ccompat/v7'),
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/cpm'),
+  POSTGRES_WAIT_MS: positiveInt(60_000), // how long start-up steps (migrations) retry a lost or refused PostgreSQL connection
+  TOPIC_NAMESPACE: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/)
+    .default(''), // prefix of every topic; none by default
+  TOPIC_PARTITIONS: positiveInt(12), // partitions of every topic created by us (co-partitioned)
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type ConnectionConfig = z.infer<typeof connectionSchema>;
