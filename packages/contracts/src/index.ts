@@ -1,0 +1,3 @@
+export type * from './agent-event';
+export type * from './agent-command';
+export type * from './media-outcome';

@@ -1,0 +1,11 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A deterministic event id: sha256 hex of the parts that identify the fact in Sinch's
+ * terms (trigger, Sinch ids, status), joined by a separator that cannot occur in them
+ * ambiguously (each part is JSON-quoted). Never the Kafka offset, the nonce or a clock,
+ * so a retried or replayed callback, or one delivered to two webhooks, gets the same id.
+ */
+export function eventIdOf(parts: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}

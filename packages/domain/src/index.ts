@@ -1,0 +1,17 @@
+// @cpm/domain: the pure core of the pipeline (see ../README.md). No I/O here.
+export * from './events';
+export { UnparseableWebhookError, InvalidOutboundRecordError, DomainError, type DomainErrorCode } from './errors';
+export { normalizeWebhook } from './normalize';
+export type { RawWebhookInput } from './webhook-context';
+export { normalizeOutbound, type OutboundInput } from './normalize-outbound';
+export type { OutboundRecord, OutboundOutcome, OutboundCommandType } from './outbound-record';
+export { attachedDataOf } from './attached-data';
+export { sinchTimeToMs } from './sinch-time';
+export { eventIdOf } from './event-id';
+export { Deduplicator, DEFAULT_DEDUP_CAPACITY, type DedupState } from './deduplicator';
+export { correct, emptyMmsState, type MmsState, type MmsBinding } from './mms-correction';
+export { mmsConfig, DEFAULT_MMS_IDLE_TIMEOUT_MS, type MmsConfig } from './mms-config';
+export * from './quoting';
+export * from './display-name';
+export * from './delivery-status';
+export * from './whatsapp-window';

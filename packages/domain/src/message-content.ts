@@ -1,0 +1,90 @@
+import type { Location, Media, Message, Reason } from './events';
+import { type Obj, isObj, obj, optNum, optStr, str } from './json';
+
+/** The content part of a Message: everything but id, direction, author, acceptedAt, commandId. */
+export type MessageContent = Pick<
+  Message,
+  'kind' | 'text' | 'media' | 'location' | 'choice' | 'replyToMessageId' | 'fallbackReason' | 'channelSpecificJson' | 'productsJson'
+>;
+
+/**
+ * Content variant keys, customer (contact_message, DOMAIN.md §6) then app message
+ * (submitted_message of MESSAGE_SUBMIT). The kind is the key without `_message`, upper case.
+ */
+const VARIANTS = [
+  'text_message',
+  'media_message',
+  'media_card_message',
+  'location_message',
+  'choice_response_message',
+  'product_response_message',
+  'fallback_message',
+  'channel_specific_message',
+  'template_message',
+  'choice_message',
+  'card_message',
+  'carousel_message',
+  'list_message',
+  'contact_info_message',
+] as const;
+
+/** Reads a contact_message or an app message; an unknown variant gives kind UNKNOWN. */
+export function messageContentOf(content: unknown): MessageContent {
+  const root = obj(content);
+  const variant = VARIANTS.find((key) => isObj(root[key]));
+  const result: MessageContent = {
+    kind: variant ? variant.replace(/_message$/, '').toUpperCase() : 'UNKNOWN',
+    text: null,
+    media: null,
+    location: null,
+    choice: null,
+    replyToMessageId: optStr(obj(root.reply_to).message_id),
+    fallbackReason: null,
+    channelSpecificJson: null,
+    productsJson: null,
+  };
+  if (!variant) return result;
+  const body = obj(root[variant]);
+  switch (variant) {
+    case 'text_message':
+      return { ...result, text: str(body.text) };
+    case 'media_message':
+      return { ...result, media: mediaOf(body, null) };
+    case 'media_card_message':
+      return { ...result, media: mediaOf(body, optStr(body.caption)) };
+    case 'location_message':
+      return { ...result, location: locationOf(body) };
+    case 'choice_response_message':
+      return { ...result, choice: { messageId: str(body.message_id), postbackData: optStr(body.postback_data) } };
+    case 'product_response_message':
+      // Node calls the free text `text`, Java `title` (reference §13.4.5): take either.
+      return { ...result, text: optStr(body.text) ?? optStr(body.title), productsJson: JSON.stringify(body) };
+    case 'fallback_message':
+      return { ...result, text: optStr(body.raw_message), fallbackReason: reasonOf(body.reason) };
+    case 'channel_specific_message':
+      return { ...result, channelSpecificJson: JSON.stringify(body) };
+    case 'choice_message':
+      return { ...result, text: optStr(obj(body.text_message).text) };
+    case 'card_message':
+      return { ...result, text: optStr(body.title) ?? optStr(body.description) };
+    default:
+      // Templates, carousels, lists, contact info: the kind says what it was; the agent
+      // view needs no more, and the raw log keeps the rest.
+      return result;
+  }
+}
+
+function mediaOf(body: Obj, caption: string | null): Media {
+  return { url: str(body.url), thumbnailUrl: optStr(body.thumbnail_url), fileName: optStr(body.filename_override), caption };
+}
+
+function locationOf(body: Obj): Location {
+  const coordinates = obj(body.coordinates);
+  return { latitude: optNum(coordinates.latitude), longitude: optNum(coordinates.longitude), title: optStr(body.title), label: optStr(body.label) };
+}
+
+/** Sinch's `reason` object; legacy payloads send `"reason": ""`, which reads as null. */
+export function reasonOf(value: unknown): Reason | null {
+  if (!isObj(value)) return null;
+  return { code: optStr(value.code), description: optStr(value.description), subCode: optStr(value.sub_code), channelCode: optStr(value.channel_code) };
+}

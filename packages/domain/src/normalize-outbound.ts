@@ -1,0 +1,106 @@
+import { normalizeIdentity } from '@cpm/sinch-webhooks';
+import type { ConversationEvent, ConversationEventType, Message, OccurredAtSource } from './events';
+import { InvalidOutboundRecordError } from './errors';
+import { eventIdOf } from './event-id';
+import type { OutboundRecord } from './outbound-record';
+import { msToIso, sinchTimeToMs } from './sinch-time';
+
+export interface OutboundInput {
+  record: OutboundRecord;
+  source: { topic: string; partition: number; offset: string };
+}
+
+const KIND_BY_COMMAND: Record<string, string> = { SEND_TEXT: 'TEXT', SEND_MEDIA: 'MEDIA', SEND_TEMPLATE: 'TEMPLATE' };
+
+/**
+ * One sinch.outbound.v1 record → its conversation event:
+ * - a send accepted by Sinch → MESSAGE_SENT (occurredAt = Sinch's accepted_time);
+ * - END_CONVERSATION accepted → CONVERSATION_STOPPED (the agent ended it);
+ * - FAILED or REJECTED (any command) → MESSAGE_SEND_FAILED with the error as status.
+ * The id is made of command id, attempt and outcome: a record written twice is one fact.
+ */
+export function normalizeOutbound({ record, source }: OutboundInput): ConversationEvent[] {
+  const type = eventTypeOf(record);
+  const completedMs = sinchTimeToMs(record.completedAt);
+  if (completedMs === null) throw new InvalidOutboundRecordError(`completedAt is not ISO-8601: ${JSON.stringify(record.completedAt)}`);
+  const acceptedMs = sinchTimeToMs(record.sinchAcceptedTime);
+  const occurred: { ms: number; source: OccurredAtSource } =
+    record.outcome === 'SENT' && acceptedMs !== null ? { ms: acceptedMs, source: 'SINCH_ACCEPTED_TIME' } : { ms: completedMs, source: 'COMMAND_COMPLETED' };
+  const failed = type === 'MESSAGE_SEND_FAILED';
+  return [
+    {
+      eventId: eventIdOf(['OUTBOUND', record.commandId, String(record.attempt), record.outcome]),
+      type,
+      occurredAt: msToIso(occurred.ms),
+      occurredAtMs: occurred.ms,
+      occurredAtSource: occurred.source,
+      receivedAt: msToIso(completedMs),
+      receivedAtMs: completedMs,
+      customerKey: record.customerKey,
+      appId: record.appId,
+      projectId: '',
+      conversationId: record.conversationId,
+      contactId: record.contactId,
+      channel: record.channel,
+      sourceChannel: record.channel,
+      sourceConversationId: record.conversationId,
+      sourceContactId: record.contactId,
+      identity: normalizeIdentity(record.channel, record.identity),
+      businessNumber: null,
+      processingMode: null,
+      source: { ...source, trigger: 'OUTBOUND' },
+      message: record.commandType === 'END_CONVERSATION' ? null : messageOf(record, acceptedMs),
+      attachedData: null,
+      status: failed
+        ? {
+            messageId: record.sinchMessageId ?? record.commandId,
+            status: record.outcome,
+            reasonCode: record.errorCode,
+            reasonDescription: record.errorMessage,
+            subCode: null,
+            channelCode: null,
+          }
+        : null,
+      contact: null,
+      consent: null,
+      correction: null,
+      detailsJson: JSON.stringify({
+        commandType: record.commandType,
+        attempt: record.attempt,
+        httpStatus: record.httpStatus,
+        template: record.templateName === null ? null : { name: record.templateName, language: record.templateLanguage, paramsJson: record.templateParamsJson },
+      }),
+    },
+  ];
+}
+
+function eventTypeOf(record: OutboundRecord): ConversationEventType {
+  switch (record.outcome) {
+    case 'SENT':
+      return record.commandType === 'END_CONVERSATION' ? 'CONVERSATION_STOPPED' : 'MESSAGE_SENT';
+    case 'FAILED':
+    case 'REJECTED':
+      return 'MESSAGE_SEND_FAILED';
+    default:
+      throw new InvalidOutboundRecordError(`unknown outcome ${JSON.stringify(record.outcome)} of command ${record.commandId}`);
+  }
+}
+
+function messageOf(record: OutboundRecord, acceptedMs: number | null): Message {
+  return {
+    id: record.sinchMessageId ?? '',
+    direction: 'TO_CONTACT',
+    author: record.author,
+    kind: KIND_BY_COMMAND[record.commandType] ?? record.commandType,
+    text: record.text,
+    media: record.mediaUrl === null ? null : { url: record.mediaUrl, thumbnailUrl: null, fileName: record.fileName, caption: null },
+    location: null,
+    choice: null,
+    replyToMessageId: null,
+    fallbackReason: null,
+    channelSpecificJson: null,
+    productsJson: null,
+    acceptedAt: acceptedMs === null ? null : msToIso(acceptedMs),
+    commandId: record.commandId,
+  };
+}

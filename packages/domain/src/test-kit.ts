@@ -1,0 +1,77 @@
+/**
+ * Test helpers of this package (used by *.unit.test.ts only; not exported by index.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as avro from 'avsc';
+import { customerKey, customerRefOf } from '@cpm/sinch-webhooks';
+import type { RawWebhookInput } from './webhook-context';
+
+/** Sinch's own callback payloads, used as they are. */
+export const FIXTURES_DIR = join(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'sinch-sdk-dotnet-hooks');
+const SCHEMAS_DIR = join(__dirname, '..', '..', '..', 'schemas');
+
+export const fixtureBytes = (file: string): Buffer => readFileSync(join(FIXTURES_DIR, file));
+
+export const RECEIVED_AT_MS = Date.UTC(2024, 0, 1, 12, 0, 0);
+
+/** A raw-topic record of `body` (bytes, or a value to serialize), keyed as the ingress keys it. */
+export function rawInput(body: Buffer | object, offset = '0'): RawWebhookInput {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+  let key = 'unkeyed';
+  try {
+    key = customerKey(customerRefOf(JSON.parse(bytes.toString('utf8')))).key;
+  } catch {
+    // not JSON: the normalizer is expected to refuse it; any key will do
+  }
+  return { body: bytes, receivedAtMs: RECEIVED_AT_MS, customerKey: key, source: { topic: 'sinch.webhooks.raw.v1', partition: 0, offset } };
+}
+
+const types = new Map<string, avro.Type>();
+/** Every path where `value` breaks the Avro schema `schemas/<file>` (undeclared fields count). */
+export function avroErrors(file: string, value: unknown): string[] {
+  let type = types.get(file);
+  if (!type) {
+    type = avro.Type.forSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, file), 'utf8')));
+    types.set(file, type);
+  }
+  const errors: string[] = [];
+  type.isValid(value, { noUndeclaredFields: true, errorHook: (path, val) => errors.push(`${path.join('.')}=${JSON.stringify(val)}`) });
+  return errors;
+}
+
+/** A MESSAGE_INBOUND body, CONVERSATION mode, with the parts a test cares about. */
+export function inbound(opts: {
+  id: string;
+  channel?: string;
+  identity?: string;
+  senderId?: string;
+  contactId?: string;
+  conversationId?: string;
+  acceptTime?: string;
+  contactMessage?: object;
+  metadata?: string;
+  topLevelMetadata?: string;
+  appId?: string;
+}): object {
+  return {
+    app_id: opts.appId ?? 'app1',
+    project_id: 'proj',
+    accepted_time: opts.acceptTime ?? '2024-01-01T10:00:01Z',
+    message_metadata: opts.topLevelMetadata ?? '',
+    correlation_id: '',
+    message: {
+      id: opts.id,
+      direction: 'TO_APP',
+      contact_message: opts.contactMessage ?? { text_message: { text: 'hi' } },
+      channel_identity: { channel: opts.channel ?? 'SMS', identity: opts.identity ?? '15550001111', app_id: '' },
+      conversation_id: opts.conversationId ?? 'conv-sms',
+      contact_id: opts.contactId ?? 'contact-sms',
+      metadata: opts.metadata ?? '',
+      accept_time: opts.acceptTime ?? '2024-01-01T10:00:00Z',
+      sender_id: opts.senderId ?? '15559990000',
+      processing_mode: 'CONVERSATION',
+      injected: false,
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { Kafka } from 'kafkajs';
+import { TOPICS, topicName, type TopicSpec } from './topics';
+
+/**
+ * Creates missing topics (idempotent). Every topic gets the same partition count, so the
+ * topics a service reads together are co-partitioned (DESIGN.md "Keys and ordering").
+ */
+export async function ensureTopics(kafka: Kafka, namespace: string, partitions: number, specs: readonly TopicSpec[] = TOPICS): Promise<string[]> {
+  // A topic created a moment ago can still be unknown to the metadata the broker serves;
+  // creating is idempotent, so a failed attempt is simply made again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ensureTopicsOnce(kafka, namespace, partitions, specs);
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, 300 * attempt));
+    }
+  }
+}
+
+async function ensureTopicsOnce(kafka: Kafka, namespace: string, partitions: number, specs: readonly TopicSpec[]): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(topicName(namespace, s.name)));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: topicName(namespace, s.name),
+          numPartitions: partitions,
+          replicationFactor: -1,
+          configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    }
+    return missing.map((s) => topicName(namespace, s.name));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function deleteTopicsWithPrefix(kafka: Kafka, prefix: string): Promise<void> {
+  if (!prefix) throw new Error('refusing to delete topics without a prefix');
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,125 @@
+import type { Producer, TopicMessages } from 'kafkajs';
+import { AppError } from '@cpm/platform';
+
+export class KafkaUnavailableError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super('CPM_ERR_KAFKA_UNAVAILABLE', `${message}; the request was not stored: retry later`, { retriable: true, httpStatus: 503, cause });
+  }
+}
+
+export interface OutgoingRecord {
+  topic: string;
+  key: string;
+  value: Buffer;
+  headers?: Record<string, string>;
+}
+
+interface Pending {
+  record: OutgoingRecord;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export interface BatchingSenderOptions {
+  /** Wait this long for more records before sending (kafkajs has no linger.ms). */
+  lingerMs: number;
+  /** Send at once when this many records are waiting. */
+  maxRecords: number;
+  /** A send not acknowledged within this time fails its records with KafkaUnavailableError. */
+  timeoutMs: number;
+  onBatch?: (size: number) => void;
+  onError?: (error: Error) => void;
+}
+
+/**
+ * Gathers concurrent `send` calls into one `sendBatch` (acks=all, idempotent producer),
+ * and resolves each caller only after the broker acknowledged its record. One batch is in
+ * flight at a time; records arriving meanwhile form the next batch. A batch that is not
+ * acknowledged within `timeoutMs` is failed: the caller answers 503 and Sinch retries.
+ * (The record may still reach the log later: that is a duplicate, removed downstream by
+ * the event's identity, never a loss.)
+ */
+export class BatchingSender {
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly options: BatchingSenderOptions,
+  ) {}
+
+  send(record: OutgoingRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new KafkaUnavailableError('the sender is shutting down'));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ record, resolve, reject });
+      if (this.queue.length >= this.options.maxRecords) this.flushSoon(0);
+      else this.flushSoon(this.options.lingerMs);
+    });
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  private flushSoon(delay: number): void {
+    if (this.inFlight) return; // the batch in flight schedules the next one when done
+    if (this.timer && delay > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, delay);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.inFlight || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.options.maxRecords);
+    this.inFlight = this.sendBatch(batch);
+    await this.inFlight;
+    this.inFlight = null;
+    // Records that queued while a batch was in flight have waited longer than the linger already.
+    if (this.queue.length > 0) this.flushSoon(0);
+  }
+
+  private async sendBatch(batch: Pending[]): Promise<void> {
+    this.options.onBatch?.(batch.length);
+    const byTopic = new Map<string, TopicMessages>();
+    for (const { record } of batch) {
+      const entry = byTopic.get(record.topic) ?? { topic: record.topic, messages: [] };
+      entry.messages.push({ key: record.key, value: record.value, headers: record.headers });
+      byTopic.set(record.topic, entry);
+    }
+    let timeout: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic.values()] }),
+        new Promise<never>((_, reject) => {
+          timeout = setTimeout(
+            () => reject(new KafkaUnavailableError(`Kafka did not acknowledge within ${this.options.timeoutMs} ms`)),
+            this.options.timeoutMs,
+          );
+        }),
+      ]);
+      for (const p of batch) p.resolve();
+    } catch (error) {
+      const failure = error instanceof KafkaUnavailableError ? error : new KafkaUnavailableError(`Kafka refused the batch: ${(error as Error).message}`, error);
+      this.options.onError?.(failure);
+      for (const p of batch) p.reject(failure);
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  /** Sends what is queued and waits for it; later `send` calls fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.inFlight || this.queue.length > 0) {
+      if (this.inFlight) await this.inFlight;
+      else await this.flush();
+    }
+  }
+}

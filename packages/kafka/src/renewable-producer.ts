@@ -1,0 +1,56 @@
+import type { Kafka, Producer, Transaction } from 'kafkajs';
+import type { Logger } from '@cpm/platform';
+import { TRANSACTIONAL_PRODUCER_RETRY } from './retry-policies';
+
+/**
+ * A transactional producer that replaces itself after a failed transaction. kafkajs leaves
+ * a producer whose abort failed (the broker was gone) in state ABORTING for good; a new
+ * producer with the same transactional id fences the old one and aborts its open
+ * transaction (InitProducerId), so replacing it is always safe.
+ */
+export class RenewableTransactionalProducer {
+  private producer: Producer | null = null;
+  private broken = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly transactionalId: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async connect(): Promise<void> {
+    const producer = this.kafka.producer({
+      transactionalId: this.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 30_000,
+      retry: TRANSACTIONAL_PRODUCER_RETRY,
+    });
+    await producer.connect();
+    this.producer = producer;
+    this.broken = false;
+  }
+
+  async transaction(): Promise<Transaction> {
+    if (this.broken || !this.producer) {
+      await this.producer?.disconnect().catch(() => undefined);
+      await this.connect();
+      this.logger.info({ transactionalId: this.transactionalId }, 'transactional producer replaced after a failed transaction');
+    }
+    try {
+      return await this.producer!.transaction();
+    } catch (error) {
+      this.broken = true;
+      throw error;
+    }
+  }
+
+  /** Call when a transaction failed: the next `transaction()` starts with a fresh producer. */
+  markBroken(): void {
+    this.broken = true;
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer?.disconnect();
+  }
+}

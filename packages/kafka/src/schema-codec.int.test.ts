@@ -1,0 +1,63 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
+import { IncompatibleSchemaError, SchemaCodec, subjectOf } from './schema-codec';
+import { topicName } from './topics';
+
+let t: TestEnv;
+beforeAll(async () => {
+  t = await createTestEnv({ database: false });
+});
+afterAll(() => t.cleanup());
+
+describe('Avro through the real Schema Registry and Kafka', () => {
+  it('encodes a raw webhook with its registered schema id, writes it to Kafka and reads it back decoded', async () => {
+    const topic = topicName(t.namespace, 'sinch.webhooks.raw.v1');
+    const value = {
+      requestId: 'r1',
+      body: Buffer.from('{"app_id":"a","message":{}}\n'),
+      contentType: 'application/json',
+      signature: null,
+      signatureNonce: null,
+      signatureTimestamp: null,
+      signatureAlgorithm: null,
+      verification: 'UNSIGNED_ACCEPTED',
+      secretIndex: -1,
+      signatureAgeSeconds: null,
+      receivedAt: 1_700_000_000_000, // timestamp-millis is a plain number of ms to our codec
+      ingressInstance: 'test',
+      trigger: 'MESSAGE_INBOUND',
+      appId: 'a',
+      customerKey: 'a:c1',
+      keySource: 'CONTACT',
+      processingMode: null,
+    };
+    const encoded = await t.codec.encode('sinch.webhooks.raw.v1', value);
+    expect(encoded[0]).toBe(0); // Confluent wire format: magic byte, then the schema id
+    expect(encoded.readInt32BE(1)).toBe(t.codec.idOf('sinch.webhooks.raw.v1'));
+    const producer = t.kafka.producer({ idempotent: true });
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [{ key: 'a:c1', value: encoded }] });
+    await producer.disconnect();
+
+    const [record] = await readTopic(t.kafka, topic, { minRecords: 1 });
+    // A second codec with an empty cache must fetch the schema by id from the registry.
+    const fresh = SchemaCodec.connect(t.registryUrl, t.namespace);
+    const decoded = await fresh.decode<typeof value>(record!.value!);
+    expect(record!.key).toBe('a:c1');
+    expect(decoded).toEqual(value);
+  });
+
+  it('refuses an incompatible change to a registered schema and accepts a compatible one', async () => {
+    const subject = subjectOf(topicName(t.namespace, 'compat-probe'));
+    const registry = new SchemaRegistry({ host: t.registryUrl });
+    const v1 = { type: 'record', name: 'Probe', namespace: 'cpm.test', fields: [{ name: 'a', type: 'string' }] };
+    await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1) }, { subject });
+    const codec = new SchemaCodec(registry, t.namespace);
+
+    const addedRequired = { ...v1, fields: [...v1.fields, { name: 'b', type: 'string' }] };
+    await expect(codec.checkCompatible(subject, JSON.stringify(addedRequired))).rejects.toBeInstanceOf(IncompatibleSchemaError);
+
+    const addedOptional = { ...v1, fields: [...v1.fields, { name: 'b', type: ['null', 'string'], default: null }] };
+    await expect(codec.checkCompatible(subject, JSON.stringify(addedOptional))).resolves.toBeUndefined();
+  });
+});

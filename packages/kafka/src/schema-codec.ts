@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { AppError } from '@cpm/platform';
+import { topicName, topicSpec } from './topics';
+
+export const SCHEMAS_DIR = resolve(__dirname, '..', '..', '..', 'schemas');
+
+export class SchemaRegistryError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super('CPM_ERR_SCHEMA_REGISTRY', message, { retriable: true, cause });
+  }
+}
+
+export class IncompatibleSchemaError extends AppError {
+  constructor(subject: string, detail: string) {
+    super(
+      'CPM_ERR_SCHEMA_INCOMPATIBLE',
+      `schema for ${subject} is not BACKWARD compatible with the registered one: ${detail}. Add fields with defaults instead of changing or removing them, or publish a new topic version (.v2).`,
+      {
+        retriable: false,
+      },
+    );
+  }
+}
+
+export function readSchema(file: string): string {
+  return readFileSync(join(SCHEMAS_DIR, file), 'utf8');
+}
+
+export const subjectOf = (fullTopic: string): string => `${fullTopic}-value`;
+
+/**
+ * Avro values in the Confluent wire format (magic byte + schema id), through
+ * @kafkajs/confluent-schema-registry. Schema ids are resolved once, by `register`, at
+ * start-up; after that `encode` works from the cache and never calls the registry, so a
+ * registry outage does not stop the hot path. `decode` fetches a schema it has not seen.
+ */
+export class SchemaCodec {
+  private readonly ids = new Map<string, number>();
+
+  constructor(
+    readonly registry: SchemaRegistry,
+    readonly namespace: string,
+  ) {}
+
+  static connect(url: string, namespace: string): SchemaCodec {
+    return new SchemaCodec(new SchemaRegistry({ host: url }, { [SchemaType.AVRO]: { noAnonymousTypes: true } } as never), namespace);
+  }
+
+  /**
+   * Registers (or finds) the value schema of each topic under BACKWARD compatibility. A
+   * registry that does not answer is waited for (up to `waitMs`, default 2 minutes), so a
+   * service started during a registry outage comes up when the registry does; an
+   * incompatible schema fails at once.
+   */
+  async register(topics: readonly string[], options: { waitMs?: number } = {}): Promise<void> {
+    const deadline = Date.now() + (options.waitMs ?? Number(process.env.SCHEMA_REGISTRY_WAIT_MS ?? 120_000));
+    for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        return await this.registerOnce(topics);
+      } catch (error) {
+        if (!(error instanceof SchemaRegistryError) || Date.now() + delay > deadline) throw error;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private async registerOnce(topics: readonly string[]): Promise<void> {
+    for (const topic of topics) {
+      const full = topicName(this.namespace, topic);
+      const subject = subjectOf(full);
+      const schema = readSchema(topicSpec(topic).valueSchema);
+      await this.checkCompatible(subject, schema);
+      try {
+        const { id } = await this.registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY.BACKWARD });
+        this.ids.set(topic, id);
+        await this.registry.getSchema(id);
+      } catch (error) {
+        throw new SchemaRegistryError(`could not register ${subject}: ${(error as Error).message}`, error);
+      }
+    }
+  }
+
+  /** Throws IncompatibleSchemaError when `schema` would break readers of `subject`. */
+  async checkCompatible(subject: string, schema: string): Promise<void> {
+    let compatible: boolean;
+    try {
+      // The client has no public method for the compatibility endpoint; its API object is typed private.
+      const api = (this.registry as unknown as { api: { Subject: { compatible(args: object): Promise<{ data(): unknown }> } } }).api;
+      const response = await api.Subject.compatible({ subject, version: 'latest', body: { schema } });
+      compatible = (response.data() as { is_compatible: boolean }).is_compatible;
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === 404) return; // nothing registered yet
+      throw new SchemaRegistryError(`compatibility check of ${subject} failed: ${(error as Error).message}`, error);
+    }
+    if (!compatible) throw new IncompatibleSchemaError(subject, 'the registry refused it');
+  }
+
+  idOf(topic: string): number {
+    const id = this.ids.get(topic);
+    if (id === undefined) throw new SchemaRegistryError(`no schema id for ${topic}: call register([${JSON.stringify(topic)}]) at start-up`);
+    return id;
+  }
+
+  encode(topic: string, value: unknown): Promise<Buffer> {
+    return this.registry.encode(this.idOf(topic), value);
+  }
+
+  decode<T>(buffer: Buffer): Promise<T> {
+    return this.registry.decode(buffer) as Promise<T>;
+  }
+}

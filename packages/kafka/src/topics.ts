@@ -1,0 +1,147 @@
+/**
+ * Every topic of the system, declared once (DESIGN.md "Data flow"). Created idempotently
+ * by `ensureTopics`; documented for upstream consumers by `npm run topics:doc`.
+ * Names are prefixed by a namespace (default none) so deployments and test files can
+ * share a cluster.
+ */
+export type TopicKind = 'record' | 'quarantine' | 'derived' | 'dlq' | 'changelog';
+
+export interface TopicSpec {
+  name: string;
+  kind: TopicKind;
+  /** Avro schema file in schemas/, registered under `<topic>-value`. */
+  valueSchema: string;
+  purpose: string;
+  producedBy: string;
+  config: Record<string, string>;
+}
+
+const UNLIMITED = { 'retention.ms': '-1', 'retention.bytes': '-1' };
+const DLQ_RETENTION = { 'retention.ms': String(30 * 24 * 3600 * 1000) };
+
+const specs: TopicSpec[] = [];
+
+function declare(spec: TopicSpec, withDlq = false): void {
+  specs.push(spec);
+  if (withDlq) {
+    specs.push({
+      name: `${spec.name}.dlq`,
+      kind: 'dlq',
+      valueSchema: 'dead-letter.v1.avsc',
+      purpose: `Records that ${spec.producedBy} could not process while deriving ${spec.name}, with the error and their source topic/partition/offset.`,
+      producedBy: spec.producedBy,
+      config: DLQ_RETENTION,
+    });
+  }
+}
+
+declare({
+  name: 'sinch.webhooks.raw.v1',
+  kind: 'record',
+  valueSchema: 'sinch.webhooks.raw.v1.avsc',
+  purpose: 'Every verified Conversation API callback, byte for byte, with its signature headers. Log of record.',
+  producedBy: 'ingress',
+  config: UNLIMITED,
+});
+declare({
+  name: 'sinch.webhooks.rejected.v1',
+  kind: 'quarantine',
+  valueSchema: 'sinch.webhooks.rejected.v1.avsc',
+  purpose: 'Requests refused at the ingress (bad signature, signed non-JSON), size-bounded, to recover callbacks lost to a misconfigured secret.',
+  producedBy: 'ingress',
+  config: { 'retention.ms': String(14 * 24 * 3600 * 1000), 'retention.bytes': String(1024 * 1024 * 1024), 'max.message.bytes': String(2 * 1024 * 1024) },
+});
+declare({
+  name: 'agent.commands.v1',
+  kind: 'record',
+  valueSchema: 'agent.commands.v1.avsc',
+  purpose: 'What agents ask the system to do (send text, media, template; end a conversation). Log of record.',
+  producedBy: 'agent console / Contact Pro connector',
+  config: UNLIMITED,
+});
+declare({
+  name: 'sinch.outbound.v1',
+  kind: 'record',
+  valueSchema: 'sinch.outbound.v1.avsc',
+  purpose: 'The outcome of every command sent to the Conversation API: Sinch message id and time, or the failure. Log of record.',
+  producedBy: 'outbound',
+  config: UNLIMITED,
+});
+declare({
+  name: 'sinch.lookups.v1',
+  kind: 'record',
+  valueSchema: 'sinch.lookups.v1.avsc',
+  purpose: 'Answers of Conversation API look-ups (display names), recorded before use so a replay never calls Sinch. Log of record.',
+  producedBy: 'agent-events',
+  config: UNLIMITED,
+});
+declare(
+  {
+    name: 'conversation.events.v1',
+    kind: 'derived',
+    valueSchema: 'conversation.events.v1.avsc',
+    purpose: 'Typed conversation events from every callback and outbound result, after de-duplication and the MMS channel correction.',
+    producedBy: 'normalizer',
+    config: UNLIMITED,
+  },
+  true,
+);
+declare(
+  {
+    name: 'conversation.media.v1',
+    kind: 'derived',
+    valueSchema: 'conversation.media.v1.avsc',
+    purpose: 'Customer media downloaded into the internal store (READY) or not (FAILED, with the reason).',
+    producedBy: 'media',
+    config: UNLIMITED,
+  },
+  true,
+);
+declare(
+  {
+    name: 'agent.events.v1',
+    kind: 'derived',
+    valueSchema: 'agent.events.v1.avsc',
+    purpose: 'The Contact Pro view: one record per thing an agent must see. The product contract.',
+    producedBy: 'agent-events',
+    config: UNLIMITED,
+  },
+  true,
+);
+
+export const TOPICS: readonly TopicSpec[] = specs;
+
+export type TopicName = (typeof specs)[number]['name'];
+
+/** `ns` is the deployment's namespace: `acme` gives `acme.sinch.webhooks.raw.v1`. */
+export function topicName(namespace: string, name: string): string {
+  return namespace ? `${namespace}.${name}` : name;
+}
+
+export function topicSpec(name: string): TopicSpec {
+  const spec = specs.find((s) => s.name === name);
+  if (!spec) throw new Error(`unknown topic ${name}; declare it in packages/kafka/src/topics.ts`);
+  return spec;
+}
+
+/** A compacted changelog for a stateful service's state (Kafka Streams style). */
+export function changelogSpec(service: string): TopicSpec {
+  return {
+    name: `${service}.state.v1`,
+    kind: 'changelog',
+    valueSchema: '',
+    purpose: `State of ${service}, keyed by customer key; restored on start.`,
+    producedBy: service,
+    config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'segment.ms': String(3600 * 1000) },
+  };
+}
+
+// Appended by the outbound service: commands it cannot decode (the command log has no DLQ twin of its own).
+specs.push({
+  name: 'sinch.outbound.v1.dlq',
+  kind: 'dlq',
+  valueSchema: 'dead-letter.v1.avsc',
+  purpose: 'agent.commands.v1 records the outbound service could not decode, with the error and their source topic/partition/offset.',
+  producedBy: 'outbound',
+  config: DLQ_RETENTION,
+});

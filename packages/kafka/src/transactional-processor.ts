@@ -1,0 +1,303 @@
+import { KafkaJSNonRetriableError, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Message } from 'kafkajs';
+import { errorCode, isRetriable, type Logger, type Metrics } from '@cpm/platform';
+import { readChangelog } from './changelog';
+import { GroupCommitter } from './group-commit';
+import { KeyedState, type StateView } from './keyed-state';
+import { RenewableTransactionalProducer } from './renewable-producer';
+import { SERVICE_CONSUMER_RETRY } from './retry-policies';
+import type { SchemaCodec } from './schema-codec';
+import { topicName } from './topics';
+
+/** What a handler emits: a value for a topic of the catalogue (encoded with its schema). */
+export interface Emit {
+  topic: string;
+  key: string;
+  value: unknown;
+  /** For metrics: the event type. */
+  type?: string;
+}
+
+export interface ProcessContext<S> {
+  topic: string; // the catalogue name, without namespace
+  partition: number;
+  offset: string;
+  key: string;
+  state: StateView<S>;
+}
+
+export interface TransactionalProcessorOptions<S> {
+  name: string; // service name: consumer group, changelog topic, transactional id
+  instanceId: string; // stable per instance: a restart with the same id fences its predecessor
+  kafka: Kafka;
+  codec: SchemaCodec;
+  namespace: string;
+  inputs: string[]; // catalogue names of co-partitioned input topics
+  dlqTopic: string; // catalogue name of the DLQ for records that cannot be processed
+  initialState: () => S;
+  handle: (value: unknown, ctx: ProcessContext<S>) => Promise<Emit[]> | Emit[];
+  logger: Logger;
+  metrics: Metrics;
+  fromBeginning?: boolean;
+  /** Partition batches processed at once (kafkajs partitionsConsumedConcurrently); their commits are grouped. Default 12. */
+  concurrency?: number;
+}
+
+/**
+ * Exactly-once consume → process → produce (DESIGN.md "State and exactly-once", way (b)):
+ * per fetched batch, one Kafka transaction carries the output records, the changed state
+ * (a compacted changelog topic keyed by customer key) and the consumed offsets. If the
+ * process dies mid-batch, the transaction is aborted (fenced by the next instance with the
+ * same transactional id), read_committed readers never see its records, and the batch is
+ * processed again from the committed offset with the committed state.
+ *
+ * State is held in memory, restored from the changelog after every (re)assignment, before
+ * the first batch is processed.
+ *
+ * Batches of several partitions are processed at once and committed together (GroupCommitter):
+ * one transaction per round instead of one per partition batch, one after the other. Batches
+ * with the same partition number (co-partitioned inputs: the same customers) never overlap.
+ *
+ * Limitation of kafkajs: TxnOffsetCommit carries no consumer-group generation, so the
+ * fencing of a zombie after a rebalance (KIP-447) is by transactional id only; run one
+ * instance per stable instance id.
+ */
+export class TransactionalProcessor<S> {
+  private consumer: Consumer | null = null;
+  private producer: RenewableTransactionalProducer | null = null;
+  private readonly state: KeyedState<S>;
+  private assigned = new Set<number>();
+  private restored: Promise<void> | null = null;
+  private restarting = false;
+  /** Batches past restore and not finished: a restore waits for them, so none commits state it would then miss. */
+  private readonly active = new Set<Promise<void>>();
+  private committer: GroupCommitter | null = null;
+  /** Per partition number: the batch under way, so co-partitioned batches take turns. */
+  private readonly partitionTurns = new Map<number, Promise<void>>();
+  readonly changelogTopic: string;
+
+  constructor(private readonly o: TransactionalProcessorOptions<S>) {
+    this.state = new KeyedState(o.initialState);
+    this.changelogTopic = topicName(o.namespace, `${o.name}.state.v1`);
+  }
+
+  get groupId(): string {
+    return topicName(this.o.namespace, this.o.name);
+  }
+
+  async start(): Promise<void> {
+    this.producer = new RenewableTransactionalProducer(this.o.kafka, `${this.groupId}-${this.o.instanceId}`, this.o.logger);
+    await this.producer.connect();
+    await this.startConsumer();
+  }
+
+  private stopping = false;
+
+  /**
+   * A fresh consumer: it joins the group, starts from the offsets committed with the last
+   * transaction, and (GROUP_JOIN) restores the state from the changelog. Used at start and
+   * after every crash, including kafkajs's non-retriable ones, after which it would stay down.
+   */
+  private async startConsumer(): Promise<void> {
+    const { kafka, namespace, logger } = this.o;
+    const consumer = kafka.consumer({
+      groupId: this.groupId,
+      readUncommitted: false,
+      // A crashed member is noticed after sessionTimeout; rebalances wait at most rebalanceTimeout.
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 15_000,
+      heartbeatInterval: 1_000,
+      maxWaitTimeInMs: 50,
+      maxBytesPerPartition: 1024 * 1024,
+      retry: SERVICE_CONSUMER_RETRY,
+    });
+    this.consumer = consumer;
+    const previous = this.committer;
+    const committer = new GroupCommitter(this.producer!, this.groupId);
+    this.committer = committer;
+    if (previous) await previous.close(new Error('the consumer was replaced'));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const mine = new Set<number>();
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        if (topic === topicName(namespace, this.o.inputs[0]!)) for (const p of partitions) mine.add(p);
+      }
+      this.assigned = mine;
+      this.restored = null; // restore again before the next batch
+      logger.info({ partitions: [...mine] }, 'partitions assigned');
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopping) return; // kafkajs restarts retriable crashes itself
+      logger.warn({ err: payload.error.message }, 'consumer crashed; starting a new one from the committed offsets');
+      this.restored = null;
+      if (consumer !== this.consumer || this.restarting) return; // one replacement per crash, however many batches failed
+      this.restarting = true;
+      this.restartConsumer(consumer);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.o.inputs.map((t) => topicName(namespace, t)), fromBeginning: this.o.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.o.concurrency ?? 12,
+      eachBatch: (payload) => this.inTurn(payload.batch.partition, () => this.onBatch(payload, committer)),
+    });
+  }
+
+  /** Runs `work` after the batch under way for the same partition number (of any input topic) has finished. */
+  private async inTurn(partition: number, work: () => Promise<void>): Promise<void> {
+    const before = this.partitionTurns.get(partition) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.partitionTurns.set(partition, settled);
+    try {
+      await mine;
+    } finally {
+      if (this.partitionTurns.get(partition) === settled) this.partitionTurns.delete(partition);
+    }
+  }
+
+  /**
+   * Replaces a crashed consumer, retrying with backoff for as long as it takes: the crash is
+   * often the broker going away, and it may still be away when the first attempt runs.
+   */
+  private restartConsumer(crashed: Consumer, attempt = 1): void {
+    const delay = Math.min(1_000 * 2 ** (attempt - 1), 10_000);
+    setTimeout(() => {
+      if (this.stopping) return;
+      void crashed.disconnect().catch(() => undefined);
+      this.startConsumer().then(
+        () => (this.restarting = false),
+        (error: Error) => {
+          this.o.logger.warn({ err: error.message, attempt }, 'consumer restart failed; retrying');
+          const failed = this.consumer;
+          if (failed && !this.stopping) this.restartConsumer(failed, attempt + 1);
+        },
+      );
+    }, delay);
+  }
+
+  private restore(): Promise<void> {
+    this.restored ??= (async () => {
+      await Promise.all([...this.active]);
+      const started = Date.now();
+      this.state.clear();
+      const count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) =>
+        this.state.load(key, value === null ? null : (JSON.parse(value) as S)),
+      );
+      this.o.logger.info({ records: count, keys: this.state.size, ms: Date.now() - started }, 'state restored from changelog');
+    })().catch((error: unknown) => {
+      this.restored = null; // the next batch tries again
+      throw error;
+    });
+    return this.restored;
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload, committer: GroupCommitter): Promise<void> {
+    if (batch.messages.length === 0) return;
+    await this.restore();
+    let finished: () => void = () => undefined;
+    const done = new Promise<void>((r) => (finished = r));
+    this.active.add(done);
+    try {
+      await this.processBatch({ batch, heartbeat, isRunning, isStale, resolveOffset } as EachBatchPayload, committer);
+    } finally {
+      this.active.delete(done);
+      finished();
+    }
+  }
+
+  private async processBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload, committer: GroupCommitter): Promise<void> {
+    const { namespace, metrics, codec } = this.o;
+    const started = performance.now();
+    const catalogueTopic = this.o.inputs.find((t) => topicName(namespace, t) === batch.topic)!;
+    const state = this.state.scope();
+    const records = new Map<string, Message[]>();
+    const push = (topic: string, message: Message): void => {
+      const list = records.get(topic) ?? [];
+      list.push(message);
+      records.set(topic, list);
+    };
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) {
+          // Stopping, or the partition was revoked or sought: drop the whole batch, commit
+          // nothing. Committing offsets up to the batch's end here would skip the records
+          // not processed yet (found by the broker-kill fault test in CI).
+          state.rollback();
+          return;
+        }
+        const emits = await this.processOne(catalogueTopic, batch.partition, message, state);
+        for (const e of emits) {
+          push(topicName(namespace, e.topic), { key: e.key, value: await codec.encode(e.topic, e.value) });
+          metrics.recordsProduced.inc({ topic: e.topic, type: e.type ?? '' });
+        }
+        metrics.recordsProcessed.inc({ topic: catalogueTopic });
+        await heartbeat(); // throttled by kafkajs; keeps the member alive through slow records (downloads)
+      }
+      const last = batch.messages[batch.messages.length - 1]!;
+      for (const [key, value] of state.changes()) push(this.changelogTopic, { key, value: JSON.stringify(value) });
+      await committer.commit({ records, topic: batch.topic, partition: batch.partition, nextOffset: (BigInt(last.offset) + 1n).toString() });
+      state.commit();
+      resolveOffset(last.offset);
+      await heartbeat();
+      metrics.batchDuration.observe({ topic: catalogueTopic }, performance.now() - started);
+      metrics.consumerLag.set({ topic: catalogueTopic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+    } catch (error) {
+      state.rollback();
+      // Any failure around the transaction: no other batch of this consumer commits, and the
+      // next transaction starts with a fresh producer.
+      void committer.close(error as Error);
+      this.producer?.markBroken();
+      metrics.kafkaErrors.inc({ operation: 'transaction' });
+      this.o.logger.warn(
+        { err: (error as Error).message, topic: batch.topic, partition: batch.partition },
+        'batch failed; it will be processed again from the committed offset',
+      );
+      // Whether a failed commit reached the broker is unknown: never retry from memory.
+      // A non-retriable error crashes this consumer; its successor (CRASH handler) resumes
+      // from the committed offsets with the state of the changelog, whichever way it went.
+      throw new KafkaJSNonRetriableError(`transaction failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** One record; a record that cannot be processed becomes a DLQ record, the partition goes on. */
+  private async processOne(topic: string, partition: number, message: KafkaMessage, state: StateView<S>): Promise<Emit[]> {
+    const key = message.key?.toString() ?? '';
+    try {
+      if (!message.value) throw Object.assign(new Error('record has no value'), { code: 'CPM_ERR_EMPTY_RECORD' });
+      const value = await this.o.codec.decode(message.value);
+      return await this.o.handle(value, { topic, partition, offset: message.offset, key, state });
+    } catch (error) {
+      if (isRetriable(error)) throw error;
+      const code = (error as { code?: string }).code ?? errorCode(error);
+      this.o.metrics.deadLetters.inc({ topic: this.o.dlqTopic, code });
+      this.o.logger.warn({ code, err: (error as Error).message, topic, partition, offset: message.offset }, 'record sent to the DLQ');
+      return [
+        {
+          topic: this.o.dlqTopic,
+          key,
+          type: 'DEAD_LETTER',
+          value: {
+            errorCode: code,
+            errorMessage: (error as Error).message,
+            consumer: this.groupId,
+            sourceTopic: topicName(this.o.namespace, topic),
+            sourcePartition: partition,
+            sourceOffset: message.offset,
+            sourceKey: message.key ?? null,
+            sourceValue: message.value ?? null,
+            failedAt: Number(message.timestamp),
+          },
+        },
+      ];
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+  }
+}

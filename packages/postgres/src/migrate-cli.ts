@@ -1,0 +1,36 @@
+/**
+ * `npm run migrate [-- --schema <name>] [up|down]`: applies the numbered SQL migrations in
+ * packages/postgres/migrations to a schema (default `projection`, or PROJECTION_SCHEMA),
+ * creating it if needed. node-pg-migrate is an ES module, which is why migrations always
+ * run through this command (and tests spawn it) rather than inside a CommonJS process.
+ */
+import { resolve } from 'node:path';
+import { runner } from 'node-pg-migrate';
+import { quoteIdent } from './pool';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const schemaFlag = args.indexOf('--schema');
+  const schema = schemaFlag >= 0 ? args[schemaFlag + 1] : (process.env.PROJECTION_SCHEMA ?? 'projection');
+  const direction = args.includes('down') ? 'down' : 'up';
+  if (!schema) throw new Error('--schema needs a name');
+  quoteIdent(schema);
+  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cpm';
+  const applied = await runner({
+    databaseUrl,
+    dir: resolve(__dirname, '..', 'migrations'),
+    migrationsTable: 'pgmigrations',
+    schema,
+    createSchema: true,
+    direction,
+    count: direction === 'down' ? 1 : Infinity,
+    checkOrder: true,
+    log: () => undefined,
+  });
+  console.log(JSON.stringify({ schema, direction, applied: applied.map((m) => m.name) }));
+}
+
+main().catch((error: Error) => {
+  console.error(`migration failed: ${error.message}`);
+  process.exit(1);
+});

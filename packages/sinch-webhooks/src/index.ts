@@ -1,0 +1,4 @@
+export * from './triggers';
+export * from './signature';
+export * from './phone';
+export * from './customer-key';
