@@ -1,0 +1,212 @@
+import { topicName } from '@cpm/kafka';
+import type { OutboundRecord } from '@cpm/domain';
+import { loadIngressConfig, startIngress, type Ingress } from '@cpm/ingress';
+import { loadNormalizerConfig, startNormalizer, type Normalizer } from '@cpm/normalizer';
+import { createSinchSimulator, type SinchSimulator } from '@cpm/sinch-simulator';
+import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
+import type { AgentEvent } from './agent-event';
+import { startAgentEvents, type AgentEvents } from './agent-events';
+import { loadAgentEventsConfig } from './config';
+import type { LookupAnswer } from './name-lookup';
+
+let t: TestEnv;
+let sim: SinchSimulator;
+let ingress: Ingress;
+let normalizer: Normalizer;
+let agentEvents: AgentEvents;
+const APP = 'sim-app';
+
+const sinchEnv = () => ({
+  AGENT_EVENTS_LOOKUP_NAMES: 'true',
+  SINCH_PROJECT_ID: 'sim-project',
+  SINCH_KEY_ID: 'key',
+  SINCH_KEY_SECRET: 'secret',
+  SINCH_CONVERSATION_BASE_URL: sim.url,
+  SINCH_AUTH_BASE_URL: sim.url,
+});
+
+beforeAll(async () => {
+  t = await createTestEnv({ database: false, partitions: 2 });
+  sim = createSinchSimulator();
+  await sim.start();
+  ingress = await startIngress(loadIngressConfig({ ...t.env, INGRESS_PORT: '0', INGRESS_INSTANCE_ID: 'ingress-test' }));
+  sim.registerWebhook({ target: ingress.webhookUrl });
+  normalizer = await startNormalizer(loadNormalizerConfig({ ...t.env, NORMALIZER_HTTP_PORT: '0' }));
+  agentEvents = await startAgentEvents(loadAgentEventsConfig({ ...t.env, ...sinchEnv(), AGENT_EVENTS_HTTP_PORT: '0' }));
+}, 60_000);
+
+afterAll(async () => {
+  await agentEvents?.stop();
+  await normalizer?.stop();
+  await ingress?.stop();
+  await sim?.stop();
+  await t?.cleanup();
+});
+
+async function agentEventsOf(topic: string, min = 1): Promise<AgentEvent[]> {
+  const records = await readTopic(t.kafka, topicName(t.namespace, topic), { minRecords: min, timeoutMs: 30_000 });
+  return Promise.all(records.map((r) => t.codec.decode<AgentEvent>(r.value!)));
+}
+
+/** Polls agent.events.v1 until `done` holds (generous: the machine is shared). */
+async function waitFor(done: (events: AgentEvent[]) => boolean, topic = 'agent.events.v1'): Promise<AgentEvent[]> {
+  let events: AgentEvent[] = [];
+  for (let i = 0; i < 120; i++) {
+    events = await agentEventsOf(topic, 0);
+    if (done(events)) return events;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out; got ${JSON.stringify(events.map((e) => [e.type, e.customer.label, e.message?.id]))}`);
+}
+
+/** An agent message accepted by Sinch, as the outbound service records it in sinch.outbound.v1. */
+async function agentSent(opts: { sinchMessageId: string; customerKey: string; contactId: string; conversationId: string; identity: string; text: string }) {
+  const now = new Date().toISOString();
+  const record: OutboundRecord = {
+    commandId: `cmd-${opts.sinchMessageId}`,
+    attempt: 1,
+    outcome: 'SENT',
+    commandType: 'SEND_TEXT',
+    author: 'AGENT',
+    appId: APP,
+    contactId: opts.contactId,
+    conversationId: opts.conversationId,
+    channel: 'WHATSAPP',
+    identity: opts.identity,
+    customerKey: opts.customerKey,
+    createdAt: now,
+    completedAt: now,
+    sinchMessageId: opts.sinchMessageId,
+    sinchAcceptedTime: now,
+    text: opts.text,
+    mediaUrl: null,
+    fileName: null,
+    templateName: null,
+    templateLanguage: null,
+    templateParamsJson: null,
+    messageMetadata: null,
+    conversationMetadata: null,
+    errorCode: null,
+    errorMessage: null,
+    httpStatus: 200,
+  };
+  const producer = t.kafka.producer({ idempotent: true });
+  await producer.connect();
+  await producer.send({
+    topic: topicName(t.namespace, 'sinch.outbound.v1'),
+    acks: -1,
+    messages: [{ key: opts.customerKey, value: await t.codec.encode('sinch.outbound.v1', record) }],
+  });
+  await producer.disconnect();
+}
+
+describe('agent-events: simulator → ingress → normalizer → agent-events on real Kafka', () => {
+  let live: AgentEvent[] = [];
+
+  it('gives agents names, quotes, the MMS thread on MMS and the end of a conversation', async () => {
+    const alice = sim.customer({ channel: 'WHATSAPP', identity: '46700000101', displayName: 'Alice Svensson' });
+    const ig = sim.customer({ channel: 'INSTAGRAM', identity: '17841400000101' });
+    const mms = sim.customer({ channel: 'MMS', identity: '15550200101' });
+
+    const first = await alice.sendText('Hi! Where is my order #42?');
+    const aliceKey = (await waitFor((es) => es.some((e) => e.message?.id === first.messageId))).find((e) => e.message?.id === first.messageId)!.customerKey;
+    await agentSent({
+      sinchMessageId: 'agent-msg-1',
+      customerKey: aliceKey,
+      contactId: first.contactId,
+      conversationId: first.conversationId,
+      identity: '46700000101',
+      text: 'It ships on Monday.',
+    });
+    await waitFor((es) => es.some((e) => e.type === 'MESSAGE_SENT' && e.message?.id === 'agent-msg-1'));
+    const reply = await alice.sendText('Great, thanks', { replyTo: 'agent-msg-1' });
+    const igMessage = await ig.sendText('hello from instagram');
+    const picture = await mms.sendMedia('png', { caption: 'damaged box' });
+    const smsReply = await mms.sendText('and the invoice is wrong too');
+    expect(smsReply.channel).toBe('SMS'); // what Sinch reports
+    await alice.endConversation();
+
+    live = await waitFor(
+      (es) =>
+        [reply.messageId, igMessage.messageId, picture.messageId, smsReply.messageId].every((id) => es.some((e) => e.message?.id === id)) &&
+        es.some((e) => e.type === 'CONVERSATION_ENDED'),
+    );
+    const byMessage = (id: string) => live.find((e) => e.type === 'MESSAGE_RECEIVED' && e.message?.id === id)!;
+
+    // WhatsApp customer with a display name: the label is the name; the quoted agent message is shown.
+    const quoted = byMessage(reply.messageId);
+    expect(quoted.customer).toEqual({ identity: '+46700000101', displayName: 'Alice Svensson', label: 'Alice Svensson' });
+    expect(quoted.channel).toBe('WHATSAPP');
+    expect(quoted.message!.quoted).toEqual({ messageId: 'agent-msg-1', text: 'It ships on Monday.', truncated: false, attachment: null });
+
+    // Instagram customer without a name (Sinch has none either: the look-up is negative): the IGSID.
+    expect(byMessage(igMessage.messageId).customer).toEqual({ identity: '17841400000101', displayName: null, label: '17841400000101' });
+    const lookups = await readTopic(t.kafka, topicName(t.namespace, 'sinch.lookups.v1'), { minRecords: 1 });
+    const answers = await Promise.all(lookups.map((r) => t.codec.decode<LookupAnswer>(r.value!)));
+    expect(answers).toContainEqual(
+      expect.objectContaining({ kind: 'CHANNEL_PROFILE', channel: 'INSTAGRAM', identity: '17841400000101', outcome: 'NOT_FOUND' }),
+    );
+    expect(sim.requests('contacts:getChannelProfile').length).toBe(answers.filter((a) => a.kind === 'CHANNEL_PROFILE').length);
+
+    // The MMS thread: the picture and the SMS-reported reply are both on MMS, in one conversation.
+    const thread = [byMessage(picture.messageId), byMessage(smsReply.messageId)];
+    expect(thread.map((e) => [e.channel, e.sourceChannel, e.conversationId])).toEqual([
+      ['MMS', 'MMS', picture.conversationId],
+      ['MMS', 'SMS', picture.conversationId],
+    ]);
+    expect(thread[0]!.message!.attachments).toEqual([expect.objectContaining({ status: 'PENDING' })]);
+    expect(live.filter((e) => e.customerKey === thread[0]!.customerKey).every((e) => e.channel === 'MMS')).toBe(true);
+
+    // The end reaches the agent with no attached data; every other event carries it.
+    const ended = live.find((e) => e.type === 'CONVERSATION_ENDED')!;
+    expect(ended.customerKey).toBe(aliceKey);
+    expect(ended.attachedData).toBeNull();
+    expect(live.filter((e) => e.type !== 'CONVERSATION_ENDED').every((e) => e.attachedData !== null)).toBe(true);
+    expect(live.filter((e) => e.customerKey === aliceKey).map((e) => e.type)).toEqual([
+      'CONVERSATION_STARTED',
+      'MESSAGE_RECEIVED',
+      'MESSAGE_SENT',
+      'MESSAGE_RECEIVED',
+      'CONVERSATION_ENDED',
+    ]);
+    expect(new Set(live.map((e) => e.eventId)).size).toBe(live.length);
+  });
+
+  it('sends a record it cannot read to agent.events.v1.dlq with the reason, and goes on', async () => {
+    const producer = t.kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: topicName(t.namespace, 'conversation.events.v1'), messages: [{ key: 'poison', value: Buffer.from('not avro') }] });
+    await producer.disconnect();
+    const dlq = await readTopic(t.kafka, topicName(t.namespace, 'agent.events.v1.dlq'), { minRecords: 1, timeoutMs: 30_000 });
+    const dead = await t.codec.decode<{ sourceTopic: string; errorCode: string; consumer: string; sourceValue: Buffer }>(dlq[0]!.value!);
+    expect(dead).toMatchObject({ sourceTopic: topicName(t.namespace, 'conversation.events.v1'), consumer: topicName(t.namespace, 'agent-events') });
+    expect(dead.sourceValue.toString()).toBe('not avro');
+    expect(dead.errorCode).toMatch(/^[A-Z_]+$/);
+    // The poison record is on the log, so the replay below meets it too (into its own shadow DLQ).
+  });
+
+  it('replays the whole log into a shadow topic: identical events, identical eventIds, no call to Sinch, nothing new on the product topic', async () => {
+    expect(live.length).toBeGreaterThan(0);
+    const sinchCalls = sim.requests().length;
+    const replay = await startAgentEvents(
+      loadAgentEventsConfig({
+        ...t.env,
+        ...sinchEnv(),
+        AGENT_EVENTS_HTTP_PORT: '0',
+        AGENT_EVENTS_REPLAY: 'true',
+        AGENT_EVENTS_OUTPUT_TOPIC_SUFFIX: '.shadow',
+        AGENT_EVENTS_INSTANCE_ID: 'replay',
+      }),
+    );
+    try {
+      expect(replay.outputTopic).toBe('agent.events.v1.shadow');
+      const shadow = await waitFor((es) => es.length >= live.length, 'agent.events.v1.shadow');
+      const byId = (es: AgentEvent[]) => [...es].sort((a, b) => a.eventId.localeCompare(b.eventId));
+      expect(byId(shadow)).toEqual(byId(live));
+      expect(sim.requests().length).toBe(sinchCalls);
+      expect(await agentEventsOf('agent.events.v1', live.length)).toHaveLength(live.length);
+    } finally {
+      await replay.stop();
+    }
+  });
+});

@@ -1,0 +1,206 @@
+import {
+  customerName,
+  decideQuote,
+  eventIdOf,
+  nextDeliveryState,
+  sinchTimeToMs,
+  type ConversationEvent,
+  type DeliveryState,
+  type KnownMessage,
+  type QuoteRefusal,
+} from '@cpm/domain';
+import type { AgentAttachment, AgentEvent, AgentEventType, AgentMessage } from './agent-event';
+import type { AgentState } from './agent-state';
+import { contentTypeOf } from './content-type';
+
+export interface AgentViewOptions {
+  quoteMaxAgeMs: number;
+  quoteMaxTextLength: number;
+  knownMessages: number;
+  knownStatuses: number;
+}
+
+export interface AgentViewResult {
+  state: AgentState;
+  events: AgentEvent[];
+  /** Why a quote was not shown (for the metric), null when there was none or it was shown. */
+  quoteHidden: QuoteRefusal | null;
+  attachedDataInvalid: boolean;
+  /** A status report that changed nothing the agent sees. */
+  statusUnchanged: boolean;
+}
+
+/** Same source event, same type → same id, whatever the run (DESIGN.md: deterministic ids). */
+export const agentEventIdOf = (type: AgentEventType, sourceEventId: string): string => eventIdOf(['AGENT_EVENT', type, sourceEventId]);
+
+/** The id of a customer attachment: the media service's convention, so ATTACHMENT_READY names the same one. */
+export const attachmentIdOf = (sourceEventId: string, index: number): string => eventIdOf(['ATTACHMENT', sourceEventId, String(index)]);
+
+/**
+ * One conversation event → what the agent sees (DOMAIN.md §3–9), with the customer's
+ * next state. Pure: no clock, no I/O; the same log gives the same events.
+ */
+export function agentView(event: ConversationEvent, current: AgentState, o: AgentViewOptions): AgentViewResult {
+  const identity = event.identity || current.identity;
+  const moved = identity !== current.identity || event.channel !== current.channel || event.sourceChannel !== current.sourceChannel;
+  let state: AgentState = moved ? { ...current, identity, channel: event.channel, sourceChannel: event.sourceChannel } : current;
+  const result = (events: AgentEvent[], extra: Partial<AgentViewResult> = {}): AgentViewResult => ({
+    state,
+    events,
+    quoteHidden: null,
+    attachedDataInvalid: false,
+    statusUnchanged: false,
+    ...extra,
+  });
+  const base = (type: AgentEventType): AgentEvent => baseEvent(type, event, state);
+  switch (event.type) {
+    case 'CONTACT_CREATED':
+    case 'CONTACT_UPDATED': {
+      const name = customerName(event.contact?.displayName, state.identity).displayName;
+      if (name !== null) state = { ...state, displayName: name };
+      return result([]);
+    }
+    case 'CONVERSATION_STARTED':
+      return result([base('CONVERSATION_STARTED')]);
+    case 'CONVERSATION_STOPPED':
+      return result([{ ...base('CONVERSATION_ENDED'), attachedData: null, attachedDataError: null }]);
+    case 'CONSENT_CHANGED':
+      return result(event.consent ? [{ ...base('CONSENT_CHANGED'), consent: { kind: event.consent.kind, status: event.consent.status } }] : []);
+    case 'MESSAGE_RECEIVED':
+    case 'UNSUPPORTED_RECEIVED':
+      return received(event, state, o, base);
+    case 'MESSAGE_SENT':
+      return sent(event, state, o, base);
+    case 'MESSAGE_STATUS':
+    case 'MESSAGE_SEND_FAILED':
+      return status(event, state, o, base);
+    default:
+      return result([]);
+  }
+}
+
+function baseEvent(type: AgentEventType, event: ConversationEvent, state: AgentState): AgentEvent {
+  const identity = event.identity || state.identity;
+  const name = customerName(state.displayName, identity);
+  const data = event.attachedData;
+  return {
+    eventId: agentEventIdOf(type, event.eventId),
+    type,
+    occurredAt: event.occurredAtMs,
+    customerKey: event.customerKey,
+    appId: event.appId,
+    conversationId: event.conversationId,
+    contactId: event.contactId,
+    channel: event.channel,
+    sourceChannel: event.sourceChannel,
+    customer: { identity, displayName: name.displayName, label: name.label },
+    message: null,
+    attachedData: data?.status === 'OK' ? data.entries : {},
+    attachedDataError: data?.status === 'INVALID' ? data.reason : null,
+    status: null,
+    consent: null,
+  };
+}
+
+type Base = (type: AgentEventType) => AgentEvent;
+
+function remember(state: AgentState, known: KnownMessage, o: AgentViewOptions): AgentState {
+  const messages = [...state.messages.filter((m) => m.messageId !== known.messageId), known].slice(-o.knownMessages);
+  return { ...state, messages };
+}
+
+/** Quoting shows at most `maxTextLength` code points: one more is enough to know it was cut. */
+const cut = (text: string | null, maxTextLength: number): string | null =>
+  text === null
+    ? null
+    : Array.from(text)
+        .slice(0, maxTextLength + 1)
+        .join('');
+
+function received(event: ConversationEvent, state: AgentState, o: AgentViewOptions, base: Base): AgentViewResult {
+  const m = event.message;
+  const e = base('MESSAGE_RECEIVED');
+  if (!m) return { state, events: [e], quoteHidden: null, attachedDataInvalid: e.attachedDataError !== null, statusUnchanged: false };
+  const attachments: AgentAttachment[] = m.media
+    ? [{ id: attachmentIdOf(event.eventId, 0), contentType: null, url: null, fileName: m.media.fileName, sizeBytes: null, status: 'PENDING' }]
+    : [];
+  const location =
+    m.location && m.location.latitude !== null && m.location.longitude !== null
+      ? { latitude: m.location.latitude, longitude: m.location.longitude, title: m.location.title, label: m.location.label }
+      : null;
+  let quoted: AgentMessage['quoted'] = null;
+  let quoteHidden: QuoteRefusal | null = null;
+  if (m.replyToMessageId) {
+    const decision = decideQuote({
+      replyChannel: event.channel,
+      replyTimeMs: event.occurredAtMs,
+      quoted: state.messages.find((k) => k.messageId === m.replyToMessageId),
+      maxAgeMs: o.quoteMaxAgeMs,
+      maxTextLength: o.quoteMaxTextLength,
+    });
+    if (decision.show) {
+      const a = decision.quote.attachment;
+      quoted = {
+        messageId: decision.quote.messageId,
+        text: decision.quote.text,
+        truncated: decision.quote.truncated,
+        attachment: a ? { id: decision.quote.messageId, contentType: a.contentType, url: a.url, fileName: a.fileName, sizeBytes: null, status: 'READY' } : null,
+      };
+    } else quoteHidden = decision.reason;
+  }
+  const message: AgentMessage = {
+    id: m.id,
+    direction: 'TO_APP',
+    text: m.text ?? m.media?.caption ?? null,
+    attachments,
+    location,
+    quoted,
+    quoteHiddenReason: quoteHidden,
+  };
+  const next = remember(
+    state,
+    { messageId: m.id, author: 'CUSTOMER', acceptedAtMs: event.occurredAtMs, text: cut(message.text, o.quoteMaxTextLength), attachment: null },
+    o,
+  );
+  return { state: next, events: [{ ...e, message }], quoteHidden, attachedDataInvalid: e.attachedDataError !== null, statusUnchanged: false };
+}
+
+function sent(event: ConversationEvent, state: AgentState, o: AgentViewOptions, base: Base): AgentViewResult {
+  const m = event.message;
+  const e = base('MESSAGE_SENT');
+  if (!m) return { state, events: [e], quoteHidden: null, attachedDataInvalid: false, statusUnchanged: false };
+  const contentType = m.media ? contentTypeOf(m.media.fileName ?? m.media.url) : null;
+  const attachment = m.media ? { url: m.media.url, fileName: m.media.fileName, contentType } : null;
+  const message: AgentMessage = {
+    id: m.id,
+    direction: 'TO_CONTACT',
+    text: m.text,
+    attachments: attachment ? [{ id: m.id, contentType, url: attachment.url, fileName: attachment.fileName, sizeBytes: null, status: 'READY' }] : [],
+    location: null,
+    quoted: null,
+    quoteHiddenReason: null,
+  };
+  const acceptedAtMs = (m.acceptedAt ? sinchTimeToMs(m.acceptedAt) : null) ?? event.occurredAtMs;
+  const next = m.id
+    ? remember(state, { messageId: m.id, author: m.author ?? 'AGENT', acceptedAtMs, text: cut(m.text, o.quoteMaxTextLength), attachment }, o)
+    : state;
+  return { state: next, events: [{ ...e, message }], quoteHidden: null, attachedDataInvalid: false, statusUnchanged: false };
+}
+
+const sameView = (a: DeliveryState | undefined, b: DeliveryState): boolean =>
+  a !== undefined && a.status === b.status && a.delivered === b.delivered && a.reason === b.reason;
+
+function status(event: ConversationEvent, state: AgentState, o: AgentViewOptions, base: Base): AgentViewResult {
+  const report = event.status;
+  const unchanged = { state, events: [], quoteHidden: null, attachedDataInvalid: false, statusUnchanged: true };
+  if (!report) return unchanged;
+  const current = state.statuses.find(([id]) => id === report.messageId)?.[1];
+  const reason = report.reasonCode ?? report.reasonDescription;
+  // A send that failed or was refused is final for the agent: FAILED, with the error as reason.
+  const reported = event.type === 'MESSAGE_SEND_FAILED' ? 'FAILED' : report.status;
+  const next = nextDeliveryState(current, { status: reported, reason: reason ?? null });
+  if (sameView(current, next)) return unchanged;
+  const statuses = [...state.statuses.filter(([id]) => id !== report.messageId), [report.messageId, next] as [string, DeliveryState]].slice(-o.knownStatuses);
+  const e = { ...base('MESSAGE_STATUS'), status: { messageId: report.messageId, status: next.status, reason: next.reason } };
+  return { state: { ...state, statuses }, events: [e], quoteHidden: null, attachedDataInvalid: false, statusUnchanged: false };
+}

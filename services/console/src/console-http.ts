@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { AppError, errorCode, opsRoutes, type Logger, type Metrics } from '@cpm/platform';
+import type { CommandWriter } from './command-writer';
+import type { ConversationStore } from './conversation-store';
+import { UnknownConversationError } from './errors';
+import { mediaProxy } from './media-proxy';
+import { parseReply, replyCommand } from './reply-command';
+import type { SseClients } from './sse-stream';
+import type { WebAssets } from './web-bundle';
+
+export interface ConsoleHttpOptions {
+  assets: WebAssets;
+  store: ConversationStore;
+  sse: SseClients;
+  writer: CommandWriter;
+  metrics: Metrics;
+  logger: Logger;
+  ready: () => boolean;
+  agentId: string | null;
+  media: { url: string; token: string } | null;
+  now?: () => number;
+}
+
+/** Scripts, styles and media only from the console itself: text from customers can never run. */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; base-uri 'none'; form-action 'none'";
+
+/** The console's HTTP app: the page, the SSE stream, replies (POST /api/commands), the media proxy, ops routes. */
+export function consoleHttp(o: ConsoleHttpOptions): express.Express {
+  const app = express();
+  const now = o.now ?? Date.now;
+  app.disable('x-powered-by');
+  app.use(opsRoutes(o.metrics.registry, async () => ({ ready: o.ready(), details: { conversations: o.store.size } })));
+  const page = (type: string, body: string) => (_req: Request, res: Response) => {
+    res.set({ 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' }).type(type).send(body);
+  };
+  app.get('/', page('html', o.assets.html));
+  app.get('/app.js', page('js', o.assets.js));
+  app.get('/console.css', page('css', o.assets.css));
+  app.get('/api/stream', (req, res) => o.sse.handler(req, res));
+  app.get('/api/conversations', (_req, res) => {
+    res.json(o.store.snapshot());
+  });
+  app.post('/api/commands', express.json({ limit: '64kb' }), async (req, res, next) => {
+    try {
+      const reply = parseReply(req.body);
+      const conversation = o.store.get(reply.customerKey);
+      if (!conversation) throw new UnknownConversationError(reply.customerKey);
+      const command = replyCommand(conversation, reply, { commandId: randomUUID(), now: now(), agentId: o.agentId });
+      await o.writer.write(reply.customerKey, command);
+      o.logger.info({ commandId: command.commandId, customerKey: reply.customerKey, type: command.type }, 'agent command written');
+      res.status(202).json({ commandId: command.commandId });
+    } catch (error) {
+      next(error);
+    }
+  });
+  if (o.media) app.get('/media/:key', mediaProxy(o.media.url, o.media.token));
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = error instanceof AppError ? error.httpStatus : ((error as { status?: number }).status ?? 500);
+    if (status >= 500) o.logger.error({ err: (error as Error).message }, 'console request failed');
+    res.status(status).json({ code: error instanceof AppError ? errorCode(error) : 'CPM_ERR_CONSOLE_BAD_REQUEST', message: (error as Error).message });
+  });
+  return app;
+}

@@ -1,0 +1,148 @@
+import type { Producer } from 'kafkajs';
+import { topicName } from '@cpm/kafka';
+import { createLogger } from '@cpm/platform';
+import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
+import { loadConsoleConfig } from './config';
+import { startConsole, type AgentConsole } from './console';
+import type { AgentCommand, AgentEvent } from './console-input';
+import { followStream } from './sse-reader';
+import { agentEvent, agentMessage, T0 } from './test-kit';
+
+jest.setTimeout(60_000);
+
+let env: TestEnv;
+let producer: Producer;
+let agentConsole: AgentConsole;
+const KEY = 'app1:contact-anna';
+
+async function produceEvents(events: AgentEvent[]): Promise<void> {
+  const messages = await Promise.all(events.map(async (e) => ({ key: e.customerKey, value: await env.codec.encode('agent.events.v1', e) })));
+  await producer.send({ topic: topicName(env.namespace, 'agent.events.v1'), acks: -1, messages });
+}
+
+beforeAll(async () => {
+  env = await createTestEnv({ partitions: 2, database: false });
+  producer = env.kafka.producer();
+  await producer.connect();
+  // History written before the console starts: the page must show it.
+  await produceEvents([
+    agentEvent('CONVERSATION_STARTED', { attachedData: { order: '42' } }),
+    agentEvent('MESSAGE_SENT', { message: agentMessage({ id: 'm-agent', direction: 'TO_CONTACT', text: 'Your order has shipped' }) }),
+    agentEvent('MESSAGE_RECEIVED', {
+      occurredAt: T0 + 60_000,
+      message: agentMessage({
+        id: 'm1',
+        text: 'Where is it?',
+        quoted: { messageId: 'm-agent', text: 'Your order has shipped', truncated: false, attachment: null },
+      }),
+    }),
+  ]);
+  agentConsole = await startConsole(loadConsoleConfig({ ...env.env, CONSOLE_HTTP_PORT: '0' }), createLogger('console', 'warn'));
+});
+
+afterAll(async () => {
+  await agentConsole?.stop();
+  await producer?.disconnect();
+  await env?.cleanup();
+});
+
+describe('agent console over real Kafka', () => {
+  it('streams the history, then live agent events, over SSE', async () => {
+    const stream = await followStream(`${agentConsole.url}/api/stream`);
+    try {
+      const history = await stream.waitFor((c) => c.get(KEY)?.messages.find((m) => m.id === 'm1'));
+      expect(history.quoted).toMatchObject({ messageId: 'm-agent', text: 'Your order has shipped' });
+      expect(stream.received[0]).toBe('snapshot');
+      expect(stream.conversations.get(KEY)).toMatchObject({ label: 'Anna Svensson', channel: 'WHATSAPP', attachedData: { order: '42' } });
+
+      await produceEvents([
+        agentEvent('MESSAGE_RECEIVED', {
+          customerKey: 'app1:tel:+46700000002',
+          channel: 'MMS',
+          sourceChannel: 'SMS',
+          customer: { identity: '+46700000002', displayName: null, label: '+46700000002' },
+          message: agentMessage({ id: 'mms1', text: 'sms reply in an MMS thread' }),
+        }),
+        agentEvent('CONVERSATION_ENDED', { attachedData: null }),
+      ]);
+      const mms = await stream.waitFor((c) => c.get('app1:tel:+46700000002'));
+      expect(mms).toMatchObject({ channel: 'MMS', reportedChannels: ['SMS'], label: '+46700000002' });
+      await stream.waitFor((c) => c.get(KEY)?.ended);
+      expect(stream.received.filter((e) => e === 'input').length).toBeGreaterThan(0);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('a new browser gets the whole view in its snapshot', async () => {
+    const stream = await followStream(`${agentConsole.url}/api/stream`);
+    try {
+      await stream.waitFor(() => stream.received.length > 0);
+      expect(stream.received[0]).toBe('snapshot');
+      expect(stream.conversations.get(KEY)?.messages.map((m) => m.id)).toEqual(['m-agent', 'm1']);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('a reply becomes an agent.commands.v1 record keyed by the customer key, then shows as PENDING', async () => {
+    const response = await fetch(`${agentConsole.url}/api/commands`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customerKey: KEY, type: 'SEND_TEXT', text: 'It arrives tomorrow <b>10:00</b>' }),
+    });
+    expect(response.status).toBe(202);
+    const { commandId } = (await response.json()) as { commandId: string };
+    expect(commandId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const records = await readTopic(env.kafka, topicName(env.namespace, 'agent.commands.v1'), { minRecords: 1 });
+    expect(records).toHaveLength(1);
+    expect(records[0]!.key).toBe(KEY);
+    const command = await env.codec.decode<AgentCommand>(records[0]!.value!);
+    expect(command).toMatchObject({
+      commandId,
+      type: 'SEND_TEXT',
+      appId: 'app1',
+      contactId: 'contact-anna',
+      conversationId: 'conv-anna',
+      channel: 'WHATSAPP',
+      identity: '+46700000001',
+      author: 'AGENT',
+      text: 'It arrives tomorrow <b>10:00</b>',
+      templateName: null,
+    });
+    expect(Math.abs(Number(command.createdAt) - Date.now())).toBeLessThan(5 * 60_000);
+
+    const stream = await followStream(`${agentConsole.url}/api/stream`);
+    try {
+      const row = await stream.waitFor((c) => c.get(KEY)?.messages.find((m) => m.commandId === commandId));
+      expect(row).toMatchObject({ status: 'PENDING', text: 'It arrives tomorrow <b>10:00</b>' });
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('refuses a bad reply (400) and a reply to an unknown customer (404) with stable codes', async () => {
+    const post = (body: object) =>
+      fetch(`${agentConsole.url}/api/commands`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const bad = await post({ customerKey: KEY, type: 'SEND_TEXT', text: '' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'CPM_ERR_CONSOLE_INVALID_REPLY' });
+    const unknown = await post({ customerKey: 'app1:nobody', type: 'SEND_TEXT', text: 'hi' });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ code: 'CPM_ERR_CONSOLE_UNKNOWN_CONVERSATION' });
+  });
+
+  it('serves the page, the bundled script with a CSP, and the ops routes', async () => {
+    const page = await fetch(agentConsole.url);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('<script src="/app.js">');
+    const script = await fetch(`${agentConsole.url}/app.js`);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect(await script.text()).toContain('EventSource');
+    expect((await fetch(`${agentConsole.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${agentConsole.url}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${agentConsole.url}/metrics`)).text();
+    expect(metrics).toContain('cpm_records_processed_total{topic="agent.events.v1",service="console"}');
+  });
+});

@@ -1,0 +1,68 @@
+/** Test helpers: agent.events.v1 values as the agent-events service writes them (the contract, schemas/agent.events.v1.avsc). */
+import type { AgentCommand, AgentEvent, AgentMessage, OutboundOutcome } from './console-input';
+
+export const T0 = Date.UTC(2026, 10, 1, 10, 0, 0);
+
+export function agentEvent(type: AgentEvent['type'], o: Partial<AgentEvent> & { customerKey?: string } = {}): AgentEvent {
+  return {
+    eventId: `ev-${type}-${Math.random().toString(36).slice(2)}`,
+    type,
+    occurredAt: T0,
+    customerKey: 'app1:contact-anna',
+    appId: 'app1',
+    conversationId: 'conv-anna',
+    contactId: 'contact-anna',
+    channel: 'WHATSAPP',
+    sourceChannel: 'WHATSAPP',
+    customer: { identity: '+46700000001', displayName: 'Anna Svensson', label: 'Anna Svensson' },
+    message: null,
+    attachedData: {},
+    attachedDataError: null,
+    status: null,
+    consent: null,
+    ...o,
+  };
+}
+
+export function agentMessage(o: Partial<AgentMessage> & { id: string }): AgentMessage {
+  return { direction: 'TO_APP', text: null, attachments: [], location: null, quoted: null, quoteHiddenReason: null, ...o };
+}
+
+export function outcome(o: Partial<OutboundOutcome> & { commandId: string }): OutboundOutcome {
+  return {
+    outcome: 'SENT',
+    commandType: 'SEND_TEXT',
+    customerKey: 'app1:contact-anna',
+    channel: 'WHATSAPP',
+    completedAt: new Date(T0).toISOString(),
+    sinchMessageId: null,
+    text: null,
+    templateName: null,
+    errorCode: null,
+    errorMessage: null,
+    ...o,
+  };
+}
+
+export function command(o: Partial<AgentCommand> & { commandId: string }): AgentCommand {
+  return {
+    createdAt: T0,
+    type: 'SEND_TEXT',
+    appId: 'app1',
+    contactId: 'contact-anna',
+    conversationId: 'conv-anna',
+    channel: 'WHATSAPP',
+    identity: '+46700000001',
+    author: 'AGENT',
+    agentId: null,
+    text: 'hello',
+    mediaUrl: null,
+    fileName: null,
+    templateName: null,
+    templateLanguage: null,
+    templateParameters: {},
+    messageMetadata: null,
+    conversationMetadata: null,
+    ...o,
+  };
+}

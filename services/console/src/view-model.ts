@@ -1,0 +1,263 @@
+/**
+ * The pure view model of the console: consumed records (agent events, agent commands, their
+ * outcomes) → one conversation view per customer key. No I/O, no clock, no imports beyond
+ * types: the server keeps its bounded snapshot with it, and the browser bundles the same
+ * function to apply the live records it receives, so both always agree.
+ */
+import type { AgentAttachment, AgentLocation, AgentQuoted, ConsoleInput } from './console-input';
+
+export interface ViewLimits {
+  /** Messages kept per conversation (the oldest are dropped). */
+  maxMessages: number;
+  /** Status reports kept for messages not seen yet. */
+  maxOrphanStatuses: number;
+}
+
+export const DEFAULT_LIMITS: ViewLimits = { maxMessages: 200, maxOrphanStatuses: 50 };
+
+export interface MessageView {
+  /** Stable key of the row: the message id, or `cmd:<commandId>` for an agent's command. */
+  key: string;
+  /** Sinch message id; null while a command is not sent yet. */
+  id: string | null;
+  commandId: string | null;
+  direction: 'TO_APP' | 'TO_CONTACT';
+  occurredAt: number;
+  text: string | null;
+  template: { name: string; language: string | null; parameters: Record<string, string> } | null;
+  attachments: AgentAttachment[];
+  location: AgentLocation | null;
+  quoted: AgentQuoted | null;
+  quoteHiddenReason: string | null;
+  /** Agent messages: PENDING (command written), SENT, QUEUED_ON_CHANNEL, DELIVERED, READ, FAILED, ... */
+  status: string | null;
+  statusReason: string | null;
+}
+
+export interface ConversationView {
+  customerKey: string;
+  appId: string;
+  contactId: string;
+  conversationId: string;
+  /** The channel the agent sees (after the MMS correction). */
+  channel: string;
+  /** Every channel the Conversation API reported for this thread (SMS, MMS, ...). */
+  reportedChannels: string[];
+  identity: string;
+  displayName: string | null;
+  label: string;
+  attachedData: Record<string, string>;
+  attachedDataError: string | null;
+  consent: { kind: string; status: string } | null;
+  ended: boolean;
+  lastActivityAt: number;
+  messages: MessageView[];
+  /** Status reports whose message is not in the view yet, by message id. */
+  orphanStatuses: [string, { status: string; reason: string | null }][];
+}
+
+/** Statuses that never change again, and the order of the others (never move back). */
+const FINAL = new Set(['READ', 'FAILED']);
+const RANK: Record<string, number> = { PENDING: 0, SENT: 1, QUEUED_ON_CHANNEL: 2, SWITCHING_CHANNEL: 2, DELIVERED: 3, READ: 4, FAILED: 4 };
+
+/** The next delivery status of an agent message: a late report never moves it back. */
+export function nextStatus(current: string | null, reported: string): string {
+  if (current === null) return reported;
+  if (FINAL.has(current)) return current;
+  return (RANK[reported] ?? 1) >= (RANK[current] ?? 1) ? reported : current;
+}
+
+function emptyConversation(customerKey: string): ConversationView {
+  return {
+    customerKey,
+    appId: '',
+    contactId: '',
+    conversationId: '',
+    channel: '',
+    reportedChannels: [],
+    identity: '',
+    displayName: null,
+    label: customerKey,
+    attachedData: {},
+    attachedDataError: null,
+    consent: null,
+    ended: false,
+    lastActivityAt: 0,
+    messages: [],
+    orphanStatuses: [],
+  };
+}
+
+function emptyMessage(key: string, direction: MessageView['direction'], occurredAt: number): MessageView {
+  return {
+    key,
+    id: null,
+    commandId: null,
+    direction,
+    occurredAt,
+    text: null,
+    template: null,
+    attachments: [],
+    location: null,
+    quoted: null,
+    quoteHiddenReason: null,
+    status: null,
+    statusReason: null,
+  };
+}
+
+const mergeAttachments = (current: AgentAttachment[], update: AgentAttachment[]): AgentAttachment[] => {
+  const merged = [...current];
+  for (const a of update) {
+    const i = merged.findIndex((m) => m.id === a.id);
+    if (i < 0) merged.push(a);
+    // A PENDING copy never replaces a READY/FAILED one (records of two topics may cross).
+    else if (!(a.status === 'PENDING' && merged[i]!.status !== 'PENDING')) merged[i] = { ...merged[i]!, ...a };
+  }
+  return merged;
+};
+
+const findIndex = (c: ConversationView, id: string): number => c.messages.findIndex((m) => m.id === id || m.commandId === id || m.key === id);
+
+/** Puts `message` at `index` (or appends it), applies a status waiting for it, keeps the bound. */
+function place(c: ConversationView, index: number, message: MessageView, limits: ViewLimits): ConversationView {
+  const messages = [...c.messages];
+  let m = message;
+  let orphanStatuses = c.orphanStatuses;
+  const waiting = orphanStatuses.find(([id]) => id === m.id || id === m.commandId);
+  if (waiting) {
+    m = { ...m, status: nextStatus(m.status, waiting[1].status), statusReason: waiting[1].reason ?? m.statusReason };
+    orphanStatuses = orphanStatuses.filter((o) => o !== waiting);
+  }
+  if (index < 0) messages.push(m);
+  else messages[index] = m;
+  return { ...c, messages: messages.slice(-limits.maxMessages), orphanStatuses };
+}
+
+function withStatus(c: ConversationView, messageId: string, status: string, reason: string | null, limits: ViewLimits): ConversationView {
+  const i = findIndex(c, messageId);
+  if (i < 0) {
+    const orphanStatuses = [...c.orphanStatuses.filter(([id]) => id !== messageId), [messageId, { status, reason }] as (typeof c.orphanStatuses)[number]];
+    return { ...c, orphanStatuses: orphanStatuses.slice(-limits.maxOrphanStatuses) };
+  }
+  const m = c.messages[i]!;
+  const next = nextStatus(m.status, status);
+  const messages = [...c.messages];
+  messages[i] = { ...m, status: next, statusReason: next === m.status && reason === null ? m.statusReason : reason };
+  return { ...c, messages };
+}
+
+/** A command's outcome names its Sinch message: one row, whichever of the two came first. */
+function linkSent(c: ConversationView, commandId: string, sinchMessageId: string): ConversationView {
+  const ci = c.messages.findIndex((m) => m.commandId === commandId);
+  const si = c.messages.findIndex((m) => m.id === sinchMessageId && m.commandId === null);
+  if (ci < 0) return c;
+  const command = c.messages[ci]!;
+  const sent = si >= 0 ? c.messages[si]! : null;
+  const merged: MessageView = {
+    ...command,
+    id: sinchMessageId,
+    text: command.text ?? sent?.text ?? null,
+    attachments: mergeAttachments(command.attachments, sent?.attachments ?? []),
+    status: nextStatus(nextStatus(command.status, 'SENT'), sent?.status ?? 'SENT'),
+    statusReason: sent?.statusReason ?? command.statusReason,
+  };
+  const messages = c.messages.map((m, i) => (i === ci ? merged : m)).filter((_m, i) => i !== si);
+  return { ...c, messages };
+}
+
+function applyEvent(c0: ConversationView, input: Extract<ConsoleInput, { kind: 'event' }>, limits: ViewLimits): ConversationView {
+  const e = input.event;
+  const c: ConversationView = {
+    ...c0,
+    appId: e.appId || c0.appId,
+    contactId: e.contactId || c0.contactId,
+    conversationId: e.conversationId || c0.conversationId,
+    channel: e.channel || c0.channel,
+    reportedChannels: e.sourceChannel && !c0.reportedChannels.includes(e.sourceChannel) ? [...c0.reportedChannels, e.sourceChannel] : c0.reportedChannels,
+    identity: e.customer.identity || c0.identity,
+    displayName: e.customer.displayName ?? c0.displayName,
+    label: e.customer.label || c0.label,
+    attachedData: e.attachedData && e.type !== 'CONVERSATION_ENDED' ? { ...c0.attachedData, ...e.attachedData } : c0.attachedData,
+    attachedDataError: e.attachedDataError ?? c0.attachedDataError,
+    lastActivityAt: Math.max(c0.lastActivityAt, e.occurredAt),
+  };
+  switch (e.type) {
+    case 'CONVERSATION_STARTED':
+      // A new conversation of the same customer reopens the thread.
+      return { ...c, ended: false };
+    case 'CONVERSATION_ENDED':
+      return { ...c, ended: true };
+    case 'CONSENT_CHANGED':
+      return e.consent ? { ...c, consent: e.consent } : c;
+    case 'MESSAGE_STATUS':
+      return e.status ? withStatus(c, e.status.messageId, e.status.status, e.status.reason, limits) : c;
+    case 'MESSAGE_RECEIVED':
+    case 'MESSAGE_SENT':
+    case 'ATTACHMENT_READY':
+    case 'ATTACHMENT_FAILED': {
+      const m = e.message;
+      if (!m) return c;
+      const direction = e.type === 'MESSAGE_SENT' || m.direction === 'TO_CONTACT' ? 'TO_CONTACT' : 'TO_APP';
+      const i = m.id ? findIndex(c, m.id) : -1;
+      const current = i >= 0 ? c.messages[i]! : { ...emptyMessage(m.id || e.eventId, direction, e.occurredAt), id: m.id || null };
+      const attachmentOnly = e.type === 'ATTACHMENT_READY' || e.type === 'ATTACHMENT_FAILED';
+      const next: MessageView = attachmentOnly
+        ? { ...current, attachments: mergeAttachments(current.attachments, m.attachments) }
+        : {
+            ...current,
+            text: m.text ?? current.text,
+            attachments: mergeAttachments(current.attachments, m.attachments),
+            location: m.location ?? current.location,
+            quoted: m.quoted ?? current.quoted,
+            quoteHiddenReason: m.quoteHiddenReason ?? current.quoteHiddenReason,
+            status: direction === 'TO_CONTACT' ? nextStatus(current.status, 'SENT') : current.status,
+          };
+      return place(c, i, next, limits);
+    }
+    default:
+      return c;
+  }
+}
+
+/** One consumed record → the customer's next conversation view. */
+export function reduceConversation(current: ConversationView | undefined, input: ConsoleInput, limits: ViewLimits = DEFAULT_LIMITS): ConversationView {
+  const c = current ?? emptyConversation(input.customerKey);
+  switch (input.kind) {
+    case 'event':
+      return applyEvent(c, input, limits);
+    case 'command': {
+      const cmd = input.command;
+      if (cmd.type === 'END_CONVERSATION') return c;
+      const i = c.messages.findIndex((m) => m.commandId === cmd.commandId);
+      const base =
+        i >= 0 ? c.messages[i]! : { ...emptyMessage(`cmd:${cmd.commandId}`, 'TO_CONTACT', cmd.createdAt), commandId: cmd.commandId, status: 'PENDING' };
+      const template = cmd.templateName ? { name: cmd.templateName, language: cmd.templateLanguage, parameters: cmd.templateParameters } : null;
+      const attachments: AgentAttachment[] = cmd.mediaUrl
+        ? [{ id: `cmd:${cmd.commandId}`, contentType: null, url: cmd.mediaUrl, fileName: cmd.fileName, sizeBytes: null, status: 'READY' }]
+        : [];
+      const next = { ...base, text: cmd.text ?? base.text, template: template ?? base.template, attachments: mergeAttachments(base.attachments, attachments) };
+      return { ...place(c, i, next, limits), lastActivityAt: Math.max(c.lastActivityAt, cmd.createdAt) };
+    }
+    case 'outcome': {
+      const o = input.outcome;
+      if (o.commandType === 'END_CONVERSATION') return c;
+      let v = c;
+      if (!v.messages.some((m) => m.commandId === o.commandId)) {
+        const row = {
+          ...emptyMessage(`cmd:${o.commandId}`, 'TO_CONTACT', Date.parse(o.completedAt) || 0),
+          commandId: o.commandId,
+          text: o.text,
+          status: 'PENDING',
+        };
+        v = place(v, -1, o.templateName ? { ...row, template: { name: o.templateName, language: null, parameters: {} } } : row, limits);
+      }
+      if (o.outcome === 'SENT' && o.sinchMessageId) return linkSent(v, o.commandId, o.sinchMessageId);
+      if (o.outcome === 'FAILED' || o.outcome === 'REJECTED') {
+        const reason = [o.outcome, o.errorCode, o.errorMessage].filter((s) => s).join(': ');
+        return withStatus(v, o.commandId, 'FAILED', reason, limits);
+      }
+      return v;
+    }
+  }
+}

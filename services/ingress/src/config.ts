@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { bool, connectionSchema, csv, loadConfig, positiveInt, port } from '@cpm/platform';
+
+export const ingressConfigSchema = connectionSchema.extend({
+  INGRESS_PORT: port(18080), // HTTP port; 0 picks a free one (tests)
+  INGRESS_HOST: z.string().default('127.0.0.1'),
+  INGRESS_WEBHOOK_PATH: z.string().startsWith('/').default('/webhooks/sinch'), // the URL to register on the Sinch app
+  // Accepted webhook secrets, newest first, comma-separated; two during a rotation. Empty:
+  // signatures are not checked (development only; a warning is logged at start).
+  SINCH_WEBHOOK_SECRETS: csv,
+  SIGNATURE_MAX_AGE_SECONDS: z.coerce.number().int().positive().optional(), // strict replay window; none by default (age only recorded)
+  INGRESS_BODY_LIMIT_BYTES: positiveInt(1024 * 1024), // 413 above this
+  INGRESS_KAFKA_TIMEOUT_MS: positiveInt(5000), // 503 when Kafka has not acknowledged by then
+  INGRESS_BATCH_LINGER_MS: z.coerce.number().int().min(0).default(2), // gather concurrent requests this long
+  INGRESS_BATCH_MAX_RECORDS: positiveInt(500), // ... or until this many
+  INGRESS_QUARANTINE_MAX_BYTES: positiveInt(64 * 1024), // rejected bodies are kept up to this size
+  INGRESS_RETRY_AFTER_SECONDS: positiveInt(5), // Retry-After of a 503
+  INGRESS_REQUEST_TIMEOUT_MS: positiveInt(15_000), // a request (headers and body) not complete by then gets 408 and is closed
+  INGRESS_INSTANCE_ID: z.string().default(`ingress-${process.pid}`),
+  INGRESS_ENSURE_TOPICS: bool(true), // create topics and register schemas at start
+});
+
+export type IngressConfig = z.infer<typeof ingressConfigSchema>;
+
+export const loadIngressConfig = (env: NodeJS.ProcessEnv = process.env): IngressConfig => loadConfig(ingressConfigSchema, env);

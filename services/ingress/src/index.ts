@@ -1,0 +1,3 @@
+export * from './config';
+export * from './ingress';
+export * from './raw-record';

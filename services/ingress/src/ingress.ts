@@ -1,0 +1,101 @@
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import express from 'express';
+import { createLogger, createMetrics, opsRoutes, type Logger } from '@cpm/platform';
+import { BatchingSender, createIdempotentProducer, createKafka, ensureTopics, SchemaCodec, topicName } from '@cpm/kafka';
+import type { IngressConfig } from './config';
+import { Quarantine } from './quarantine';
+import { errorAnswer, webhookRoute } from './webhook-route';
+
+export interface Ingress {
+  url: string;
+  webhookUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the ingress: resolves schema ids (the only Schema Registry call), connects the
+ * idempotent producer, then listens. After that the hot path talks only to Kafka.
+ */
+export async function startIngress(config: IngressConfig, logger: Logger = createLogger('ingress', config.LOG_LEVEL)): Promise<Ingress> {
+  const metrics = createMetrics('ingress');
+  const kafka = createKafka(config.KAFKA_BROKERS, config.INGRESS_INSTANCE_ID, logger);
+  if (config.INGRESS_ENSURE_TOPICS) await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
+  const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
+  await codec.register(['sinch.webhooks.raw.v1', 'sinch.webhooks.rejected.v1']);
+  const producer = createIdempotentProducer(kafka);
+  await producer.connect();
+  const admin = kafka.admin();
+  await admin.connect();
+
+  const sender = new BatchingSender(producer, {
+    lingerMs: config.INGRESS_BATCH_LINGER_MS,
+    maxRecords: config.INGRESS_BATCH_MAX_RECORDS,
+    timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS,
+    onBatch: (size) => metrics.webhookBatchSize.observe(size),
+    onError: () => metrics.kafkaErrors.inc({ operation: 'send' }),
+  });
+  const quarantine = new Quarantine({
+    codec,
+    sender,
+    topic: topicName(config.TOPIC_NAMESPACE, 'sinch.webhooks.rejected.v1'),
+    maxBytes: config.INGRESS_QUARANTINE_MAX_BYTES,
+    instance: config.INGRESS_INSTANCE_ID,
+    logger,
+  });
+  if (config.SINCH_WEBHOOK_SECRETS.length === 0) {
+    logger.warn('SINCH_WEBHOOK_SECRETS is empty: webhook signatures are NOT verified. Set the secret configured on the Sinch webhook.');
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    opsRoutes(metrics.registry, async () => {
+      const cluster = await Promise.race([
+        admin.describeCluster(),
+        new Promise<never>((_, r) => setTimeout(() => r(new Error('Kafka did not answer in 2 s')), 2000)),
+      ]);
+      return { ready: cluster.brokers.length > 0, details: { brokers: cluster.brokers.length } };
+    }),
+  );
+  app.use(webhookRoute({ config, codec, sender, quarantine, rawTopic: topicName(config.TOPIC_NAMESPACE, 'sinch.webhooks.raw.v1'), logger, metrics }));
+  app.use((_req, res) => {
+    res.status(404).json({ code: 'NOT_FOUND', message: `POST webhooks to ${config.INGRESS_WEBHOOK_PATH}` });
+  });
+  app.use(errorAnswer(logger, metrics, config.INGRESS_RETRY_AFTER_SECONDS));
+
+  // Slow clients must not hold connections for Node's default 5 minutes; the interval
+  // that enforces requestTimeout can only be set when the server is created.
+  const server: Server = createServer(
+    {
+      requestTimeout: config.INGRESS_REQUEST_TIMEOUT_MS,
+      headersTimeout: Math.min(10_000, config.INGRESS_REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: 1_000,
+    },
+    app,
+  );
+  await new Promise<void>((resolve) => server.listen(config.INGRESS_PORT, config.INGRESS_HOST, resolve));
+  server.keepAliveTimeout = 65_000;
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.INGRESS_HOST}:${port}`;
+  logger.info({ url, path: config.INGRESS_WEBHOOK_PATH, secrets: config.SINCH_WEBHOOK_SECRETS.length }, 'ingress listening');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    webhookUrl: `${url}${config.INGRESS_WEBHOOK_PATH}`,
+    stop() {
+      stopping ??= (async () => {
+        // Stop accepting; requests in flight finish (and are flushed to Kafka) first.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await closed;
+        await sender.close();
+        await producer.disconnect();
+        await admin.disconnect();
+        logger.info('ingress stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Logger, Metrics } from '@cpm/platform';
+import { KafkaUnavailableError, type BatchingSender, type SchemaCodec } from '@cpm/kafka';
+import { signatureHeadersFrom, verifySignature } from '@cpm/sinch-webhooks';
+import type { IngressConfig } from './config';
+import { rejections, WebhookRejectedError } from './errors';
+import { buildRawRecord } from './raw-record';
+import { Quarantine } from './quarantine';
+
+export interface WebhookRouteDeps {
+  config: IngressConfig;
+  codec: SchemaCodec;
+  sender: BatchingSender;
+  quarantine: Quarantine;
+  rawTopic: string;
+  logger: Logger;
+  metrics: Metrics;
+  now?: () => number;
+}
+
+const isJson = (contentType: string | undefined): boolean => /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType ?? '');
+
+/**
+ * POST <webhook path>: verify, record, then acknowledge. The raw bytes are kept as
+ * received (express.raw, never a JSON body parser), verified before any parsing, and
+ * answered 200 only after Kafka acknowledged the record (acks=all).
+ */
+export function webhookRoute(deps: WebhookRouteDeps): Router {
+  const { config, logger, metrics } = deps;
+  const now = deps.now ?? Date.now;
+  const router = Router();
+  const dispatchWarned = new Set<string>();
+
+  router.post(
+    config.INGRESS_WEBHOOK_PATH,
+    (req: Request, _res: Response, next: NextFunction) => {
+      next(isJson(req.headers['content-type']) ? undefined : rejections.unsupportedMediaType(req.headers['content-type']));
+    },
+    express.raw({ type: () => true, limit: config.INGRESS_BODY_LIMIT_BYTES }),
+    async (req: Request, res: Response, next: NextFunction) => {
+      const started = performance.now();
+      const receivedAt = now();
+      const requestId = randomUUID();
+      const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      try {
+        const headers = signatureHeadersFrom(req.headers);
+        const verification = verifySignature(body, headers, {
+          secrets: config.SINCH_WEBHOOK_SECRETS,
+          nowSeconds: Math.floor(receivedAt / 1000),
+          maxAgeSeconds: config.SIGNATURE_MAX_AGE_SECONDS ?? null,
+        });
+        if (!verification.ok) throw rejections.signature(verification.reason, verification.message);
+
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(body.toString('utf8'));
+        } catch (error) {
+          throw rejections.invalidJson((error as Error).message);
+        }
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+          throw rejections.invalidJson(`top level is ${Array.isArray(parsed) ? 'an array' : typeof parsed}`);
+
+        const record = buildRawRecord({
+          requestId,
+          body,
+          parsed: parsed as Record<string, unknown>,
+          contentType: req.headers['content-type'],
+          headers,
+          verification,
+          receivedAt,
+          instance: config.INGRESS_INSTANCE_ID,
+        });
+        if (record.trigger === 'UNKNOWN') {
+          metrics.unknownTriggers.inc();
+          logger.warn({ requestId, keys: Object.keys(parsed as object).slice(0, 10) }, 'callback with no known trigger key: stored and flagged');
+        }
+        if (record.processingMode === 'DISPATCH') {
+          metrics.dispatchModeWebhooks.inc({ app_id: record.appId });
+          if (!dispatchWarned.has(record.appId)) {
+            dispatchWarned.add(record.appId);
+            logger.warn(
+              { appId: record.appId },
+              'app is in DISPATCH mode: callbacks carry no contact or conversation ids. Contact Pro needs CONVERSATION mode; switch the app in the Sinch dashboard',
+            );
+          }
+        }
+        const value = await deps.codec.encode('sinch.webhooks.raw.v1', record);
+        await deps.sender.send({ topic: deps.rawTopic, key: record.customerKey, value, headers: { 'cpm-trigger': record.trigger } });
+        metrics.webhookRequests.inc({ outcome: 'accepted', trigger: record.trigger });
+        metrics.webhookLatency.observe({ outcome: 'accepted' }, performance.now() - started);
+        res.status(200).json({ status: 'accepted', requestId, trigger: record.trigger });
+      } catch (error) {
+        if (error instanceof WebhookRejectedError && error.quarantine) {
+          await deps.quarantine.keep({ requestId, error, body, headers: req.headers, remoteAddress: req.socket.remoteAddress ?? null, receivedAt });
+        }
+        (error as { requestId?: string }).requestId = requestId;
+        next(error);
+      } finally {
+        if (res.headersSent === false) metrics.webhookLatency.observe({ outcome: 'error' }, performance.now() - started);
+      }
+    },
+  );
+  return router;
+}
+
+/** The one place that maps an error to an HTTP answer: `{code, message}`, never a 500 for input. */
+export function errorAnswer(logger: Logger, metrics: Metrics, retryAfterSeconds: number) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const requestId = (error as { requestId?: string }).requestId;
+    if (error instanceof WebhookRejectedError) {
+      metrics.webhookRequests.inc({ outcome: `rejected_${error.code}`, trigger: '' });
+      logger.info({ requestId, code: error.code, status: error.httpStatus }, error.message);
+      res.status(error.httpStatus).json({ code: error.code, message: error.message, requestId });
+      return;
+    }
+    const bodyParserError = error as { type?: string; status?: number; limit?: number };
+    if (bodyParserError.type === 'entity.too.large') {
+      const rejection = rejections.tooLarge(bodyParserError.limit ?? 0);
+      metrics.webhookRequests.inc({ outcome: `rejected_${rejection.code}`, trigger: '' });
+      res.status(413).json({ code: rejection.code, message: rejection.message });
+      return;
+    }
+    if (bodyParserError.type === 'request.aborted' || bodyParserError.status === 400) {
+      res.status(400).json({ code: 'BAD_REQUEST', message: (error as Error).message });
+      return;
+    }
+    if (error instanceof KafkaUnavailableError) {
+      metrics.webhookRequests.inc({ outcome: 'unavailable', trigger: '' });
+      logger.warn({ requestId, err: error.message }, 'webhook not stored: answered 503 so Sinch retries');
+      res.status(503).set('Retry-After', String(retryAfterSeconds)).json({ code: error.code, message: error.message, requestId });
+      return;
+    }
+    // Anything else is our bug or an outage we did not foresee: still nothing acknowledged.
+    metrics.webhookRequests.inc({ outcome: 'unavailable', trigger: '' });
+    logger.error({ requestId, err: error, path: req.path }, 'unexpected error while storing a webhook');
+    res
+      .status(503)
+      .set('Retry-After', String(retryAfterSeconds))
+      .json({ code: 'CPM_ERR_UNEXPECTED', message: 'the webhook was not stored; retry later', requestId });
+  };
+}

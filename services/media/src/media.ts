@@ -1,0 +1,127 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { changelogSpec, createKafka, ensureTopics, SchemaCodec, TransactionalProcessor } from '@cpm/kafka';
+import { createLogger, createMetrics, opsRoutes, type Logger } from '@cpm/platform';
+import { AddressGuard, type Lookup } from './address-guard';
+import type { MediaConfig } from './config';
+import { MagicBytesSniffer, type ContentSniffer } from './content-sniffer';
+import { FsBlobStore } from './fs-blob-store';
+import { MediaDownloader } from './media-downloader';
+import { initialMediaState, mediaHandler } from './media-handler';
+import { mediaRoutes } from './media-http';
+import { PublicAttachments } from './public-attachments';
+import { UrlSigner } from './url-signer';
+
+export interface MediaService {
+  url: string;
+  store: FsBlobStore;
+  /** Deletes expired public attachments now (the sweeper also runs every MEDIA_SWEEP_INTERVAL_MS). */
+  sweep(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Seams for tests and instrumentation; production uses the defaults. */
+export interface MediaDeps {
+  logger?: Logger;
+  sniffer?: ContentSniffer;
+  lookup?: Lookup;
+  onConnect?: (address: string, url: string) => void;
+  now?: () => number;
+}
+
+export async function startMedia(config: MediaConfig, deps: MediaDeps = {}): Promise<MediaService> {
+  const logger = deps.logger ?? createLogger('media', config.LOG_LEVEL);
+  const now = deps.now ?? Date.now;
+  const sniffer = deps.sniffer ?? new MagicBytesSniffer();
+  const metrics = createMetrics('media');
+  const store = new FsBlobStore(config.MEDIA_STORE_DIR);
+  const publicFiles = new PublicAttachments(config.MEDIA_STORE_DIR, {
+    sniffer,
+    allowedTypes: config.MEDIA_ALLOWED_TYPES,
+    maxBytes: config.MEDIA_MAX_BYTES,
+    retentionMs: config.MEDIA_PUBLIC_RETENTION_SECONDS * 1000,
+  });
+  const signer = new UrlSigner(config.MEDIA_URL_SECRET);
+  const downloader = new MediaDownloader({
+    guard: new AddressGuard(config.MEDIA_ALLOWED_HOSTS, deps.lookup),
+    store,
+    sniffer,
+    allowedTypes: config.MEDIA_ALLOWED_TYPES,
+    maxBytes: config.MEDIA_MAX_BYTES,
+    maxRedirects: config.MEDIA_MAX_REDIRECTS,
+    connectTimeoutMs: config.MEDIA_CONNECT_TIMEOUT_MS,
+    readTimeoutMs: config.MEDIA_READ_TIMEOUT_MS,
+    attempts: config.MEDIA_RETRY_ATTEMPTS,
+    backoffBaseMs: config.MEDIA_RETRY_BASE_MS,
+    backoffMaxMs: config.MEDIA_RETRY_MAX_MS,
+    onConnect: deps.onConnect,
+  });
+
+  const kafka = createKafka(config.KAFKA_BROKERS, `media-${config.MEDIA_INSTANCE_ID}`, logger);
+  await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
+  await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS, [changelogSpec('media')]);
+  const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
+  await codec.register(['conversation.events.v1', 'conversation.media.v1', 'conversation.media.v1.dlq']);
+  const processor = new TransactionalProcessor({
+    name: 'media',
+    instanceId: config.MEDIA_INSTANCE_ID,
+    kafka,
+    codec,
+    namespace: config.TOPIC_NAMESPACE,
+    inputs: ['conversation.events.v1'],
+    dlqTopic: 'conversation.media.v1.dlq',
+    initialState: initialMediaState,
+    handle: mediaHandler({
+      download: async (url) => {
+        const outcome = await downloader.download(url);
+        if (outcome.status === 'FAILED') logger.warn({ reason: outcome.reason, attempts: outcome.attempts, err: outcome.message }, 'media download failed');
+        return outcome;
+      },
+      handledCapacity: config.MEDIA_HANDLED_CAPACITY,
+      replay: config.MEDIA_REPLAY,
+      metrics,
+    }),
+    logger,
+    metrics,
+  });
+  await processor.start();
+
+  let baseUrl = '';
+  const app = express();
+  app.use(opsRoutes(metrics.registry, async () => ({ ready: true })));
+  app.use(
+    mediaRoutes({
+      store,
+      publicFiles,
+      signer,
+      agentToken: config.MEDIA_AGENT_TOKEN,
+      publicBaseUrl: () => config.MEDIA_PUBLIC_BASE_URL ?? baseUrl,
+      now,
+      logger,
+    }),
+  );
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.MEDIA_HTTP_PORT, config.MEDIA_HTTP_HOST, () => resolve(s));
+  });
+  baseUrl = `http://${config.MEDIA_HTTP_HOST}:${(server.address() as AddressInfo).port}`;
+
+  const sweep = async (): Promise<number> => {
+    const deleted = await publicFiles.sweep(now());
+    if (deleted > 0) logger.info({ deleted }, 'expired public attachments deleted');
+    return deleted;
+  };
+  const sweeper = setInterval(() => void sweep().catch((error: Error) => logger.error({ err: error.message }, 'sweep failed')), config.MEDIA_SWEEP_INTERVAL_MS);
+  sweeper.unref();
+  logger.info({ url: baseUrl, store: config.MEDIA_STORE_DIR, replay: config.MEDIA_REPLAY }, 'media running');
+  return {
+    url: baseUrl,
+    store,
+    sweep,
+    async stop() {
+      clearInterval(sweeper);
+      await processor.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

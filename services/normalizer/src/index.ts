@@ -1,0 +1,3 @@
+export * from './config';
+export * from './normalizer';
+export * from './normalizer-handler';

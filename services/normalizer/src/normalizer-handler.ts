@@ -1,0 +1,59 @@
+import {
+  correct,
+  Deduplicator,
+  emptyMmsState,
+  normalizeOutbound,
+  normalizeWebhook,
+  type ConversationEvent,
+  type DedupState,
+  type MmsConfig,
+  type MmsState,
+  type OutboundRecord,
+} from '@cpm/domain';
+import type { Emit, ProcessContext } from '@cpm/kafka';
+import type { Metrics } from '@cpm/platform';
+
+/** The normalizer's state per customer key, restored from its changelog. */
+export interface NormalizerState {
+  dedup: DedupState;
+  mms: MmsState;
+}
+
+export const initialNormalizerState = (): NormalizerState => ({ dedup: { recent: [] }, mms: emptyMmsState() });
+
+interface RawRecord {
+  body: Buffer;
+  receivedAt: number;
+  customerKey: string;
+}
+
+/**
+ * One record of sinch.webhooks.raw.v1 or sinch.outbound.v1 → conversation events: parse
+ * (pure), drop what this customer already had (same event id), apply the MMS correction
+ * (pure state machine). Deterministic: the output depends on the log only.
+ */
+export function normalizerHandler(config: { mms: MmsConfig; dedupCapacity: number; metrics: Metrics }) {
+  return (value: unknown, ctx: ProcessContext<NormalizerState>): Emit[] => {
+    const source = { topic: ctx.topic, partition: ctx.partition, offset: ctx.offset };
+    let events: ConversationEvent[];
+    if (ctx.topic === 'sinch.outbound.v1') {
+      events = normalizeOutbound({ record: value as OutboundRecord, source });
+    } else {
+      const raw = value as RawRecord;
+      events = normalizeWebhook({ body: raw.body, receivedAtMs: Number(raw.receivedAt), customerKey: raw.customerKey || ctx.key, source });
+    }
+    const state = ctx.state.get(ctx.key);
+    const { state: dedup, fresh } = Deduplicator.filterNew(state.dedup, events, config.dedupCapacity);
+    for (const dropped of events.filter((e) => !fresh.includes(e))) config.metrics.duplicatesDropped.inc({ type: dropped.type });
+    let mms = state.mms;
+    const out: ConversationEvent[] = [];
+    for (const event of fresh) {
+      const result = correct(mms, event, config.mms);
+      mms = result.state;
+      out.push(...result.events);
+    }
+    for (const e of out) if (e.type === 'CHANNEL_CORRECTED') config.metrics.corrections.inc({ rule: e.correction?.rule ?? '' });
+    if (dedup !== state.dedup || mms !== state.mms) ctx.state.set(ctx.key, { dedup, mms });
+    return out.map((e) => ({ topic: 'conversation.events.v1', key: e.customerKey || ctx.key, value: e, type: e.type }));
+  };
+}

@@ -1,0 +1,199 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { topicName } from '@cpm/kafka';
+import { buildRawRecord } from '@cpm/ingress';
+import type { ConversationEvent } from '@cpm/domain';
+import { createTestEnv, readTopic, sinchFixtures, type TestEnv } from '@cpm/testkit';
+import { loadNormalizerConfig } from './config';
+import { startNormalizer } from './normalizer';
+
+let t: TestEnv;
+beforeAll(async () => {
+  t = await createTestEnv({ database: false, partitions: 3 });
+});
+afterAll(() => t.cleanup());
+
+/** Writes callbacks to the raw topic as the ingress would (same record, same key). */
+async function produceRaw(env: TestEnv, bodies: Buffer[], receivedAt = 1_800_000_000_000): Promise<void> {
+  const producer = env.kafka.producer({ idempotent: true });
+  await producer.connect();
+  const messages = [];
+  for (const [i, body] of bodies.entries()) {
+    const record = buildRawRecord({
+      requestId: `req-${i}-${Math.random()}`,
+      body,
+      parsed: JSON.parse(body.toString()) as Record<string, unknown>,
+      contentType: 'application/json',
+      headers: {},
+      verification: { ok: true, status: 'UNSIGNED_ACCEPTED', secretIndex: -1, ageSeconds: null },
+      receivedAt: receivedAt + i,
+      instance: 'test',
+    });
+    messages.push({ key: record.customerKey, value: await env.codec.encode('sinch.webhooks.raw.v1', record) });
+  }
+  await producer.send({ topic: topicName(env.namespace, 'sinch.webhooks.raw.v1'), acks: -1, messages });
+  await producer.disconnect();
+}
+
+async function events(env: TestEnv, min: number): Promise<{ partition: number; key: string | null; event: ConversationEvent }[]> {
+  const records = await readTopic(env.kafka, topicName(env.namespace, 'conversation.events.v1'), { minRecords: min, timeoutMs: 60_000 });
+  return Promise.all(records.map(async (r) => ({ partition: r.partition, key: r.key, event: await env.codec.decode<ConversationEvent>(r.value!) })));
+}
+
+const inbound = (id: string, text: string, extra: Record<string, unknown> = {}) =>
+  Buffer.from(
+    JSON.stringify({
+      app_id: 'app-n',
+      accepted_time: '2026-11-01T10:00:00.000Z',
+      message: {
+        id,
+        direction: 'TO_APP',
+        contact_message: { text_message: { text } },
+        channel_identity: { channel: 'WHATSAPP', identity: '46700000009', app_id: '' },
+        contact_id: 'contact-n',
+        conversation_id: 'conv-n',
+        accept_time: '2026-11-01T10:00:00.000Z',
+        ...extra,
+      },
+    }),
+  );
+
+describe('normalizer on real Kafka', () => {
+  it('turns every Sinch fixture into events, drops a duplicated callback, and routes poison to the DLQ', async () => {
+    const fixtures = sinchFixtures().map((f) => f.body);
+    const first = inbound('dup-1', 'hello');
+    // The same callback delivered twice (a Sinch retry: same body, another request and nonce).
+    const retry = Buffer.from(first);
+    await produceRaw(t, [...fixtures, first, retry]);
+    // A record whose value is not our Avro at all: poison.
+    const producer = t.kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: topicName(t.namespace, 'sinch.webhooks.raw.v1'), messages: [{ key: 'poison', value: Buffer.from('not avro') }] });
+    await producer.disconnect();
+
+    const normalizer = await startNormalizer(loadNormalizerConfig({ ...t.env, NORMALIZER_HTTP_PORT: '0' }));
+    try {
+      const expectedTypes = [
+        'MESSAGE_RECEIVED',
+        'MESSAGE_STATUS',
+        'CONVERSATION_STARTED',
+        'CONVERSATION_STOPPED',
+        'CONTACT_CREATED',
+        'CONSENT_CHANGED',
+        'UNKNOWN_CALLBACK',
+        'UNSUPPORTED_RECEIVED',
+      ];
+      let out = await events(t, 1);
+      for (
+        let i = 0;
+        i < 60 && !(out.some((o) => o.event.message?.id === 'dup-1') && expectedTypes.every((type) => out.some((o) => o.event.type === type)));
+        i++
+      ) {
+        await new Promise((r) => setTimeout(r, 500));
+        out = await events(t, 1);
+      }
+      const received = out.filter((o) => o.event.type === 'MESSAGE_RECEIVED' && o.event.message?.id === 'dup-1');
+      expect(received).toHaveLength(1);
+      expect(received[0]!.event.message?.text).toBe('hello');
+      expect(received[0]!.key).toBe('app-n:contact-n');
+      const types = new Set(out.map((o) => o.event.type));
+      for (const type of expectedTypes) expect(types).toContain(type);
+      const dlq = await readTopic(t.kafka, topicName(t.namespace, 'conversation.events.v1.dlq'), { minRecords: 1 });
+      const dead = await t.codec.decode<{ sourceTopic: string; sourceOffset: string; errorCode: string; sourceValue: Buffer }>(dlq[0]!.value!);
+      expect(dead.sourceTopic).toBe(topicName(t.namespace, 'sinch.webhooks.raw.v1'));
+      expect(dead.sourceValue.toString()).toBe('not avro');
+      expect(dead.errorCode).toMatch(/^CPM_ERR_|^[A-Z_]+$/);
+      const metrics = await (await fetch(`${normalizer.url}/metrics`)).text();
+      expect(metrics).toMatch(/cpm_duplicates_dropped_total\{type="MESSAGE_RECEIVED",service="normalizer"\} 1/);
+    } finally {
+      await normalizer.stop();
+    }
+  });
+
+  it('gives the same events when run again over the same raw log with fresh state', async () => {
+    // A second namespace with the same raw records: same keys, same partitions.
+    const twin = await createTestEnv({ database: false, partitions: 3 });
+    try {
+      const raw = await readTopic(t.kafka, topicName(t.namespace, 'sinch.webhooks.raw.v1'));
+      const producer = twin.kafka.producer({ idempotent: true });
+      await producer.connect();
+      for (const r of raw) {
+        const value = r.key === 'poison' ? r.value! : await twin.codec.encode('sinch.webhooks.raw.v1', await t.codec.decode(r.value!));
+        await producer.send({ topic: topicName(twin.namespace, 'sinch.webhooks.raw.v1'), acks: -1, messages: [{ key: r.key, value, partition: r.partition }] });
+      }
+      await producer.disconnect();
+      const normalizer = await startNormalizer(loadNormalizerConfig({ ...twin.env, NORMALIZER_HTTP_PORT: '0' }));
+      try {
+        const original = await events(t, 1);
+        const again = await events(twin, original.length);
+        expect(again.map((o) => [o.partition, o.key, o.event])).toEqual(original.map((o) => [o.partition, o.key, o.event]));
+      } finally {
+        await normalizer.stop();
+      }
+    } finally {
+      await twin.cleanup();
+    }
+  });
+});
+
+describe('normalizer exactly-once under SIGKILL', () => {
+  it('has no gap and no duplicate after being killed mid-processing several times', async () => {
+    const env = await createTestEnv({ database: false, partitions: 3 });
+    const spawnNormalizer = (): ChildProcess =>
+      // node itself (with tsx as a loader), not the tsx wrapper: SIGKILL must hit the service.
+      spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'main.ts')], {
+        env: { ...process.env, ...env.env, NORMALIZER_HTTP_PORT: '0', LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    try {
+      const total = 3000;
+      const bodies = Array.from({ length: total }, (_, i) =>
+        Buffer.from(
+          JSON.stringify({
+            app_id: 'app-k',
+            accepted_time: '2026-11-01T10:00:00.000Z',
+            message: {
+              id: `kill-${i}`,
+              direction: 'TO_APP',
+              contact_message: { text_message: { text: `m${i}` } },
+              channel_identity: { channel: 'WHATSAPP', identity: `4670000${i % 40}`, app_id: '' },
+              contact_id: `c${i % 40}`,
+              conversation_id: `v${i % 40}`,
+              accept_time: '2026-11-01T10:00:00.000Z',
+            },
+          }),
+        ),
+      );
+      await produceRaw(env, bodies);
+      // Kill each instance as soon as it has committed more output: mid-processing, not idle.
+      const admin = env.kafka.admin();
+      await admin.connect();
+      const committedOutput = async (): Promise<number> =>
+        (await admin.fetchTopicOffsets(topicName(env.namespace, 'conversation.events.v1'))).reduce((sum, p) => sum + Number(p.offset), 0);
+      let kills = 0;
+      for (let round = 0; round < 4; round++) {
+        const before = await committedOutput();
+        const child = spawnNormalizer();
+        for (let i = 0; i < 300 && (await committedOutput()) <= before; i++) await new Promise((r) => setTimeout(r, 100));
+        child.kill('SIGKILL');
+        await new Promise((r) => child.once('exit', r));
+        const after = await committedOutput();
+        if (after > before && after < total * 1.5) kills++;
+      }
+      await admin.disconnect();
+      expect(kills).toBeGreaterThan(0);
+      const last = spawnNormalizer();
+      try {
+        const out = await events(env, total);
+        const ids = out.map((o) => o.event.message?.id);
+        expect(new Set(ids).size).toBe(ids.length); // no duplicate
+        expect(ids.length).toBe(total); // no gap
+      } finally {
+        last.kill('SIGTERM');
+        await new Promise((r) => last.once('exit', r));
+      }
+    } finally {
+      await env.cleanup();
+    }
+  }, 180_000);
+});

@@ -1,0 +1,55 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import { createLogger, createMetrics, opsRoutes, type Logger } from '@cpm/platform';
+import { changelogSpec, createKafka, ensureTopics, SchemaCodec, TransactionalProcessor } from '@cpm/kafka';
+import { mmsConfig } from '@cpm/domain';
+import type { NormalizerConfig } from './config';
+import { initialNormalizerState, normalizerHandler } from './normalizer-handler';
+
+export interface Normalizer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startNormalizer(config: NormalizerConfig, logger: Logger = createLogger('normalizer', config.LOG_LEVEL)): Promise<Normalizer> {
+  const metrics = createMetrics('normalizer');
+  const kafka = createKafka(config.KAFKA_BROKERS, `normalizer-${config.NORMALIZER_INSTANCE_ID}`, logger);
+  await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
+  await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS, [changelogSpec('normalizer')]);
+  const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
+  await codec.register(['sinch.webhooks.raw.v1', 'sinch.outbound.v1', 'conversation.events.v1', 'conversation.events.v1.dlq']);
+  const processor = new TransactionalProcessor({
+    name: 'normalizer',
+    instanceId: config.NORMALIZER_INSTANCE_ID,
+    kafka,
+    codec,
+    namespace: config.TOPIC_NAMESPACE,
+    inputs: ['sinch.webhooks.raw.v1', 'sinch.outbound.v1'],
+    dlqTopic: 'conversation.events.v1.dlq',
+    initialState: initialNormalizerState,
+    handle: normalizerHandler({
+      mms: mmsConfig({ mmsAppIds: config.MMS_APP_IDS, mmsBusinessNumbers: config.MMS_BUSINESS_NUMBERS, idleTimeoutMs: config.MMS_IDLE_TIMEOUT_MS }),
+      dedupCapacity: config.DEDUP_CAPACITY,
+      metrics,
+    }),
+    logger,
+    metrics,
+  });
+  await processor.start();
+
+  const app = express();
+  app.use(opsRoutes(metrics.registry, async () => ({ ready: true })));
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.NORMALIZER_HTTP_PORT, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  logger.info({ url }, 'normalizer running');
+  return {
+    url,
+    async stop() {
+      await processor.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { connectionSchema, loadConfig, port } from '@cpm/platform';
+
+export const projectorConfigSchema = connectionSchema.extend({
+  PROJECTOR_HTTP_PORT: port(18086), // read API, health and metrics; 0 picks a free port
+  PROJECTION_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _')
+    .default('projection'), // PostgreSQL schema of the tables (a rebuild swaps another one in under this name)
+  PROJECTOR_GROUP: z.string().min(1).default('projector'), // Kafka consumer group; also the key of its offsets in consumer_offsets
+  PROJECTOR_MAX_BYTES_PER_PARTITION: z.coerce.number().int().positive().default(1_048_576), // fetch size per partition: the batch written in one transaction
+});
+
+export type ProjectorConfig = z.infer<typeof projectorConfigSchema>;
+export const loadProjectorConfig = (env: NodeJS.ProcessEnv = process.env): ProjectorConfig => loadConfig(projectorConfigSchema, env);

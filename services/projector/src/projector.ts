@@ -1,0 +1,63 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import { createKafka, ensureTopics, SchemaCodec } from '@cpm/kafka';
+import { createLogger, createMetrics, opsRoutes, type Logger } from '@cpm/platform';
+import { createPool, migrate, retryTransient } from '@cpm/postgres';
+import type { ProjectorConfig } from './config';
+import { INPUT_TOPICS } from './decode-batch';
+import { ProjectionConsumer } from './projection-consumer';
+import { ProjectionStore } from './projection-store';
+import { readApi } from './read-api';
+
+export interface Projector {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startProjector(config: ProjectorConfig, logger: Logger = createLogger('projector', config.LOG_LEVEL)): Promise<Projector> {
+  const metrics = createMetrics('projector');
+  await retryTransient('projection migrations', () => migrate(config.DATABASE_URL, config.PROJECTION_SCHEMA), {
+    waitMs: config.POSTGRES_WAIT_MS,
+    logger,
+  });
+  const pool = createPool(config.DATABASE_URL);
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost')); // the pool reconnects; a batch in flight fails and is retried
+  const store = new ProjectionStore(pool, config.PROJECTION_SCHEMA, config.PROJECTOR_GROUP);
+  const kafka = createKafka(config.KAFKA_BROKERS, `projector-${config.PROJECTOR_GROUP}`, logger);
+  await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
+  const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
+  await codec.register([...INPUT_TOPICS, ...INPUT_TOPICS.map((t) => `${t}.dlq`)]);
+  const consumer = new ProjectionConsumer({
+    kafka,
+    codec,
+    namespace: config.TOPIC_NAMESPACE,
+    store,
+    maxBytesPerPartition: config.PROJECTOR_MAX_BYTES_PER_PARTITION,
+    logger,
+    metrics,
+  });
+  await consumer.start();
+
+  const app = express();
+  app.use(
+    opsRoutes(metrics.registry, async () => {
+      await pool.query('SELECT 1');
+      return { ready: consumer.joined, details: { consumerJoined: consumer.joined } };
+    }),
+  );
+  app.use(readApi(pool, config.PROJECTION_SCHEMA));
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.PROJECTOR_HTTP_PORT, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  logger.info({ url, schema: config.PROJECTION_SCHEMA }, 'projector running');
+  return {
+    url,
+    async stop() {
+      await consumer.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pool.end();
+    },
+  };
+}

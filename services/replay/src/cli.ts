@@ -1,0 +1,116 @@
+/**
+ * `npm run replay -w @cpm/replay -- <command>` (README.md): audit, rebuild, verify, export.
+ * Reads topics and writes PostgreSQL only. Exit codes: 0 done, 1 verify found differences,
+ * 2 error (with its code on stderr).
+ */
+import { Command } from 'commander';
+import { createLogger, errorCode } from '@cpm/platform';
+import { audit, formatTimeline } from './audit';
+import { rebuildAndSwap, verifyLive } from './commands';
+import { loadReplayConfig } from './config';
+import { ReplayUsageError } from './errors';
+import { exportWindow } from './export-window';
+import { Progress } from './progress';
+import { openReplay, type ReplayContext } from './replay-context';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+function timeArg(name: string, value: string): number {
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (Number.isNaN(ms)) throw new ReplayUsageError(`--${name} must be an ISO-8601 time or epoch milliseconds, got ${JSON.stringify(value)}`);
+  return ms;
+}
+
+async function withContext(run: (ctx: ReplayContext) => Promise<number>): Promise<void> {
+  const config = loadReplayConfig();
+  const ctx = openReplay(config, createLogger('replay', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL));
+  let code: number;
+  try {
+    code = await run(ctx);
+  } finally {
+    await ctx.close();
+  }
+  process.exitCode = code;
+}
+
+const program = new Command('replay')
+  .description('Audit, rebuild, verify and export from the logs. Never sends, downloads or notifies.')
+  .option('--json', 'JSON lines on stdout (and JSON progress on stderr)', false);
+const json = (): boolean => Boolean(program.opts().json);
+
+program
+  .command('audit <subject>')
+  .description('ordered history of a conversation id or customer key, signatures re-verified with SINCH_WEBHOOK_SECRETS')
+  .action((subject: string) =>
+    withContext(async (ctx) => {
+      const entries = await audit(
+        {
+          kafka: ctx.kafka,
+          codec: ctx.codec,
+          namespace: ctx.config.TOPIC_NAMESPACE,
+          secrets: ctx.config.SINCH_WEBHOOK_SECRETS,
+          nowSeconds: Math.floor(Date.now() / 1000),
+        },
+        subject,
+      );
+      if (json()) entries.forEach((e) => out(JSON.stringify(e)));
+      else out(entries.length > 0 ? formatTimeline(entries) : `nothing in the logs for ${subject}`);
+      return 0;
+    }),
+  );
+
+program
+  .command('rebuild')
+  .description('rebuild the projections from offset 0 into <schema>_<n>, then swap it in atomically')
+  .action(() =>
+    withContext(async (ctx) => {
+      const report = await rebuildAndSwap(ctx, json());
+      out(
+        json()
+          ? JSON.stringify(report)
+          : `rebuilt ${report.records} records into ${report.schema} (${report.eventsPerSecond}/s), now live as ${ctx.config.PROJECTION_SCHEMA}; previous tables kept as ${report.retired ?? '-'}`,
+      );
+      return 0;
+    }),
+  );
+
+program
+  .command('verify')
+  .description('rebuild into a scratch schema and diff against the live tables; exit 1 when they differ')
+  .option('--keep', 'keep the scratch schema for inspection', false)
+  .action((options: { keep: boolean }) =>
+    withContext(async (ctx) => {
+      const report = await verifyLive(ctx, json(), options.keep);
+      for (const d of report.differences) {
+        out(json() ? JSON.stringify(d) : `DIFF ${d.table} ${JSON.stringify(d.key)} ${d.kind} columns: ${d.columns.join(', ')}`);
+      }
+      if (json()) out(JSON.stringify({ verified: report.differences.length === 0, differences: report.differences.length, records: report.records }));
+      else out(report.differences.length === 0 ? `no difference (${report.records} records replayed)` : `${report.differences.length} difference(s)`);
+      return report.differences.length === 0 ? 0 : 1;
+    }),
+  );
+
+program
+  .command('export')
+  .description('raw webhook records received in [--from, --to) as JSON lines (body as UTF-8 text and base64)')
+  .requiredOption('--from <time>', 'ISO-8601 or epoch ms, inclusive')
+  .requiredOption('--to <time>', 'ISO-8601 or epoch ms, exclusive')
+  .action((options: { from: string; to: string }) =>
+    withContext(async (ctx) => {
+      const from = timeArg('from', options.from);
+      const to = timeArg('to', options.to);
+      const n = await exportWindow(
+        { kafka: ctx.kafka, codec: ctx.codec, namespace: ctx.config.TOPIC_NAMESPACE, progress: (total) => new Progress('export', total, json()) },
+        from,
+        to,
+        out,
+      );
+      process.stderr.write(json() ? `${JSON.stringify({ exported: n })}\n` : `exported ${n} record(s)\n`);
+      return 0;
+    }),
+  );
+
+program.parseAsync(process.argv).catch((error: Error) => {
+  process.stderr.write(`${errorCode(error)}: ${error.message}\n`);
+  process.exitCode = 2;
+});
