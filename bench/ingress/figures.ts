@@ -1,0 +1,65 @@
+import type { HostTarget } from './server-host';
+import type { LoadFigures } from './load';
+
+export interface BatchFigures {
+  perSecond: number;
+  meanSize: number;
+}
+
+/** One measured load on one server: the client's figures and the server process's. */
+export interface PhaseFigures {
+  load: LoadFigures;
+  rssMaxMiB: number;
+  /** CPU time of the server process over wall time; 100 = one core busy. */
+  cpuPercent: number;
+  /** The same for the local Kafka broker (null if not local) and for the load generator (this process). */
+  brokerCpuPercent: number | null;
+  loadCpuPercent: number;
+  /** Kafka sends of the ingress (none for the baseline). */
+  batches: BatchFigures | null;
+}
+
+/** What one target did in one round. */
+export interface TargetRun {
+  target: HostTarget;
+  round: number;
+  startMs: number;
+  throughput: PhaseFigures;
+  paced: PhaseFigures;
+  bursty: PhaseFigures;
+}
+
+export interface Verdict {
+  baselineOkPerSecond: number;
+  ingressOkPerSecond: number;
+  ratio: number;
+  ratioMet: boolean;
+  /** Worst p99 of the ingress over the paced fixed-rate rounds. */
+  ingressPacedP99: number;
+  p99Met: boolean;
+  sustained: boolean;
+}
+
+const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+
+export const runsOf = (runs: TargetRun[], target: HostTarget): TargetRun[] => runs.filter((r) => r.target === target);
+
+/** Held the rate: at least 98% of it answered 2xx, and nothing else answered. */
+export const sustainedRate = (f: LoadFigures, rate: number): boolean => f.okPerSecond >= 0.98 * rate && f.non2xx + f.errors === 0;
+
+export function verdict(runs: TargetRun[], targets: { rate: number; p99Ms: number; ratio: number }): Verdict {
+  const baselineOkPerSecond = mean(runsOf(runs, 'baseline').map((r) => r.throughput.load.okPerSecond));
+  const ingress = runsOf(runs, 'ingress');
+  const ingressOkPerSecond = mean(ingress.map((r) => r.throughput.load.okPerSecond));
+  const ratio = ingressOkPerSecond / baselineOkPerSecond;
+  const ingressPacedP99 = Math.max(...ingress.map((r) => r.paced.load.p99));
+  return {
+    baselineOkPerSecond,
+    ingressOkPerSecond,
+    ratio,
+    ratioMet: ratio >= targets.ratio,
+    ingressPacedP99,
+    p99Met: ingressPacedP99 <= targets.p99Ms,
+    sustained: ingress.every((r) => sustainedRate(r.paced.load, targets.rate)),
+  };
+}

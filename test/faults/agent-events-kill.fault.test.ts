@@ -1,0 +1,92 @@
+import type { AgentEvent } from '@cpm/contracts';
+import { topicName } from '@cpm/kafka';
+import { loadEvent } from '@cpm/projector';
+import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
+import { eventually, startService, type ServiceProcess } from './service-process';
+
+/**
+ * Guarantees 2 and 4 for agent-events (the product topic): SIGKILLed repeatedly while
+ * conversation events keep arriving, with poison records mixed in. Afterwards every
+ * customer message has exactly one MESSAGE_RECEIVED agent event, and every poison record is
+ * in agent.events.v1.dlq once. FAULT_MODE=long: 10 kills and more load; default (CI): 3.
+ */
+const LONG = process.env.FAULT_MODE === 'long';
+const KILLS = LONG ? 10 : 3;
+const BATCHES = LONG ? 60 : 20;
+const PER_BATCH = 100;
+
+let t: TestEnv;
+const started: ServiceProcess[] = [];
+beforeAll(async () => {
+  t = await createTestEnv({ database: false, partitions: 3 });
+});
+afterAll(async () => {
+  for (const s of started) await s.kill('SIGTERM');
+  await t?.cleanup();
+});
+
+it(`emits one agent event per customer message and dead-letters every poison record across ${KILLS} SIGKILLs`, async () => {
+  const producer = t.kafka.producer({ idempotent: true });
+  await producer.connect();
+  const input = topicName(t.namespace, 'conversation.events.v1');
+  const poisons: Buffer[] = [];
+  let sent = 0;
+  let killsDone = false;
+  const load = (async () => {
+    // At least BATCHES batches, and on until every kill is done: each kill needs output in flight.
+    for (let batch = 0; batch < BATCHES || !killsDone; batch++) {
+      const messages = await Promise.all(
+        Array.from({ length: PER_BATCH }, async (_, i) => {
+          const e = loadEvent(sent + i, 30);
+          return { key: e.customerKey, value: await t.codec.encode('conversation.events.v1', e) };
+        }),
+      );
+      sent += PER_BATCH;
+      if (batch % 5 === 0) {
+        const bad = Buffer.from(`not avro ${batch}`);
+        poisons.push(bad);
+        messages.splice(PER_BATCH / 2, 0, { key: `app1:c${batch % 30}`, value: bad });
+      }
+      await producer.send({ topic: input, acks: -1, messages });
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  })();
+
+  const env = { ...t.env, AGENT_EVENTS_HTTP_PORT: '0', LOG_LEVEL: 'error' };
+  const admin = t.kafka.admin();
+  await admin.connect();
+  const committedOutput = async (): Promise<number> =>
+    (await admin.fetchTopicOffsets(topicName(t.namespace, 'agent.events.v1'))).reduce((sum, p) => sum + Number(p.offset), 0);
+  let kills = 0;
+  for (let round = 0; round < KILLS; round++) {
+    const before = await committedOutput();
+    const service = startService('agent-events', 'services/agent-events/src/main.ts', env);
+    started.push(service);
+    // Kill it as soon as it has committed more output: mid-stream, not idle.
+    await eventually(async () => (await committedOutput()) > before || !service.alive(), 60_000, 100);
+    expect({ alive: service.alive(), output: service.alive() ? '' : service.output().slice(-2000) }).toEqual({ alive: true, output: '' });
+    await service.kill('SIGKILL');
+    if ((await committedOutput()) > before) kills++;
+  }
+  killsDone = true;
+  await load;
+  await producer.disconnect();
+  await admin.disconnect();
+  expect(kills).toBe(KILLS);
+
+  started.push(startService('agent-events', 'services/agent-events/src/main.ts', env));
+  const records = await readTopic(t.kafka, topicName(t.namespace, 'agent.events.v1'), { minRecords: sent, timeoutMs: 90_000 });
+  const events = await Promise.all(records.map((r) => t.codec.decode<AgentEvent>(r.value!)));
+  const ids = events.filter((e) => e.type === 'MESSAGE_RECEIVED').map((e) => e.message!.id);
+  expect(ids.length - new Set(ids).size).toBe(0); // no duplicate
+  const seen = new Set(ids);
+  expect(Array.from({ length: sent }, (_, n) => `m-${n}`).filter((id) => !seen.has(id))).toEqual([]); // no gap
+
+  const dlq = await readTopic(t.kafka, topicName(t.namespace, 'agent.events.v1.dlq'), { minRecords: poisons.length, timeoutMs: 60_000 });
+  const dead = await Promise.all(dlq.map((r) => t.codec.decode<{ sourceTopic: string; errorCode: string; sourceValue: Buffer }>(r.value!)));
+  expect(dead).toHaveLength(poisons.length); // each poison once, nothing valid dead-lettered
+  for (const p of poisons) expect(dead.filter((d) => d.sourceValue.equals(p) && d.sourceTopic === input)).toHaveLength(1);
+  console.log(
+    `agent-events fault: ${KILLS} SIGKILLs, ${sent} conversation events → ${ids.length} agent events (no gap, no duplicate), ${poisons.length} poison records → DLQ`,
+  );
+}, 180_000);

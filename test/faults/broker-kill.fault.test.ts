@@ -1,0 +1,109 @@
+import { createKafka, ensureTopics, SchemaCodec, topicName } from '@cpm/kafka';
+import type { ConversationEvent } from '@cpm/domain';
+import { createLogger } from '@cpm/platform';
+import { postWebhook, readTopic, startPrivateBroker, type PrivateBroker } from '@cpm/testkit';
+import { freePort, startService, waitForHttp, type ServiceProcess } from './service-process';
+
+/**
+ * Guarantees 1 and 2 through the whole path: the broker (a private one) is SIGKILLed under
+ * webhook load and started again, ingress and normalizer running as processes. Every
+ * request answered 2xx yields its conversation event exactly once; the others got 503;
+ * both services recover by themselves. FAULT_MODE=long: 3 outages instead of 1.
+ */
+const LONG = process.env.FAULT_MODE === 'long';
+const OUTAGES = LONG ? 3 : 1;
+const SECRET = 'fault-broker-secret';
+const namespace = `fb${Date.now().toString(36)}`;
+let broker: PrivateBroker;
+const services: ServiceProcess[] = [];
+
+beforeAll(async () => {
+  broker = await startPrivateBroker(Number(process.env.FAULT_BROKER_PORT ?? 19292));
+  await ensureTopics(createKafka(broker.brokers, 'fault-setup', createLogger('test', 'silent')), namespace, 3);
+});
+afterAll(async () => {
+  for (const s of services) await s.kill('SIGTERM');
+  await broker?.stop();
+});
+
+const body = (n: number): string =>
+  JSON.stringify({
+    app_id: 'app-fb',
+    accepted_time: new Date().toISOString(),
+    message: {
+      id: `fb-${n}`,
+      direction: 'TO_APP',
+      contact_message: { text_message: { text: `hello ${n}` } },
+      channel_identity: { channel: 'WHATSAPP', identity: `4670000${n % 40}`, app_id: '' },
+      contact_id: `contact-${n % 40}`,
+      conversation_id: `conv-${n % 40}`,
+      accept_time: '2026-11-01T10:00:00.000Z',
+    },
+  });
+
+it(`turns every acknowledged webhook into exactly one event across ${OUTAGES} broker kill(s)`, async () => {
+  const port = await freePort();
+  const env = { ...process.env, KAFKA_BROKERS: broker.brokers, TOPIC_NAMESPACE: namespace, TOPIC_PARTITIONS: '3', LOG_LEVEL: 'warn' } as Record<string, string>;
+  const ingress = startService('ingress', 'services/ingress/src/main.ts', {
+    ...env,
+    INGRESS_PORT: String(port),
+    SINCH_WEBHOOK_SECRETS: SECRET,
+    INGRESS_KAFKA_TIMEOUT_MS: '1500',
+    INGRESS_ENSURE_TOPICS: 'false',
+  });
+  const normalizer = startService('normalizer', 'services/normalizer/src/main.ts', { ...env, NORMALIZER_HTTP_PORT: '0' });
+  services.push(ingress, normalizer);
+  const webhookUrl = `http://127.0.0.1:${port}/webhooks/sinch`;
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, ingress);
+
+  const outcomes: { n: number; status: number }[] = [];
+  let next = 0;
+  let running = true;
+  const worker = async (): Promise<void> => {
+    while (running) {
+      const n = next++;
+      const res = await postWebhook(webhookUrl, body(n), { secret: SECRET }).catch(() => ({ status: 0 }));
+      outcomes.push({ n, status: res.status });
+    }
+  };
+  const workers = Array.from({ length: 8 }, worker);
+  for (let outage = 0; outage < OUTAGES; outage++) {
+    await new Promise((r) => setTimeout(r, 2000));
+    broker.kill();
+    // Long enough that a consumer replaced right after the crash finds the broker still away.
+    await new Promise((r) => setTimeout(r, 5000));
+    await broker.restart();
+  }
+  const afterRestart = outcomes.length;
+  await new Promise((r) => setTimeout(r, 4000));
+  running = false;
+  await Promise.all(workers);
+
+  const acked = outcomes.filter((o) => o.status === 200).map((o) => `fb-${o.n}`);
+  const others = outcomes.filter((o) => o.status !== 200);
+  expect(others.length).toBeGreaterThan(0); // the outage was felt
+  expect([...new Set(others.map((o) => o.status))]).toEqual([503]);
+  expect(outcomes.slice(afterRestart).some((o) => o.status === 200)).toBe(true); // the ingress recovered by itself
+  expect(ingress.alive()).toBe(true);
+
+  // The normalizer must ride the outage out by itself (no restart by anyone).
+  expect({ normalizerAlive: normalizer.alive(), output: normalizer.alive() ? '' : normalizer.output().slice(-2000) }).toEqual({
+    normalizerAlive: true,
+    output: '',
+  });
+
+  const kafka = createKafka(broker.brokers, 'fault-check', createLogger('test', 'silent'));
+  const codec = SchemaCodec.connect(process.env.SCHEMA_REGISTRY_URL!, namespace);
+  const records = await readTopic(kafka, topicName(namespace, 'conversation.events.v1'), { minRecords: acked.length, timeoutMs: 90_000 });
+  const ids = await Promise.all(records.map(async (r) => (await codec.decode<ConversationEvent>(r.value!)).message?.id ?? ''));
+  const counts = new Map<string, number>();
+  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+  if (acked.some((id) => counts.get(id) !== 1)) console.log(`normalizer output (tail):\n${normalizer.output().slice(-6000)}`);
+  const wrong = acked.filter((id) => counts.get(id) !== 1).map((id) => ({ id, events: counts.get(id) ?? 0 }));
+  expect({ acked: acked.length, wrong: wrong.length, firstWrong: wrong.slice(0, 5) }).toEqual({ acked: acked.length, wrong: 0, firstWrong: [] });
+  expect(normalizer.alive()).toBe(true);
+  const failedRestarts = normalizer.output().split('consumer restart failed; retrying').length - 1;
+  console.log(
+    `broker fault: ${OUTAGES} outage(s), ${outcomes.length} requests, ${acked.length} acknowledged → one event each, ${others.length} answered 503; normalizer consumer restarts that found the broker away: ${failedRestarts}`,
+  );
+}, 240_000);

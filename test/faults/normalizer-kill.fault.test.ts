@@ -1,0 +1,160 @@
+import { topicName } from '@cpm/kafka';
+import { buildRawRecord } from '@cpm/ingress';
+import type { ConversationEvent } from '@cpm/domain';
+import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
+import { eventually, startService, type ServiceProcess } from './service-process';
+
+/**
+ * Guarantees 2 and 4 for the normalizer: SIGKILLed repeatedly while raw webhooks keep
+ * arriving, with poison records mixed in (not Avro, Avro of another schema, valid Avro whose
+ * body is absurd). Afterwards: every valid webhook gave its event exactly once, and every
+ * poison record is in the DLQ with its reason and source position.
+ * FAULT_MODE=long: 10 kills and more load; default (CI): 3 kills.
+ */
+const LONG = process.env.FAULT_MODE === 'long';
+const KILLS = LONG ? 10 : 3;
+const BATCHES = LONG ? 60 : 20;
+const PER_BATCH = 100;
+
+let t: TestEnv;
+const started: ServiceProcess[] = [];
+beforeAll(async () => {
+  t = await createTestEnv({ database: false, partitions: 3 });
+});
+afterAll(async () => {
+  for (const s of started) await s.kill('SIGTERM');
+  await t?.cleanup();
+});
+
+const body = (n: number): Buffer =>
+  Buffer.from(
+    JSON.stringify({
+      app_id: 'app-fault',
+      accepted_time: '2026-11-01T10:00:00.000Z',
+      message: {
+        id: `fault-${n}`,
+        direction: 'TO_APP',
+        contact_message: { text_message: { text: `m${n}` } },
+        channel_identity: { channel: 'WHATSAPP', identity: `4670000${n % 30}`, app_id: '' },
+        contact_id: `c${n % 30}`,
+        conversation_id: `v${n % 30}`,
+        accept_time: '2026-11-01T10:00:00.000Z',
+      },
+    }),
+  );
+
+async function rawValue(bytes: Buffer, n: number): Promise<{ key: string; value: Buffer }> {
+  const record = buildRawRecord({
+    requestId: `req-${n}`,
+    body: bytes,
+    parsed: (() => {
+      try {
+        return JSON.parse(bytes.toString()) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    })(),
+    contentType: 'application/json',
+    headers: {},
+    verification: { ok: true, status: 'UNSIGNED_ACCEPTED', secretIndex: -1, ageSeconds: null },
+    receivedAt: 1_800_000_000_000 + n,
+    instance: 'fault-test',
+  });
+  return { key: record.customerKey, value: await t.codec.encode('sinch.webhooks.raw.v1', record) };
+}
+
+/** Poison records, each with the DLQ code it must get (a pattern where the code is not ours to fix). */
+async function poison(batch: number): Promise<{ key: string; value: Buffer; name: string; code: RegExp }[]> {
+  // A record of another topic's schema (registered, decodable), on the raw topic by mistake.
+  const otherSchema = await t.codec.encode('sinch.webhooks.rejected.v1', {
+    requestId: `wrong-${batch}`,
+    reason: 'SIGNATURE_MISMATCH',
+    message: 'm',
+    httpStatus: 401,
+    body: Buffer.from('rejected'),
+    bodyTruncated: false,
+    bodySize: 8,
+    headers: {},
+    remoteAddress: null,
+    receivedAt: 0,
+    ingressInstance: 'x',
+  });
+  const list = [
+    { key: `poison-${batch}`, value: Buffer.from(`not avro ${batch}`), name: 'not Avro', code: /^[A-Z_]+$/ },
+    { ...(await rawValue(Buffer.from('[1,2,3]'), -batch)), name: 'valid Avro, body a JSON array', code: /^CPM_ERR_WEBHOOK_NOT_OBJECT$/ },
+    { ...(await rawValue(Buffer.from('\u0000garbage'), -batch - 1000)), name: 'valid Avro, body not JSON', code: /^CPM_ERR_WEBHOOK_NOT_JSON$/ },
+    { key: `wrong-schema-${batch}`, value: otherSchema, name: 'Avro of another schema', code: /^[A-Z_]+$/ },
+  ];
+  return list;
+}
+
+it(`emits every event exactly once and dead-letters every poison record across ${KILLS} SIGKILLs`, async () => {
+  const producer = t.kafka.producer({ idempotent: true });
+  await producer.connect();
+  const rawTopic = topicName(t.namespace, 'sinch.webhooks.raw.v1');
+  const poisons: { name: string; code: RegExp; value: Buffer }[] = [];
+  let sent = 0;
+  let killsDone = false;
+  let loadDone = false;
+  const load = (async () => {
+    // At least BATCHES batches, and on until every kill is done: each kill needs output in flight.
+    for (let batch = 0; batch < BATCHES || !killsDone; batch++) {
+      const messages = await Promise.all(Array.from({ length: PER_BATCH }, (_, i) => rawValue(body(sent + i), sent + i)));
+      sent += PER_BATCH;
+      if (batch % 5 === 0) {
+        const bad = await poison(batch);
+        poisons.push(...bad);
+        messages.splice(PER_BATCH / 2, 0, ...bad.map(({ key, value }) => ({ key, value })));
+      }
+      await producer.send({ topic: rawTopic, acks: -1, messages });
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    loadDone = true;
+  })();
+
+  const env = { ...t.env, NORMALIZER_HTTP_PORT: '0', LOG_LEVEL: 'error' };
+  const admin = t.kafka.admin();
+  await admin.connect();
+  const committedOutput = async (): Promise<number> =>
+    (await admin.fetchTopicOffsets(topicName(t.namespace, 'conversation.events.v1'))).reduce((sum, p) => sum + Number(p.offset), 0);
+  let kills = 0;
+  for (let round = 0; round < KILLS; round++) {
+    const before = await committedOutput();
+    const normalizer = startService('normalizer', 'services/normalizer/src/main.ts', env);
+    started.push(normalizer);
+    // Kill it as soon as it has committed more output: mid-stream, not idle.
+    await eventually(async () => (await committedOutput()) > before || !normalizer.alive(), 60_000, 100);
+    expect(normalizer.alive()).toBe(true);
+    await normalizer.kill('SIGKILL');
+    if ((await committedOutput()) > before) kills++;
+  }
+  killsDone = true;
+  await load;
+  expect(loadDone).toBe(true);
+  await producer.disconnect();
+  await admin.disconnect();
+  expect(kills).toBe(KILLS);
+
+  const last = startService('normalizer', 'services/normalizer/src/main.ts', env);
+  started.push(last);
+  const records = await readTopic(t.kafka, topicName(t.namespace, 'conversation.events.v1'), { minRecords: sent, timeoutMs: 90_000 });
+  const ids = await Promise.all(records.map(async (r) => (await t.codec.decode<ConversationEvent>(r.value!)).message?.id ?? null));
+  const valid = ids.filter((id): id is string => id !== null && id.startsWith('fault-'));
+  expect(valid.length - new Set(valid).size).toBe(0); // no duplicate
+  expect(Array.from({ length: sent }, (_, n) => `fault-${n}`).filter((id) => !valid.includes(id))).toEqual([]); // no gap
+
+  const dlq = await readTopic(t.kafka, topicName(t.namespace, 'conversation.events.v1.dlq'), { minRecords: poisons.length, timeoutMs: 60_000 });
+  const dead = await Promise.all(
+    dlq.map((r) => t.codec.decode<{ sourceTopic: string; sourcePartition: number; sourceOffset: string; errorCode: string; sourceValue: Buffer }>(r.value!)),
+  );
+  expect(dead).toHaveLength(poisons.length); // each poison once, nothing valid dead-lettered
+  for (const p of poisons) {
+    const entry = dead.find((d) => d.sourceValue.equals(p.value));
+    expect({ poison: p.name, found: entry !== undefined }).toEqual({ poison: p.name, found: true });
+    expect(entry!.errorCode).toMatch(p.code);
+    expect(entry!.sourceTopic).toBe(rawTopic);
+    expect(Number(entry!.sourceOffset)).toBeGreaterThanOrEqual(0);
+    expect(entry!.sourcePartition).toBeGreaterThanOrEqual(0);
+  }
+  console.log(`normalizer fault: ${KILLS} SIGKILLs, ${sent} webhooks → ${valid.length} events (no gap, no duplicate), ${poisons.length} poison records → DLQ`);
+}, 180_000);

@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+
+/** A port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+export interface ServiceProcess {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** Everything it wrote to stdout and stderr (pino JSON lines). */
+  output(): string;
+  alive(): boolean;
+  /** VmRSS from /proc, in KiB; null once it has exited. */
+  rssKiB(): number | null;
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Runs a service's main.ts as node itself with tsx as a loader (not the tsx wrapper), so a
+ * signal reaches the service; with `bundled`, runs its `npm run build` bundle
+ * (dist/services/<name>/main.js) with plain node instead, as production does. Kill it by its
+ * pid only.
+ */
+export function startService(name: string, mainTs: string, env: Record<string, string>, options: { bundled?: boolean } = {}): ServiceProcess {
+  const argv = options.bundled
+    ? ['--enable-source-maps', resolve(REPO_ROOT, 'dist', 'services', name, 'main.js')]
+    : ['--import', 'tsx', resolve(REPO_ROOT, mainTs)];
+  const child = spawn(process.execPath, argv, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (c: Buffer): void => {
+    out = (out + c.toString()).slice(-200_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  return {
+    name,
+    child,
+    pid: child.pid!,
+    output: () => out,
+    alive,
+    rssKiB() {
+      try {
+        const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        return match ? Number(match[1]) : null;
+      } catch {
+        return null;
+      }
+    },
+    /** Sends the signal; a process that has not exited 15 s after SIGTERM gets SIGKILL. */
+    async kill(signal) {
+      if (alive()) child.kill(signal);
+      const late = setTimeout(() => alive() && child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(late);
+    },
+  };
+}
+
+/** Polls `url` until it answers 2xx (or the process dies, or time runs out). */
+export async function waitForHttp(url: string, service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!service.alive()) throw new Error(`${service.name} exited before it was ready:\n${service.output().slice(-3000)}`);
+    const ok = await fetch(url)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${service.name} not ready at ${url} after ${timeoutMs} ms:\n${service.output().slice(-3000)}`);
+}
+
+/** Polls until `check` holds; returns false at the deadline (the caller asserts). */
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 250): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
