@@ -1,11 +1,5 @@
-import type { Producer, TopicMessages } from 'kafkajs';
-import { AppError } from '@cpm/platform';
-
-export class KafkaUnavailableError extends AppError {
-  constructor(message: string, cause?: unknown) {
-    super('CPM_ERR_KAFKA_UNAVAILABLE', `${message}; the request was not stored: retry later`, { retriable: true, httpStatus: 503, cause });
-  }
-}
+import type { TopicMessages } from 'kafkajs';
+import { KafkaUnavailableError, type IdempotentProducer } from './idempotent-producer';
 
 export interface OutgoingRecord {
   topic: string;
@@ -25,8 +19,6 @@ export interface BatchingSenderOptions {
   lingerMs: number;
   /** Send at once when this many records are waiting. */
   maxRecords: number;
-  /** A send not acknowledged within this time fails its records with KafkaUnavailableError. */
-  timeoutMs: number;
   onBatch?: (size: number) => void;
   onError?: (error: Error) => void;
 }
@@ -35,9 +27,10 @@ export interface BatchingSenderOptions {
  * Gathers concurrent `send` calls into one `sendBatch` (acks=all, idempotent producer),
  * and resolves each caller only after the broker acknowledged its record. One batch is in
  * flight at a time; records arriving meanwhile form the next batch. A batch that is not
- * acknowledged within `timeoutMs` is failed: the caller answers 503 and Sinch retries.
- * (The record may still reach the log later: that is a duplicate, removed downstream by
- * the event's identity, never a loss.)
+ * acknowledged within the producer's timeout is failed: the caller answers 503 and Sinch
+ * retries. (The record may still reach the log later: that is a duplicate, removed
+ * downstream by the event's identity, never a loss. IdempotentProducer makes sure the next
+ * batch cannot be mistaken for it.)
  */
 export class BatchingSender {
   private queue: Pending[] = [];
@@ -46,7 +39,7 @@ export class BatchingSender {
   private closed = false;
 
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: IdempotentProducer,
     private readonly options: BatchingSenderOptions,
   ) {}
 
@@ -91,24 +84,13 @@ export class BatchingSender {
       entry.messages.push({ key: record.key, value: record.value, headers: record.headers });
       byTopic.set(record.topic, entry);
     }
-    let timeout: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic.values()] }),
-        new Promise<never>((_, reject) => {
-          timeout = setTimeout(
-            () => reject(new KafkaUnavailableError(`Kafka did not acknowledge within ${this.options.timeoutMs} ms`)),
-            this.options.timeoutMs,
-          );
-        }),
-      ]);
+      await this.producer.sendBatch([...byTopic.values()]);
       for (const p of batch) p.resolve();
     } catch (error) {
       const failure = error instanceof KafkaUnavailableError ? error : new KafkaUnavailableError(`Kafka refused the batch: ${(error as Error).message}`, error);
       this.options.onError?.(failure);
       for (const p of batch) p.reject(failure);
-    } finally {
-      clearTimeout(timeout);
     }
   }
 

@@ -3,7 +3,7 @@ export * from './client';
 export * from './admin';
 export * from './schema-codec';
 export * from './batching-sender';
-export * from './producer';
+export * from './idempotent-producer';
 export * from './keyed-state';
 export * from './changelog';
 export * from './transactional-processor';

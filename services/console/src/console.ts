@@ -25,7 +25,7 @@ export async function startConsole(config: ConsoleConfig, logger: Logger = creat
   const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
   await codec.register([EVENTS, COMMANDS, OUTBOUND]);
   const store = new ConversationStore({ ...DEFAULT_LIMITS, maxMessages: config.CONSOLE_MAX_MESSAGES, maxConversations: config.CONSOLE_MAX_CONVERSATIONS });
-  const writer = new CommandWriter({ kafka, codec, namespace: config.TOPIC_NAMESPACE, metrics });
+  const writer = new CommandWriter({ kafka, codec, namespace: config.TOPIC_NAMESPACE, metrics, logger });
   await writer.start();
   const feed = new ConsoleFeed({
     kafka,

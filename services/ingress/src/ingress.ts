@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import express from 'express';
 import { createLogger, createMetrics, opsRoutes, type Logger } from '@cpm/platform';
-import { BatchingSender, createIdempotentProducer, createKafka, ensureTopics, SchemaCodec, topicName } from '@cpm/kafka';
+import { BatchingSender, createKafka, IdempotentProducer, ensureTopics, SchemaCodec, topicName } from '@cpm/kafka';
 import type { IngressConfig } from './config';
 import { Quarantine } from './quarantine';
 import { errorAnswer, webhookRoute } from './webhook-route';
@@ -23,7 +23,10 @@ export async function startIngress(config: IngressConfig, logger: Logger = creat
   if (config.INGRESS_ENSURE_TOPICS) await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
   const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
   await codec.register(['sinch.webhooks.raw.v1', 'sinch.webhooks.rejected.v1']);
-  const producer = createIdempotentProducer(kafka);
+  const producer = new IdempotentProducer(kafka, logger, {
+    timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS,
+    onRenewal: () => metrics.kafkaErrors.inc({ operation: 'producer_renewal' }),
+  });
   await producer.connect();
   const admin = kafka.admin();
   await admin.connect();
@@ -31,7 +34,6 @@ export async function startIngress(config: IngressConfig, logger: Logger = creat
   const sender = new BatchingSender(producer, {
     lingerMs: config.INGRESS_BATCH_LINGER_MS,
     maxRecords: config.INGRESS_BATCH_MAX_RECORDS,
-    timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS,
     onBatch: (size) => metrics.webhookBatchSize.observe(size),
     onError: () => metrics.kafkaErrors.inc({ operation: 'send' }),
   });

@@ -1,5 +1,5 @@
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { topicName, type SchemaCodec, SERVICE_CONSUMER_RETRY } from '@cpm/kafka';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { IdempotentProducer, topicName, type SchemaCodec, SERVICE_CONSUMER_RETRY } from '@cpm/kafka';
 import type { Logger, Metrics } from '@cpm/platform';
 import { retryTransient } from '@cpm/postgres';
 import { decodeBatch, INPUT_TOPICS, logicalTopic, type Undecodable } from './decode-batch';
@@ -23,14 +23,14 @@ export interface ProjectionConsumerOptions {
  */
 export class ProjectionConsumer {
   private consumer: Consumer | null = null;
-  private producer: Producer | null = null;
+  private producer: IdempotentProducer | null = null;
   joined = false;
 
   constructor(private readonly o: ProjectionConsumerOptions) {}
 
   async start(): Promise<void> {
     const { kafka, store, namespace } = this.o;
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = new IdempotentProducer(kafka, this.o.logger, { timeoutMs: 30_000 });
     await this.producer.connect();
     // The Kafka group is namespaced like the topics, so deployments sharing a cluster never share a group.
     const consumer = kafka.consumer({
@@ -99,7 +99,7 @@ export class ProjectionConsumer {
         return { key: message.key, value };
       }),
     );
-    await this.producer!.send({ topic: topicName(this.o.namespace, dlq), acks: -1, messages });
+    await this.producer!.send(topicName(this.o.namespace, dlq), messages);
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,144 @@
+import type { Kafka, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
+import { AppError, type Logger } from '@cpm/platform';
+
+export class KafkaUnavailableError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super('CPM_ERR_KAFKA_UNAVAILABLE', `${message}; the request was not stored: retry later`, { retriable: true, httpStatus: 503, cause });
+  }
+}
+
+export interface IdempotentProducerOptions {
+  /** A send not acknowledged within this time fails with KafkaUnavailableError. */
+  timeoutMs: number;
+  /** Called each time the producer is dropped after a failed send. */
+  onRenewal?: () => void;
+}
+
+/**
+ * An idempotent producer (acks=all) that never reuses a sequence number after a failed send.
+ *
+ * Why not a plain kafkajs idempotent producer: kafkajs 2.2.4 (src/producer/sendMessages.js)
+ * rolls a partition's sequence number back when a produce request fails, also when the
+ * broker wrote the batch and only its answer was lost (the connection broke, the broker was
+ * killed). The next batch, with other records, then goes out under the same sequence
+ * numbers; when it has as many records for the partition, the broker takes it for a retry of
+ * the written batch, answers success with that batch's offset and drops it: an acknowledged
+ * record that is not in the log (idempotent-producer.int.test.ts reproduces it with kafkajs
+ * alone). The Java client bumps the producer epoch in that case; the equivalent here is to drop
+ * the producer after a failed or timed-out send, so that the next send gets a new producer
+ * id and its sequences cannot collide. Sends go one at a time: a send waiting on kafkajs's
+ * broker lock would otherwise pick up the rolled-back sequence as well.
+ */
+export class IdempotentProducer {
+  private current: Promise<Producer> | null = null;
+  private readonly retired = new Map<Promise<Producer>, Promise<unknown>>();
+  private tail: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private renewalCount = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly logger: Logger,
+    private readonly options: IdempotentProducerOptions,
+  ) {}
+
+  /** Connects the first producer (start-up fails fast when Kafka is away). */
+  async connect(): Promise<void> {
+    await this.producer();
+  }
+
+  /** How many times a producer was dropped after a failed send. */
+  get renewals(): number {
+    return this.renewalCount;
+  }
+
+  /** Sends the records with acks=all; resolves once the broker acknowledged all of them. */
+  sendBatch(topicMessages: TopicMessages[]): Promise<RecordMetadata[]> {
+    const run = this.tail.then(() => this.attempt(topicMessages));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  send(topic: string, messages: TopicMessages['messages']): Promise<RecordMetadata[]> {
+    return this.sendBatch([{ topic, messages }]);
+  }
+
+  /** Waits for the sends under way, then disconnects, dropped producers too; later sends fail. */
+  async disconnect(): Promise<void> {
+    this.closed = true;
+    await this.tail;
+    const current = this.current;
+    this.current = null;
+    if (current) await (await current.catch(() => null))?.disconnect();
+    // A dropped producer may still wait for an answer (kafkajs's disconnect waits for
+    // requests in flight): give those a few seconds, not the whole request timeout.
+    const dropped = [...this.retired].map(async ([connecting, work]) => {
+      await (await connecting.catch(() => null))?.disconnect().catch(() => undefined);
+      await work.catch(() => undefined);
+    });
+    await Promise.race([Promise.all(dropped), new Promise((r) => setTimeout(r, 5_000).unref())]);
+  }
+
+  private producer(): Promise<Producer> {
+    if (!this.current) {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+      });
+      const connecting = producer.connect().then(() => producer);
+      this.current = connecting;
+      // A producer that could not connect sent nothing: forget it, the next send tries anew.
+      connecting.catch(() => {
+        if (this.current === connecting) this.current = null;
+        producer.disconnect().catch(() => undefined);
+      });
+    }
+    return this.current;
+  }
+
+  private async attempt(topicMessages: TopicMessages[]): Promise<RecordMetadata[]> {
+    if (this.closed) throw new KafkaUnavailableError('the producer is shutting down');
+    const connecting = this.producer();
+    let sent = false;
+    const work = connecting.then((producer) => {
+      sent = true;
+      return producer.sendBatch({ acks: -1, topicMessages });
+    });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        work,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new KafkaUnavailableError(`Kafka did not acknowledge within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      if (sent) this.retire(connecting, work, error as Error);
+      throw error instanceof KafkaUnavailableError ? error : new KafkaUnavailableError(`Kafka refused the batch: ${(error as Error).message}`, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Drops a producer whose send failed or timed out. Its own retries may still write that
+   * batch (a duplicate of records whose senders were told they failed, which downstream
+   * de-duplication removes); it is disconnected once that call has settled.
+   */
+  private retire(connecting: Promise<Producer>, work: Promise<unknown>, cause: Error): void {
+    if (this.current !== connecting) return;
+    this.current = null;
+    this.retired.set(connecting, work);
+    this.renewalCount++;
+    this.options.onRenewal?.();
+    this.logger.warn({ err: cause.message }, 'a send failed: the next one uses a new idempotent producer (new producer id)');
+    void work
+      .catch(() => undefined)
+      .then(() => connecting)
+      .then((producer) => producer.disconnect())
+      .catch(() => undefined)
+      .finally(() => this.retired.delete(connecting));
+  }
+}
