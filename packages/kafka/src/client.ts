@@ -24,7 +24,10 @@ export function createKafka(brokers: string, clientId: string, logger: Logger, e
         // The broker answers CONCURRENT_TRANSACTIONS while it completes the previous commit;
         // kafkajs retries it by itself, so it is not an error worth an operator's attention.
         const retriedByKafkajs = `${String(rest.error ?? '')} ${message}`.includes('another concurrent operation on the same transaction');
-        logger[retriedByKafkajs ? 'debug' : (levels[level] ?? 'info')]({ kafkajs: namespace, ...rest }, message);
+        // Said for every idempotent producer with a retry limit; IdempotentProducer replaces a
+        // producer whose retries ran out, which is what keeps the guarantee.
+        const limitedRetries = message.startsWith('Limiting retries for the idempotent producer');
+        logger[retriedByKafkajs || limitedRetries ? 'debug' : (levels[level] ?? 'info')]({ kafkajs: namespace, ...rest }, message);
       },
     ...extra,
   });
