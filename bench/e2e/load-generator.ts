@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { signWebhook } from '@cpm/sinch-webhooks';
-import { webhookBody } from './webhook-body';
+import { inboundTextBody } from '@cpm/testkit';
 
 const url = new URL(process.env.GEN_URL!);
 const secret = process.env.GEN_SECRET!;
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     maxLagMs = Math.max(maxLagMs, performance.now() - due);
     const id = `${prefix}-${i}`;
-    const body = Buffer.from(webhookBody(id, i));
+    const body = Buffer.from(inboundTextBody({ appId: 'app-bench', id, n: i, contacts: 200 }));
     sent.push([id, Date.now()]);
     answers.push(post(body));
   }

@@ -15,9 +15,8 @@ import { topicName } from '@cpm/kafka';
 import type { ConversationEvent } from '@cpm/domain';
 import type { AgentEvent } from '@cpm/contracts';
 import { buildServices } from '../../infra/build';
-import { createTestEnv, postWebhook } from '@cpm/testkit';
+import { createTestEnv, inboundTextBody, postWebhook } from '@cpm/testkit';
 import { spawn } from 'node:child_process';
-import { webhookBody } from './webhook-body';
 import { freePort, startService, waitForHttp, type ServiceProcess } from '../../test/faults/service-process';
 
 const SECRET = 'bench-e2e-secret';
@@ -128,7 +127,7 @@ async function main(): Promise<void> {
     let n = 0;
     for (;;) {
       const id = `warm-${n++}`;
-      await postWebhook(`${url}/webhooks/sinch`, webhookBody(id, n), { secret: SECRET });
+      await postWebhook(`${url}/webhooks/sinch`, inboundTextBody({ appId: 'app-bench', id, n, contacts: 200 }), { secret: SECRET });
       await new Promise((r) => setTimeout(r, 100));
       if (readWall.agent.has(id)) break;
       if (n > 600) throw new Error('no agent event came back in 60 s of warm-up');

@@ -2,7 +2,7 @@ import type { AgentEvent } from '@cpm/contracts';
 import { topicName } from '@cpm/kafka';
 import { loadEvent } from '@cpm/projector';
 import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
-import { eventually, startService, type ServiceProcess } from './service-process';
+import { keepLoading, killMidStream, startService, type ServiceProcess } from './service-process';
 
 /**
  * Guarantees 2 and 4 for agent-events (the product topic): SIGKILLed repeatedly while
@@ -31,50 +31,34 @@ it(`emits one agent event per customer message and dead-letters every poison rec
   const input = topicName(t.namespace, 'conversation.events.v1');
   const poisons: Buffer[] = [];
   let sent = 0;
-  let killsDone = false;
-  const load = (async () => {
-    // At least BATCHES batches, and on until every kill is done: each kill needs output in flight.
-    for (let batch = 0; batch < BATCHES || !killsDone; batch++) {
-      const messages = await Promise.all(
-        Array.from({ length: PER_BATCH }, async (_, i) => {
-          const e = loadEvent(sent + i, 30);
-          return { key: e.customerKey, value: await t.codec.encode('conversation.events.v1', e) };
-        }),
-      );
-      sent += PER_BATCH;
-      if (batch % 5 === 0) {
-        const bad = Buffer.from(`not avro ${batch}`);
-        poisons.push(bad);
-        messages.splice(PER_BATCH / 2, 0, { key: `app1:c${batch % 30}`, value: bad });
-      }
-      await producer.send({ topic: input, acks: -1, messages });
-      await new Promise((r) => setTimeout(r, 150));
+  const load = keepLoading(BATCHES, async (batch) => {
+    const messages = await Promise.all(
+      Array.from({ length: PER_BATCH }, async (_, i) => {
+        const e = loadEvent(sent + i, 30);
+        return { key: e.customerKey, value: await t.codec.encode('conversation.events.v1', e) };
+      }),
+    );
+    sent += PER_BATCH;
+    if (batch % 5 === 0) {
+      const bad = Buffer.from(`not avro ${batch}`);
+      poisons.push(bad);
+      messages.splice(PER_BATCH / 2, 0, { key: `app1:c${batch % 30}`, value: bad });
     }
-  })();
+    await producer.send({ topic: input, acks: -1, messages });
+  });
 
   const env = { ...t.env, AGENT_EVENTS_HTTP_PORT: '0', LOG_LEVEL: 'error' };
-  const admin = t.kafka.admin();
-  await admin.connect();
-  const committedOutput = async (): Promise<number> =>
-    (await admin.fetchTopicOffsets(topicName(t.namespace, 'agent.events.v1'))).reduce((sum, p) => sum + Number(p.offset), 0);
-  let kills = 0;
-  for (let round = 0; round < KILLS; round++) {
-    const before = await committedOutput();
+  const start = (): ServiceProcess => {
     const service = startService('agent-events', 'services/agent-events/src/main.ts', env);
     started.push(service);
-    // Kill it as soon as it has committed more output: mid-stream, not idle.
-    await eventually(async () => (await committedOutput()) > before || !service.alive(), 60_000, 100);
-    expect({ alive: service.alive(), output: service.alive() ? '' : service.output().slice(-2000) }).toEqual({ alive: true, output: '' });
-    await service.kill('SIGKILL');
-    if ((await committedOutput()) > before) kills++;
-  }
-  killsDone = true;
-  await load;
+    return service;
+  };
+  const kills = await killMidStream({ kafka: t.kafka, outputTopic: topicName(t.namespace, 'agent.events.v1'), kills: KILLS, start });
+  await load.finish();
   await producer.disconnect();
-  await admin.disconnect();
   expect(kills).toBe(KILLS);
 
-  started.push(startService('agent-events', 'services/agent-events/src/main.ts', env));
+  start();
   const records = await readTopic(t.kafka, topicName(t.namespace, 'agent.events.v1'), { minRecords: sent, timeoutMs: 90_000 });
   const events = await Promise.all(records.map((r) => t.codec.decode<AgentEvent>(r.value!)));
   const ids = events.filter((e) => e.type === 'MESSAGE_RECEIVED').map((e) => e.message!.id);

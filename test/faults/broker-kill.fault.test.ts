@@ -1,7 +1,7 @@
 import { createKafka, ensureTopics, SchemaCodec, topicName } from '@cpm/kafka';
 import type { ConversationEvent } from '@cpm/domain';
 import { createLogger } from '@cpm/platform';
-import { postWebhook, readTopic, startPrivateBroker, type PrivateBroker } from '@cpm/testkit';
+import { inboundTextBody, readTopic, startPrivateBroker, startWebhookLoad, type PrivateBroker } from '@cpm/testkit';
 import { freePort, startService, waitForHttp, type ServiceProcess } from './service-process';
 
 /**
@@ -26,20 +26,7 @@ afterAll(async () => {
   await broker?.stop();
 });
 
-const body = (n: number): string =>
-  JSON.stringify({
-    app_id: 'app-fb',
-    accepted_time: new Date().toISOString(),
-    message: {
-      id: `fb-${n}`,
-      direction: 'TO_APP',
-      contact_message: { text_message: { text: `hello ${n}` } },
-      channel_identity: { channel: 'WHATSAPP', identity: `4670000${n % 40}`, app_id: '' },
-      contact_id: `contact-${n % 40}`,
-      conversation_id: `conv-${n % 40}`,
-      accept_time: '2026-11-01T10:00:00.000Z',
-    },
-  });
+const body = (n: number): string => inboundTextBody({ appId: 'app-fb', id: `fb-${n}`, n, contacts: 40 });
 
 it(`turns every acknowledged webhook into exactly one event across ${OUTAGES} broker kill(s)`, async () => {
   const port = await freePort();
@@ -56,17 +43,8 @@ it(`turns every acknowledged webhook into exactly one event across ${OUTAGES} br
   const webhookUrl = `http://127.0.0.1:${port}/webhooks/sinch`;
   await waitForHttp(`http://127.0.0.1:${port}/healthz`, ingress);
 
-  const outcomes: { n: number; status: number }[] = [];
-  let next = 0;
-  let running = true;
-  const worker = async (): Promise<void> => {
-    while (running) {
-      const n = next++;
-      const res = await postWebhook(webhookUrl, body(n), { secret: SECRET }).catch(() => ({ status: 0 }));
-      outcomes.push({ n, status: res.status });
-    }
-  };
-  const workers = Array.from({ length: 8 }, worker);
+  const load = startWebhookLoad(webhookUrl, SECRET, body, 8);
+  const { outcomes } = load;
   for (let outage = 0; outage < OUTAGES; outage++) {
     await new Promise((r) => setTimeout(r, 2000));
     broker.kill();
@@ -76,8 +54,7 @@ it(`turns every acknowledged webhook into exactly one event across ${OUTAGES} br
   }
   const afterRestart = outcomes.length;
   await new Promise((r) => setTimeout(r, 4000));
-  running = false;
-  await Promise.all(workers);
+  await load.stop();
 
   const acked = outcomes.filter((o) => o.status === 200).map((o) => `fb-${o.n}`);
   const others = outcomes.filter((o) => o.status !== 200);

@@ -1,8 +1,8 @@
 import { topicName } from '@cpm/kafka';
 import { buildRawRecord } from '@cpm/ingress';
 import type { ConversationEvent } from '@cpm/domain';
-import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
-import { eventually, startService, type ServiceProcess } from './service-process';
+import { createTestEnv, inboundTextBody, readTopic, type TestEnv } from '@cpm/testkit';
+import { keepLoading, killMidStream, startService, type ServiceProcess } from './service-process';
 
 /**
  * Guarantees 2 and 4 for the normalizer: SIGKILLed repeatedly while raw webhooks keep
@@ -26,22 +26,7 @@ afterAll(async () => {
   await t?.cleanup();
 });
 
-const body = (n: number): Buffer =>
-  Buffer.from(
-    JSON.stringify({
-      app_id: 'app-fault',
-      accepted_time: '2026-11-01T10:00:00.000Z',
-      message: {
-        id: `fault-${n}`,
-        direction: 'TO_APP',
-        contact_message: { text_message: { text: `m${n}` } },
-        channel_identity: { channel: 'WHATSAPP', identity: `4670000${n % 30}`, app_id: '' },
-        contact_id: `c${n % 30}`,
-        conversation_id: `v${n % 30}`,
-        accept_time: '2026-11-01T10:00:00.000Z',
-      },
-    }),
-  );
+const body = (n: number): Buffer => Buffer.from(inboundTextBody({ appId: 'app-fault', id: `fault-${n}`, n, contacts: 30 }));
 
 async function rawValue(bytes: Buffer, n: number): Promise<{ key: string; value: Buffer }> {
   const record = buildRawRecord({
@@ -94,49 +79,29 @@ it(`emits every event exactly once and dead-letters every poison record across $
   const rawTopic = topicName(t.namespace, 'sinch.webhooks.raw.v1');
   const poisons: { name: string; code: RegExp; value: Buffer }[] = [];
   let sent = 0;
-  let killsDone = false;
-  let loadDone = false;
-  const load = (async () => {
-    // At least BATCHES batches, and on until every kill is done: each kill needs output in flight.
-    for (let batch = 0; batch < BATCHES || !killsDone; batch++) {
-      const messages = await Promise.all(Array.from({ length: PER_BATCH }, (_, i) => rawValue(body(sent + i), sent + i)));
-      sent += PER_BATCH;
-      if (batch % 5 === 0) {
-        const bad = await poison(batch);
-        poisons.push(...bad);
-        messages.splice(PER_BATCH / 2, 0, ...bad.map(({ key, value }) => ({ key, value })));
-      }
-      await producer.send({ topic: rawTopic, acks: -1, messages });
-      await new Promise((r) => setTimeout(r, 150));
+  const load = keepLoading(BATCHES, async (batch) => {
+    const messages = await Promise.all(Array.from({ length: PER_BATCH }, (_, i) => rawValue(body(sent + i), sent + i)));
+    sent += PER_BATCH;
+    if (batch % 5 === 0) {
+      const bad = await poison(batch);
+      poisons.push(...bad);
+      messages.splice(PER_BATCH / 2, 0, ...bad.map(({ key, value }) => ({ key, value })));
     }
-    loadDone = true;
-  })();
+    await producer.send({ topic: rawTopic, acks: -1, messages });
+  });
 
   const env = { ...t.env, NORMALIZER_HTTP_PORT: '0', LOG_LEVEL: 'error' };
-  const admin = t.kafka.admin();
-  await admin.connect();
-  const committedOutput = async (): Promise<number> =>
-    (await admin.fetchTopicOffsets(topicName(t.namespace, 'conversation.events.v1'))).reduce((sum, p) => sum + Number(p.offset), 0);
-  let kills = 0;
-  for (let round = 0; round < KILLS; round++) {
-    const before = await committedOutput();
+  const start = (): ServiceProcess => {
     const normalizer = startService('normalizer', 'services/normalizer/src/main.ts', env);
     started.push(normalizer);
-    // Kill it as soon as it has committed more output: mid-stream, not idle.
-    await eventually(async () => (await committedOutput()) > before || !normalizer.alive(), 60_000, 100);
-    expect(normalizer.alive()).toBe(true);
-    await normalizer.kill('SIGKILL');
-    if ((await committedOutput()) > before) kills++;
-  }
-  killsDone = true;
-  await load;
-  expect(loadDone).toBe(true);
+    return normalizer;
+  };
+  const kills = await killMidStream({ kafka: t.kafka, outputTopic: topicName(t.namespace, 'conversation.events.v1'), kills: KILLS, start });
+  await load.finish();
   await producer.disconnect();
-  await admin.disconnect();
   expect(kills).toBe(KILLS);
 
-  const last = startService('normalizer', 'services/normalizer/src/main.ts', env);
-  started.push(last);
+  start();
   const records = await readTopic(t.kafka, topicName(t.namespace, 'conversation.events.v1'), { minRecords: sent, timeoutMs: 90_000 });
   const ids = await Promise.all(records.map(async (r) => (await t.codec.decode<ConversationEvent>(r.value!)).message?.id ?? null));
   const valid = ids.filter((id): id is string => id !== null && id.startsWith('fault-'));

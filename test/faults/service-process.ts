@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import type { Kafka } from 'kafkajs';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
@@ -95,4 +96,50 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Sends batch after batch, at least `minBatches` and on until `finish()`, with a pause
+ * between them: a kill test keeps input flowing until its last kill, so that every kill
+ * lands with work in flight.
+ */
+export function keepLoading(minBatches: number, sendBatch: (batch: number) => Promise<void>, pauseMs = 150): { finish(): Promise<void> } {
+  let finishing = false;
+  const running = (async () => {
+    for (let batch = 0; batch < minBatches || !finishing; batch++) {
+      await sendBatch(batch);
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  })();
+  return {
+    async finish() {
+      finishing = true;
+      await running;
+    },
+  };
+}
+
+/**
+ * Starts a service `kills` times and SIGKILLs each one as soon as it has committed more
+ * output to `outputTopic`: mid-stream, not idle. Returns how many kills came after new
+ * output (the caller expects all of them); a service that died by itself fails with its output.
+ */
+export async function killMidStream(o: { kafka: Kafka; outputTopic: string; kills: number; start: () => ServiceProcess }): Promise<number> {
+  const admin = o.kafka.admin();
+  await admin.connect();
+  const committedOutput = async (): Promise<number> => (await admin.fetchTopicOffsets(o.outputTopic)).reduce((sum, p) => sum + Number(p.offset), 0);
+  let kills = 0;
+  try {
+    for (let round = 0; round < o.kills; round++) {
+      const before = await committedOutput();
+      const service = o.start();
+      await eventually(async () => (await committedOutput()) > before || !service.alive(), 60_000, 100);
+      if (!service.alive()) throw new Error(`${service.name} died by itself before kill ${round + 1}:\n${service.output().slice(-2000)}`);
+      await service.kill('SIGKILL');
+      if ((await committedOutput()) > before) kills++;
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  return kills;
 }

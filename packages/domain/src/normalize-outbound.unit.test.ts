@@ -1,39 +1,10 @@
 import { InvalidOutboundRecordError } from './errors';
 import { normalizeOutbound } from './normalize-outbound';
-import type { OutboundRecord } from './outbound-record';
-import { avroErrors } from './test-kit';
+import { avroErrors, sentOutboundRecord } from './test-kit';
 
 const source = { topic: 'sinch.outbound.v1', partition: 3, offset: '17' };
 
-const record = (overrides: Partial<OutboundRecord> = {}): OutboundRecord => ({
-  commandId: 'cmd-1',
-  attempt: 1,
-  outcome: 'SENT',
-  commandType: 'SEND_TEXT',
-  author: 'AGENT',
-  appId: 'app1',
-  contactId: 'contact-1',
-  conversationId: 'conv-1',
-  channel: 'WHATSAPP',
-  identity: '46700000000',
-  customerKey: 'app1:contact-1',
-  createdAt: '2024-01-01T10:00:00Z',
-  completedAt: '2024-01-01T10:00:02Z',
-  sinchMessageId: 'sinch-m1',
-  sinchAcceptedTime: '2024-01-01T10:00:01.5Z',
-  text: 'Hello',
-  mediaUrl: null,
-  fileName: null,
-  templateName: null,
-  templateLanguage: null,
-  templateParamsJson: null,
-  messageMetadata: null,
-  conversationMetadata: null,
-  errorCode: null,
-  errorMessage: null,
-  httpStatus: 200,
-  ...overrides,
-});
+const record = sentOutboundRecord;
 
 describe('normalizeOutbound (sinch.outbound.v1)', () => {
   it('the test record matches the Avro schema', () => {

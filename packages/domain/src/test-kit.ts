@@ -5,10 +5,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as avro from 'avsc';
 import { customerKey, customerRefOf } from '@cpm/sinch-webhooks';
+import { SINCH_FIXTURES_DIR as FIXTURES_DIR } from '@cpm/testkit/src/fixtures';
+import type { OutboundRecord } from './outbound-record';
 import type { RawWebhookInput } from './webhook-context';
 
 /** Sinch's own callback payloads, used as they are. */
-export const FIXTURES_DIR = join(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'sinch-sdk-dotnet-hooks');
+export { FIXTURES_DIR };
 const SCHEMAS_DIR = join(__dirname, '..', '..', '..', 'schemas');
 
 export const fixtureBytes = (file: string): Buffer => readFileSync(join(FIXTURES_DIR, file));
@@ -73,5 +75,41 @@ export function inbound(opts: {
       processing_mode: 'CONVERSATION',
       injected: false,
     },
+  };
+}
+
+/**
+ * A sinch.outbound.v1 record of an agent's text that Sinch accepted (outcome SENT, HTTP
+ * 200, no template, no metadata), with `overrides` for what a test cares about.
+ */
+export function sentOutboundRecord(overrides: Partial<OutboundRecord> = {}): OutboundRecord {
+  return {
+    commandId: 'cmd-1',
+    attempt: 1,
+    outcome: 'SENT',
+    commandType: 'SEND_TEXT',
+    author: 'AGENT',
+    appId: 'app1',
+    contactId: 'contact-1',
+    conversationId: 'conv-1',
+    channel: 'WHATSAPP',
+    identity: '46700000000',
+    customerKey: 'app1:contact-1',
+    createdAt: '2024-01-01T10:00:00Z',
+    completedAt: '2024-01-01T10:00:02Z',
+    sinchMessageId: 'sinch-m1',
+    sinchAcceptedTime: '2024-01-01T10:00:01.5Z',
+    text: 'Hello',
+    mediaUrl: null,
+    fileName: null,
+    templateName: null,
+    templateLanguage: null,
+    templateParamsJson: null,
+    messageMetadata: null,
+    conversationMetadata: null,
+    errorCode: null,
+    errorMessage: null,
+    httpStatus: 200,
+    ...overrides,
   };
 }

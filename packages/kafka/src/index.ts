@@ -10,3 +10,4 @@ export * from './transactional-processor';
 export * from './retry-policies';
 export * from './renewable-producer';
 export * from './group-commit';
+export * from './dead-letter';

@@ -1,6 +1,7 @@
 import { KafkaJSNonRetriableError, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Message } from 'kafkajs';
-import { errorCode, isRetriable, type Logger, type Metrics } from '@cpm/platform';
+import { isRetriable, type Logger, type Metrics } from '@cpm/platform';
 import { readChangelog } from './changelog';
+import { deadLetter } from './dead-letter';
 import { GroupCommitter } from './group-commit';
 import { KeyedState, type StateView } from './keyed-state';
 import { RenewableTransactionalProducer } from './renewable-producer';
@@ -271,27 +272,16 @@ export class TransactionalProcessor<S> {
       return await this.o.handle(value, { topic, partition, offset: message.offset, key, state });
     } catch (error) {
       if (isRetriable(error)) throw error;
-      const code = (error as { code?: string }).code ?? errorCode(error);
-      this.o.metrics.deadLetters.inc({ topic: this.o.dlqTopic, code });
-      this.o.logger.warn({ code, err: (error as Error).message, topic, partition, offset: message.offset }, 'record sent to the DLQ');
-      return [
-        {
-          topic: this.o.dlqTopic,
-          key,
-          type: 'DEAD_LETTER',
-          value: {
-            errorCode: code,
-            errorMessage: (error as Error).message,
-            consumer: this.groupId,
-            sourceTopic: topicName(this.o.namespace, topic),
-            sourcePartition: partition,
-            sourceOffset: message.offset,
-            sourceKey: message.key ?? null,
-            sourceValue: message.value ?? null,
-            failedAt: Number(message.timestamp),
-          },
-        },
-      ];
+      const value = deadLetter(error, {
+        consumer: this.groupId,
+        topic: topicName(this.o.namespace, topic),
+        partition,
+        message,
+        failedAt: Number(message.timestamp),
+      });
+      this.o.metrics.deadLetters.inc({ topic: this.o.dlqTopic, code: value.errorCode });
+      this.o.logger.warn({ code: value.errorCode, err: value.errorMessage, topic, partition, offset: message.offset }, 'record sent to the DLQ');
+      return [{ topic: this.o.dlqTopic, key, type: 'DEAD_LETTER', value }];
     }
   }
 

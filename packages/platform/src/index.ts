@@ -3,3 +3,5 @@ export * from './logger';
 export * from './errors';
 export * from './metrics';
 export * from './ops-routes';
+export * from './run-service';
+export * from './listen';

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signWebhook, verifySignature, signatureHeadersFrom } from './signature';
+import { SINCH_FIXTURES_DIR } from '@cpm/testkit/src/fixtures';
 
-const fixtures = join(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'sinch-sdk-dotnet-hooks');
+const fixtures = SINCH_FIXTURES_DIR;
 const vectorBody = readFileSync(join(fixtures, 'WebhooksAuthValidation.json'));
 const vectorHeaders = {
   signature: 'wKmZBGo4Cf+y9cZoPHhiVw6ziKeubLGqN4OdG8jlaPo=',

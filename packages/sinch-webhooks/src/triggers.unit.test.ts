@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { detectTrigger } from './triggers';
 import { customerKey, customerRefOf } from './customer-key';
 import { toE164 } from './phone';
+import { SINCH_FIXTURES_DIR } from '@cpm/testkit/src/fixtures';
 
-const fixtures = join(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'sinch-sdk-dotnet-hooks');
+const fixtures = SINCH_FIXTURES_DIR;
 const load = (file: string): unknown => JSON.parse(readFileSync(join(fixtures, file), 'utf8'));
 
 const expected: Record<string, string> = {

@@ -1,5 +1,5 @@
 import { topicName } from '@cpm/kafka';
-import type { OutboundRecord } from '@cpm/domain';
+import { sentOutboundRecord } from '@cpm/domain/src/test-kit';
 import { loadIngressConfig, startIngress, type Ingress } from '@cpm/ingress';
 import { loadNormalizerConfig, startNormalizer, type Normalizer } from '@cpm/normalizer';
 import { createSinchSimulator, type SinchSimulator } from '@cpm/sinch-simulator';
@@ -62,16 +62,11 @@ async function waitFor(done: (events: AgentEvent[]) => boolean, topic = 'agent.e
 /** An agent message accepted by Sinch, as the outbound service records it in sinch.outbound.v1. */
 async function agentSent(opts: { sinchMessageId: string; customerKey: string; contactId: string; conversationId: string; identity: string; text: string }) {
   const now = new Date().toISOString();
-  const record: OutboundRecord = {
+  const record = sentOutboundRecord({
     commandId: `cmd-${opts.sinchMessageId}`,
-    attempt: 1,
-    outcome: 'SENT',
-    commandType: 'SEND_TEXT',
-    author: 'AGENT',
     appId: APP,
     contactId: opts.contactId,
     conversationId: opts.conversationId,
-    channel: 'WHATSAPP',
     identity: opts.identity,
     customerKey: opts.customerKey,
     createdAt: now,
@@ -79,17 +74,7 @@ async function agentSent(opts: { sinchMessageId: string; customerKey: string; co
     sinchMessageId: opts.sinchMessageId,
     sinchAcceptedTime: now,
     text: opts.text,
-    mediaUrl: null,
-    fileName: null,
-    templateName: null,
-    templateLanguage: null,
-    templateParamsJson: null,
-    messageMetadata: null,
-    conversationMetadata: null,
-    errorCode: null,
-    errorMessage: null,
-    httpStatus: 200,
-  };
+  });
   const producer = t.kafka.producer({ idempotent: true });
   await producer.connect();
   await producer.send({

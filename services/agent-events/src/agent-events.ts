@@ -1,7 +1,5 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import express from 'express';
-import { createLogger, createMetrics, opsRoutes, type Logger } from '@cpm/platform';
+import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
 import { changelogSpec, createKafka, ensureTopics, TransactionalProcessor } from '@cpm/kafka';
 import { SinchApi } from '@cpm/sinch-api';
 import { checkLookupConfig, type AgentEventsConfig } from './config';
@@ -88,17 +86,14 @@ export async function startAgentEvents(config: AgentEventsConfig, logger: Logger
   await processor.start();
   const app = express();
   app.use(opsRoutes(metrics.registry, async () => ({ ready: true })));
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.AGENT_EVENTS_HTTP_PORT, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url, close } = await listen(app, config.AGENT_EVENTS_HTTP_PORT);
   logger.info({ url, output: topics.output, replay: config.AGENT_EVENTS_REPLAY }, 'agent-events running');
   return {
     url,
     outputTopic: topics.output,
     async stop() {
       await processor.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
     },
   };
 }

@@ -1,6 +1,6 @@
 /** Test helpers of this service: realistic conversation events, made by the real normalizer rules. */
 import { normalizeOutbound, normalizeWebhook, type ConversationEvent, type OutboundRecord } from '@cpm/domain';
-import { inbound, rawInput } from '@cpm/domain/src/test-kit';
+import { inbound, rawInput, sentOutboundRecord } from '@cpm/domain/src/test-kit';
 
 export const T0 = Date.UTC(2026, 10, 1, 10, 0, 0);
 export const DAY = 24 * 3600 * 1000;
@@ -50,13 +50,10 @@ export function agentSends(opts: {
   author?: OutboundRecord['author'];
   customerKey: string;
 }): ConversationEvent {
-  const record: OutboundRecord = {
+  const record = sentOutboundRecord({
     commandId: `cmd-${opts.sinchMessageId}`,
-    attempt: 1,
-    outcome: 'SENT',
     commandType: opts.mediaUrl ? 'SEND_MEDIA' : 'SEND_TEXT',
     author: opts.author ?? 'AGENT',
-    appId: 'app1',
     contactId: `contact-${opts.identity}`,
     conversationId: `conv-${opts.identity}`,
     channel: opts.channel,
@@ -69,15 +66,7 @@ export function agentSends(opts: {
     text: opts.text === undefined ? 'Hello from the agent' : opts.text,
     mediaUrl: opts.mediaUrl ?? null,
     fileName: opts.fileName ?? null,
-    templateName: null,
-    templateLanguage: null,
-    templateParamsJson: null,
-    messageMetadata: null,
-    conversationMetadata: null,
-    errorCode: null,
-    errorMessage: null,
-    httpStatus: 200,
-  };
+  });
   const [event] = normalizeOutbound({ record, source: { topic: 'sinch.outbound.v1', partition: 0, offset: String(offset++) } });
   return event!;
 }

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { OutboundRecord } from '@cpm/domain';
+import { sentOutboundRecord } from '@cpm/domain/src/test-kit';
 import { topicName } from '@cpm/kafka';
 import { createLogger } from '@cpm/platform';
 import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
@@ -153,12 +155,9 @@ async function expectText(locator: ReturnType<Page['locator']>, text: string): P
 }
 
 function outboundSent(command: AgentCommand, sinchMessageId: string, now: number) {
-  return {
+  return sentOutboundRecord({
     commandId: command.commandId,
-    attempt: 1,
-    outcome: 'SENT',
-    commandType: command.type,
-    author: 'AGENT',
+    commandType: command.type as OutboundRecord['commandType'],
     appId: command.appId,
     contactId: command.contactId,
     conversationId: command.conversationId,
@@ -170,15 +169,5 @@ function outboundSent(command: AgentCommand, sinchMessageId: string, now: number
     sinchMessageId,
     sinchAcceptedTime: new Date(now).toISOString(),
     text: command.text,
-    mediaUrl: null,
-    fileName: null,
-    templateName: null,
-    templateLanguage: null,
-    templateParamsJson: null,
-    messageMetadata: null,
-    conversationMetadata: null,
-    errorCode: null,
-    errorMessage: null,
-    httpStatus: 200,
-  };
+  });
 }

@@ -1,6 +1,6 @@
 import { createKafka, ensureTopics, SchemaCodec, topicName } from '@cpm/kafka';
 import { createLogger } from '@cpm/platform';
-import { postWebhook, readTopic, startPrivateBroker, type PrivateBroker } from '@cpm/testkit';
+import { inboundTextBody, readTopic, startPrivateBroker, startWebhookLoad, type PrivateBroker } from '@cpm/testkit';
 import { loadIngressConfig } from './config';
 import { startIngress, type Ingress } from './ingress';
 
@@ -37,32 +37,11 @@ afterAll(async () => {
   await broker?.stop();
 });
 
-const body = (n: number): string =>
-  JSON.stringify({
-    app_id: 'app-outage',
-    accepted_time: new Date().toISOString(),
-    message: {
-      id: `msg-${n}`,
-      direction: 'TO_APP',
-      contact_message: { text_message: { text: `hello ${n}` } },
-      channel_identity: { channel: 'WHATSAPP', identity: `4670000${n % 50}`, app_id: '' },
-      contact_id: `contact-${n % 50}`,
-      conversation_id: `conv-${n % 50}`,
-    },
-  });
+const body = (n: number): string => inboundTextBody({ appId: 'app-outage', id: `msg-${n}`, n, contacts: 50 });
 
 it('loses no acknowledged webhook when the broker is killed under load, and recovers by itself', async () => {
-  const outcomes: { n: number; status: number }[] = [];
-  let next = 0;
-  let running = true;
-  const worker = async (): Promise<void> => {
-    while (running) {
-      const n = next++;
-      const res = await postWebhook(ingress.webhookUrl, body(n), { secret: SECRET }).catch(() => ({ status: 0, json: {} }));
-      outcomes.push({ n, status: res.status });
-    }
-  };
-  const workers = Array.from({ length: 16 }, worker);
+  const load = startWebhookLoad(ingress.webhookUrl, SECRET, body, 16);
+  const { outcomes } = load;
   await new Promise((r) => setTimeout(r, 1500));
   broker.kill();
   await new Promise((r) => setTimeout(r, 3000));
@@ -72,8 +51,7 @@ it('loses no acknowledged webhook when the broker is killed under load, and reco
   // Keep the load on until the ingress answers 200 again (kafkajs reconnects with backoff).
   for (let i = 0; i < 300 && !outcomes.slice(afterRestart).some((o) => o.status === 200); i++) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 1000));
-  running = false;
-  await Promise.all(workers);
+  await load.stop();
 
   const acked = new Set(outcomes.filter((o) => o.status === 200).map((o) => o.n));
   const others = outcomes.filter((o) => o.status !== 200);

@@ -1,8 +1,6 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { changelogSpec, createKafka, ensureTopics, SchemaCodec, TransactionalProcessor } from '@cpm/kafka';
-import { createLogger, createMetrics, opsRoutes, type Logger } from '@cpm/platform';
+import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
 import { AddressGuard, type Lookup } from './address-guard';
 import type { MediaConfig } from './config';
 import { MagicBytesSniffer, type ContentSniffer } from './content-sniffer';
@@ -101,10 +99,8 @@ export async function startMedia(config: MediaConfig, deps: MediaDeps = {}): Pro
       logger,
     }),
   );
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.MEDIA_HTTP_PORT, config.MEDIA_HTTP_HOST, () => resolve(s));
-  });
-  baseUrl = `http://${config.MEDIA_HTTP_HOST}:${(server.address() as AddressInfo).port}`;
+  const http = await listen(app, config.MEDIA_HTTP_PORT, config.MEDIA_HTTP_HOST);
+  baseUrl = http.url;
 
   const sweep = async (): Promise<number> => {
     const deleted = await publicFiles.sweep(now());
@@ -121,7 +117,7 @@ export async function startMedia(config: MediaConfig, deps: MediaDeps = {}): Pro
     async stop() {
       clearInterval(sweeper);
       await processor.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await http.close();
     },
   };
 }

@@ -1,7 +1,5 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import express from 'express';
-import { createLogger, createMetrics, opsRoutes, type Logger } from '@cpm/platform';
+import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
 import { changelogSpec, createKafka, ensureTopics, SchemaCodec, TransactionalProcessor } from '@cpm/kafka';
 import { mmsConfig } from '@cpm/domain';
 import type { NormalizerConfig } from './config';
@@ -40,16 +38,13 @@ export async function startNormalizer(config: NormalizerConfig, logger: Logger =
 
   const app = express();
   app.use(opsRoutes(metrics.registry, async () => ({ ready: true })));
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.NORMALIZER_HTTP_PORT, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url, close } = await listen(app, config.NORMALIZER_HTTP_PORT);
   logger.info({ url }, 'normalizer running');
   return {
     url,
     async stop() {
       await processor.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
     },
   };
 }

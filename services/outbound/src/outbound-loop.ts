@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
-import { KeyedState, readChangelog, topicName, type SchemaCodec, RenewableTransactionalProducer, SERVICE_CONSUMER_RETRY } from '@cpm/kafka';
+import { deadLetter, KeyedState, readChangelog, topicName, type SchemaCodec, RenewableTransactionalProducer, SERVICE_CONSUMER_RETRY } from '@cpm/kafka';
 import { sinchTimeToMs, type ConversationEvent } from '@cpm/domain';
-import { errorCode, isRetriable, type Logger, type Metrics } from '@cpm/platform';
+import { isRetriable, type Logger, type Metrics } from '@cpm/platform';
 import type { AgentCommand } from './agent-command';
 import { decideCommand } from './decide-command';
 import { outboundRecord, type Outcome } from './outbound-record';
@@ -205,20 +205,15 @@ export class OutboundLoop {
   }
 
   private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown): Promise<{ topic: string; message: Message }> {
-    const code = (error as { code?: string }).code ?? errorCode(error);
-    this.o.metrics.deadLetters.inc({ topic: DLQ, code });
-    this.o.logger.warn({ code, err: (error as Error).message, topic, partition, offset: message.offset }, 'record sent to the DLQ');
-    const value = {
-      errorCode: code,
-      errorMessage: (error as Error).message,
+    const value = deadLetter(error, {
       consumer: this.groupId,
-      sourceTopic: topicName(this.o.namespace, topic),
-      sourcePartition: partition,
-      sourceOffset: message.offset,
-      sourceKey: message.key ?? null,
-      sourceValue: message.value ?? null,
+      topic: topicName(this.o.namespace, topic),
+      partition,
+      message,
       failedAt: Number(message.timestamp),
-    };
+    });
+    this.o.metrics.deadLetters.inc({ topic: DLQ, code: value.errorCode });
+    this.o.logger.warn({ code: value.errorCode, err: value.errorMessage, topic, partition, offset: message.offset }, 'record sent to the DLQ');
     return { topic: topicName(this.o.namespace, DLQ), message: { key: message.key, value: await this.o.codec.encode(DLQ, value) } };
   }
 

@@ -1,7 +1,5 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import express from 'express';
-import { createLogger, createMetrics, opsRoutes, type Logger } from '@cpm/platform';
+import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
 import { changelogSpec, createKafka, ensureTopics, SchemaCodec } from '@cpm/kafka';
 import { SinchApi } from '@cpm/sinch-api';
 import { sinchApiSettings, type OutboundConfig } from './config';
@@ -44,16 +42,13 @@ export async function startOutbound(config: OutboundConfig, logger: Logger = cre
 
   const app = express();
   app.use(opsRoutes(metrics.registry, async () => ({ ready: true })));
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.OUTBOUND_HTTP_PORT, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url, close } = await listen(app, config.OUTBOUND_HTTP_PORT);
   logger.info({ url, region: config.SINCH_REGION, ratePerSecond: config.OUTBOUND_RATE_LIMIT_PER_SECOND }, 'outbound running');
   return {
     url,
     async stop() {
       await loop.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
     },
   };
 }

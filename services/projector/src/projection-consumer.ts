@@ -1,5 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { IdempotentProducer, topicName, type SchemaCodec, SERVICE_CONSUMER_RETRY } from '@cpm/kafka';
+import { deadLetter, IdempotentProducer, topicName, type SchemaCodec, SERVICE_CONSUMER_RETRY } from '@cpm/kafka';
 import type { Logger, Metrics } from '@cpm/platform';
 import { retryTransient } from '@cpm/postgres';
 import { decodeBatch, INPUT_TOPICS, logicalTopic, type Undecodable } from './decode-batch';
@@ -85,17 +85,10 @@ export class ProjectionConsumer {
       items.map(async ({ message, error }) => {
         this.o.metrics.deadLetters.inc({ topic: dlq, code: error.code });
         this.o.logger.warn({ topic, partition, offset: message.offset, code: error.code }, error.message);
-        const value = await this.o.codec.encode(dlq, {
-          errorCode: error.code,
-          errorMessage: error.message,
-          consumer: this.o.store.group,
-          sourceTopic: topicName(this.o.namespace, topic),
-          sourcePartition: partition,
-          sourceOffset: message.offset,
-          sourceKey: message.key ?? null,
-          sourceValue: message.value ?? null,
-          failedAt: Date.now(),
-        });
+        const value = await this.o.codec.encode(
+          dlq,
+          deadLetter(error, { consumer: this.o.store.group, topic: topicName(this.o.namespace, topic), partition, message, failedAt: Date.now() }),
+        );
         return { key: message.key, value };
       }),
     );

@@ -1,8 +1,6 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import express from 'express';
 import { createKafka, ensureTopics, SchemaCodec } from '@cpm/kafka';
-import { createLogger, createMetrics, opsRoutes, type Logger } from '@cpm/platform';
+import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
 import { createPool, migrate, retryTransient } from '@cpm/postgres';
 import type { ProjectorConfig } from './config';
 import { INPUT_TOPICS } from './decode-batch';
@@ -47,16 +45,13 @@ export async function startProjector(config: ProjectorConfig, logger: Logger = c
     }),
   );
   app.use(readApi(pool, config.PROJECTION_SCHEMA));
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.PROJECTOR_HTTP_PORT, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url, close } = await listen(app, config.PROJECTOR_HTTP_PORT);
   logger.info({ url, schema: config.PROJECTION_SCHEMA }, 'projector running');
   return {
     url,
     async stop() {
       await consumer.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
       await pool.end();
     },
   };
