@@ -11,3 +11,4 @@ export * from './retry-policies';
 export * from './renewable-producer';
 export * from './group-commit';
 export * from './dead-letter';
+export * from './coordinator-cache';

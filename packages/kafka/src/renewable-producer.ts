@@ -1,5 +1,6 @@
 import type { Kafka, Producer, Transaction } from 'kafkajs';
 import type { Logger } from '@cpm/platform';
+import { producerWithCachedCoordinators } from './coordinator-cache';
 import { TRANSACTIONAL_PRODUCER_RETRY } from './retry-policies';
 
 /**
@@ -19,7 +20,7 @@ export class RenewableTransactionalProducer {
   ) {}
 
   async connect(): Promise<void> {
-    const producer = this.kafka.producer({
+    const producer = producerWithCachedCoordinators(this.kafka, {
       transactionalId: this.transactionalId,
       idempotent: true,
       maxInFlightRequests: 1,

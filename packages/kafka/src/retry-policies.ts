@@ -14,11 +14,14 @@ export const SERVICE_CONSUMER_RETRY: RetryOptions = {
 
 /**
  * Transactional producers retry fast: right after a commit the coordinator answers
- * CONCURRENT_TRANSACTIONS to the next transaction until its markers are written, and
- * kafkajs's default first retry (300 ms) put that much latency on every batch.
+ * CONCURRENT_TRANSACTIONS to the next transaction until its markers are written (a few ms
+ * on a local broker), which happens to nearly every transaction under load. kafkajs's
+ * default first retry (300 ms) put that much latency on every batch; 10 ms still cost
+ * 10 ms a transaction. Measured back to back (with cached coordinators): 21 ms a
+ * transaction at 10 ms, 10 ms at 2 ms. The retries double from there, up to 1 s.
  */
 export const TRANSACTIONAL_PRODUCER_RETRY: RetryOptions = {
   retries: 30,
-  initialRetryTime: 10,
+  initialRetryTime: 2,
   maxRetryTime: 1_000,
 };
