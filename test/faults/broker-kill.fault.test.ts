@@ -30,7 +30,13 @@ const body = (n: number): string => inboundTextBody({ appId: 'app-fb', id: `fb-$
 
 it(`turns every acknowledged webhook into exactly one event across ${OUTAGES} broker kill(s)`, async () => {
   const port = await freePort();
-  const env = { ...process.env, KAFKA_BROKERS: broker.brokers, TOPIC_NAMESPACE: namespace, TOPIC_PARTITIONS: '3', LOG_LEVEL: 'warn' } as Record<string, string>;
+  const env = {
+    ...process.env,
+    KAFKA_BROKERS: broker.brokers,
+    TOPIC_NAMESPACE: namespace,
+    TOPIC_PARTITIONS: '3',
+    LOG_LEVEL: process.env.FAULT_LOG_LEVEL ?? 'warn',
+  } as Record<string, string>;
   const ingress = startService('ingress', 'services/ingress/src/main.ts', {
     ...env,
     INGRESS_PORT: String(port),
@@ -75,8 +81,18 @@ it(`turns every acknowledged webhook into exactly one event across ${OUTAGES} br
   const ids = await Promise.all(records.map(async (r) => (await codec.decode<ConversationEvent>(r.value!)).message?.id ?? ''));
   const counts = new Map<string, number>();
   for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-  if (acked.some((id) => counts.get(id) !== 1)) console.log(`normalizer output (tail):\n${normalizer.output().slice(-6000)}`);
   const wrong = acked.filter((id) => counts.get(id) !== 1).map((id) => ({ id, events: counts.get(id) ?? 0 }));
+  if (wrong.length > 0) {
+    // Where it went wrong: the raw records and the events of those ids, with their positions.
+    const suspects = new Set(wrong.map((w) => w.id));
+    const raw = await readTopic(kafka, topicName(namespace, 'sinch.webhooks.raw.v1'), { timeoutMs: 30_000 });
+    for (const r of raw) {
+      const id = /"id":"(fb-\d+)"/.exec((await codec.decode<{ body: Buffer }>(r.value!)).body.toString())?.[1];
+      if (id && suspects.has(id)) console.log(`raw ${id} at ${r.partition}:${r.offset}`);
+    }
+    records.forEach((r, i) => suspects.has(ids[i]!) && console.log(`event ${ids[i]} at ${r.partition}:${r.offset}`));
+    console.log(`normalizer output (tail):\n${normalizer.output().slice(-20000)}`);
+  }
   expect({ acked: acked.length, wrong: wrong.length, firstWrong: wrong.slice(0, 5) }).toEqual({ acked: acked.length, wrong: 0, firstWrong: [] });
   expect(normalizer.alive()).toBe(true);
   const failedRestarts = normalizer.output().split('consumer restart failed; retrying').length - 1;

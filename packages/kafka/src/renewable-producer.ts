@@ -46,6 +46,17 @@ export class RenewableTransactionalProducer {
     }
   }
 
+  /**
+   * Replaces the producer now. The new one's InitProducerId returns only once the last
+   * transaction of this transactional id is complete (committed with its markers written,
+   * or aborted), so what is read after it (committed offsets, changelog) includes it.
+   */
+  async renew(): Promise<void> {
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = null;
+    await this.connect();
+  }
+
   /** Call when a transaction failed: the next `transaction()` starts with a fresh producer. */
   markBroken(): void {
     this.broken = true;

@@ -58,9 +58,15 @@ export interface TransactionalProcessorOptions<S> {
  * one transaction per round instead of one per partition batch, one after the other. Batches
  * with the same partition number (co-partitioned inputs: the same customers) never overlap.
  *
- * Limitation of kafkajs: TxnOffsetCommit carries no consumer-group generation, so the
- * fencing of a zombie after a rebalance (KIP-447) is by transactional id only; run one
- * instance per stable instance id.
+ * Limitation of kafkajs: TxnOffsetCommit carries no consumer-group generation (KIP-447), so
+ * the broker does not refuse the commit of a member that was removed from the group. The
+ * transactional id (per instance) fences only a restart of the same instance, not another
+ * instance that took the partitions over. What narrows that window here: a heartbeat after
+ * every record and once more right before the commit (a removed member learns it there,
+ * its batch fails and is not committed), and a session timeout well above one batch's work.
+ * A member that stalls between that heartbeat and its commit for longer than the session
+ * timeout can still commit a batch its successor also processes: downstream de-duplication
+ * by event id absorbs that duplicate.
  */
 export class TransactionalProcessor<S> {
   private consumer: Consumer | null = null;
@@ -68,6 +74,8 @@ export class TransactionalProcessor<S> {
   private readonly state: KeyedState<S>;
   private assigned = new Set<number>();
   private restored: Promise<void> | null = null;
+  /** Committed offsets read by the last restore (`topic:partition` → next offset): records below are done. */
+  private floors = new Map<string, bigint>();
   private restarting = false;
   /** Batches past restore and not finished: a restore waits for them, so none commits state it would then miss. */
   private readonly active = new Set<Promise<void>>();
@@ -179,20 +187,51 @@ export class TransactionalProcessor<S> {
     }, delay);
   }
 
+  /**
+   * Before the first batch after a join or a crash: the state from the changelog, and the
+   * group's committed offsets as a floor below which records are not processed again.
+   *
+   * Why the floor: our last transaction may still be completing when the consumer rejoins
+   * (EndTxn reached the coordinator but its answer was lost to a broker crash, or the
+   * markers are not written yet). kafkajs fetches the starting offsets with OffsetFetch v4,
+   * which has no `requireStable` (KIP-447) and returns the offsets from before that
+   * transaction; the same records would then be processed and emitted a second time
+   * (found by the broker-kill fault test, long mode: 3 duplicate events). A fresh producer
+   * with our transactional id returns only once that transaction is complete, so the
+   * changelog and the offsets read after it include it, and the records it covered are skipped.
+   */
   private restore(): Promise<void> {
     this.restored ??= (async () => {
       await Promise.all([...this.active]);
       const started = Date.now();
+      await this.producer!.renew();
       this.state.clear();
       const count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) =>
         this.state.load(key, value === null ? null : (JSON.parse(value) as S)),
       );
+      this.floors = await this.committedOffsets();
       this.o.logger.info({ records: count, keys: this.state.size, ms: Date.now() - started }, 'state restored from changelog');
     })().catch((error: unknown) => {
       this.restored = null; // the next batch tries again
       throw error;
     });
     return this.restored;
+  }
+
+  /** The group's committed offsets of every input partition, as `topic:partition` → next offset. */
+  private async committedOffsets(): Promise<Map<string, bigint>> {
+    const admin = this.o.kafka.admin();
+    await admin.connect();
+    try {
+      const topics = this.o.inputs.map((t) => topicName(this.o.namespace, t));
+      const floors = new Map<string, bigint>();
+      for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.groupId, topics })) {
+        for (const { partition, offset } of partitions) if (Number(offset) >= 0) floors.set(`${topic}:${partition}`, BigInt(offset));
+      }
+      return floors;
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload, committer: GroupCommitter): Promise<void> {
@@ -220,8 +259,20 @@ export class TransactionalProcessor<S> {
       list.push(message);
       records.set(topic, list);
     };
+    const floor = this.floors.get(`${batch.topic}:${batch.partition}`) ?? 0n;
+    const messages = batch.messages.filter((m) => BigInt(m.offset) >= floor);
+    if (messages.length < batch.messages.length) {
+      this.o.logger.info(
+        { topic: batch.topic, partition: batch.partition, skipped: batch.messages.length - messages.length, committedOffset: floor.toString() },
+        'records below the committed offset skipped: a transaction that was still completing covered them',
+      );
+      if (messages.length === 0) {
+        resolveOffset(batch.lastOffset());
+        return;
+      }
+    }
     try {
-      for (const message of batch.messages) {
+      for (const message of messages) {
         if (!isRunning() || isStale()) {
           // Stopping, or the partition was revoked or sought: drop the whole batch, commit
           // nothing. Committing offsets up to the batch's end here would skip the records
@@ -237,8 +288,16 @@ export class TransactionalProcessor<S> {
         metrics.recordsProcessed.inc({ topic: catalogueTopic });
         await heartbeat(); // throttled by kafkajs; keeps the member alive through slow records (downloads)
       }
-      const last = batch.messages[batch.messages.length - 1]!;
+      const last = messages[messages.length - 1]!;
       for (const [key, value] of state.changes()) push(this.changelogTopic, { key, value: JSON.stringify(value) });
+      // Still a member owning this partition? A heartbeat fails (and so does the batch) if the
+      // group rebalanced or removed us; the broker would not refuse the commit (see above).
+      // kafkajs sends it only when the heartbeat interval (1 s) has passed since the last one.
+      await heartbeat();
+      if (isStale()) {
+        state.rollback();
+        return;
+      }
       await committer.commit({ records, topic: batch.topic, partition: batch.partition, nextOffset: (BigInt(last.offset) + 1n).toString() });
       state.commit();
       resolveOffset(last.offset);

@@ -79,14 +79,24 @@ export class OutboundLoop {
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
   }
 
+  /**
+   * The state from the changelog, before the first batch after a join. The producer is
+   * renewed first: the new one's InitProducerId returns only once our last transaction is
+   * complete, so a SENDING or DONE marker whose commit was still completing (its answer lost
+   * to a broker crash) is in what is read, and its command is not sent a second time.
+   */
   private restore(): Promise<void> {
     this.restored ??= (async () => {
+      await this.producer!.renew();
       this.state.clear();
       const count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) =>
         this.state.load(key, value === null ? null : (JSON.parse(value) as OutboundState)),
       );
       this.o.logger.info({ records: count, keys: this.state.size }, 'state restored from changelog');
-    })();
+    })().catch((error: unknown) => {
+      this.restored = null; // the next batch tries again
+      throw error;
+    });
     return this.restored;
   }
 
