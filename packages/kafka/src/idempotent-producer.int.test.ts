@@ -127,3 +127,29 @@ it('IdempotentProducer: a send that times out does not hold up or endanger the n
     await producer.disconnect();
   }
 }, 60_000);
+
+it('IdempotentProducer: a send that timed out while still connecting is never sent later', async () => {
+  // Connections open only after 600 ms (below kafkajs's 1 s connection timeout, above the
+  // producer's 300 ms send timeout): the first send gives up before its producer is connected.
+  const topic = topicName(t.namespace, 'sinch.webhooks.rejected.v1');
+  const slow = new Kafka({
+    clientId: 'slow-connect',
+    brokers: t.brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    socketFactory: ({ host, port, onConnect }) => {
+      const socket = new net.Socket();
+      setTimeout(() => socket.connect({ host, port }, onConnect), 600);
+      return socket;
+    },
+  });
+  const producer = new IdempotentProducer(slow, createLogger('test', 'silent'), { timeoutMs: 300 });
+  try {
+    await expect(producer.send(topic, records('a'))).rejects.toBeInstanceOf(KafkaUnavailableError);
+    await new Promise((r) => setTimeout(r, 3_000)); // time enough to connect and (wrongly) send a
+    await producer.send(topic, [{ key: 'k', value: 'b1' }]);
+    // Told it failed, a must not appear afterwards: the caller (Sinch) sends it again.
+    expect(await valuesIn(topic, 1)).toEqual(['b1']);
+  } finally {
+    await producer.disconnect();
+  }
+}, 60_000);

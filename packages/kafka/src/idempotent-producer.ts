@@ -102,9 +102,17 @@ export class IdempotentProducer {
     if (this.closed) throw new KafkaUnavailableError('the producer is shutting down');
     const connecting = this.producer();
     let sent = false;
+    let abandoned = false;
     const work = connecting.then((producer) => {
+      // Timed out while connecting: the caller was told it failed and the next send may be
+      // under way on this producer; sending now would run two sends at once.
+      if (abandoned) throw new KafkaUnavailableError('the send was abandoned before it started: not sent');
       sent = true;
       return producer.sendBatch({ acks: -1, topicMessages });
+    });
+    // However late a started send fails (also after the timeout), this producer is not used again.
+    work.catch((error: Error) => {
+      if (sent) this.retire(connecting, work, error);
     });
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -115,6 +123,7 @@ export class IdempotentProducer {
         }),
       ]);
     } catch (error) {
+      abandoned = true;
       if (sent) this.retire(connecting, work, error as Error);
       throw error instanceof KafkaUnavailableError ? error : new KafkaUnavailableError(`Kafka refused the batch: ${(error as Error).message}`, error);
     } finally {
