@@ -1,4 +1,5 @@
 import type { TopicMessages } from 'kafkajs';
+import { MAX_PRODUCE_REQUEST_BYTES } from './group-commit';
 import { KafkaUnavailableError, type IdempotentProducer } from './idempotent-producer';
 
 export interface OutgoingRecord {
@@ -10,6 +11,7 @@ export interface OutgoingRecord {
 
 interface Pending {
   record: OutgoingRecord;
+  bytes: number;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -19,6 +21,12 @@ export interface BatchingSenderOptions {
   lingerMs: number;
   /** Send at once when this many records are waiting. */
   maxRecords: number;
+  /**
+   * At most this many bytes (keys, values, headers) per send; a larger single record goes
+   * alone. Keeps each partition's record batch under the broker's message.max.bytes (1 MiB
+   * by default), which would refuse the whole batch (MESSAGE_TOO_LARGE). Default 512 KiB.
+   */
+  maxBytes?: number;
   onBatch?: (size: number) => void;
   onError?: (error: Error) => void;
 }
@@ -34,6 +42,7 @@ export interface BatchingSenderOptions {
  */
 export class BatchingSender {
   private queue: Pending[] = [];
+  private queuedBytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private closed = false;
@@ -46,8 +55,10 @@ export class BatchingSender {
   send(record: OutgoingRecord): Promise<void> {
     if (this.closed) return Promise.reject(new KafkaUnavailableError('the sender is shutting down'));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ record, resolve, reject });
-      if (this.queue.length >= this.options.maxRecords) this.flushSoon(0);
+      const bytes = sizeOf(record);
+      this.queue.push({ record, bytes, resolve, reject });
+      this.queuedBytes += bytes;
+      if (this.queue.length >= this.options.maxRecords || this.queuedBytes >= (this.options.maxBytes ?? MAX_PRODUCE_REQUEST_BYTES)) this.flushSoon(0);
       else this.flushSoon(this.options.lingerMs);
     });
   }
@@ -68,7 +79,8 @@ export class BatchingSender {
 
   private async flush(): Promise<void> {
     if (this.inFlight || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, this.options.maxRecords);
+    const batch = this.queue.splice(0, this.countToSend());
+    for (const p of batch) this.queuedBytes -= p.bytes;
     this.inFlight = this.sendBatch(batch);
     await this.inFlight;
     this.inFlight = null;
@@ -76,8 +88,30 @@ export class BatchingSender {
     if (this.queue.length > 0) this.flushSoon(0);
   }
 
+  /** How many queued records the next send takes: up to maxRecords and maxBytes, at least one. */
+  private countToSend(): number {
+    const maxBytes = this.options.maxBytes ?? MAX_PRODUCE_REQUEST_BYTES;
+    let bytes = 0;
+    let n = 0;
+    for (const p of this.queue) {
+      if (n === this.options.maxRecords || (n > 0 && bytes + p.bytes > maxBytes)) break;
+      bytes += p.bytes;
+      n++;
+    }
+    return n;
+  }
+
+  /** An observer that throws must not leave callers waiting for an answer. */
+  private notify(callback: (() => void) | undefined): void {
+    try {
+      callback?.();
+    } catch {
+      // metrics and logging only
+    }
+  }
+
   private async sendBatch(batch: Pending[]): Promise<void> {
-    this.options.onBatch?.(batch.length);
+    this.notify(() => this.options.onBatch?.(batch.length));
     const byTopic = new Map<string, TopicMessages>();
     for (const { record } of batch) {
       const entry = byTopic.get(record.topic) ?? { topic: record.topic, messages: [] };
@@ -89,7 +123,7 @@ export class BatchingSender {
       for (const p of batch) p.resolve();
     } catch (error) {
       const failure = error instanceof KafkaUnavailableError ? error : new KafkaUnavailableError(`Kafka refused the batch: ${(error as Error).message}`, error);
-      this.options.onError?.(failure);
+      this.notify(() => this.options.onError?.(failure));
       for (const p of batch) p.reject(failure);
     }
   }
@@ -105,3 +139,9 @@ export class BatchingSender {
     }
   }
 }
+
+const sizeOf = (r: OutgoingRecord): number => {
+  let bytes = 70 + Buffer.byteLength(r.key) + r.value.length;
+  for (const [k, v] of Object.entries(r.headers ?? {})) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+  return bytes;
+};
