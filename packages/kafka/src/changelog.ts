@@ -1,47 +1,92 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import { AppError } from '@cpm/platform';
+
+export class ChangelogRestoreError extends AppError {
+  constructor(topic: string, behind: string[], timeoutMs: number) {
+    super(
+      'CPM_ERR_CHANGELOG_RESTORE',
+      `the changelog ${topic} was not read to its end within ${timeoutMs} ms (partition:reached/end ${behind.join(', ')}); ` +
+        'processing waits rather than start from partial state: it is retried with the next batch. ' +
+        'If it persists, check that the broker is healthy and that no transaction stays open on the changelog',
+      { retriable: true },
+    );
+  }
+}
+
+export interface ReadChangelogOptions {
+  /** Give up (ChangelogRestoreError) when the end is not reached within this time. Default 120 s. */
+  timeoutMs?: number;
+}
 
 /**
- * Reads a compacted changelog topic (key → JSON state) from the beginning to its current
- * end, committed records only, for the given partitions. kafkajs has no `assign()`, so a
- * throwaway consumer group is used and deleted afterwards.
+ * Reads a compacted changelog topic (key → JSON state) from the beginning to the end
+ * offsets it has when the call starts, committed records only, for the given partitions.
+ * kafkajs has no `assign()`, so a throwaway consumer group is used and deleted afterwards.
+ *
+ * Progress is counted in offsets, not in time without records: kafkajs reports every
+ * fetched batch (END_BATCH_PROCESS), also those left empty by aborted transactions and
+ * markers, with the last offset it covered. A partition is done when that reaches its end
+ * offset. (Stopping after some quiet time instead returns partial state whenever joining
+ * the throwaway group is slow, as with the broker's default group.initial.rebalance.delay.ms,
+ * or an earlier owner's transaction is still open on the partition.)
  */
 export async function readChangelog(
   kafka: Kafka,
   topic: string,
   partitions: Set<number>,
   onRecord: (key: string, value: string | null) => void,
+  options: ReadChangelogOptions = {},
 ): Promise<number> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
   const admin = kafka.admin();
   await admin.connect();
   const groupId = `restore-${randomBytes(6).toString('hex')}`;
   try {
-    const ends = (await admin.fetchTopicOffsets(topic)).filter((p) => partitions.has(p.partition) && Number(p.offset) > Number(p.low));
+    const ends = (await admin.fetchTopicOffsets(topic)).filter((p) => partitions.has(p.partition) && BigInt(p.offset) > BigInt(p.low));
     if (ends.length === 0) return 0;
-    const pending = new Map(ends.map((e) => [e.partition, Number(e.offset)]));
+    // partition → [end offset, last offset reached]
+    const pending = new Map(ends.map((e) => [e.partition, { end: BigInt(e.offset), reached: -1n }]));
     const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100, maxBytes: 50 * 1024 * 1024 });
     let count = 0;
-    let lastProgress = Date.now();
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachBatch: async ({ batch }) => {
-        if (!partitions.has(batch.partition)) return;
-        for (const message of batch.messages) {
-          if (message.key) {
-            onRecord(message.key.toString(), message.value ? message.value.toString() : null);
-            count++;
-          }
-        }
-        lastProgress = Date.now();
-        const end = pending.get(batch.partition);
-        // The end offset may point past a transaction marker, never at a data record.
-        if (end !== undefined && Number(batch.lastOffset()) >= end - 2) pending.delete(batch.partition);
-      },
+    let done!: () => void;
+    const allRead = new Promise<void>((resolve) => (done = resolve));
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const p = pending.get(payload.partition);
+      if (!p) return;
+      p.reached = BigInt(payload.lastOffset);
+      // The end offset is one past the last record, which may be a transaction marker.
+      if (p.reached >= p.end - 2n) pending.delete(payload.partition);
+      if (pending.size === 0) done();
     });
-    while (pending.size > 0 && Date.now() - lastProgress < 2000) await new Promise((r) => setTimeout(r, 25));
-    await consumer.disconnect();
-    return count;
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        eachBatch: async ({ batch }) => {
+          if (!partitions.has(batch.partition)) return;
+          for (const message of batch.messages) {
+            if (message.key) {
+              onRecord(message.key.toString(), message.value ? message.value.toString() : null);
+              count++;
+            }
+          }
+        },
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+      const outcome = await Promise.race([allRead, timedOut]).finally(() => clearTimeout(timer));
+      if (outcome === 'timeout') {
+        throw new ChangelogRestoreError(
+          topic,
+          [...pending].map(([partition, p]) => `${partition}:${p.reached}/${p.end}`),
+          timeoutMs,
+        );
+      }
+      return count;
+    } finally {
+      await consumer.disconnect();
+    }
   } finally {
     await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.disconnect();
