@@ -116,12 +116,14 @@ export class IdempotentProducer {
     });
     let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
+      const acknowledged = await Promise.race([
         work,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new KafkaUnavailableError(`Kafka did not acknowledge within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
         }),
       ]);
+      assertCovered(topicMessages, acknowledged);
+      return acknowledged;
     } catch (error) {
       abandoned = true;
       if (sent) this.retire(connecting, work, error as Error);
@@ -149,5 +151,24 @@ export class IdempotentProducer {
       .then((producer) => producer.disconnect())
       .catch(() => undefined)
       .finally(() => this.retired.delete(connecting));
+  }
+}
+
+/**
+ * Every topic sent (and every partition named explicitly) has an answer. kafkajs 2.2.4
+ * keeps answers per broker object across its retries: when a partition's leader moved to a
+ * broker that had already answered for other partitions, the retry skips that partition and
+ * sendBatch resolves without it (tulios/kafkajs#1303; not reproducible on one broker). Such
+ * an acknowledgement is treated as a failure: the caller retries (a duplicate at worst,
+ * removed downstream), never a 2xx for a record that may not be in the log. Records placed
+ * by key are only checked by topic: which partition kafkajs chose is not returned.
+ */
+export function assertCovered(sent: TopicMessages[], acknowledged: RecordMetadata[]): void {
+  const answered = new Set(acknowledged.map((m) => `${m.topicName}:${m.partition}`));
+  const answeredTopics = new Set(acknowledged.map((m) => m.topicName));
+  for (const { topic, messages } of sent) {
+    if (messages.length === 0) continue;
+    const missing = !answeredTopics.has(topic) || messages.some((m) => m.partition !== undefined && !answered.has(`${topic}:${m.partition}`));
+    if (missing) throw new KafkaUnavailableError(`kafkajs acknowledged the batch without an answer for topic ${topic} (kafkajs#1303, a leader moved)`);
   }
 }
