@@ -55,8 +55,10 @@ export function cacheCoordinators<C extends ClusterLike>(cluster: C, now: () => 
       if (broker?.isConnected()) return broker;
     }
     const broker = find(lookup);
-    cache.set(id, { broker, at: now() });
-    broker.catch(() => cache.delete(id));
+    const entry = { broker, at: now() };
+    cache.set(id, entry);
+    // A failed lookup is forgotten, unless a newer lookup has replaced it meanwhile.
+    broker.catch(() => cache.get(id) === entry && cache.delete(id));
     return broker;
   };
   return cluster;

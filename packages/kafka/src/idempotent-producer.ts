@@ -69,7 +69,12 @@ export class IdempotentProducer {
     await this.tail;
     const current = this.current;
     this.current = null;
-    if (current) await (await current.catch(() => null))?.disconnect();
+    // Dropped producers are closed below even if this one fails to disconnect cleanly.
+    const closing = current ? (await current.catch(() => null))?.disconnect() : undefined;
+    const closeError = await Promise.resolve(closing).then(
+      () => null,
+      (error: unknown) => error,
+    );
     // A dropped producer may still wait for an answer (kafkajs's disconnect waits for
     // requests in flight): give those a few seconds, not the whole request timeout.
     const dropped = [...this.retired].map(async ([connecting, work]) => {
@@ -77,6 +82,7 @@ export class IdempotentProducer {
       await work.catch(() => undefined);
     });
     await Promise.race([Promise.all(dropped), new Promise((r) => setTimeout(r, 5_000).unref())]);
+    if (closeError) throw closeError;
   }
 
   private producer(): Promise<Producer> {

@@ -27,7 +27,13 @@ export class RenewableTransactionalProducer {
       transactionTimeout: 30_000,
       retry: TRANSACTIONAL_PRODUCER_RETRY,
     });
-    await producer.connect();
+    try {
+      await producer.connect();
+    } catch (error) {
+      // Half connected (the broker answered, InitProducerId did not): close what is open.
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
     this.producer = producer;
     this.broken = false;
   }
