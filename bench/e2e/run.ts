@@ -6,7 +6,8 @@
  * from their `npm run build` bundles (plain node, as in production); their RSS is sampled
  * from /proc/<pid>/status (VmRSS).
  * Run: npx tsx infra/cli.ts with-infra -- npx tsx bench/e2e/run.ts
- * E2E_SECONDS (default 20) per fixed rate; E2E_STEP_SECONDS (15) per step of the search.
+ * E2E_SECONDS (default 20) per fixed rate; E2E_STEP_SECONDS (15) per step of the search;
+ * SERVICE_NODE_OPTIONS: V8 flags for every service; INGRESS_NODE_OPTIONS: added for the ingress.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -24,6 +25,8 @@ const SECONDS = Number(process.env.E2E_SECONDS ?? 20);
 const STEP_SECONDS = Number(process.env.E2E_STEP_SECONDS ?? 15);
 const STEPS = [1000, 1500, 2000];
 const SERVICE_NODE_OPTIONS = process.env.SERVICE_NODE_OPTIONS ?? '';
+// The ingress's own V8 flags, added to SERVICE_NODE_OPTIONS (e.g. --max-old-space-size=96, see bench/RESULTS.md).
+const INGRESS_NODE_OPTIONS = process.env.INGRESS_NODE_OPTIONS ?? '';
 
 interface Phase {
   rate: number;
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
       'services/ingress/src/main.ts',
       {
         ...common,
+        NODE_OPTIONS: `${SERVICE_NODE_OPTIONS} ${INGRESS_NODE_OPTIONS}`.trim(),
         INGRESS_PORT: String(port),
         SINCH_WEBHOOK_SECRETS: SECRET,
         INGRESS_ENSURE_TOPICS: 'false',
@@ -206,7 +210,7 @@ function writeResults(phases: Phase[], rss: Map<string, number>): void {
   const lines = [
     '## End to end',
     '',
-    `_${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npx tsx bench/e2e/run.ts\` (E2E_SECONDS=${SECONDS}, E2E_STEP_SECONDS=${STEP_SECONDS}, services' NODE_OPTIONS=\`${SERVICE_NODE_OPTIONS || '(none)'}\`); ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}; Kafka, the registry, the services and the load generator share the machine._`,
+    `_${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npx tsx bench/e2e/run.ts\` (E2E_SECONDS=${SECONDS}, E2E_STEP_SECONDS=${STEP_SECONDS}, services' NODE_OPTIONS=\`${SERVICE_NODE_OPTIONS || '(none)'}\`, the ingress's \`${INGRESS_NODE_OPTIONS || '(none)'}\`); ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}; Kafka, the registry, the services and the load generator share the machine._`,
     '',
     'Path: signed MESSAGE_INBOUND webhook (200 customers) → ingress → `sinch.webhooks.raw.v1` → normalizer (Kafka transactions) → `conversation.events.v1` → agent-events (Kafka transactions) → `agent.events.v1`, 3 partitions; each service a child process running its `npm run build` bundle. Latency: request sent → the conversation event, and the agent event, read back (read_committed) by consumers in the bench process. Requests are evenly paced, not waiting for answers.',
     '',
