@@ -29,6 +29,14 @@ export class RenewableTransactionalProducer {
     });
     try {
       await producer.connect();
+      // kafkajs's connect() gets a producer id without the transactional id; the
+      // transactional InitProducerId runs on the first transaction() only. Run it now: it
+      // fences an earlier producer with this id, and returns only once that producer's last
+      // transaction is complete (aborted if it was open; markers written if it was
+      // committing; kafkajs retries CONCURRENT_TRANSACTIONS until then). An empty
+      // transaction's abort sends nothing to the broker.
+      const tx = await producer.transaction();
+      await tx.abort();
     } catch (error) {
       // Half connected (the broker answered, InitProducerId did not): close what is open.
       await producer.disconnect().catch(() => undefined);
@@ -53,9 +61,10 @@ export class RenewableTransactionalProducer {
   }
 
   /**
-   * Replaces the producer now. The new one's InitProducerId returns only once the last
-   * transaction of this transactional id is complete (committed with its markers written,
-   * or aborted), so what is read after it (committed offsets, changelog) includes it.
+   * Replaces the producer now. The new one's transactional InitProducerId (in connect())
+   * returns only once the last transaction of this transactional id is complete (committed
+   * with its markers written, or aborted), so what is read after it (committed offsets,
+   * changelog) includes it.
    */
   async renew(): Promise<void> {
     await this.producer?.disconnect().catch(() => undefined);
