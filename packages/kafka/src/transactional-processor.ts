@@ -61,9 +61,10 @@ export interface TransactionalProcessorOptions<S> {
  * Limitation of kafkajs: TxnOffsetCommit carries no consumer-group generation (KIP-447), so
  * the broker does not refuse the commit of a member that was removed from the group. The
  * transactional id (per instance) fences only a restart of the same instance, not another
- * instance that took the partitions over. What narrows that window here: a heartbeat after
- * every record and once more right before the commit (a removed member learns it there,
- * its batch fails and is not committed), and a session timeout well above one batch's work.
+ * instance that took the partitions over. What narrows that window here: heartbeats after
+ * every record and before the commit (kafkajs sends one when its 1 s interval has passed;
+ * a removed member learns it there, its batch fails and is not committed), heartbeats
+ * during a restore, and a session timeout well above one batch's work.
  * A member that stalls between that heartbeat and its commit for longer than the session
  * timeout can still commit a batch its successor also processes: downstream de-duplication
  * by event id absorbs that duplicate.
@@ -205,11 +206,21 @@ export class TransactionalProcessor<S> {
       await Promise.all([...this.active]);
       const started = Date.now();
       await this.producer!.renew();
-      this.state.clear();
-      const count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) =>
-        this.state.load(key, value === null ? null : (JSON.parse(value) as S)),
-      );
-      this.floors = await this.committedOffsets();
+      // The offsets and the changelog must describe the same transactions: a transaction of
+      // another instance (the partitions' previous owner) may complete between the reads.
+      // Read the offsets before and after the changelog, and again until they agree.
+      let count = 0;
+      for (let attempt = 1; ; attempt++) {
+        const before = await this.committedOffsets();
+        this.state.clear();
+        count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) =>
+          this.state.load(key, value === null ? null : (JSON.parse(value) as S)),
+        );
+        this.floors = await this.committedOffsets();
+        if (sameOffsets(before, this.floors)) break;
+        if (attempt === 5) throw new Error('the committed offsets kept moving while the changelog was read; restore is retried with the next batch');
+        this.o.logger.info({ attempt }, 'committed offsets moved while the changelog was read; reading again');
+      }
       this.o.logger.info({ records: count, keys: this.state.size, ms: Date.now() - started }, 'state restored from changelog');
     })().catch((error: unknown) => {
       this.restored = null; // the next batch tries again
@@ -236,7 +247,7 @@ export class TransactionalProcessor<S> {
 
   private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload, committer: GroupCommitter): Promise<void> {
     if (batch.messages.length === 0) return;
-    await this.restore();
+    await whileBeating(heartbeat, this.restore());
     let finished: () => void = () => undefined;
     const done = new Promise<void>((r) => (finished = r));
     this.active.add(done);
@@ -300,6 +311,9 @@ export class TransactionalProcessor<S> {
       }
       await committer.commit({ records, topic: batch.topic, partition: batch.partition, nextOffset: (BigInt(last.offset) + 1n).toString() });
       state.commit();
+      // Past the floor now; it only guards the first batches after a restore (and must not
+      // hide records if the consumer is later reset below it, e.g. after log truncation).
+      this.floors.delete(`${batch.topic}:${batch.partition}`);
       resolveOffset(last.offset);
       await heartbeat();
       metrics.batchDuration.observe({ topic: catalogueTopic }, performance.now() - started);
@@ -348,5 +362,23 @@ export class TransactionalProcessor<S> {
     this.stopping = true;
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
+  }
+}
+
+function sameOffsets(a: Map<string, bigint>, b: Map<string, bigint>): boolean {
+  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+}
+
+/**
+ * Awaits `work` while heartbeating: kafkajs heartbeats only when the handler asks, and a
+ * restore (fencing the predecessor, reading the changelog) can outlast the session timeout.
+ * A failed heartbeat (the group is rebalancing) is left to the batch's own heartbeats.
+ */
+export async function whileBeating<T>(heartbeat: () => Promise<void>, work: Promise<T>): Promise<T> {
+  const beat = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(beat);
   }
 }

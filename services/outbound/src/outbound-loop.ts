@@ -1,5 +1,14 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
-import { deadLetter, KeyedState, readChangelog, topicName, type SchemaCodec, RenewableTransactionalProducer, SERVICE_CONSUMER_RETRY } from '@cpm/kafka';
+import {
+  deadLetter,
+  KeyedState,
+  readChangelog,
+  topicName,
+  whileBeating,
+  type SchemaCodec,
+  RenewableTransactionalProducer,
+  SERVICE_CONSUMER_RETRY,
+} from '@cpm/kafka';
 import { sinchTimeToMs, type ConversationEvent } from '@cpm/domain';
 import { isRetriable, type Logger, type Metrics } from '@cpm/platform';
 import type { AgentCommand } from './agent-command';
@@ -102,7 +111,7 @@ export class OutboundLoop {
 
   private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
-    await this.restore();
+    await whileBeating(heartbeat, this.restore());
     const { namespace, metrics } = this.o;
     const topic = batch.topic === topicName(namespace, COMMANDS) ? COMMANDS : EVENTS;
     const pending: { topic: string; message: Message }[] = [];
