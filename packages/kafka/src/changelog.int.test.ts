@@ -65,3 +65,12 @@ it('fails with ChangelogRestoreError rather than return partial state when the e
   // 1 ms: joining the throwaway group alone takes longer, so no partition can be read to its end.
   await expect(readChangelog(t.kafka, topic, new Set([0, 1]), (key) => seen.push(key), { timeoutMs: 1 })).rejects.toBeInstanceOf(ChangelogRestoreError);
 });
+
+it('fails at once with the cause when a record cannot be loaded, not after the timeout', async () => {
+  const started = Date.now();
+  const refuse = (): void => {
+    throw new Error('corrupt state value');
+  };
+  await expect(readChangelog(t.kafka, topic, new Set([0]), refuse, { timeoutMs: 60_000 })).rejects.toThrow('corrupt state value');
+  expect(Date.now() - started).toBeLessThan(30_000);
+});

@@ -8,7 +8,7 @@ export class ChangelogRestoreError extends AppError {
       'CPM_ERR_CHANGELOG_RESTORE',
       `the changelog ${topic} was not read to its end within ${timeoutMs} ms (partition:reached/end ${behind.join(', ')}); ` +
         'processing waits rather than start from partial state: it is retried with the next batch. ' +
-        'If it persists, check that the broker is healthy and that no transaction stays open on the changelog',
+        'If it persists, check that the broker is healthy and the changelog partitions have a leader',
       { retriable: true },
     );
   }
@@ -28,8 +28,11 @@ export interface ReadChangelogOptions {
  * fetched batch (END_BATCH_PROCESS), also those left empty by aborted transactions and
  * markers, with the last offset it covered. A partition is done when that reaches its end
  * offset. (Stopping after some quiet time instead returns partial state whenever joining
- * the throwaway group is slow, as with the broker's default group.initial.rebalance.delay.ms,
- * or an earlier owner's transaction is still open on the partition.)
+ * the throwaway group is slow, as with the broker's default group.initial.rebalance.delay.ms.)
+ * The end offsets are read with read_committed: the last stable offset, so a transaction
+ * still open on the changelog ends the read before its records rather than holding it up.
+ * An error while reading (a record `onRecord` refuses, a crashed consumer) fails the read
+ * at once with that error.
  */
 export async function readChangelog(
   kafka: Kafka,
@@ -50,26 +53,38 @@ export async function readChangelog(
     const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100, maxBytes: 50 * 1024 * 1024 });
     let count = 0;
     let done!: () => void;
-    const allRead = new Promise<void>((resolve) => (done = resolve));
+    let fail!: (error: Error) => void;
+    const allRead = new Promise<void>((resolve, reject) => {
+      done = resolve;
+      fail = reject;
+    });
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       const p = pending.get(payload.partition);
       if (!p) return;
+      // kafkajs's lastOffset counts transaction markers and aborted records, so the last
+      // offset before the end is always reached.
       p.reached = BigInt(payload.lastOffset);
-      // The end offset is one past the last record, which may be a transaction marker.
-      if (p.reached >= p.end - 2n) pending.delete(payload.partition);
+      if (p.reached >= p.end - 1n) pending.delete(payload.partition);
       if (pending.size === 0) done();
     });
+    consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
+    allRead.catch(() => undefined); // seen by the race below; never an unhandled rejection
     await consumer.connect();
     try {
       await consumer.subscribe({ topic, fromBeginning: true });
       await consumer.run({
         eachBatch: async ({ batch }) => {
           if (!partitions.has(batch.partition)) return;
-          for (const message of batch.messages) {
-            if (message.key) {
-              onRecord(message.key.toString(), message.value ? message.value.toString() : null);
-              count++;
+          try {
+            for (const message of batch.messages) {
+              if (message.key) {
+                onRecord(message.key.toString(), message.value ? message.value.toString() : null);
+                count++;
+              }
             }
+          } catch (error) {
+            fail(error as Error);
+            throw error;
           }
         },
       });
