@@ -1,4 +1,4 @@
-import type { Kafka, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer, type RecordMetadata, type TopicMessages } from 'kafkajs';
 import { AppError, type Logger } from '@cpm/platform';
 
 export class KafkaUnavailableError extends AppError {
@@ -32,6 +32,8 @@ export interface IdempotentProducerOptions {
 export class IdempotentProducer {
   private current: Promise<Producer> | null = null;
   private readonly retired = new Map<Promise<Producer>, Promise<unknown>>();
+  /** Per producer: the `topic:partition`s its partitioner chose for the send under way. */
+  private readonly placements = new WeakMap<Producer, Set<string>>();
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
   private renewalCount = 0;
@@ -87,12 +89,23 @@ export class IdempotentProducer {
 
   private producer(): Promise<Producer> {
     if (!this.current) {
+      const placed = new Set<string>();
       const producer = this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+        // kafkajs's default partitioner, recording where each record goes (see assertCovered).
+        createPartitioner: () => {
+          const choose = Partitioners.DefaultPartitioner();
+          return (args) => {
+            const partition = choose(args);
+            placed.add(`${args.topic}:${partition}`);
+            return partition;
+          };
+        },
       });
+      this.placements.set(producer, placed);
       const connecting = producer.connect().then(() => producer);
       this.current = connecting;
       // A producer that could not connect sent nothing: forget it, the next send tries anew.
@@ -109,12 +122,16 @@ export class IdempotentProducer {
     const connecting = this.producer();
     let sent = false;
     let abandoned = false;
-    const work = connecting.then((producer) => {
+    const work = connecting.then(async (producer) => {
       // Timed out while connecting: the caller was told it failed and the next send may be
       // under way on this producer; sending now would run two sends at once.
       if (abandoned) throw new KafkaUnavailableError('the send was abandoned before it started: not sent');
       sent = true;
-      return producer.sendBatch({ acks: -1, topicMessages });
+      const placed = this.placements.get(producer) ?? new Set<string>();
+      placed.clear(); // sends on one producer go one at a time
+      const acknowledged = await producer.sendBatch({ acks: -1, topicMessages });
+      assertCovered(topicMessages, acknowledged, placed);
+      return acknowledged;
     });
     // However late a started send fails (also after the timeout), this producer is not used again.
     work.catch((error: Error) => {
@@ -128,7 +145,6 @@ export class IdempotentProducer {
           timer = setTimeout(() => reject(new KafkaUnavailableError(`Kafka did not acknowledge within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
         }),
       ]);
-      assertCovered(topicMessages, acknowledged);
       return acknowledged;
     } catch (error) {
       abandoned = true;
@@ -166,15 +182,21 @@ export class IdempotentProducer {
  * broker that had already answered for other partitions, the retry skips that partition and
  * sendBatch resolves without it (tulios/kafkajs#1303; not reproducible on one broker). Such
  * an acknowledgement is treated as a failure: the caller retries (a duplicate at worst,
- * removed downstream), never a 2xx for a record that may not be in the log. Records placed
- * by key are only checked by topic: which partition kafkajs chose is not returned.
+ * removed downstream), never a 2xx for a record that may not be in the log. The partitions
+ * kafkajs chose for keyed records come from the producer's partitioner (`placed`: every
+ * partition it chose in any attempt of this send, so a retry placing a record elsewhere
+ * fails safe).
  */
-export function assertCovered(sent: TopicMessages[], acknowledged: RecordMetadata[]): void {
+export function assertCovered(sent: TopicMessages[], acknowledged: RecordMetadata[], placed: ReadonlySet<string> = new Set()): void {
   const answered = new Set(acknowledged.map((m) => `${m.topicName}:${m.partition}`));
   const answeredTopics = new Set(acknowledged.map((m) => m.topicName));
+  const missing = (what: string): never => {
+    throw new KafkaUnavailableError(`kafkajs acknowledged the batch without an answer for ${what} (kafkajs#1303, a leader moved)`);
+  };
   for (const { topic, messages } of sent) {
     if (messages.length === 0) continue;
-    const missing = !answeredTopics.has(topic) || messages.some((m) => m.partition !== undefined && !answered.has(`${topic}:${m.partition}`));
-    if (missing) throw new KafkaUnavailableError(`kafkajs acknowledged the batch without an answer for topic ${topic} (kafkajs#1303, a leader moved)`);
+    if (!answeredTopics.has(topic)) missing(`topic ${topic}`);
+    for (const m of messages) if (m.partition !== undefined && !answered.has(`${topic}:${m.partition}`)) missing(`${topic}:${m.partition}`);
   }
+  for (const partition of placed) if (!answered.has(partition)) missing(partition);
 }

@@ -44,4 +44,18 @@ describe('assertCovered: an acknowledgement must answer for everything sent (kaf
       ),
     ).toThrow(/kafkajs#1303/);
   });
+
+  it('refuses an answer that leaves out a partition the partitioner chose for a keyed record', () => {
+    const sent = [
+      {
+        topic: 'a',
+        messages: [
+          { key: 'k1', value: 'v' },
+          { key: 'k2', value: 'w' },
+        ],
+      },
+    ];
+    expect(() => assertCovered(sent, [meta('a', 0), meta('a', 1)], new Set(['a:0', 'a:1']))).not.toThrow();
+    expect(() => assertCovered(sent, [meta('a', 0)], new Set(['a:0', 'a:1']))).toThrow(/a:1/);
+  });
 });
