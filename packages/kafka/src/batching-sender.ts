@@ -1,5 +1,5 @@
-import type { TopicMessages } from 'kafkajs';
-import { MAX_PRODUCE_REQUEST_BYTES } from './group-commit';
+import type { Message, TopicMessages } from 'kafkajs';
+import { MAX_PRODUCE_REQUEST_BYTES, messageBytes } from './group-commit';
 import { KafkaUnavailableError, type IdempotentProducer } from './idempotent-producer';
 
 export interface OutgoingRecord {
@@ -10,7 +10,8 @@ export interface OutgoingRecord {
 }
 
 interface Pending {
-  record: OutgoingRecord;
+  topic: string;
+  message: Message;
   bytes: number;
   resolve: () => void;
   reject: (error: Error) => void;
@@ -46,19 +47,23 @@ export class BatchingSender {
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private closed = false;
+  private readonly maxBytes: number;
 
   constructor(
     private readonly producer: IdempotentProducer,
     private readonly options: BatchingSenderOptions,
-  ) {}
+  ) {
+    this.maxBytes = options.maxBytes ?? MAX_PRODUCE_REQUEST_BYTES;
+  }
 
   send(record: OutgoingRecord): Promise<void> {
     if (this.closed) return Promise.reject(new KafkaUnavailableError('the sender is shutting down'));
     return new Promise<void>((resolve, reject) => {
-      const bytes = sizeOf(record);
-      this.queue.push({ record, bytes, resolve, reject });
+      const message: Message = { key: record.key, value: record.value, headers: record.headers };
+      const bytes = messageBytes(message);
+      this.queue.push({ topic: record.topic, message, bytes, resolve, reject });
       this.queuedBytes += bytes;
-      if (this.queue.length >= this.options.maxRecords || this.queuedBytes >= (this.options.maxBytes ?? MAX_PRODUCE_REQUEST_BYTES)) this.flushSoon(0);
+      if (this.queue.length >= this.options.maxRecords || this.queuedBytes >= this.maxBytes) this.flushSoon(0);
       else this.flushSoon(this.options.lingerMs);
     });
   }
@@ -90,11 +95,10 @@ export class BatchingSender {
 
   /** How many queued records the next send takes: up to maxRecords and maxBytes, at least one. */
   private countToSend(): number {
-    const maxBytes = this.options.maxBytes ?? MAX_PRODUCE_REQUEST_BYTES;
     let bytes = 0;
     let n = 0;
     for (const p of this.queue) {
-      if (n === this.options.maxRecords || (n > 0 && bytes + p.bytes > maxBytes)) break;
+      if (n === this.options.maxRecords || (n > 0 && bytes + p.bytes > this.maxBytes)) break;
       bytes += p.bytes;
       n++;
     }
@@ -113,10 +117,10 @@ export class BatchingSender {
   private async sendBatch(batch: Pending[]): Promise<void> {
     this.notify(() => this.options.onBatch?.(batch.length));
     const byTopic = new Map<string, TopicMessages>();
-    for (const { record } of batch) {
-      const entry = byTopic.get(record.topic) ?? { topic: record.topic, messages: [] };
-      entry.messages.push({ key: record.key, value: record.value, headers: record.headers });
-      byTopic.set(record.topic, entry);
+    for (const { topic, message } of batch) {
+      const entry = byTopic.get(topic) ?? { topic, messages: [] };
+      entry.messages.push(message);
+      byTopic.set(topic, entry);
     }
     try {
       await this.producer.sendBatch([...byTopic.values()]);
@@ -139,9 +143,3 @@ export class BatchingSender {
     }
   }
 }
-
-const sizeOf = (r: OutgoingRecord): number => {
-  let bytes = 70 + Buffer.byteLength(r.key) + r.value.length;
-  for (const [k, v] of Object.entries(r.headers ?? {})) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
-  return bytes;
-};

@@ -13,38 +13,22 @@ beforeAll(async () => {
 afterAll(() => t.cleanup());
 
 /** One transaction writing `values` (key → value) to `partition`, committed or aborted. */
-async function transaction(transactionalId: string, partition: number, values: [string, string][], outcome: 'commit' | 'abort'): Promise<void> {
+async function transaction(transactionalId: string, partition: number, values: Record<string, string>, outcome: 'commit' | 'abort'): Promise<void> {
   const producer = t.kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const tx = await producer.transaction();
-  await tx.send({ topic, acks: -1, messages: values.map(([key, value]) => ({ key, value, partition })) });
+  await tx.send({ topic, acks: -1, messages: Object.entries(values).map(([key, value]) => ({ key, value, partition })) });
   await (outcome === 'commit' ? tx.commit() : tx.abort());
   await producer.disconnect();
 }
 
 it('reads committed state to the end, past a trailing aborted transaction, for the requested partitions only', async () => {
-  await transaction(
-    'cl-a',
-    0,
-    [
-      ['k1', '"v1"'],
-      ['k2', '"v1"'],
-    ],
-    'commit',
-  );
-  await transaction('cl-a', 0, [['k1', '"v2"']], 'commit');
+  await transaction('cl-a', 0, { k1: '"v1"', k2: '"v1"' }, 'commit');
+  await transaction('cl-a', 0, { k1: '"v2"' }, 'commit');
   // The partition ends with an aborted transaction: no record of it is delivered, and the
   // read must still count its offsets as reached rather than wait for records that never come.
-  await transaction(
-    'cl-a',
-    0,
-    [
-      ['k1', '"aborted"'],
-      ['k3', '"aborted"'],
-    ],
-    'abort',
-  );
-  await transaction('cl-b', 1, [['other', '"x"']], 'commit');
+  await transaction('cl-a', 0, { k1: '"aborted"', k3: '"aborted"' }, 'abort');
+  await transaction('cl-b', 1, { other: '"x"' }, 'commit');
 
   const state = new Map<string, string | null>();
   const started = Date.now();

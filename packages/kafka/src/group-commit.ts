@@ -10,8 +10,13 @@ import type { RenewableTransactionalProducer } from './renewable-producer';
  */
 export const MAX_PRODUCE_REQUEST_BYTES = 512 * 1024;
 
-const sizeOf = (m: Message): number =>
-  70 + (m.key ? Buffer.byteLength(m.key as string | Buffer) : 0) + (m.value ? Buffer.byteLength(m.value as string | Buffer) : 0);
+/** About how many bytes a record takes in a produce request: key, value, headers and ~70 bytes of framing. */
+export function messageBytes(m: Message): number {
+  const length = (v: unknown): number => (typeof v === 'string' || Buffer.isBuffer(v) ? Buffer.byteLength(v) : 0);
+  let bytes = 70 + length(m.key) + length(m.value);
+  for (const [k, v] of Object.entries(m.headers ?? {})) bytes += length(k) + length(v);
+  return bytes;
+}
 
 /** Splits records into produce requests of at most MAX_PRODUCE_REQUEST_BYTES (a larger single record goes alone). */
 export function chunks(byTopic: Map<string, Message[]>, limit = MAX_PRODUCE_REQUEST_BYTES): { topic: string; messages: Message[] }[][] {
@@ -25,7 +30,7 @@ export function chunks(byTopic: Map<string, Message[]>, limit = MAX_PRODUCE_REQU
   };
   for (const [topic, messages] of byTopic) {
     for (const m of messages) {
-      const size = sizeOf(m);
+      const size = messageBytes(m);
       if (bytes > 0 && bytes + size > limit) flush();
       const list = current.get(topic) ?? [];
       list.push(m);

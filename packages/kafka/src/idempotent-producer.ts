@@ -72,11 +72,8 @@ export class IdempotentProducer {
     const current = this.current;
     this.current = null;
     // Dropped producers are closed below even if this one fails to disconnect cleanly.
-    const closing = current ? (await current.catch(() => null))?.disconnect() : undefined;
-    const closeError = await Promise.resolve(closing).then(
-      () => null,
-      (error: unknown) => error,
-    );
+    let closeError: unknown = null;
+    if (current) await (await current.catch(() => null))?.disconnect().catch((error: unknown) => (closeError = error));
     // A dropped producer may still wait for an answer (kafkajs's disconnect waits for
     // requests in flight): give those a few seconds, not the whole request timeout.
     const dropped = [...this.retired].map(async ([connecting, work]) => {
@@ -139,13 +136,12 @@ export class IdempotentProducer {
     });
     let timer: NodeJS.Timeout | undefined;
     try {
-      const acknowledged = await Promise.race([
+      return await Promise.race([
         work,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new KafkaUnavailableError(`Kafka did not acknowledge within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
         }),
       ]);
-      return acknowledged;
     } catch (error) {
       abandoned = true;
       if (sent) this.retire(connecting, work, error as Error);

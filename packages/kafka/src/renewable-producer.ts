@@ -48,8 +48,7 @@ export class RenewableTransactionalProducer {
 
   async transaction(): Promise<Transaction> {
     if (this.broken || !this.producer) {
-      await this.producer?.disconnect().catch(() => undefined);
-      await this.connect();
+      await this.renew();
       this.logger.info({ transactionalId: this.transactionalId }, 'transactional producer replaced after a failed transaction');
     }
     try {
