@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { AppError } from '@cpm/platform';
+import type { RenewableTransactionalProducer } from './renewable-producer';
 
 export class ChangelogRestoreError extends AppError {
   constructor(topic: string, behind: string[], timeoutMs: number) {
@@ -11,6 +12,48 @@ export class ChangelogRestoreError extends AppError {
         'If it persists, check that the broker is healthy and the changelog partitions have a leader',
       { retriable: true },
     );
+  }
+}
+
+/**
+ * Keys of a changelog that are not state: `\u0000offset:<topic>:<partition>` holds the next
+ * input offset committed by the transaction that wrote it (TransactionalProcessor's floor,
+ * independent of __consumer_offsets); `\u0000seal` is the tombstone of `sealChangelog`.
+ */
+export const OFFSET_KEY = '\u0000offset:';
+export const SEAL_KEY = '\u0000seal';
+
+/** True for a changelog's bookkeeping keys (input offsets, seals), which hold no state. */
+export function isChangelogBookkeeping(key: string): boolean {
+  return key.startsWith(OFFSET_KEY) || key === SEAL_KEY;
+}
+
+/**
+ * Closes any transaction of this producer id left open in the given changelog partitions,
+ * by committing a tombstone (SEAL_KEY) to each of them with the freshly renewed producer.
+ * Call after `renew()` and before reading the changelog.
+ *
+ * Why: a broker restarted after a crash can complete a transaction it had prepared to
+ * commit without writing its markers: its coordinator skips partitions whose leader it does
+ * not know yet (TransactionMarkerChannelManager: "likely deleted"). Found by the broker-kill
+ * fault test: CompleteCommit in __transaction_state, no marker in any of the transaction's
+ * partitions. Its records stay open; a restore reads state and offsets without them, the
+ * records are processed again, and the next commit of this producer id to those partitions
+ * (a later epoch continues the open transaction, ProducerAppendInfo) makes both copies
+ * visible. Committing the seal first makes the open records part of what the restore reads.
+ * (A new producer id, after the transactional id expired, would not close them.)
+ */
+export async function sealChangelog(producer: RenewableTransactionalProducer, topic: string, partitions: Set<number>): Promise<void> {
+  if (partitions.size === 0) return;
+  const tx = await producer.transaction();
+  try {
+    const messages = [...partitions].map((partition) => ({ key: SEAL_KEY, value: null, partition }));
+    await tx.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
+    await tx.commit();
+  } catch (error) {
+    await tx.abort().catch(() => undefined);
+    producer.markBroken();
+    throw error;
   }
 }
 

@@ -130,7 +130,7 @@ export function changelogSpec(service: string): TopicSpec {
     name: `${service}.state.v1`,
     kind: 'changelog',
     valueSchema: '',
-    purpose: `State of ${service}, keyed by customer key; restored on start.`,
+    purpose: `State of ${service}, keyed by customer key; restored on start. Keys starting with U+0000 are bookkeeping (the input offsets each transaction covered, restore seals), not state.`,
     producedBy: service,
     config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'segment.ms': String(3600 * 1000) },
   };

@@ -2,7 +2,7 @@ import { createLogger, createMetrics } from '@cpm/platform';
 import { loadEvent } from '@cpm/projector';
 import { createTestEnv, type TestEnv } from '@cpm/testkit';
 import { ensureTopics } from './admin';
-import { readChangelog } from './changelog';
+import { isChangelogBookkeeping, readChangelog } from './changelog';
 import { changelogSpec, topicName } from './topics';
 import { TransactionalProcessor } from './transactional-processor';
 
@@ -42,7 +42,7 @@ const state = new Map<string, string[]>();
 async function readState(): Promise<number> {
   state.clear();
   await readChangelog(t.kafka, topicName(t.namespace, `${NAME}.state.v1`), new Set([0, 1, 2]), (key, value) => {
-    if (value !== null) state.set(key, JSON.parse(value) as string[]);
+    if (value !== null && !isChangelogBookkeeping(key)) state.set(key, JSON.parse(value) as string[]);
   });
   return [...state.values()].reduce((n, entries) => n + entries.length, 0);
 }
@@ -132,4 +132,49 @@ it('processes several partitions and two co-partitioned inputs at once: every re
   }
   // The keys of the first test were not touched.
   for (const [key, list] of before) expect(state.get(key)).toEqual(list);
+}, 120_000);
+
+it('restores its floors from the changelog when the group offsets of its last transactions were lost', async () => {
+  // What a broker restart that drops a committed transaction's markers leaves: the state and
+  // outputs of the transaction become visible, its offset commit does not. Simulated here by
+  // moving the group's offsets back to the start while no member runs.
+  const stateBefore = await readState();
+  expect(stateBefore).toBeGreaterThan(0);
+  const admin = t.kafka.admin();
+  await admin.connect();
+  const groupId = topicName(t.namespace, NAME);
+  for (const topic of ['conversation.events.v1', 'conversation.events.v1.dlq']) {
+    await admin.setOffsets({ groupId, topic: topicName(t.namespace, topic), partitions: [0, 1, 2].map((partition) => ({ partition, offset: '0' })) });
+  }
+  await admin.disconnect();
+
+  const handled: string[] = [];
+  const p = processor(handled, ['conversation.events.v1', 'conversation.events.v1.dlq']);
+  await p.start();
+  // The records are fetched again from offset 0; they must be skipped, not processed again,
+  // and the group's offsets brought back to the floor.
+  const check = t.kafka.admin();
+  await check.connect();
+  const deadline = Date.now() + 60_000;
+  const behind = async (): Promise<number> => {
+    let n = 0;
+    for (const topic of ['conversation.events.v1', 'conversation.events.v1.dlq']) {
+      const name = topicName(t.namespace, topic);
+      const ends = await check.fetchTopicOffsets(name);
+      const [committed] = await check.fetchOffsets({ groupId, topics: [name] });
+      for (const e of ends) {
+        const at = Number(committed?.partitions.find((c) => c.partition === e.partition)?.offset ?? -1);
+        if (Number(e.offset) > Number(e.low) && at < Number(e.offset)) n++;
+      }
+    }
+    return n;
+  };
+  while ((await behind()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  const stillBehind = await behind();
+  await check.disconnect();
+  await p.stop();
+
+  expect(stillBehind).toBe(0);
+  expect(handled).toEqual([]);
+  expect(await readState()).toBe(stateBefore);
 }, 120_000);

@@ -1,6 +1,6 @@
 import { KafkaJSNonRetriableError, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Message } from 'kafkajs';
 import { isRetriable, type Logger, type Metrics } from '@cpm/platform';
-import { readChangelog } from './changelog';
+import { OFFSET_KEY, readChangelog, SEAL_KEY, sealChangelog } from './changelog';
 import { deadLetter } from './dead-letter';
 import { GroupCommitter } from './group-commit';
 import { KeyedState, type StateView } from './keyed-state';
@@ -52,7 +52,9 @@ export interface TransactionalProcessorOptions<S> {
  * processed again from the committed offset with the committed state.
  *
  * State is held in memory, restored from the changelog after every (re)assignment, before
- * the first batch is processed.
+ * the first batch is processed. Each transaction also writes, per input partition, the next
+ * offset to the changelog (key `\u0000offset:<topic>:<partition>`), so the changelog alone
+ * says which records its state covers.
  *
  * Batches of several partitions are processed at once and committed together (GroupCommitter):
  * one transaction per round instead of one per partition batch, one after the other. Batches
@@ -200,12 +202,18 @@ export class TransactionalProcessor<S> {
    * (found by the broker-kill fault test, long mode: 3 duplicate events). A fresh producer
    * with our transactional id returns only once that transaction is complete, so the
    * changelog and the offsets read after it include it, and the records it covered are skipped.
+   *
+   * The floor is the higher of the group's offset and the `offset:` record the same
+   * transactions wrote to the changelog: after `seal()` the changelog includes a transaction
+   * whose markers the broker dropped, while its offset commit is still pending in
+   * __consumer_offsets (it becomes visible only with our next commit there).
    */
   private restore(): Promise<void> {
     this.restored ??= (async () => {
       await Promise.all([...this.active]);
       const started = Date.now();
       await this.producer!.renew();
+      await this.seal();
       // The offsets and the changelog must describe the same transactions: a transaction of
       // another instance (the partitions' previous owner) may complete between the reads.
       // Read the offsets before and after the changelog, and again until they agree.
@@ -213,11 +221,33 @@ export class TransactionalProcessor<S> {
       for (let attempt = 1; ; attempt++) {
         const before = await this.committedOffsets();
         this.state.clear();
-        count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) =>
-          this.state.load(key, value === null ? null : (JSON.parse(value) as S)),
-        );
-        this.floors = await this.committedOffsets();
-        if (sameOffsets(before, this.floors)) break;
+        const logged = new Map<string, bigint>();
+        count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) => {
+          if (key.startsWith(OFFSET_KEY)) {
+            if (value !== null) logged.set(key.slice(OFFSET_KEY.length), BigInt(value));
+          } else if (key !== SEAL_KEY) {
+            this.state.load(key, value === null ? null : (JSON.parse(value) as S));
+          }
+        });
+        const after = await this.committedOffsets();
+        this.floors = new Map(after);
+        // The changelog's offsets can be ahead of the group's: a transaction whose markers
+        // reached the changelog (through the seal) but whose offset commit was not materialized.
+        const ahead: string[] = [];
+        for (const [partition, offset] of logged) {
+          if (offset <= (this.floors.get(partition) ?? -1n)) continue;
+          ahead.push(`${partition} ${this.floors.get(partition) ?? 'none'} → ${offset}`);
+          this.floors.set(partition, offset);
+        }
+        if (sameOffsets(before, after)) {
+          if (ahead.length > 0) {
+            this.o.logger.warn(
+              { partitions: ahead },
+              'the changelog is ahead of the group offsets (a transaction completed without its markers?): floors taken from the changelog',
+            );
+          }
+          break;
+        }
         if (attempt === 5) throw new Error('the committed offsets kept moving while the changelog was read; restore is retried with the next batch');
         this.o.logger.info({ attempt }, 'committed offsets moved while the changelog was read; reading again');
       }
@@ -227,6 +257,11 @@ export class TransactionalProcessor<S> {
       throw error;
     });
     return this.restored;
+  }
+
+  /** Commits a seal to the changelog partitions about to be read (see `sealChangelog`). */
+  private async seal(): Promise<void> {
+    await sealChangelog(this.producer!, this.changelogTopic, this.assigned);
   }
 
   /** The group's committed offsets of every input partition, as `topic:partition` → next offset. */
@@ -274,13 +309,9 @@ export class TransactionalProcessor<S> {
     const messages = batch.messages.filter((m) => BigInt(m.offset) >= floor);
     if (messages.length < batch.messages.length) {
       this.o.logger.info(
-        { topic: batch.topic, partition: batch.partition, skipped: batch.messages.length - messages.length, committedOffset: floor.toString() },
-        'records below the committed offset skipped: a transaction that was still completing covered them',
+        { topic: batch.topic, partition: batch.partition, skipped: batch.messages.length - messages.length, floor: floor.toString() },
+        'records below the restored floor skipped: a transaction that completed late covered them',
       );
-      if (messages.length === 0) {
-        resolveOffset(batch.lastOffset());
-        return;
-      }
     }
     try {
       for (const message of messages) {
@@ -299,8 +330,11 @@ export class TransactionalProcessor<S> {
         metrics.recordsProcessed.inc({ topic: catalogueTopic });
         await heartbeat(); // throttled by kafkajs; keeps the member alive through slow records (downloads)
       }
-      const last = messages[messages.length - 1]!;
+      // All below the floor: commit the floor itself (never less: the group's offset may lag
+      // it, and committing less would move the changelog's floor back).
+      const nextOffset = messages.length > 0 ? (BigInt(messages[messages.length - 1]!.offset) + 1n).toString() : floor.toString();
       for (const [key, value] of state.changes()) push(this.changelogTopic, { key, value: JSON.stringify(value) });
+      push(this.changelogTopic, { key: `${OFFSET_KEY}${batch.topic}:${batch.partition}`, value: nextOffset, partition: batch.partition });
       // Still a member owning this partition? A heartbeat fails (and so does the batch) if the
       // group rebalanced or removed us; the broker would not refuse the commit (see above).
       // kafkajs sends it only when the heartbeat interval (1 s) has passed since the last one.
@@ -309,12 +343,13 @@ export class TransactionalProcessor<S> {
         state.rollback();
         return;
       }
-      await committer.commit({ records, topic: batch.topic, partition: batch.partition, nextOffset: (BigInt(last.offset) + 1n).toString() });
+      await committer.commit({ records, topic: batch.topic, partition: batch.partition, nextOffset });
       state.commit();
       // Past the floor now; it only guards the first batches after a restore (and must not
       // hide records if the consumer is later reset below it, e.g. after log truncation).
-      this.floors.delete(`${batch.topic}:${batch.partition}`);
-      resolveOffset(last.offset);
+      // A batch wholly below it is followed by more records below it: the floor stays.
+      if (messages.length > 0) this.floors.delete(`${batch.topic}:${batch.partition}`);
+      resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
       await heartbeat();
       metrics.batchDuration.observe({ topic: catalogueTopic }, performance.now() - started);
       metrics.consumerLag.set({ topic: catalogueTopic, partition: String(batch.partition) }, Number(batch.offsetLag()));

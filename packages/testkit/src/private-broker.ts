@@ -39,7 +39,9 @@ export async function startPrivateBroker(kafkaPort: number): Promise<PrivateBrok
     },
     async stop() {
       await stopPid(pid, 'test broker', 10_000);
-      rmSync(dataDir, { recursive: true, force: true });
+      // KEEP_TEST_BROKER_DATA=1: leave the log segments for a post-mortem (kafka-dump-log).
+      if (process.env.KEEP_TEST_BROKER_DATA) console.log(`test broker data kept in ${dataDir}`);
+      else rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -54,3 +54,37 @@ async function readUpTo(kafka: Kafka, topic: string, groupId: string, ends: { pa
   await consumer.disconnect();
   return records.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
 }
+
+/**
+ * Waits until a consumer group has committed every partition of `topic` up to its current
+ * end: everything in the topic now has been processed. Returns the partitions still behind
+ * (empty when caught up) once the group is caught up or `timeoutMs` has passed.
+ *
+ * For topics written without transactions (no markers), where a caught-up group's
+ * committed offset equals the end offset. A count of output records is no substitute when
+ * inputs can be more than expected (a request answered 503 may still have reached the log).
+ */
+export async function waitForGroup(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  timeoutMs = 60_000,
+): Promise<{ partition: number; committed: number; end: number }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      const behind = ends
+        .map((e) => ({ partition: e.partition, committed: Math.max(at.get(e.partition) ?? -1, Number(e.low)), end: Number(e.offset) }))
+        .filter((p) => p.committed < p.end);
+      if (behind.length === 0 || Date.now() > deadline) return behind;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,8 +1,10 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import {
   deadLetter,
+  isChangelogBookkeeping,
   KeyedState,
   readChangelog,
+  sealChangelog,
   topicName,
   whileBeating,
   type SchemaCodec,
@@ -97,10 +99,12 @@ export class OutboundLoop {
   private restore(): Promise<void> {
     this.restored ??= (async () => {
       await this.producer!.renew();
+      // A transaction the broker completed without markers would hide a SENDING or DONE marker.
+      await sealChangelog(this.producer!, this.changelogTopic, this.assigned);
       this.state.clear();
-      const count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) =>
-        this.state.load(key, value === null ? null : (JSON.parse(value) as OutboundState)),
-      );
+      const count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) => {
+        if (!isChangelogBookkeeping(key)) this.state.load(key, value === null ? null : (JSON.parse(value) as OutboundState));
+      });
       this.o.logger.info({ records: count, keys: this.state.size }, 'state restored from changelog');
     })().catch((error: unknown) => {
       this.restored = null; // the next batch tries again
