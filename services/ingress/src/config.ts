@@ -10,6 +10,9 @@ export const ingressConfigSchema = connectionSchema.extend({
   SINCH_WEBHOOK_SECRETS: csv,
   SIGNATURE_MAX_AGE_SECONDS: z.coerce.number().int().positive().optional(), // strict replay window; none by default (age only recorded)
   INGRESS_BODY_LIMIT_BYTES: positiveInt(1024 * 1024), // 413 above this
+  // Request bytes held at once (declared Content-Length); over it: 503 + Retry-After before
+  // the body is read. Bounds the heap a burst of large bodies takes (see inflight.ts).
+  INGRESS_MAX_INFLIGHT_BYTES: positiveInt(16 * 1024 * 1024),
   INGRESS_KAFKA_TIMEOUT_MS: positiveInt(5000), // 503 when Kafka has not acknowledged by then
   INGRESS_BATCH_LINGER_MS: z.coerce.number().int().min(0).default(2), // gather concurrent requests this long
   INGRESS_BATCH_MAX_RECORDS: positiveInt(500), // ... or until this many

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { createTestEnv, postWebhook, readTopic, sinchFixture, sinchFixtures, type TestEnv } from '@cpm/testkit';
 import { topicName } from '@cpm/kafka';
 import { detectTrigger, signWebhook } from '@cpm/sinch-webhooks';
@@ -171,3 +172,59 @@ describe('ingress against real Kafka', () => {
 function signedFor(body: Buffer): Record<string, string> {
   return signWebhook(body, SECRET, 'nonce-1', Math.floor(Date.now() / 1000));
 }
+
+describe('the in-flight byte bound', () => {
+  let bounded: Ingress;
+  beforeAll(async () => {
+    bounded = await startIngress(
+      loadIngressConfig({ ...t.env, INGRESS_PORT: '0', SINCH_WEBHOOK_SECRETS: SECRET, INGRESS_BODY_LIMIT_BYTES: '4096', INGRESS_MAX_INFLIGHT_BYTES: '5000' }),
+    );
+  });
+  afterAll(() => bounded?.stop());
+
+  /** The inbound fixture padded with trailing blanks (still JSON) to `size` bytes. */
+  const padded = (size: number): Buffer => {
+    const body = sinchFixture('MessageInboundEvent.json');
+    return Buffer.concat([body, Buffer.alloc(size - body.length, ' ')]);
+  };
+
+  it('answers 503 with Retry-After before reading a body that would pass it, and admits again once bytes are freed', async () => {
+    // A slow client: 3,000 bytes declared, half sent, the rest held back.
+    const held = padded(3000);
+    const url = new URL(bounded.webhookUrl);
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': held.length, ...signedFor(held) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.write(held.subarray(0, 1500));
+      setTimeout(() => req.end(held.subarray(1500)), 1500);
+    });
+    await new Promise((r) => setTimeout(r, 300)); // its headers are in
+
+    const large = await postWebhook(bounded.webhookUrl, padded(2500), { secret: SECRET });
+    expect(large.status).toBe(503);
+    expect(large.json.code).toBe('INGRESS_BUSY');
+    expect(large.headers.get('retry-after')).toBe('5');
+    // A body that fits beside the held one is taken: the bound counts bytes, not requests.
+    const small = await postWebhook(bounded.webhookUrl, padded(1500), { secret: SECRET });
+    expect(small.status).toBe(200);
+
+    expect((await answer).status).toBe(200);
+    const again = await postWebhook(bounded.webhookUrl, padded(2500), { secret: SECRET });
+    expect(again.status).toBe(200);
+    const metrics = await (await fetch(`${bounded.url}/metrics`)).text();
+    expect(metrics).toMatch(/cpm_webhook_requests_total\{outcome="busy",trigger="",service="ingress"\} 1/);
+  });
+});

@@ -5,6 +5,7 @@ import { KafkaUnavailableError, type BatchingSender, type SchemaCodec } from '@c
 import { signatureHeadersFrom, verifySignature } from '@cpm/sinch-webhooks';
 import type { IngressConfig } from './config';
 import { rejections, WebhookRejectedError } from './errors';
+import { IngressBusyError, inflightBudget } from './inflight';
 import { buildRawRecord } from './raw-record';
 import { Quarantine } from './quarantine';
 
@@ -34,6 +35,7 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
 
   router.post(
     config.INGRESS_WEBHOOK_PATH,
+    inflightBudget(config.INGRESS_MAX_INFLIGHT_BYTES, config.INGRESS_BODY_LIMIT_BYTES, () => metrics.webhookRequests.inc({ outcome: 'busy', trigger: '' })),
     (req: Request, _res: Response, next: NextFunction) => {
       next(isJson(req.headers['content-type']) ? undefined : rejections.unsupportedMediaType(req.headers['content-type']));
     },
@@ -123,6 +125,11 @@ export function errorAnswer(logger: Logger, metrics: Metrics, retryAfterSeconds:
     }
     if (bodyParserError.type === 'request.aborted' || bodyParserError.status === 400) {
       res.status(400).json({ code: 'BAD_REQUEST', message: (error as Error).message });
+      return;
+    }
+    if (error instanceof IngressBusyError) {
+      logger.warn({ err: error.message }, 'webhook refused before its body was read: answered 503 so Sinch retries');
+      res.status(503).set('Retry-After', String(retryAfterSeconds)).json({ code: error.code, message: error.message });
       return;
     }
     if (error instanceof KafkaUnavailableError) {
