@@ -2,7 +2,7 @@ import { createLogger, createMetrics } from '@cpm/platform';
 import { loadEvent } from '@cpm/projector';
 import { createTestEnv, type TestEnv } from '@cpm/testkit';
 import { ensureTopics } from './admin';
-import { isChangelogBookkeeping, readChangelog } from './changelog';
+import { isChangelogBookkeeping, OFFSET_KEY, readChangelog } from './changelog';
 import { changelogSpec, topicName } from './topics';
 import { TransactionalProcessor } from './transactional-processor';
 
@@ -177,4 +177,31 @@ it('restores its floors from the changelog when the group offsets of its last tr
   expect(stillBehind).toBe(0);
   expect(handled).toEqual([]);
   expect(await readState()).toBe(stateBefore);
+}, 120_000);
+
+it('ignores a changelog offset beyond the end of its input partition (a recreated topic), so new records are processed', async () => {
+  const topic = topicName(t.namespace, 'conversation.events.v1');
+  const producer = t.kafka.producer({ idempotent: true });
+  await producer.connect();
+  await producer.send({
+    topic: topicName(t.namespace, `${NAME}.state.v1`),
+    acks: -1,
+    messages: [{ key: `${OFFSET_KEY}${topic}:0`, value: '1000000', partition: 0 }],
+  });
+  const fresh = await Promise.all(
+    Array.from({ length: 10 }, async (_, i) => {
+      const e = loadEvent(50_000 + i, 3);
+      return { key: `fresh-${e.customerKey}`, partition: 0, value: await t.codec.encode('conversation.events.v1', e) };
+    }),
+  );
+  await producer.send({ topic, acks: -1, messages: fresh });
+  await producer.disconnect();
+
+  const handled: string[] = [];
+  const p = processor(handled, ['conversation.events.v1', 'conversation.events.v1.dlq']);
+  await p.start();
+  const deadline = Date.now() + 60_000;
+  while (handled.length < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await p.stop();
+  expect(handled.length).toBe(10);
 }, 120_000);

@@ -234,8 +234,18 @@ export class TransactionalProcessor<S> {
         // The changelog's offsets can be ahead of the group's: a transaction whose markers
         // reached the changelog (through the seal) but whose offset commit was not materialized.
         const ahead: string[] = [];
+        const ends = logged.size > 0 ? await this.endOffsets() : new Map<string, bigint>();
         for (const [partition, offset] of logged) {
           if (offset <= (this.floors.get(partition) ?? -1n)) continue;
+          // Beyond the partition's end: the input topic was recreated (or truncated); such a
+          // floor would hide its new records. The group's offset is used alone there.
+          if (offset > (ends.get(partition) ?? -1n)) {
+            this.o.logger.warn(
+              { partition, logged: offset.toString(), end: String(ends.get(partition)) },
+              'changelog offset beyond the input partition end: ignored',
+            );
+            continue;
+          }
           ahead.push(`${partition} ${this.floors.get(partition) ?? 'none'} → ${offset}`);
           this.floors.set(partition, offset);
         }
@@ -262,6 +272,22 @@ export class TransactionalProcessor<S> {
   /** Commits a seal to the changelog partitions about to be read (see `sealChangelog`). */
   private async seal(): Promise<void> {
     await sealChangelog(this.producer!, this.changelogTopic, this.assigned);
+  }
+
+  /** The end offset (high watermark) of every input partition, as `topic:partition` → offset. */
+  private async endOffsets(): Promise<Map<string, bigint>> {
+    const admin = this.o.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = new Map<string, bigint>();
+      for (const t of this.o.inputs) {
+        const topic = topicName(this.o.namespace, t);
+        for (const { partition, high } of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${partition}`, BigInt(high));
+      }
+      return ends;
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** The group's committed offsets of every input partition, as `topic:partition` → next offset. */
