@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, RecordMetadata } from 'kafkajs';
 import { AppError } from '@cpm/platform';
 import type { RenewableTransactionalProducer } from './renewable-producer';
 
@@ -28,10 +28,23 @@ export function isChangelogBookkeeping(key: string): boolean {
   return key.startsWith(OFFSET_KEY) || key === SEAL_KEY;
 }
 
+export class ChangelogSealError extends AppError {
+  constructor(topic: string, behind: string[], timeoutMs: number) {
+    super(
+      'CPM_ERR_CHANGELOG_SEAL',
+      `the seal committed to ${topic} did not become readable within ${timeoutMs} ms (partition: last stable offset/seal offset ${behind.join(', ')}); ` +
+        'the restore is retried with the next batch. If it persists, the broker is not writing transaction markers: check its health',
+      { retriable: true },
+    );
+  }
+}
+
 /**
- * Closes any transaction of this producer id left open in the given changelog partitions,
- * by committing a tombstone (SEAL_KEY) to each of them with the freshly renewed producer.
- * Call after `renew()` and before reading the changelog.
+ * Closes any transaction of this producer id left open in a changelog, by committing a
+ * tombstone (SEAL_KEY) to every partition of it with the freshly renewed producer, and
+ * waits until each partition's last stable offset has passed its seal (EndTxn answers
+ * once the commit is decided; the markers follow). Call after `renew()` and before reading
+ * the changelog.
  *
  * Why: a broker restarted after a crash can complete a transaction it had prepared to
  * commit without writing its markers: its coordinator skips partitions whose leader it does
@@ -41,19 +54,54 @@ export function isChangelogBookkeeping(key: string): boolean {
  * records are processed again, and the next commit of this producer id to those partitions
  * (a later epoch continues the open transaction, ProducerAppendInfo) makes both copies
  * visible. Committing the seal first makes the open records part of what the restore reads.
- * (A new producer id, after the transactional id expired, would not close them.)
+ * Every partition, not only the assigned ones: one of ours may now belong to another
+ * instance, whose producer id cannot close it.
+ *
+ * What it does not close: that transaction's records in output topics stay unreadable to
+ * read_committed consumers until this producer id next commits to those partitions (in
+ * practice the next batch for that partition; a rarely written one, such as a DLQ, can
+ * wait longer); and an instance that never comes back leaves its open records open
+ * (Kafka's tooling for hanging transactions, KIP-664, is not in kafkajs).
  */
-export async function sealChangelog(producer: RenewableTransactionalProducer, topic: string, partitions: Set<number>): Promise<void> {
-  if (partitions.size === 0) return;
-  const tx = await producer.transaction();
+export async function sealChangelog(
+  kafka: Kafka,
+  producer: RenewableTransactionalProducer,
+  topic: string,
+  options: { timeoutMs?: number } = {},
+): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const admin = kafka.admin();
+  await admin.connect();
   try {
-    const messages = [...partitions].map((partition) => ({ key: SEAL_KEY, value: null, partition }));
-    await tx.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
-    await tx.commit();
-  } catch (error) {
-    await tx.abort().catch(() => undefined);
-    producer.markBroken();
-    throw error;
+    const partitions = (await admin.fetchTopicOffsets(topic)).map((p) => p.partition);
+    const tx = await producer.transaction();
+    let sealed: RecordMetadata[];
+    try {
+      const messages = partitions.map((partition) => ({ key: SEAL_KEY, value: null, partition }));
+      sealed = await tx.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
+      await tx.commit();
+    } catch (error) {
+      await tx.abort().catch(() => undefined);
+      producer.markBroken();
+      throw error;
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // kafkajs's fetchTopicOffsets asks with read_committed: `offset` is the last stable offset.
+      const stable = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.offset)]));
+      const behind = sealed.filter((m) => (stable.get(m.partition) ?? -1n) <= BigInt(m.baseOffset ?? '-1'));
+      if (behind.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new ChangelogSealError(
+          topic,
+          behind.map((m) => `${m.partition}: ${stable.get(m.partition) ?? '?'}/${m.baseOffset}`),
+          timeoutMs,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } finally {
+    await admin.disconnect();
   }
 }
 

@@ -238,7 +238,8 @@ export class TransactionalProcessor<S> {
         for (const [partition, offset] of logged) {
           if (offset <= (this.floors.get(partition) ?? -1n)) continue;
           // Beyond the partition's end: the input topic was recreated (or truncated); such a
-          // floor would hide its new records. The group's offset is used alone there.
+          // floor would hide its new records. The group's offset is used alone there. (A
+          // recreated topic that has already grown past the old offset is not detected.)
           if (offset > (ends.get(partition) ?? -1n)) {
             this.o.logger.warn(
               { partition, logged: offset.toString(), end: String(ends.get(partition)) },
@@ -269,9 +270,9 @@ export class TransactionalProcessor<S> {
     return this.restored;
   }
 
-  /** Commits a seal to the changelog partitions about to be read (see `sealChangelog`). */
+  /** Commits a seal to every changelog partition and waits until it is readable (see `sealChangelog`). */
   private async seal(): Promise<void> {
-    await sealChangelog(this.producer!, this.changelogTopic, this.assigned);
+    await sealChangelog(this.o.kafka, this.producer!, this.changelogTopic);
   }
 
   /** The end offset (high watermark) of every input partition, as `topic:partition` → offset. */

@@ -108,6 +108,8 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
 
 /** The one place that maps an error to an HTTP answer: `{code, message}`, never a 500 for input. */
 export function errorAnswer(logger: Logger, metrics: Metrics, retryAfterSeconds: number) {
+  let busyLoggedAt = 0;
+  let busyRefusals = 0;
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const requestId = (error as { requestId?: string }).requestId;
     if (error instanceof WebhookRejectedError) {
@@ -128,7 +130,13 @@ export function errorAnswer(logger: Logger, metrics: Metrics, retryAfterSeconds:
       return;
     }
     if (error instanceof IngressBusyError) {
-      logger.warn({ err: error.message }, 'webhook refused before its body was read: answered 503 so Sinch retries');
+      // One line per 10 s at most: a burst refuses hundreds of requests.
+      busyRefusals++;
+      if (Date.now() - busyLoggedAt >= 10_000) {
+        logger.warn({ err: error.message, refusedSinceLastLine: busyRefusals }, 'webhooks refused before their body was read: answered 503 so Sinch retries');
+        busyLoggedAt = Date.now();
+        busyRefusals = 0;
+      }
       res.status(503).set('Retry-After', String(retryAfterSeconds)).json({ code: error.code, message: error.message });
       return;
     }

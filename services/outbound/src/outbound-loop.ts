@@ -100,7 +100,7 @@ export class OutboundLoop {
     this.restored ??= (async () => {
       await this.producer!.renew();
       // A transaction the broker completed without markers would hide a SENDING or DONE marker.
-      await sealChangelog(this.producer!, this.changelogTopic, this.assigned);
+      await sealChangelog(this.o.kafka, this.producer!, this.changelogTopic);
       this.state.clear();
       const count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) => {
         if (!isChangelogBookkeeping(key)) this.state.load(key, value === null ? null : (JSON.parse(value) as OutboundState));
