@@ -1,6 +1,8 @@
 import { createTestEnv, type TestEnv } from '@cpm/testkit';
 import { ensureTopics } from './admin';
-import { ChangelogRestoreError, readChangelog } from './changelog';
+import { createLogger } from '@cpm/platform';
+import { ChangelogRestoreError, readChangelog, SEAL_KEY, sealChangelog } from './changelog';
+import { RenewableTransactionalProducer } from './renewable-producer';
 import { changelogSpec, topicName } from './topics';
 
 let t: TestEnv;
@@ -57,4 +59,20 @@ it('fails at once with the cause when a record cannot be loaded, not after the t
   };
   await expect(readChangelog(t.kafka, topic, new Set([0]), refuse, { timeoutMs: 60_000 })).rejects.toThrow('corrupt state value');
   expect(Date.now() - started).toBeLessThan(30_000);
+});
+
+// (The wait for the markers is not shown to be needed here: on an idle broker they land within
+// the same millisecond; it matters after a broker restart, as in the broker-kill fault test.)
+it('seals every partition of a changelog; the seals are readable when it returns', async () => {
+  const producer = new RenewableTransactionalProducer(t.kafka, 'cl-seal', createLogger('test', 'silent'));
+  await producer.connect();
+  try {
+    await sealChangelog(t.kafka, producer, topic);
+  } finally {
+    await producer.disconnect();
+  }
+  // Read right away: the end offsets read now must already be past both seals.
+  const seals: string[] = [];
+  await readChangelog(t.kafka, topic, new Set([0, 1]), (key, value) => key === SEAL_KEY && value === null && seals.push(key), { timeoutMs: 20_000 });
+  expect(seals).toHaveLength(2);
 });

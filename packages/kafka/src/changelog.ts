@@ -33,7 +33,8 @@ export class ChangelogSealError extends AppError {
     super(
       'CPM_ERR_CHANGELOG_SEAL',
       `the seal committed to ${topic} did not become readable within ${timeoutMs} ms (partition: last stable offset/seal offset ${behind.join(', ')}); ` +
-        'the restore is retried with the next batch. If it persists, the broker is not writing transaction markers: check its health',
+        'the restore is retried with the next batch. If it persists, a transaction is left open on that partition (a producer that never returned, or markers the broker ' +
+        'dropped): list it with `kafka-transactions.sh --bootstrap-server <broker> find-hanging --broker-id <id>` and close it with its `abort` command',
       { retriable: true },
     );
   }
