@@ -275,7 +275,7 @@ export class TransactionalProcessor<S> {
     await sealChangelog(this.o.kafka, this.producer!, this.changelogTopic);
   }
 
-  /** The end offset (high watermark) of every input partition, as `topic:partition` → offset. */
+  /** The end of every input partition as a read_committed consumer sees it (kafkajs asks ListOffsets with read_committed: the last stable offset), as `topic:partition` → offset. */
   private async endOffsets(): Promise<Map<string, bigint>> {
     const admin = this.o.kafka.admin();
     await admin.connect();
