@@ -48,8 +48,8 @@ export class ChangelogSealError extends AppError {
  * the changelog.
  *
  * Why: a broker restarted after a crash can complete a transaction it had prepared to
- * commit without writing its markers: its coordinator skips partitions whose leader it does
- * not know yet (TransactionMarkerChannelManager: "likely deleted"). Found by the broker-kill
+ * commit without writing its markers (most likely its coordinator skipping partitions whose
+ * leader it does not know yet, TransactionMarkerChannelManager: "likely deleted"). Found by the broker-kill
  * fault test: CompleteCommit in __transaction_state, no marker in any of the transaction's
  * partitions. Its records stay open; a restore reads state and offsets without them, the
  * records are processed again, and the next commit of this producer id to those partitions
