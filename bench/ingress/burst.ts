@@ -6,9 +6,7 @@
  * BURST_CONCURRENCY (default 64) requests at once, BURST_WAVES (default 6) waves,
  * BURST_BODY_BYTES (default 1,000,000; the body limit is 1 MiB).
  */
-import { randomUUID } from 'node:crypto';
-import { signWebhook } from '@cpm/sinch-webhooks';
-import { createTestEnv } from '@cpm/testkit';
+import { createTestEnv, inboundTextBody, postWebhook } from '@cpm/testkit';
 import { buildServices } from '../../infra/build';
 import { freePort, startService, waitForHttp } from '../../test/faults/service-process';
 
@@ -27,20 +25,8 @@ const VARIANTS = [
 
 /** A MESSAGE_INBOUND callback whose text makes it `size` bytes long. */
 function largeBody(size: number): Buffer {
-  const envelope = (text: string): string =>
-    JSON.stringify({
-      app_id: 'app-burst',
-      accepted_time: new Date().toISOString(),
-      message: {
-        id: `burst-${randomUUID()}`,
-        direction: 'TO_APP',
-        contact_message: { text_message: { text } },
-        channel_identity: { channel: 'WHATSAPP', identity: '46700000001', app_id: 'app-burst' },
-        conversation_id: 'conv-burst',
-        contact_id: 'contact-burst',
-      },
-    });
-  return Buffer.from(envelope('x'.repeat(size - envelope('').length)));
+  const withText = (text: string): string => inboundTextBody({ appId: 'app-burst', id: 'burst-1', n: 1, contacts: 1, text });
+  return Buffer.from(withText('x'.repeat(size - withText('').length)));
 }
 
 async function main(): Promise<void> {
@@ -76,13 +62,7 @@ async function main(): Promise<void> {
         await Promise.all(
           Array.from({ length: CONCURRENCY }, async () => {
             try {
-              const res = await fetch(`${url}/webhooks/sinch`, {
-                method: 'POST',
-                headers: { 'content-type': 'application/json', ...signWebhook(body, SECRET, randomUUID(), Math.floor(Date.now() / 1000)) },
-                body,
-              });
-              await res.arrayBuffer();
-              count(String(res.status));
+              count(String((await postWebhook(`${url}/webhooks/sinch`, body, { secret: SECRET })).status));
             } catch {
               count('connection error');
             }

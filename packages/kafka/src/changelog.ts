@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Kafka, RecordMetadata } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { AppError } from '@cpm/platform';
+import { withAdmin } from './admin';
 import type { RenewableTransactionalProducer } from './renewable-producer';
 
 export class ChangelogRestoreError extends AppError {
@@ -71,21 +72,10 @@ export async function sealChangelog(
   options: { timeoutMs?: number } = {},
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  await withAdmin(kafka, async (admin) => {
     const partitions = (await admin.fetchTopicOffsets(topic)).map((p) => p.partition);
-    const tx = await producer.transaction();
-    let sealed: RecordMetadata[];
-    try {
-      const messages = partitions.map((partition) => ({ key: SEAL_KEY, value: null, partition }));
-      sealed = await tx.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
-      await tx.commit();
-    } catch (error) {
-      await tx.abort().catch(() => undefined);
-      producer.markBroken();
-      throw error;
-    }
+    const messages = partitions.map((partition) => ({ key: SEAL_KEY, value: null, partition }));
+    const sealed = await producer.inTransaction((tx) => tx.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] }));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       // kafkajs's fetchTopicOffsets asks with read_committed: `offset` is the last stable offset.
@@ -101,9 +91,7 @@ export async function sealChangelog(
       }
       await new Promise((r) => setTimeout(r, 10));
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 export interface ReadChangelogOptions {

@@ -105,8 +105,7 @@ export class GroupCommitter {
         try {
           await this.transaction(group);
         } catch (error) {
-          this.failure = error as Error;
-          this.producer.markBroken();
+          this.failure = error as Error; // the producer is renewed before its next transaction
           for (const w of group) w.reject(this.failure);
           continue;
         }
@@ -123,14 +122,9 @@ export class GroupCommitter {
     for (const w of group) for (const [topic, messages] of w.records) byTopic.set(topic, [...(byTopic.get(topic) ?? []), ...messages]);
     const offsets = new Map<string, { partition: number; offset: string }[]>();
     for (const w of group) offsets.set(w.topic, [...(offsets.get(w.topic) ?? []), { partition: w.partition, offset: w.nextOffset }]);
-    const tx = await this.producer.transaction();
-    try {
+    await this.producer.inTransaction(async (tx) => {
       for (const topicMessages of chunks(byTopic)) await tx.sendBatch({ acks: -1, topicMessages });
       await tx.sendOffsets({ consumerGroupId: this.consumerGroupId, topics: [...offsets].map(([topic, partitions]) => ({ topic, partitions })) });
-      await tx.commit();
-    } catch (error) {
-      await tx.abort().catch(() => undefined);
-      throw error;
-    }
+    });
   }
 }

@@ -60,6 +60,24 @@ export class RenewableTransactionalProducer {
   }
 
   /**
+   * Runs `work` in a transaction and commits it. If anything fails, the transaction is
+   * aborted (as far as the broker can be reached) and the next `transaction()` starts with a
+   * fresh producer: whether a failed commit reached the broker is unknown.
+   */
+  async inTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const tx = await this.transaction();
+    try {
+      const result = await work(tx);
+      await tx.commit();
+      return result;
+    } catch (error) {
+      await tx.abort().catch(() => undefined);
+      this.broken = true;
+      throw error;
+    }
+  }
+
+  /**
    * Replaces the producer now. The new one's transactional InitProducerId (in connect())
    * returns only once the last transaction of this transactional id is complete (committed
    * with its markers written, or aborted), so what is read after it (committed offsets,

@@ -1,6 +1,6 @@
 import { createLogger, createMetrics } from '@cpm/platform';
 import { loadEvent } from '@cpm/projector';
-import { createTestEnv, type TestEnv } from '@cpm/testkit';
+import { createTestEnv, waitForGroup, type TestEnv } from '@cpm/testkit';
 import { ensureTopics } from './admin';
 import { isChangelogBookkeeping, OFFSET_KEY, readChangelog } from './changelog';
 import { changelogSpec, topicName } from './topics';
@@ -153,25 +153,10 @@ it('restores its floors from the changelog when the group offsets of its last tr
   await p.start();
   // The records are fetched again from offset 0; they must be skipped, not processed again,
   // and the group's offsets brought back to the floor.
-  const check = t.kafka.admin();
-  await check.connect();
-  const deadline = Date.now() + 60_000;
-  const behind = async (): Promise<number> => {
-    let n = 0;
-    for (const topic of ['conversation.events.v1', 'conversation.events.v1.dlq']) {
-      const name = topicName(t.namespace, topic);
-      const ends = await check.fetchTopicOffsets(name);
-      const [committed] = await check.fetchOffsets({ groupId, topics: [name] });
-      for (const e of ends) {
-        const at = Number(committed?.partitions.find((c) => c.partition === e.partition)?.offset ?? -1);
-        if (Number(e.offset) > Number(e.low) && at < Number(e.offset)) n++;
-      }
-    }
-    return n;
-  };
-  while ((await behind()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-  const stillBehind = await behind();
-  await check.disconnect();
+  let stillBehind = 0;
+  for (const topic of ['conversation.events.v1', 'conversation.events.v1.dlq']) {
+    stillBehind += (await waitForGroup(t.kafka, groupId, topicName(t.namespace, topic), 60_000)).length;
+  }
   await p.stop();
 
   expect(stillBehind).toBe(0);

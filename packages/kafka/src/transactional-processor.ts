@@ -1,6 +1,7 @@
 import { KafkaJSNonRetriableError, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Message } from 'kafkajs';
 import { isRetriable, type Logger, type Metrics } from '@cpm/platform';
-import { OFFSET_KEY, readChangelog, SEAL_KEY, sealChangelog } from './changelog';
+import { withAdmin } from './admin';
+import { isChangelogBookkeeping, OFFSET_KEY, readChangelog, sealChangelog } from './changelog';
 import { deadLetter } from './dead-letter';
 import { GroupCommitter } from './group-commit';
 import { KeyedState, type StateView } from './keyed-state';
@@ -77,7 +78,7 @@ export class TransactionalProcessor<S> {
   private readonly state: KeyedState<S>;
   private assigned = new Set<number>();
   private restored: Promise<void> | null = null;
-  /** Committed offsets read by the last restore (`topic:partition` → next offset): records below are done. */
+  /** Floors set by the last restore (`topic:partition` → next offset; the group's or the changelog's, the higher): records below are done. */
   private floors = new Map<string, bigint>();
   private restarting = false;
   /** Batches past restore and not finished: a restore waits for them, so none commits state it would then miss. */
@@ -204,7 +205,7 @@ export class TransactionalProcessor<S> {
    * changelog and the offsets read after it include it, and the records it covered are skipped.
    *
    * The floor is the higher of the group's offset and the `offset:` record the same
-   * transactions wrote to the changelog: after `seal()` the changelog includes a transaction
+   * transactions wrote to the changelog: after `sealChangelog` the changelog includes a transaction
    * whose markers the broker dropped, while its offset commit is still pending in
    * __consumer_offsets (it becomes visible only with our next commit there).
    */
@@ -213,7 +214,7 @@ export class TransactionalProcessor<S> {
       await Promise.all([...this.active]);
       const started = Date.now();
       await this.producer!.renew();
-      await this.seal();
+      await sealChangelog(this.o.kafka, this.producer!, this.changelogTopic);
       // The offsets and the changelog must describe the same transactions: a transaction of
       // another instance (the partitions' previous owner) may complete between the reads.
       // Read the offsets before and after the changelog, and again until they agree.
@@ -225,7 +226,7 @@ export class TransactionalProcessor<S> {
         count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) => {
           if (key.startsWith(OFFSET_KEY)) {
             if (value !== null) logged.set(key.slice(OFFSET_KEY.length), BigInt(value));
-          } else if (key !== SEAL_KEY) {
+          } else if (!isChangelogBookkeeping(key)) {
             this.state.load(key, value === null ? null : (JSON.parse(value) as S));
           }
         });
@@ -270,41 +271,28 @@ export class TransactionalProcessor<S> {
     return this.restored;
   }
 
-  /** Commits a seal to every changelog partition and waits until it is readable (see `sealChangelog`). */
-  private async seal(): Promise<void> {
-    await sealChangelog(this.o.kafka, this.producer!, this.changelogTopic);
-  }
-
   /** The end of every input partition as a read_committed consumer sees it (kafkajs asks ListOffsets with read_committed: the last stable offset), as `topic:partition` → offset. */
-  private async endOffsets(): Promise<Map<string, bigint>> {
-    const admin = this.o.kafka.admin();
-    await admin.connect();
-    try {
+  private endOffsets(): Promise<Map<string, bigint>> {
+    return withAdmin(this.o.kafka, async (admin) => {
       const ends = new Map<string, bigint>();
       for (const t of this.o.inputs) {
         const topic = topicName(this.o.namespace, t);
         for (const { partition, high } of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${partition}`, BigInt(high));
       }
       return ends;
-    } finally {
-      await admin.disconnect();
-    }
+    });
   }
 
   /** The group's committed offsets of every input partition, as `topic:partition` → next offset. */
-  private async committedOffsets(): Promise<Map<string, bigint>> {
-    const admin = this.o.kafka.admin();
-    await admin.connect();
-    try {
+  private committedOffsets(): Promise<Map<string, bigint>> {
+    return withAdmin(this.o.kafka, async (admin) => {
       const topics = this.o.inputs.map((t) => topicName(this.o.namespace, t));
       const floors = new Map<string, bigint>();
       for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.groupId, topics })) {
         for (const { partition, offset } of partitions) if (Number(offset) >= 0) floors.set(`${topic}:${partition}`, BigInt(offset));
       }
       return floors;
-    } finally {
-      await admin.disconnect();
-    }
+    });
   }
 
   private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload, committer: GroupCommitter): Promise<void> {

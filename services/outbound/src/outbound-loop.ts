@@ -125,19 +125,13 @@ export class OutboundLoop {
       for (const [key, value] of this.state.changes()) outputs.push({ topic: this.changelogTopic, message: { key, value: JSON.stringify(value) } });
       const byTopic = new Map<string, Message[]>();
       for (const { topic: t, message } of outputs) byTopic.set(t, [...(byTopic.get(t) ?? []), message]);
-      const tx = await this.producer!.transaction();
-      try {
+      await this.producer!.inTransaction(async (tx) => {
         if (byTopic.size > 0) await tx.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
         await tx.sendOffsets({
           consumerGroupId: this.groupId,
           topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset }] }],
         });
-        await tx.commit();
-      } catch (error) {
-        await tx.abort().catch(() => undefined);
-        this.producer!.markBroken();
-        throw error;
-      }
+      });
       this.state.commit();
       pending.length = 0;
       if (done !== null) resolveOffset(done);
