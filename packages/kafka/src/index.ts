@@ -5,6 +5,7 @@ export * from './schema-codec';
 export * from './batching-sender';
 export * from './idempotent-producer';
 export * from './keyed-state';
+export * from './state-changelog';
 export * from './changelog';
 export * from './transactional-processor';
 export * from './retry-policies';

@@ -32,11 +32,13 @@ export class KeyedState<S> {
     return new StateScope(this);
   }
 
-  /** The staged changes of some keys (all with none given), for the changelog records of a transaction. */
-  changes(keys?: Iterable<string>): [string, S][] {
-    if (!keys) return [...this.staged.entries()];
-    const out: [string, S][] = [];
-    for (const k of keys) if (this.staged.has(k)) out.push([k, this.staged.get(k)!]);
+  /**
+   * The staged changes of some keys (all with none given), for the changelog records of a
+   * transaction: key, staged value, committed value (undefined when there is none).
+   */
+  changes(keys?: Iterable<string>): [string, S, S | undefined][] {
+    const out: [string, S, S | undefined][] = [];
+    for (const k of keys ?? this.staged.keys()) if (this.staged.has(k)) out.push([k, this.staged.get(k)!, this.committed.get(k)]);
     return out;
   }
 
@@ -79,7 +81,7 @@ export class StateScope<S> implements StateView<S> {
     this.keys.add(key);
     this.state.set(key, value);
   }
-  changes(): [string, S][] {
+  changes(): [string, S, S | undefined][] {
     return this.state.changes(this.keys);
   }
   commit(): void {

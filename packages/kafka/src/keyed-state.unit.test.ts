@@ -7,8 +7,8 @@ describe('KeyedState scopes (one per partition batch)', () => {
     const b = state.scope();
     a.set('k1', 1);
     b.set('k2', 2);
-    expect(a.changes()).toEqual([['k1', 1]]);
-    expect(b.changes()).toEqual([['k2', 2]]);
+    expect(a.changes()).toEqual([['k1', 1, undefined]]);
+    expect(b.changes()).toEqual([['k2', 2, undefined]]);
     a.commit();
     b.rollback();
     expect(state.get('k1')).toBe(1);

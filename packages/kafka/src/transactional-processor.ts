@@ -5,6 +5,7 @@ import { isChangelogBookkeeping, OFFSET_KEY, readChangelog, sealChangelog } from
 import { deadLetter } from './dead-letter';
 import { GroupCommitter } from './group-commit';
 import { KeyedState, type StateView } from './keyed-state';
+import { StateChangelog, type ChangelogList } from './state-changelog';
 import { RenewableTransactionalProducer } from './renewable-producer';
 import { SERVICE_CONSUMER_RETRY } from './retry-policies';
 import type { SchemaCodec } from './schema-codec';
@@ -42,6 +43,9 @@ export interface TransactionalProcessorOptions<S> {
   fromBeginning?: boolean;
   /** Partition batches processed at once (kafkajs partitionsConsumedConcurrently); their commits are grouped. Default 12. */
   concurrency?: number;
+  /** Lists of the state kept in the changelog item by item (StateChangelog); default none: each value is one record. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each list has its own item type
+  changelogLists?: readonly ChangelogList<S, any>[];
 }
 
 /**
@@ -55,7 +59,9 @@ export interface TransactionalProcessorOptions<S> {
  * State is held in memory, restored from the changelog after every (re)assignment, before
  * the first batch is processed. Each transaction also writes, per input partition, the next
  * offset to the changelog (key `\u0000offset:<topic>:<partition>`), so the changelog alone
- * says which records its state covers.
+ * says which records its state covers. A value is written as it changes: whole, or, for the
+ * lists named in `changelogLists`, item by item (StateChangelog), to the changelog partition
+ * of the input partition whose batch changed it (the restore reads those of its assignment).
  *
  * Batches of several partitions are processed at once and committed together (GroupCommitter):
  * one transaction per round instead of one per partition batch, one after the other. Batches
@@ -76,6 +82,7 @@ export class TransactionalProcessor<S> {
   private consumer: Consumer | null = null;
   private producer: RenewableTransactionalProducer | null = null;
   private readonly state: KeyedState<S>;
+  private readonly changelog: StateChangelog<S>;
   private assigned = new Set<number>();
   private restored: Promise<void> | null = null;
   /** Floors set by the last restore (`topic:partition` → next offset; the group's or the changelog's, the higher): records below are done. */
@@ -90,6 +97,7 @@ export class TransactionalProcessor<S> {
 
   constructor(private readonly o: TransactionalProcessorOptions<S>) {
     this.state = new KeyedState(o.initialState);
+    this.changelog = new StateChangelog(o.changelogLists);
     this.changelogTopic = topicName(o.namespace, `${o.name}.state.v1`);
   }
 
@@ -223,13 +231,15 @@ export class TransactionalProcessor<S> {
         const before = await this.committedOffsets();
         this.state.clear();
         const logged = new Map<string, bigint>();
+        const restoring = this.changelog.restore(this.o.initialState);
         count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) => {
           if (key.startsWith(OFFSET_KEY)) {
             if (value !== null) logged.set(key.slice(OFFSET_KEY.length), BigInt(value));
           } else if (!isChangelogBookkeeping(key)) {
-            this.state.load(key, value === null ? null : (JSON.parse(value) as S));
+            restoring.read(key, value);
           }
         });
+        for (const [key, value] of restoring.values()) this.state.load(key, value);
         const after = await this.committedOffsets();
         this.floors = new Map(after);
         // The changelog's offsets can be ahead of the group's: a transaction whose markers
@@ -348,7 +358,10 @@ export class TransactionalProcessor<S> {
       // All below the floor: commit the floor itself (never less: the group's offset may lag
       // it, and committing less would move the changelog's floor back).
       const nextOffset = messages.length > 0 ? (BigInt(messages[messages.length - 1]!.offset) + 1n).toString() : floor.toString();
-      for (const [key, value] of state.changes()) push(this.changelogTopic, { key, value: JSON.stringify(value) });
+      // The state records go to the batch's partition: the restore reads the changelog partitions of the input partitions it is assigned.
+      for (const [key, value, before] of state.changes()) {
+        for (const record of this.changelog.write(key, before, value)) push(this.changelogTopic, { ...record, partition: batch.partition });
+      }
       push(this.changelogTopic, { key: `${OFFSET_KEY}${batch.topic}:${batch.partition}`, value: nextOffset, partition: batch.partition });
       // Still a member owning this partition? A heartbeat fails (and so does the batch) if the
       // group rebalanced or removed us; the broker would not refuse the commit (see above).
@@ -359,6 +372,7 @@ export class TransactionalProcessor<S> {
         return;
       }
       await committer.commit({ records, topic: batch.topic, partition: batch.partition, nextOffset });
+      this.changelog.committed(state.keys);
       state.commit();
       // Past the floor now; it only guards the first batches after a restore (and must not
       // hide records if the consumer is later reset below it, e.g. after log truncation).

@@ -3,7 +3,7 @@ import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cp
 import { changelogSpec, createKafka, ensureTopics, TransactionalProcessor } from '@cpm/kafka';
 import { SinchApi } from '@cpm/sinch-api';
 import { checkLookupConfig, type AgentEventsConfig } from './config';
-import { initialAgentState } from './agent-state';
+import { agentStateChangelogLists, initialAgentState } from './agent-state';
 import { agentEventsHandler, type AgentEventsHandlerOptions } from './agent-events-handler';
 import { readLookupLog } from './lookup-log';
 import { LookupBudget } from './lookup-budget';
@@ -67,6 +67,7 @@ export async function startAgentEvents(config: AgentEventsConfig, logger: Logger
     inputs: ['conversation.events.v1', 'conversation.media.v1', 'sinch.lookups.v1'],
     dlqTopic: topics.dlq,
     initialState: initialAgentState,
+    changelogLists: agentStateChangelogLists,
     handle: agentEventsHandler({
       view: {
         quoteMaxAgeMs: config.AGENT_EVENTS_QUOTE_MAX_AGE_MS,

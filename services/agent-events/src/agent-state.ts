@@ -1,4 +1,5 @@
 import type { DeliveryState, KnownMessage } from '@cpm/domain';
+import type { ChangelogList } from '@cpm/kafka';
 
 /** The answer of a display-name look-up (sinch.lookups.v1), as the state keeps it. */
 export interface KnownLookup {
@@ -36,3 +37,18 @@ export const initialAgentState = (): AgentState => ({
   messages: [],
   statuses: [],
 });
+
+/**
+ * The lists the changelog keeps item by item: a new message writes itself, not the 500
+ * before it (StateChangelog).
+ */
+export const agentStateChangelogLists = [
+  { name: 'message', get: (s) => s.messages, with: (s, messages) => ({ ...s, messages }), id: (m) => m.messageId } satisfies ChangelogList<
+    AgentState,
+    KnownMessage
+  >,
+  { name: 'status', get: (s) => s.statuses, with: (s, statuses) => ({ ...s, statuses }), id: ([id]) => id } satisfies ChangelogList<
+    AgentState,
+    [string, DeliveryState]
+  >,
+];

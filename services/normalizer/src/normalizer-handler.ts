@@ -10,7 +10,7 @@ import {
   type MmsState,
   type OutboundRecord,
 } from '@cpm/domain';
-import type { Emit, ProcessContext } from '@cpm/kafka';
+import type { ChangelogList, Emit, ProcessContext } from '@cpm/kafka';
 import type { Metrics } from '@cpm/platform';
 
 /** The normalizer's state per customer key, restored from its changelog. */
@@ -20,6 +20,14 @@ export interface NormalizerState {
 }
 
 export const initialNormalizerState = (): NormalizerState => ({ dedup: { recent: [] }, mms: emptyMmsState() });
+
+/** The remembered event ids go to the changelog one by one: a new event writes its id, not the 256 before it (StateChangelog). */
+export const normalizerChangelogLists = [
+  { name: 'event', get: (s) => s.dedup.recent, with: (s, recent) => ({ ...s, dedup: { recent } }), id: (eventId) => eventId } satisfies ChangelogList<
+    NormalizerState,
+    string
+  >,
+];
 
 interface RawRecord {
   body: Buffer;

@@ -3,7 +3,7 @@ import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cp
 import { changelogSpec, createKafka, ensureTopics, SchemaCodec, TransactionalProcessor } from '@cpm/kafka';
 import { mmsConfig } from '@cpm/domain';
 import type { NormalizerConfig } from './config';
-import { initialNormalizerState, normalizerHandler } from './normalizer-handler';
+import { initialNormalizerState, normalizerChangelogLists, normalizerHandler } from './normalizer-handler';
 
 export interface Normalizer {
   url: string;
@@ -26,6 +26,7 @@ export async function startNormalizer(config: NormalizerConfig, logger: Logger =
     inputs: ['sinch.webhooks.raw.v1', 'sinch.outbound.v1'],
     dlqTopic: 'conversation.events.v1.dlq',
     initialState: initialNormalizerState,
+    changelogLists: normalizerChangelogLists,
     handle: normalizerHandler({
       mms: mmsConfig({ mmsAppIds: config.MMS_APP_IDS, mmsBusinessNumbers: config.MMS_BUSINESS_NUMBERS, idleTimeoutMs: config.MMS_IDLE_TIMEOUT_MS }),
       dedupCapacity: config.DEDUP_CAPACITY,
