@@ -21,26 +21,29 @@ export function bundlePath(service: string): string {
 }
 
 export async function buildServices(): Promise<void> {
+  const started = Date.now();
+  for (const service of BUNDLED_SERVICES) await bundle(resolve(ROOT, 'services', service, 'src', 'main.ts'), service);
+  console.log(`[build] ${BUNDLED_SERVICES.length} services bundled into dist/services in ${Date.now() - started} ms`);
+}
+
+/** Bundles one entry point into dist/services/<name>/main.js (also used by benches for their own processes). */
+export async function bundle(entry: string, name: string): Promise<void> {
   const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
     dependencies: Record<string, string>;
     devDependencies: Record<string, string>;
   };
   const external = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies)];
-  const started = Date.now();
-  for (const service of BUNDLED_SERVICES) {
-    await build({
-      entryPoints: [resolve(ROOT, 'services', service, 'src', 'main.ts')],
-      outfile: bundlePath(service),
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'cjs',
-      sourcemap: 'linked', // stack traces point at the TypeScript (run with --enable-source-maps)
-      external: [...external, ...external.map((name) => `${name}/*`)],
-      logLevel: 'warning',
-    });
-  }
-  console.log(`[build] ${BUNDLED_SERVICES.length} services bundled into dist/services in ${Date.now() - started} ms`);
+  await build({
+    entryPoints: [entry],
+    outfile: bundlePath(name),
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    sourcemap: 'linked', // stack traces point at the TypeScript (run with --enable-source-maps)
+    external: [...external, ...external.map((dep) => `${dep}/*`)],
+    logLevel: 'warning',
+  });
 }
 
 if (require.main === module) {

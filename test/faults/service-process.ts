@@ -33,10 +33,17 @@ export interface ServiceProcess {
  * (dist/services/<name>/main.js) with plain node instead, as production does. Kill it by its
  * pid only.
  */
-export function startService(name: string, mainTs: string, env: Record<string, string>, options: { bundled?: boolean } = {}): ServiceProcess {
+export function startService(
+  name: string,
+  mainTs: string,
+  env: Record<string, string>,
+  options: { bundled?: boolean; nodeArgs?: string[]; bundle?: string; args?: string[] } = {},
+): ServiceProcess {
+  // nodeArgs: V8 flags NODE_OPTIONS does not take (--optimize-for-size), before the script;
+  // bundle: the folder of dist/services to run (default: name); args: after the script.
   const argv = options.bundled
-    ? ['--enable-source-maps', resolve(REPO_ROOT, 'dist', 'services', name, 'main.js')]
-    : ['--import', 'tsx', resolve(REPO_ROOT, mainTs)];
+    ? [...(options.nodeArgs ?? []), '--enable-source-maps', resolve(REPO_ROOT, 'dist', 'services', options.bundle ?? name, 'main.js'), ...(options.args ?? [])]
+    : [...(options.nodeArgs ?? []), '--import', 'tsx', resolve(REPO_ROOT, mainTs), ...(options.args ?? [])];
   const child = spawn(process.execPath, argv, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
