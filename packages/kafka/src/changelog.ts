@@ -29,6 +29,26 @@ export function isChangelogBookkeeping(key: string): boolean {
   return key.startsWith(OFFSET_KEY) || key === SEAL_KEY;
 }
 
+export class ChangelogPartitionsError extends AppError {
+  constructor(topic: string, partitions: number, input: string, inputPartitions: number) {
+    super(
+      'CPM_ERR_CHANGELOG_PARTITIONS',
+      `the changelog ${topic} has ${partitions} partitions and the input ${input} ${inputPartitions}: the state of input partition n is kept in ` +
+        'changelog partition n. Give the changelog as many partitions as its inputs (kafka-topics.sh --alter --partitions), or recreate both',
+      { retriable: false },
+    );
+  }
+}
+
+/** Refuses to start a processor whose changelog has fewer partitions than an input: the state of input partition n goes to changelog partition n. */
+export async function assertChangelogPartitions(kafka: Kafka, changelog: string, inputs: string[]): Promise<void> {
+  await withAdmin(kafka, async (admin) => {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [changelog, ...inputs] });
+    const count = (name: string): number => topics.find((t) => t.name === name)?.partitions.length ?? 0;
+    for (const input of inputs) if (count(input) > count(changelog)) throw new ChangelogPartitionsError(changelog, count(changelog), input, count(input));
+  });
+}
+
 export class ChangelogSealError extends AppError {
   constructor(topic: string, behind: string[], timeoutMs: number) {
     super(

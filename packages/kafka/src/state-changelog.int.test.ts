@@ -2,7 +2,7 @@ import { createLogger, createMetrics } from '@cpm/platform';
 import { loadEvent } from '@cpm/projector';
 import { createTestEnv, waitForGroup, type TestEnv } from '@cpm/testkit';
 import { ensureTopics } from './admin';
-import { isChangelogBookkeeping, readChangelog } from './changelog';
+import { ChangelogPartitionsError, isChangelogBookkeeping, readChangelog } from './changelog';
 import { ITEM_KEY, type ChangelogList } from './state-changelog';
 import { changelogSpec, topicName } from './topics';
 import { TransactionalProcessor } from './transactional-processor';
@@ -25,9 +25,9 @@ interface Seen {
 const next = (s: Seen, offset: string): Seen => ({ count: s.count + 1, offsets: [...s.offsets, offset].slice(-KEEP) });
 const lists = [{ name: 'offset', get: (s) => s.offsets, with: (s, offsets) => ({ ...s, offsets }), id: (o) => o } satisfies ChangelogList<Seen, string>];
 
-function processor(seenBefore: Map<string, Seen>): TransactionalProcessor<Seen> {
+function processor(seenBefore: Map<string, Seen>, name = NAME): TransactionalProcessor<Seen> {
   return new TransactionalProcessor<Seen>({
-    name: NAME,
+    name,
     instanceId: '0',
     kafka: t.kafka,
     codec: t.codec,
@@ -120,3 +120,10 @@ it('keeps a list item by item in the changelog: each record writes its item, and
   expect(restored).toEqual(await folded(300));
   expect([...restored.values()].every((seen) => seen.offsets.length === KEEP)).toBe(true);
 }, 120_000);
+
+it('refuses to start when its changelog has fewer partitions than an input (the state of input partition n goes to changelog partition n)', async () => {
+  await ensureTopics(t.kafka, t.namespace, 1, [changelogSpec('sc-narrow')]);
+  const narrow = processor(new Map(), 'sc-narrow');
+  await expect(narrow.start()).rejects.toBeInstanceOf(ChangelogPartitionsError);
+  await narrow.stop();
+}, 60_000);

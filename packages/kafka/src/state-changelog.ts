@@ -17,7 +17,11 @@
  * costs what splitting them off saves.
  *
  * Records written whole before a list was split off (a header with a non-empty list) are
- * read as the full list; the first write of such a key after the restore writes every item.
+ * read as the full lists; the first write of such a key after the restore writes its header
+ * and then every item, which a restore reading the log before compaction (the whole record
+ * still there) takes as a fresh start of the key's lists. A whole record with every list
+ * empty reads like a header: harmless, as no item records precede it. Versions must not run
+ * side by side across this change: the code before it reads a header as the whole value.
  */
 
 /** A list inside a state value, kept in the changelog as one record per item. */
@@ -107,14 +111,13 @@ export class ChangelogRestore<S> {
     }
     const header = JSON.parse(value) as S;
     this.headers.set(key, header);
-    // A non-empty list in a header: a record written whole, the full list at that point.
-    for (const list of this.lists) {
-      const whole = list.get(header);
-      if (whole.length === 0) continue;
-      const byList = this.items.get(key) ?? new Map<string, Map<string, unknown>>();
-      this.items.set(key, byList);
-      byList.set(list.name, new Map(whole.map((item) => [list.id(item), item])));
+    if (this.lists.some((list) => list.get(header).length > 0)) {
+      // Written whole (before its lists were split off): the full lists at that point.
+      this.items.set(key, new Map(this.lists.map((list) => [list.name, new Map(list.get(header).map((item) => [list.id(item), item]))])));
       this.wholeRecords.add(key);
+    } else if (this.wholeRecords.delete(key)) {
+      // The first write after a whole record: this header, then every item of the value.
+      this.items.delete(key);
     }
   }
 

@@ -62,12 +62,19 @@ describe('StateChangelog (lists kept item by item)', () => {
     maxLength: 12,
   });
 
+  // Values some keys had in records written whole, before the lists were split off.
+  const wholeValues = fc.dictionary(
+    fc.constantFrom('k1', 'k2'),
+    fc.array(op, { maxLength: 8 }).map((ops) => ops.reduce(apply, initial())),
+  );
+
   it('restores, from the records written so far, compacted or not, exactly the values committed', () => {
     fc.assert(
-      fc.property(batches, (txs) => {
+      fc.property(wholeValues, batches, (whole, txs) => {
+        const log: ChangelogRecord[] = Object.entries(whole).map(([key, value]) => ({ key, value: JSON.stringify(value) }));
         const changelog = new StateChangelog<State>(lists);
         const committed = new Map<string, State>();
-        const log: ChangelogRecord[] = [];
+        for (const [key, value] of restore(changelog, log)) if (value) committed.set(key, value);
         for (const tx of txs) {
           const staged = new Map<string, State>();
           for (const [key, o] of tx) staged.set(key, apply(staged.get(key) ?? committed.get(key) ?? initial(), o));
@@ -112,6 +119,18 @@ describe('StateChangelog (lists kept item by item)', () => {
     const more = changelog.write('k', next, last);
     expect(more).toEqual([{ key: itemKey('k', 'id', 'e4'), value: JSON.stringify('e4') }]);
     expect(restore(new StateChangelog<State>(lists), compacted([...log, ...written, ...more])).get('k')).toEqual(last);
+  });
+
+  it('keeps an item of a whole record dropped by the first write dropped, also before compaction', () => {
+    const whole = ['e1', 'e2', 'e3', 'e4', 'e5'].reduce((s, id) => apply(s, { kind: 'id', id }), initial());
+    const log: ChangelogRecord[] = [{ key: 'k', value: JSON.stringify(whole) }];
+    const changelog = new StateChangelog<State>(lists);
+    restore(changelog, log);
+    const next = apply(whole, { kind: 'id', id: 'e6' }); // e1 drops off the full list
+    log.push(...changelog.write('k', whole, next));
+    expect(next.ids).toEqual(['e2', 'e3', 'e4', 'e5', 'e6']);
+    expect(restore(new StateChangelog<State>(lists), log).get('k')).toEqual(next);
+    expect(restore(new StateChangelog<State>(lists), compacted(log)).get('k')).toEqual(next);
   });
 
   it('writes a value whole when it has no lists, and a tombstone of a value drops its items', () => {

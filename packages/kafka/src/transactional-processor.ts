@@ -1,7 +1,7 @@
 import { KafkaJSNonRetriableError, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Message } from 'kafkajs';
 import { isRetriable, type Logger, type Metrics } from '@cpm/platform';
 import { withAdmin } from './admin';
-import { isChangelogBookkeeping, OFFSET_KEY, readChangelog, sealChangelog } from './changelog';
+import { assertChangelogPartitions, isChangelogBookkeeping, OFFSET_KEY, readChangelog, sealChangelog } from './changelog';
 import { deadLetter } from './dead-letter';
 import { GroupCommitter } from './group-commit';
 import { KeyedState, type StateView } from './keyed-state';
@@ -106,6 +106,8 @@ export class TransactionalProcessor<S> {
   }
 
   async start(): Promise<void> {
+    const inputs = this.o.inputs.map((t) => topicName(this.o.namespace, t));
+    await assertChangelogPartitions(this.o.kafka, this.changelogTopic, inputs);
     this.producer = new RenewableTransactionalProducer(this.o.kafka, `${this.groupId}-${this.o.instanceId}`, this.o.logger);
     await this.producer.connect();
     await this.startConsumer();
