@@ -35,6 +35,10 @@ export interface ChangelogList<S, T = unknown> {
   id(item: T): string;
 }
 
+/** A list of any item type: what a processor names (each of its lists has its own). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each list has its own item type
+export type AnyChangelogList<S> = ChangelogList<S, any>;
+
 export interface ChangelogRecord {
   key: string;
   value: string | null;
@@ -50,8 +54,7 @@ export class StateChangelog<S> {
   private wholeRecords = new Set<string>();
   private readonly lists: readonly ChangelogList<S>[];
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each list has its own item type
-  constructor(lists: readonly ChangelogList<S, any>[] = []) {
+  constructor(lists: readonly AnyChangelogList<S>[] = []) {
     this.lists = lists as readonly ChangelogList<S>[];
   }
 

@@ -5,7 +5,7 @@ import { assertChangelogPartitions, isChangelogBookkeeping, OFFSET_KEY, readChan
 import { deadLetter } from './dead-letter';
 import { GroupCommitter } from './group-commit';
 import { KeyedState, type StateView } from './keyed-state';
-import { StateChangelog, type ChangelogList } from './state-changelog';
+import { StateChangelog, type AnyChangelogList } from './state-changelog';
 import { RenewableTransactionalProducer } from './renewable-producer';
 import { SERVICE_CONSUMER_RETRY } from './retry-policies';
 import type { SchemaCodec } from './schema-codec';
@@ -44,8 +44,7 @@ export interface TransactionalProcessorOptions<S> {
   /** Partition batches processed at once (kafkajs partitionsConsumedConcurrently); their commits are grouped. Default 12. */
   concurrency?: number;
   /** Lists of the state kept in the changelog item by item (StateChangelog); default none: each value is one record. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each list has its own item type
-  changelogLists?: readonly ChangelogList<S, any>[];
+  changelogLists?: readonly AnyChangelogList<S>[];
 }
 
 /**
