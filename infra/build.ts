@@ -23,7 +23,9 @@ export function bundlePath(service: string): string {
 export async function buildServices(): Promise<void> {
   const started = Date.now();
   for (const service of BUNDLED_SERVICES) await bundle(resolve(ROOT, 'services', service, 'src', 'main.ts'), service);
-  console.log(`[build] ${BUNDLED_SERVICES.length} services bundled into dist/services in ${Date.now() - started} ms`);
+  // The migration command, which the bundled projector and replay run (packages/postgres migrate()).
+  await bundle(resolve(ROOT, 'packages', 'postgres', 'src', 'migrate-cli.ts'), 'migrate');
+  console.log(`[build] ${BUNDLED_SERVICES.length} services and the migration command bundled into dist/services in ${Date.now() - started} ms`);
 }
 
 /** Bundles one entry point into dist/services/<name>/main.js (also used by benches for their own processes). */

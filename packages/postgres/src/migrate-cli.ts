@@ -3,6 +3,8 @@
  * packages/postgres/migrations to a schema (default `projection`, or PROJECTION_SCHEMA),
  * creating it if needed. node-pg-migrate is an ES module, which is why migrations always
  * run through this command (and tests spawn it) rather than inside a CommonJS process.
+ * `npm run build` bundles it as dist/services/migrate/main.js, which `migrate()` runs from
+ * the bundled services, so a deployment needs no TypeScript loader.
  */
 import { resolve } from 'node:path';
 import { runner } from 'node-pg-migrate';
@@ -18,7 +20,8 @@ async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cpm';
   const applied = await runner({
     databaseUrl,
-    dir: resolve(__dirname, '..', 'migrations'),
+    // Three directories below the repository root, from the source and from the bundle alike.
+    dir: resolve(__dirname, '..', '..', '..', 'packages', 'postgres', 'migrations'),
     migrationsTable: 'pgmigrations',
     schema,
     createSchema: true,

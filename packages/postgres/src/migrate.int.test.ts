@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createTestEnv, type TestEnv } from '@cpm/testkit';
 import { createPool } from './pool';
-import { migrate } from './migrate';
+import { migrate, migrateCommand } from './migrate';
 
 let t: TestEnv;
 const allMigrations = readdirSync(join(__dirname, '..', 'migrations'))
@@ -34,5 +36,12 @@ describe('migrations', () => {
 
   it('can build the same tables in another schema (for blue-green rebuilds)', async () => {
     expect(await migrate(t.databaseUrl, 'projection_v2')).toEqual(allMigrations);
+  });
+
+  it('run from the bundled build (npm run build), without a TypeScript loader', async () => {
+    await promisify(execFile)('npm', ['run', '-s', 'build'], { cwd: join(__dirname, '..', '..', '..') });
+    const [program, script] = migrateCommand(true);
+    expect(program).toBe(process.execPath);
+    expect(await migrate(t.databaseUrl, 'projection_bundled', [program, script])).toEqual(allMigrations);
   });
 });
