@@ -1,4 +1,4 @@
-// One project per test tier (STYLE.md habit 3). `npm test` runs unit, int and e2e against
+// One project per test tier (docs/CONVENTIONS.md#test-tiers-in-file-names). `npm test` runs unit, int and e2e against
 // one set of servers started by test/global-setup.ts (or given by KAFKA_BROKERS etc.);
 // `npm run test:fault` runs the fault tests (FAULT_MODE=long for the long mode).
 const transform = {

@@ -3,7 +3,7 @@
  * without Docker. `npm run infra:up | infra:down [-- --purge] | infra:status`, and
  * `with-infra -- <command>`: runs a command with KAFKA_BROKERS, SCHEMA_REGISTRY_URL and
  * DATABASE_URL set, starting the infra first if needed (and stopping it after, if it
- * started it). Connection settings already in the environment win (STYLE.md habit 5).
+ * started it). Connection settings already in the environment win (docs/CONVENTIONS.md#connection-settings-from-the-environment).
  */
 import { spawn } from 'node:child_process';
 import { down, isUp, runningElsewhere, status, up } from './local/local-infra';

@@ -1,5 +1,5 @@
 /**
- * Jest globalSetup of the int and e2e tiers: one set of servers per run (STYLE.md habit 4).
+ * Jest globalSetup of the int and e2e tiers: one set of servers per run (docs/CONVENTIONS.md#one-namespace-per-test-file).
  * 1. KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL from the environment (CI and
  *    `npm test` set them through `infra/cli.ts with-infra`);
  * 2. else the local infra (Kafka and Apicurio from Maven Central), started if needed;

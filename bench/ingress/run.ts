@@ -1,5 +1,5 @@
 /**
- * Ingress benchmark (STYLE.md habit 11): the real ingress (Kafka, acks=all) and a bare
+ * Ingress benchmark (docs/CONVENTIONS.md#benchmarks-in-the-repo): the real ingress (Kafka, acks=all) and a bare
  * express baseline (same signature check and JSON.parse, no Kafka), side by side in one
  * run, under the same signed MESSAGE_INBOUND load. `npm run bench:ingress`; see bench/README.md.
  */

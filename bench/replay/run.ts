@@ -1,5 +1,5 @@
 /**
- * Replay benchmark (STYLE.md habit 11): the projection rebuild (decode + set-based
+ * Replay benchmark (docs/CONVENTIONS.md#benchmarks-in-the-repo): the projection rebuild (decode + set-based
  * PostgreSQL writes + offsets, services/replay rebuildInto) next to a plain kafkajs consume
  * of the same topic, in one run, at 10k and 100k events; peak memory of each phase.
  * `npx tsx infra/cli.ts with-infra -- npm run bench:replay`. Writes "## Replay" in bench/RESULTS.md.

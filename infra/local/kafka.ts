@@ -16,7 +16,7 @@ const CLUSTER_ID = '4L6g3nShT-eMCtK--X86sw';
 
 export const kafkaVersion = (): string => pomVersion(POM, 'kafka.version');
 
-/** Broker settings for one node as broker and controller (local-infra.md §3.5, §8.3). */
+/** Broker settings for one node as broker and controller (docs/ARCHITECTURE.md#local-infrastructure). */
 function serverProperties(s: Pick<InfraSettings, 'kafkaPort' | 'controllerPort'>, dataDir: string): string {
   return [
     'process.roles=broker,controller',

@@ -44,7 +44,7 @@ export function infraSettings(): InfraSettings {
   };
 }
 
-/** The connection settings the services and tests read (STYLE.md habit 5). */
+/** The connection settings the services and tests read (docs/CONVENTIONS.md#connection-settings-from-the-environment). */
 export function clientEnv(s: InfraSettings): Record<'KAFKA_BROKERS' | 'SCHEMA_REGISTRY_URL' | 'DATABASE_URL', string> {
   const pg = new URL(s.postgresUrl);
   pg.pathname = `/${s.databaseName}`;

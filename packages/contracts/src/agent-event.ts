@@ -1,5 +1,5 @@
 /**
- * The value of topic `agent.events.v1`: the Contact Pro contract (DESIGN.md). Mirrors
+ * The value of topic `agent.events.v1`: the Contact Pro contract (docs/ARCHITECTURE.md#agent-events). Mirrors
  * `schemas/agent.events.v1.avsc` field for field; optional fields are `T | null`.
  */
 export type AgentEventType =

@@ -2,7 +2,7 @@ import { type DeliveryReport, type DeliveryState, nextDeliveryState } from './de
 import { customerName } from './display-name';
 import { WHATSAPP_WINDOW_MS, checkWhatsAppWindow } from './whatsapp-window';
 
-describe('customerName (DOMAIN.md §3)', () => {
+describe('customerName (docs/DOMAIN.md#display-names)', () => {
   it.each([
     ['Ann', '+46700000000', { displayName: 'Ann', label: 'Ann' }],
     ['Unknown', '+46700000000', { displayName: null, label: '+46700000000' }],
@@ -13,7 +13,7 @@ describe('customerName (DOMAIN.md §3)', () => {
   });
 });
 
-describe('nextDeliveryState (DOMAIN.md §10)', () => {
+describe('nextDeliveryState (docs/DOMAIN.md#delivery-status)', () => {
   const fold = (reports: DeliveryReport[]): DeliveryState | undefined =>
     reports.reduce<DeliveryState | undefined>((s, r) => nextDeliveryState(s, r), undefined);
 
@@ -35,7 +35,7 @@ describe('nextDeliveryState (DOMAIN.md §10)', () => {
   });
 });
 
-describe('checkWhatsAppWindow (DOMAIN.md §10)', () => {
+describe('checkWhatsAppWindow (docs/DOMAIN.md#whatsapp-24-hour-window)', () => {
   const last = Date.UTC(2024, 0, 1, 10);
   const check = (commandType: string, createdAfterMs: number, lastInboundAcceptMs: number | null = last, channel = 'WHATSAPP') =>
     checkWhatsAppWindow({ channel, commandType, commandCreatedAtMs: last + createdAfterMs, lastInboundAcceptMs });

@@ -2,7 +2,7 @@ import type { AttachedData, AttachedDataSource } from './events';
 import { isObj } from './json';
 
 /**
- * Attached data of DOMAIN.md §4: Contact Pro stores conversation metadata as key-value
+ * Attached data (docs/DOMAIN.md#attached-data): Contact Pro stores conversation metadata as key-value
  * attached data. `message.metadata` is preferred, top-level `message_metadata` is the
  * backward-compatible fallback. Each must be a string holding a JSON object.
  *

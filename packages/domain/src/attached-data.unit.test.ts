@@ -2,7 +2,7 @@ import { attachedDataOf } from './attached-data';
 import { normalizeWebhook } from './normalize';
 import { inbound, rawInput } from './test-kit';
 
-describe('attached data (DOMAIN.md §4)', () => {
+describe('attached data (docs/DOMAIN.md#attached-data)', () => {
   const received = (metadata: string, topLevelMetadata: string) =>
     normalizeWebhook(rawInput(inbound({ id: 'm1', channel: 'WHATSAPP', metadata, topLevelMetadata })))[0]!.attachedData;
 

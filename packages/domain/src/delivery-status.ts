@@ -1,5 +1,5 @@
 /**
- * Delivery status of one agent message (DOMAIN.md §10), from reports that can arrive out
+ * Delivery status of one agent message (docs/DOMAIN.md#delivery-status), from reports that can arrive out
  * of order: QUEUED_ON_CHANNEL → DELIVERED → READ, or FAILED, or SWITCHING_CHANNEL (this
  * channel failed, the next one is tried). The status only moves forward; READ and FAILED
  * are final; READ implies delivered; the reason of a channel switch is kept after the

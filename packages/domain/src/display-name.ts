@@ -1,4 +1,4 @@
-/** The name Contact Pro shows for a customer (DOMAIN.md §3). */
+/** The name Contact Pro shows for a customer (docs/DOMAIN.md#display-names). */
 export interface CustomerName {
   /** The customer's name, null when unknown. */
   displayName: string | null;

@@ -1,6 +1,6 @@
 /**
  * The domain's errors. Each has a stable `code` and says what should happen next, so the
- * service maps it without reading messages (STYLE.md habit 6). None is retriable: the
+ * service maps it without reading messages (docs/CONVENTIONS.md#errors-carry-a-code-and-a-decision). None is retriable: the
  * same input always fails the same way, so retrying cannot help; the record goes to the DLQ.
  */
 export type DomainErrorCode = 'CPM_ERR_WEBHOOK_NOT_JSON' | 'CPM_ERR_WEBHOOK_NOT_OBJECT' | 'CPM_ERR_OUTBOUND_INVALID';

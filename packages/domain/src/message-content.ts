@@ -8,7 +8,7 @@ export type MessageContent = Pick<
 >;
 
 /**
- * Content variant keys, customer (contact_message, DOMAIN.md §6) then app message
+ * Content variant keys, customer (contact_message, docs/DOMAIN.md#message-content) then app message
  * (submitted_message of MESSAGE_SUBMIT). The kind is the key without `_message`, upper case.
  */
 const VARIANTS = [
@@ -57,7 +57,7 @@ export function messageContentOf(content: unknown): MessageContent {
     case 'choice_response_message':
       return { ...result, choice: { messageId: str(body.message_id), postbackData: optStr(body.postback_data) } };
     case 'product_response_message':
-      // Node calls the free text `text`, Java `title` (reference §13.4.5): take either.
+      // Node calls the free text `text`, Java `title` (docs/DOMAIN.md#sdk-inconsistencies): take either.
       return { ...result, text: optStr(body.text) ?? optStr(body.title), productsJson: JSON.stringify(body) };
     case 'fallback_message':
       return { ...result, text: optStr(body.raw_message), fallbackReason: reasonOf(body.reason) };

@@ -1,4 +1,4 @@
-/** Settings of the MMS channel correction (DOMAIN.md §5). */
+/** Settings of the MMS channel correction (docs/DOMAIN.md#mms-channel-correction). */
 export interface MmsConfig {
   /** Apps whose SMS traffic is MMS traffic (the business set the app up for MMS). */
   mmsAppIds: readonly string[];

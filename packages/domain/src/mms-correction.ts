@@ -29,7 +29,7 @@ export const emptyMmsState = (): MmsState => ({ bindings: {} });
 const ENDING_TYPES = new Set(['CONVERSATION_STOPPED', 'CONVERSATION_DELETED']);
 
 /**
- * The MMS channel correction of DOMAIN.md §5, a pure state machine: one event in, the
+ * The MMS channel correction (docs/DOMAIN.md#mms-channel-correction), a pure state machine: one event in, the
  * event (corrected or not) out, plus a CHANNEL_CORRECTED audit event when corrected.
  * - MMS traffic binds (or refreshes) the thread (app, customer number, business number).
  * - An SMS event of a bound thread becomes MMS, attached to the MMS conversation's ids;

@@ -115,7 +115,7 @@ const cases: Case[] = [
   { name: 'configured MMS app of another app id → untouched', bodies: [smsText('mo1')], config: mmsConfig({ mmsAppIds: ['app2'] }), expected: null },
 ];
 
-describe('MMS channel correction (DOMAIN.md §5)', () => {
+describe('MMS channel correction (docs/DOMAIN.md#mms-channel-correction)', () => {
   it.each(cases)('$name', ({ bodies, config, expected }) => {
     const { last } = run(bodies, config);
     const reported = last[0]!;

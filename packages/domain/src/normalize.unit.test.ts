@@ -217,7 +217,7 @@ describe('normalizeWebhook on every .NET SDK fixture', () => {
   });
 });
 
-describe('message content variants (DOMAIN.md §6)', () => {
+describe('message content variants (docs/DOMAIN.md#message-content)', () => {
   const content = (contactMessage: object) => one(inbound({ id: 'm1', channel: 'WHATSAPP', contactMessage })).message!;
 
   it.each([

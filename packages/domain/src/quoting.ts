@@ -43,7 +43,7 @@ export const DEFAULT_QUOTE_MAX_TEXT_LENGTH = 200;
 const QUOTING_CHANNELS = new Set(['WHATSAPP', 'INSTAGRAM', 'MESSENGER']);
 
 /**
- * Whether the agent sees the agent message a customer quoted (DOMAIN.md §8), checked in
+ * Whether the agent sees the agent message a customer quoted (docs/DOMAIN.md#quoting), checked in
  * this order: channel, known message, agent author, age (between Sinch times, so a replay
  * decides the same), and no media on Instagram.
  */

@@ -13,7 +13,7 @@ const agentText = (overrides: Partial<KnownMessage> = {}): KnownMessage => ({
 const pdf = { url: 'https://pub/invoice.pdf', fileName: 'invoice.pdf', contentType: 'application/pdf' };
 const image = { url: 'https://pub/p.jpg', fileName: null, contentType: 'image/jpeg' };
 
-describe('decideQuote (DOMAIN.md §8)', () => {
+describe('decideQuote (docs/DOMAIN.md#quoting)', () => {
   it.each([
     [
       'WhatsApp agent message 2 days old → shown',

@@ -1,5 +1,5 @@
 /**
- * WhatsApp's customer service window (DOMAIN.md §10): free-form messages only within 24 h
+ * WhatsApp's customer service window (docs/DOMAIN.md#whatsapp-24-hour-window): free-form messages only within 24 h
  * of the customer's last message, compared between the customer message's accept time and
  * the command's creation time (never the clock, so a replay decides the same). Templates
  * and ending a conversation are always allowed; other channels are not concerned.

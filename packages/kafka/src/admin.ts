@@ -14,7 +14,7 @@ export async function withAdmin<T>(kafka: Kafka, work: (admin: Admin) => Promise
 
 /**
  * Creates missing topics (idempotent). Every topic gets the same partition count, so the
- * topics a service reads together are co-partitioned (DESIGN.md "Keys and ordering").
+ * topics a service reads together are co-partitioned (docs/ARCHITECTURE.md#keys-and-partitioning).
  */
 export async function ensureTopics(kafka: Kafka, namespace: string, partitions: number, specs: readonly TopicSpec[] = TOPICS): Promise<string[]> {
   // A topic created a moment ago can still be unknown to the metadata the broker serves;

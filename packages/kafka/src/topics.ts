@@ -1,5 +1,5 @@
 /**
- * Every topic of the system, declared once (DESIGN.md "Data flow"). Created idempotently
+ * Every topic of the system, declared once (docs/ARCHITECTURE.md#topics). Created idempotently
  * by `ensureTopics`; documented for upstream consumers by `npm run topics:doc`.
  * Names are prefixed by a namespace (default none) so deployments and test files can
  * share a cluster.

@@ -48,7 +48,7 @@ export interface TransactionalProcessorOptions<S> {
 }
 
 /**
- * Exactly-once consume → process → produce (DESIGN.md "State and exactly-once", way (b)):
+ * Exactly-once consume → process → produce (docs/ARCHITECTURE.md#exactly-once):
  * per fetched batch, one Kafka transaction carries the output records, the changed state
  * (a compacted changelog topic keyed by customer key) and the consumed offsets. If the
  * process dies mid-batch, the transaction is aborted (fenced by the next instance with the

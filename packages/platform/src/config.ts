@@ -9,7 +9,7 @@ export class ConfigError extends Error {
 }
 
 /**
- * Validates the environment once, at start-up (STYLE.md habit 9). Every setting's default
+ * Validates the environment once, at start-up (docs/CONVENTIONS.md#config-validated-at-start-up). Every setting's default
  * is documented next to it in the schema that calls this. A wrong value fails fast with
  * the variable's name and what is expected.
  */
@@ -41,7 +41,7 @@ export const bool = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1'));
 
-/** Connection settings shared by every service (STYLE.md habit 5). */
+/** Connection settings shared by every service (docs/CONVENTIONS.md#connection-settings-from-the-environment). */
 export const connectionSchema = z.object({
   KAFKA_BROKERS: z.string().default('127.0.0.1:19092'), // the local default of infra/
   SCHEMA_REGISTRY_URL: z.string().url().default('http://127.0.0.1:18081/apis/ccompat/v7'),

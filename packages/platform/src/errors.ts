@@ -1,5 +1,5 @@
 /**
- * One base class for our errors (STYLE.md habit 6): a stable code, whether retrying can
+ * One base class for our errors (docs/CONVENTIONS.md#errors-carry-a-code-and-a-decision): a stable code, whether retrying can
  * help, and what happens next. The mapping from error to action lives in one place per
  * boundary: `httpAnswerFor` at the HTTP edge, the consumer runner's DLQ decision inside.
  */

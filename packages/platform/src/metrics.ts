@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * The metric catalogue (STYLE.md habit 8): every metric of every service is declared here,
+ * The metric catalogue (docs/CONVENTIONS.md#telemetry-names-in-one-catalogue): every metric of every service is declared here,
  * once, with its help text; handlers use the returned objects, never ad-hoc names.
  */
 export function createMetrics(service: string) {

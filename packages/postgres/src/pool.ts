@@ -1,6 +1,6 @@
 import { Pool, type PoolConfig } from 'pg';
 
-/** A pool from DATABASE_URL; with none, pg reads the PG* variables (STYLE.md habit 5). */
+/** A pool from DATABASE_URL; with none, pg reads the PG* variables (docs/CONVENTIONS.md#connection-settings-from-the-environment). */
 export function createPool(databaseUrl: string | undefined, extra: PoolConfig = {}): Pool {
   return new Pool({ connectionString: databaseUrl, max: 10, idleTimeoutMillis: 30_000, ...extra });
 }

@@ -2,7 +2,7 @@ import type { Conversation } from '@sinch/conversation';
 
 /**
  * The triggers our ingress subscribes to. MESSAGE_DELIVERY is required: quoting needs to
- * know which agent messages were delivered (DOMAIN.md §8), and statuses reach the agent.
+ * know which agent messages were delivered (docs/DOMAIN.md#quoting), and statuses reach the agent.
  */
 export const REQUIRED_WEBHOOK_TRIGGERS = [
   'MESSAGE_INBOUND',

@@ -23,7 +23,7 @@ export const DEFAULT_DELIVERY_REPORT_OPTIONS: DeliveryReportOptions = {
   duplicate: false,
 };
 
-/** SMS and MMS report DELIVERED but never READ (sinch-conversation-api.md §4.2). */
+/** SMS and MMS report DELIVERED but never READ (docs/DOMAIN.md#delivery-status). */
 export function defaultSteps(channel: string): DeliveryStep[] {
   return channel === 'SMS' || channel === 'MMS' ? ['QUEUED_ON_CHANNEL', 'DELIVERED'] : ['QUEUED_ON_CHANNEL', 'DELIVERED', 'READ'];
 }

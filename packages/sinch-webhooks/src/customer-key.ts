@@ -2,7 +2,7 @@ import { normalizeIdentity, toE164 } from './phone';
 import { detectTrigger } from './triggers';
 
 /**
- * The record key of every topic (DESIGN.md "Keys and ordering", DOMAIN.md §3):
+ * The record key of every topic (docs/ARCHITECTURE.md#keys-and-partitioning, docs/DOMAIN.md#customer-key):
  * - SMS and MMS: `appId:tel:+E164`, because a customer's plain-text reply in an MMS thread
  *   arrives on SMS, possibly under another contact, and must land in the same partition;
  * - otherwise `appId:contactId`;
@@ -39,7 +39,7 @@ const str = (value: unknown): string => (typeof value === 'string' ? value : '')
 /**
  * Where the customer is named in each trigger's inner object. `channel_identity` is an
  * object `{channel, identity, app_id}` except on SMART_CONVERSATION, where it is a string
- * (sinch-conversation-api.md §13.4.7); old payloads have `channel` beside it.
+ * (docs/DOMAIN.md#sdk-inconsistencies); old payloads have `channel` beside it.
  */
 export function customerRefOf(body: unknown): CustomerRef {
   const root = obj(body);

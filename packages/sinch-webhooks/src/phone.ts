@@ -1,6 +1,6 @@
 /**
  * E.164 normalization of phone identities. Sinch payloads show both `46700000000` and
- * `+46700000000` for the same number (DOMAIN.md §3). We keep the digits, drop formatting
+ * `+46700000000` for the same number (docs/DOMAIN.md#phone-numbers). We keep the digits, drop formatting
  * characters and a leading international `00`, and prefix `+`. Not a phone-number
  * validator: anything without 6 to 15 digits is returned unchanged (trimmed).
  */

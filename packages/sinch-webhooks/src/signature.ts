@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Sinch webhook signatures (sinch-conversation-api.md §6):
+ * Sinch webhook signatures (docs/DOMAIN.md#signatures):
  *   base64(HMAC-SHA256(key = secret as UTF-8, data = rawBody + "." + nonce + "." + timestamp))
  *
  * We do not use the SDK's `validateWebhookSignature`: it JSON.stringify()s any object body,

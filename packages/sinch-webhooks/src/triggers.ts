@@ -1,8 +1,8 @@
 /**
  * Trigger detection. A Conversation API callback body has no trigger field: the trigger
- * is known by which top-level key is present (sinch-conversation-api.md §2.2). The order
+ * is known by which top-level key is present (docs/DOMAIN.md#triggers). The order
  * below mirrors the official Node SDK's `parseEvent`, with the key the payloads really
- * use for CONTACT_IDENTITIES_DUPLICATION (the SDK checks a wrong key, §13.4.1).
+ * use for CONTACT_IDENTITIES_DUPLICATION (the SDK checks a wrong key: docs/DOMAIN.md#sdk-inconsistencies).
  */
 export const TRIGGER_KEYS = [
   ['message', 'MESSAGE_INBOUND'],

@@ -39,7 +39,7 @@ const answer = (event: ConversationEvent, displayName: string | null): LookupAns
   answeredAt: 1,
 });
 
-describe('agentEventsHandler: display-name look-ups (DOMAIN.md §3)', () => {
+describe('agentEventsHandler: display-name look-ups (docs/DOMAIN.md#display-names)', () => {
   it('writes the answer to sinch.lookups.v1 before the agent event that uses it, and asks once per customer', async () => {
     const asked: string[] = [];
     const { handle, ctx, state } = setup({ ask: async (event) => (asked.push(event.eventId), answer(event, 'Ines')) });

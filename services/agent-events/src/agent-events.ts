@@ -18,7 +18,7 @@ export interface AgentEvents {
 }
 
 /**
- * The Contact Pro view (DESIGN.md): conversation events and media outcomes in, agent
+ * The Contact Pro view (docs/ARCHITECTURE.md#agent-events): conversation events and media outcomes in, agent
  * events out, exactly once. With AGENT_EVENTS_OUTPUT_TOPIC_SUFFIX a replay rebuilds into a
  * shadow topic under its own consumer group and state, so nobody is notified.
  */

@@ -30,14 +30,14 @@ export interface AgentViewResult {
   statusUnchanged: boolean;
 }
 
-/** Same source event, same type → same id, whatever the run (DESIGN.md: deterministic ids). */
+/** Same source event, same type → same id, whatever the run (docs/ARCHITECTURE.md#deterministic-ids). */
 export const agentEventIdOf = (type: AgentEventType, sourceEventId: string): string => eventIdOf(['AGENT_EVENT', type, sourceEventId]);
 
 /** The id of a customer attachment: the media service's convention, so ATTACHMENT_READY names the same one. */
 export const attachmentIdOf = (sourceEventId: string, index: number): string => eventIdOf(['ATTACHMENT', sourceEventId, String(index)]);
 
 /**
- * One conversation event → what the agent sees (DOMAIN.md §3–9), with the customer's
+ * One conversation event → what the agent sees (docs/DOMAIN.md, from #display-names to #consent), with the customer's
  * next state. Pure: no clock, no I/O; the same log gives the same events.
  */
 export function agentView(event: ConversationEvent, current: AgentState, o: AgentViewOptions): AgentViewResult {

@@ -24,7 +24,7 @@ function run(events: ConversationEvent[], state: AgentState = initialAgentState(
 }
 const last = (events: ConversationEvent[]): AgentEvent => run(events).out.at(-1)!;
 
-describe('customer label (DOMAIN.md §3)', () => {
+describe('customer label (docs/DOMAIN.md#display-names)', () => {
   it('is the WhatsApp display name from CONTACT_CREATED, on every later event', () => {
     const first = customerSays({ id: 'wa-1', channel: 'WHATSAPP', identity: '46700000001' });
     const created = sameCustomer(first, {
@@ -58,7 +58,7 @@ describe('customer label (DOMAIN.md §3)', () => {
   });
 });
 
-describe('quoting (DOMAIN.md §8)', () => {
+describe('quoting (docs/DOMAIN.md#quoting)', () => {
   const wa = { channel: 'WHATSAPP', identity: '46700000010' };
   const key = 'app1:contact-46700000010';
   const quote = (history: ConversationEvent[], reply: ConversationEvent) => last([...history, reply]).message!;
@@ -146,7 +146,7 @@ describe('quoting (DOMAIN.md §8)', () => {
   });
 });
 
-describe('attached data (DOMAIN.md §4)', () => {
+describe('attached data (docs/DOMAIN.md#attached-data)', () => {
   const wa = { channel: 'WHATSAPP', identity: '46700000020' };
   it('prefers message.metadata over top-level message_metadata', () => {
     const e = last([customerSays({ ...wa, id: 'm-1', metadata: '{"orderId":"42"}', topLevelMetadata: '{"other":"x"}' })]);
@@ -164,7 +164,7 @@ describe('attached data (DOMAIN.md §4)', () => {
   });
 });
 
-describe('conversation lifecycle, consent (DOMAIN.md §9, §11)', () => {
+describe('conversation lifecycle, consent (docs/DOMAIN.md#conversation-lifecycle, #consent)', () => {
   const first = customerSays({ id: 'l-1', channel: 'WHATSAPP', identity: '46700000030', metadata: '{"orderId":"42"}' });
   it('CONVERSATION_START → CONVERSATION_STARTED; CONVERSATION_STOP → CONVERSATION_ENDED with no attachedData', () => {
     const { out } = run([
@@ -182,7 +182,7 @@ describe('conversation lifecycle, consent (DOMAIN.md §9, §11)', () => {
   });
 });
 
-describe('MMS correction (DOMAIN.md §5)', () => {
+describe('MMS correction (docs/DOMAIN.md#mms-channel-correction)', () => {
   it('shows an MMS thread and its SMS-reported replies on MMS, in one conversation', () => {
     const config = mmsConfig({ mmsAppIds: [], mmsBusinessNumbers: [], idleTimeoutMs: DAY });
     const picture = customerSays({
@@ -208,7 +208,7 @@ describe('MMS correction (DOMAIN.md §5)', () => {
   });
 });
 
-describe('message content and media (DOMAIN.md §6, §7)', () => {
+describe('message content and media (docs/DOMAIN.md#message-content, #media)', () => {
   const wa = { channel: 'WHATSAPP', identity: '46700000040' };
   it('lists customer media as PENDING, then ATTACHMENT_READY / ATTACHMENT_FAILED name the same attachment', () => {
     const media = customerSays({ ...wa, id: 'md-1', contactMessage: { media_card_message: { url: 'https://cdn.example/v.ogg', caption: 'listen' } } });
@@ -261,7 +261,7 @@ describe('message content and media (DOMAIN.md §6, §7)', () => {
   });
 });
 
-describe('delivery status (DOMAIN.md §10)', () => {
+describe('delivery status (docs/DOMAIN.md#delivery-status)', () => {
   const sent = agentSends({ channel: 'WHATSAPP', identity: '46700000050', sinchMessageId: 'st-1', atMs: T0, customerKey: 'app1:contact-46700000050' });
   const report = (n: number, status: string, reasonCode: string | null = null) =>
     sameCustomer(sent, {

@@ -19,7 +19,7 @@ export interface LookupAnswer {
   answeredAt: number;
 }
 
-/** Channels that have customer names (DOMAIN.md §3). */
+/** Channels that have customer names (docs/DOMAIN.md#display-names). */
 const NAME_CHANNELS = new Set(['WHATSAPP', 'MESSENGER', 'INSTAGRAM', 'VIBER', 'LINE']);
 /** Channels whose name comes from the channel profile rather than the contact. */
 const PROFILE_CHANNELS = new Set(['MESSENGER', 'INSTAGRAM', 'VIBER', 'LINE']);

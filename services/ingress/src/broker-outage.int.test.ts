@@ -5,7 +5,7 @@ import { loadIngressConfig } from './config';
 import { startIngress, type Ingress } from './ingress';
 
 /**
- * Guarantee 1 of DESIGN.md: an acknowledged webhook is in the log. The broker is SIGKILLed
+ * The first guarantee (docs/ARCHITECTURE.md#acknowledged-webhooks): an acknowledged webhook is in the log. The broker is SIGKILLed
  * in the middle of a load of concurrent requests and started again: every request that got
  * 200 must be in sinch.webhooks.raw.v1, every other one must have got 503, and the ingress
  * must recover without a restart.

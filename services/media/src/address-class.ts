@@ -1,7 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 
 /**
- * Pure classification of an IP address for SSRF protection (DOMAIN.md §7): only PUBLIC
+ * Pure classification of an IP address for SSRF protection (docs/DOMAIN.md#customer-media): only PUBLIC
  * addresses may be fetched unless the operator allow-lists the host. No I/O.
  * IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::/96) and 6to4 (2002::/16) IPv6 addresses
  * are classified by the IPv4 address they embed.

@@ -21,7 +21,7 @@ export interface BlobUpload {
 }
 
 /**
- * The internal media store (DESIGN.md "Storage"): content-addressed by SHA-256. A local
+ * The internal media store (docs/ARCHITECTURE.md#storage): content-addressed by SHA-256. A local
  * directory by default (FsBlobStore); an object store (S3, GCS, ...) implements the same
  * interface.
  */

@@ -24,7 +24,7 @@ export class UploadRefused extends AppError {
 const ID = /^[A-Za-z0-9_-]{32}$/;
 
 /**
- * Agent attachments (MT) published for the channels to fetch (DOMAIN.md §7): one file per
+ * Agent attachments (MT) published for the channels to fetch (docs/DOMAIN.md#agent-attachments): one file per
  * upload under an unguessable id (192 random bits) in `<dir>/public`, with a sidecar
  * holding its type, name and expiry. `sweep` deletes what has expired.
  */

@@ -1,5 +1,5 @@
 /**
- * Every SQL statement of the projections, by name (STYLE.md habit 7, pg-boss's plans.ts).
+ * Every SQL statement of the projections, by name (docs/CONVENTIONS.md#sql-in-one-module-per-store, after pg-boss's plans.ts).
  * Each takes the schema (quoted by quoteIdent) because a rebuild writes the same tables
  * into another schema. Writes are set-based: one INSERT ... SELECT FROM unnest(...) per
  * table and batch; a row only moves forward in the log (its log position guards the update).

@@ -1,5 +1,5 @@
 /**
- * The SQL of the replay tool, by name (STYLE.md habit 7): schema versions, the blue-green
+ * The SQL of the replay tool, by name (docs/CONVENTIONS.md#sql-in-one-module-per-store): schema versions, the blue-green
  * swap, and the row-by-row diff of two projection schemas. The projection writes themselves
  * are the projector's (services/projector/src/plans.ts).
  */

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { sendApiError } from '../api-error';
 import { guarded, isRecord, jsonBody, type RouteKit } from './route-kit';
 
-/** Channels Get Channel Profile answers for (sinch-conversation-api.md §3.4). */
+/** Channels Get Channel Profile answers for (docs/DOMAIN.md#display-names). */
 const PROFILE_CHANNELS = new Set(['MESSENGER', 'INSTAGRAM', 'VIBER', 'LINE']);
 
 /** `GET /contacts/{id}` and `POST /contacts:getChannelProfile`. */

@@ -54,7 +54,7 @@ function failure(code: string, description: string): DeliveryStep[] {
   return [{ status: 'FAILED', reason: { code, description, sub_code: 'UNSPECIFIED_SUB_CODE' } }];
 }
 
-/** Which contact, conversation and channel identity a send goes to, as Sinch picks them (§8.4). */
+/** Which contact, conversation and channel identity a send goes to, as Sinch picks them (docs/DOMAIN.md#channel-choice). */
 function resolveTarget(ctx: SimContext, app: SimApp, request: SendMessageRequest): Target {
   const recipient = request.recipient;
   if ('identified_by' in recipient) {
