@@ -29,7 +29,9 @@ beforeAll(async () => {
   t = await createTestEnv({ database: false, partitions: 2 });
   sim = createSinchSimulator();
   await sim.start();
-  ingress = await startIngress(loadIngressConfig({ ...t.env, INGRESS_PORT: '0', INGRESS_INSTANCE_ID: 'ingress-test' }));
+  ingress = await startIngress(
+    loadIngressConfig({ ...t.env, INGRESS_PORT: '0', INGRESS_INSTANCE_ID: 'ingress-test', INGRESS_INSECURE_ACCEPT_UNSIGNED: 'true' }),
+  );
   sim.registerWebhook({ target: ingress.webhookUrl });
   normalizer = await startNormalizer(loadNormalizerConfig({ ...t.env, NORMALIZER_HTTP_PORT: '0' }));
   agentEvents = await startAgentEvents(loadAgentEventsConfig({ ...t.env, ...sinchEnv(), AGENT_EVENTS_HTTP_PORT: '0' }));

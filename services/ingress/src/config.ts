@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import { bool, connectionSchema, csv, loadConfig, positiveInt, port } from '@cpm/platform';
 
-export const ingressConfigSchema = connectionSchema.extend({
+const ingressSettings = connectionSchema.extend({
   INGRESS_PORT: port(18080), // HTTP port; 0 picks a free one (tests)
   INGRESS_HOST: z.string().default('127.0.0.1'),
   INGRESS_WEBHOOK_PATH: z.string().startsWith('/').default('/webhooks/sinch'), // the URL to register on the Sinch app
-  // Accepted webhook secrets, newest first, comma-separated; two during a rotation. Empty:
-  // signatures are not checked (development only; a warning is logged at start).
+  // Accepted webhook secrets, newest first, comma-separated; two during a rotation. Required:
+  // without one the ingress refuses to start, unless the setting below says otherwise.
   SINCH_WEBHOOK_SECRETS: csv,
+  // Accept webhooks without checking their signature. Insecure (anyone who reaches the port
+  // can write to the log of record): for a local experiment only; logged at start.
+  INGRESS_INSECURE_ACCEPT_UNSIGNED: bool(false),
   SIGNATURE_MAX_AGE_SECONDS: z.coerce.number().int().positive().optional(), // strict replay window; none by default (age only recorded)
   INGRESS_BODY_LIMIT_BYTES: positiveInt(1024 * 1024), // 413 above this
   // Request bytes held at once (declared Content-Length); over it: 503 + Retry-After before
@@ -21,6 +24,27 @@ export const ingressConfigSchema = connectionSchema.extend({
   INGRESS_REQUEST_TIMEOUT_MS: positiveInt(15_000), // a request (headers and body) not complete by then gets 408 and is closed
   INGRESS_INSTANCE_ID: z.string().default(`ingress-${process.pid}`),
   INGRESS_ENSURE_TOPICS: bool(true), // create topics and register schemas at start
+});
+
+/** Signatures fail closed: no secret and no explicit insecure choice is a configuration error. */
+export const ingressConfigSchema = ingressSettings.superRefine((config, ctx) => {
+  const secrets = config.SINCH_WEBHOOK_SECRETS.length > 0;
+  if (!secrets && !config.INGRESS_INSECURE_ACCEPT_UNSIGNED) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SINCH_WEBHOOK_SECRETS'],
+      message:
+        "no webhook secret: set the secret(s) of the Sinch app's webhook (newest first, comma-separated), " +
+        'or INGRESS_INSECURE_ACCEPT_UNSIGNED=true to accept unsigned webhooks (local experiments only)',
+    });
+  }
+  if (secrets && config.INGRESS_INSECURE_ACCEPT_UNSIGNED) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['INGRESS_INSECURE_ACCEPT_UNSIGNED'],
+      message: 'set together with SINCH_WEBHOOK_SECRETS: choose one (secrets are checked; unsigned acceptance is for local experiments only)',
+    });
+  }
 });
 
 export type IngressConfig = z.infer<typeof ingressConfigSchema>;

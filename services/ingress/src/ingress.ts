@@ -45,8 +45,10 @@ export async function startIngress(config: IngressConfig, logger: Logger = creat
     instance: config.INGRESS_INSTANCE_ID,
     logger,
   });
-  if (config.SINCH_WEBHOOK_SECRETS.length === 0) {
-    logger.warn('SINCH_WEBHOOK_SECRETS is empty: webhook signatures are NOT verified. Set the secret configured on the Sinch webhook.');
+  if (config.INGRESS_INSECURE_ACCEPT_UNSIGNED) {
+    logger.warn(
+      'INGRESS_INSECURE_ACCEPT_UNSIGNED=true: webhook signatures are NOT verified. Never run this way where Sinch or anyone else can reach the port.',
+    );
   }
 
   const app = express();
