@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { AppError, errorCode, opsRoutes, type Logger, type Metrics } from '@cpm/platform';
+import type { AgentDirectory } from './agent-auth';
+import { agentOf, agentSession } from './agent-session';
 import type { CommandWriter } from './command-writer';
 import type { ConversationStore } from './conversation-store';
 import { UnknownConversationError } from './errors';
@@ -17,15 +19,20 @@ export interface ConsoleHttpOptions {
   metrics: Metrics;
   logger: Logger;
   ready: () => boolean;
-  agentId: string | null;
+  /** Who may sign in, and how sessions are signed and kept. */
+  auth: { directory: AgentDirectory; sessionSecret: string; sessionTtlMs: number; secureCookie: boolean };
   media: { url: string; token: string } | null;
   now?: () => number;
 }
 
 /** Scripts, styles and media only from the console itself: text from customers can never run. */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; base-uri 'none'; form-action 'none'";
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; base-uri 'none'; form-action 'self'";
 
-/** The console's HTTP app: the page, the SSE stream, replies (POST /api/commands), the media proxy, ops routes. */
+/**
+ * The console's HTTP app: ops routes and the sign-in form are open; the page, the SSE stream,
+ * replies (POST /api/commands) and the media proxy need a signed-in agent, whose name each
+ * command carries as agentId.
+ */
 export function consoleHttp(o: ConsoleHttpOptions): express.Express {
   const app = express();
   const now = o.now ?? Date.now;
@@ -34,9 +41,20 @@ export function consoleHttp(o: ConsoleHttpOptions): express.Express {
   const page = (type: string, body: string) => (_req: Request, res: Response) => {
     res.set({ 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' }).type(type).send(body);
   };
+  app.get('/console.css', page('css', o.assets.css));
+  const session = agentSession({
+    directory: o.auth.directory,
+    secret: o.auth.sessionSecret,
+    ttlMs: o.auth.sessionTtlMs,
+    secureCookie: o.auth.secureCookie,
+    loginPage: o.assets.loginHtml,
+    now,
+    onSignIn: (agent) => (agent ? o.logger.info({ agent }, 'agent signed in') : o.logger.info('sign-in refused')),
+  });
+  app.use(session.routes);
+  app.use(session.requireAgent);
   app.get('/', page('html', o.assets.html));
   app.get('/app.js', page('js', o.assets.js));
-  app.get('/console.css', page('css', o.assets.css));
   app.get('/api/stream', (req, res) => o.sse.handler(req, res));
   app.get('/api/conversations', (_req, res) => {
     res.json(o.store.snapshot());
@@ -46,7 +64,7 @@ export function consoleHttp(o: ConsoleHttpOptions): express.Express {
       const reply = parseReply(req.body);
       const conversation = o.store.get(reply.customerKey);
       if (!conversation) throw new UnknownConversationError(reply.customerKey);
-      const command = replyCommand(conversation, reply, { commandId: randomUUID(), now: now(), agentId: o.agentId });
+      const command = replyCommand(conversation, reply, { commandId: randomUUID(), now: now(), agentId: agentOf(res) });
       await o.writer.write(reply.customerKey, command);
       o.logger.info({ commandId: command.commandId, customerKey: reply.customerKey, type: command.type }, 'agent command written');
       res.status(202).json({ commandId: command.commandId });

@@ -14,6 +14,7 @@ import { sentOutboundRecord } from '@cpm/domain/src/test-kit';
 import { topicName } from '@cpm/kafka';
 import { createLogger } from '@cpm/platform';
 import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
+import { hashPassword } from './agent-auth';
 import { loadConsoleConfig } from './config';
 import { startConsole, type AgentConsole } from './console';
 import type { AgentCommand, AgentEvent } from './console-input';
@@ -24,6 +25,7 @@ jest.setTimeout(90_000);
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const KEY = 'app1:contact-anna';
+const AGENT = { user: 'agent.cy', password: 'e2e-test-password' };
 
 let env: TestEnv;
 let producer: Producer;
@@ -72,7 +74,15 @@ beforeAll(async () => {
     agentEvent('MESSAGE_RECEIVED', { ...mms, sourceChannel: 'MMS', occurredAt: T0, message: agentMessage({ id: 'x1', text: 'photo of the box' }) }),
     agentEvent('MESSAGE_RECEIVED', { ...mms, sourceChannel: 'SMS', occurredAt: T0 + 5000, message: agentMessage({ id: 'x2', text: 'reply sent as SMS' }) }),
   ]);
-  agentConsole = await startConsole(loadConsoleConfig({ ...env.env, CONSOLE_HTTP_PORT: '0' }), createLogger('console', 'warn'));
+  agentConsole = await startConsole(
+    loadConsoleConfig({
+      ...env.env,
+      CONSOLE_HTTP_PORT: '0',
+      CONSOLE_USERS: `${AGENT.user}:${hashPassword(AGENT.password)}`,
+      CONSOLE_SESSION_SECRET: 'console-e2e-test-session-secret-0123456789',
+    }),
+    createLogger('console', 'warn'),
+  );
   profileDir = await mkdtemp(join(tmpdir(), 'cpm-console-chromium-'));
   browser = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
@@ -91,8 +101,23 @@ afterAll(async () => {
   await env?.cleanup();
 });
 
+it('refuses an anonymous request, and signs an agent in through the form', async () => {
+  expect((await fetch(`${agentConsole.url}/api/conversations`)).status).toBe(401);
+  await page.goto(agentConsole.url);
+  expect(new URL(page.url()).pathname).toBe('/login');
+  await page.locator('[data-testid=login-user]').fill(AGENT.user);
+  await page.locator('[data-testid=login-password]').fill('not-the-password');
+  await page.locator('[data-testid=login-submit]').click();
+  await expectText(page.locator('[role=alert]'), 'Wrong user name or password');
+  await page.locator('[data-testid=login-user]').fill(AGENT.user);
+  await page.locator('[data-testid=login-password]').fill(AGENT.password);
+  await page.locator('[data-testid=login-submit]').click();
+  await page.waitForURL((url) => url.pathname === '/', { timeout: 30_000 });
+});
+
 it('shows a WhatsApp conversation with name and quote, sends a reply, and shows it delivered', async () => {
   await page.goto(agentConsole.url);
+  expect(new URL(page.url()).pathname).toBe('/');
   const item = page.locator(`li[data-testid=conversation][data-customer-key="${KEY}"]`);
   await item.waitFor({ timeout: 30_000 });
   await expectText(item, 'Anna Svensson');
@@ -117,6 +142,7 @@ it('shows a WhatsApp conversation with name and quote, sends a reply, and shows 
   expect(command).toMatchObject({
     type: 'SEND_TEXT',
     author: 'AGENT',
+    agentId: AGENT.user,
     appId: 'app1',
     contactId: 'contact-anna',
     conversationId: 'conv-anna',

@@ -5,7 +5,8 @@ import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
 import { loadConsoleConfig } from './config';
 import { startConsole, type AgentConsole } from './console';
 import type { AgentCommand, AgentEvent } from './console-input';
-import { followStream } from './sse-reader';
+import { hashPassword } from './agent-auth';
+import { followStream, signIn } from './sse-reader';
 import { agentEvent, agentMessage, T0 } from './test-kit';
 
 jest.setTimeout(60_000);
@@ -14,6 +15,8 @@ let env: TestEnv;
 let producer: Producer;
 let agentConsole: AgentConsole;
 const KEY = 'app1:contact-anna';
+const AGENT = { user: 'agent.bo', password: 'int-test-password' };
+let cookie: string;
 
 async function produceEvents(events: AgentEvent[]): Promise<void> {
   const messages = await Promise.all(events.map(async (e) => ({ key: e.customerKey, value: await env.codec.encode('agent.events.v1', e) })));
@@ -37,7 +40,16 @@ beforeAll(async () => {
       }),
     }),
   ]);
-  agentConsole = await startConsole(loadConsoleConfig({ ...env.env, CONSOLE_HTTP_PORT: '0' }), createLogger('console', 'warn'));
+  agentConsole = await startConsole(
+    loadConsoleConfig({
+      ...env.env,
+      CONSOLE_HTTP_PORT: '0',
+      CONSOLE_USERS: `${AGENT.user}:${hashPassword(AGENT.password)}`,
+      CONSOLE_SESSION_SECRET: 'console-int-test-session-secret-0123456789',
+    }),
+    createLogger('console', 'warn'),
+  );
+  cookie = await signIn(agentConsole.url, AGENT.user, AGENT.password);
 });
 
 afterAll(async () => {
@@ -48,7 +60,7 @@ afterAll(async () => {
 
 describe('agent console over real Kafka', () => {
   it('streams the history, then live agent events, over SSE', async () => {
-    const stream = await followStream(`${agentConsole.url}/api/stream`);
+    const stream = await followStream(`${agentConsole.url}/api/stream`, cookie);
     try {
       const history = await stream.waitFor((c) => c.get(KEY)?.messages.find((m) => m.id === 'm1'));
       expect(history.quoted).toMatchObject({ messageId: 'm-agent', text: 'Your order has shipped' });
@@ -75,7 +87,7 @@ describe('agent console over real Kafka', () => {
   });
 
   it('a new browser gets the whole view in its snapshot', async () => {
-    const stream = await followStream(`${agentConsole.url}/api/stream`);
+    const stream = await followStream(`${agentConsole.url}/api/stream`, cookie);
     try {
       await stream.waitFor(() => stream.received.length > 0);
       expect(stream.received[0]).toBe('snapshot');
@@ -88,7 +100,7 @@ describe('agent console over real Kafka', () => {
   it('a reply becomes an agent.commands.v1 record keyed by the customer key, then shows as PENDING', async () => {
     const response = await fetch(`${agentConsole.url}/api/commands`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', cookie },
       body: JSON.stringify({ customerKey: KEY, type: 'SEND_TEXT', text: 'It arrives tomorrow <b>10:00</b>' }),
     });
     expect(response.status).toBe(202);
@@ -108,12 +120,13 @@ describe('agent console over real Kafka', () => {
       channel: 'WHATSAPP',
       identity: '+46700000001',
       author: 'AGENT',
+      agentId: AGENT.user,
       text: 'It arrives tomorrow <b>10:00</b>',
       templateName: null,
     });
     expect(Math.abs(Number(command.createdAt) - Date.now())).toBeLessThan(5 * 60_000);
 
-    const stream = await followStream(`${agentConsole.url}/api/stream`);
+    const stream = await followStream(`${agentConsole.url}/api/stream`, cookie);
     try {
       const row = await stream.waitFor((c) => c.get(KEY)?.messages.find((m) => m.commandId === commandId));
       expect(row).toMatchObject({ status: 'PENDING', text: 'It arrives tomorrow <b>10:00</b>' });
@@ -124,7 +137,7 @@ describe('agent console over real Kafka', () => {
 
   it('refuses a bad reply (400) and a reply to an unknown customer (404) with stable codes', async () => {
     const post = (body: object) =>
-      fetch(`${agentConsole.url}/api/commands`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${agentConsole.url}/api/commands`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) });
     const bad = await post({ customerKey: KEY, type: 'SEND_TEXT', text: '' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ code: 'CPM_ERR_CONSOLE_INVALID_REPLY' });
@@ -134,15 +147,46 @@ describe('agent console over real Kafka', () => {
   });
 
   it('serves the page, the bundled script with a CSP, and the ops routes', async () => {
-    const page = await fetch(agentConsole.url);
+    const page = await fetch(agentConsole.url, { headers: { cookie } });
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(await page.text()).toContain('<script src="/app.js">');
-    const script = await fetch(`${agentConsole.url}/app.js`);
+    const script = await fetch(`${agentConsole.url}/app.js`, { headers: { cookie } });
     expect(script.headers.get('content-type')).toMatch(/javascript/);
     expect(await script.text()).toContain('EventSource');
     expect((await fetch(`${agentConsole.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${agentConsole.url}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${agentConsole.url}/metrics`)).text();
     expect(metrics).toContain('cpm_records_processed_total{topic="agent.events.v1",service="console"}');
+  });
+
+  it('refuses anonymous and forged requests: the page sends to /login, the API and the stream answer 401', async () => {
+    const page = await fetch(agentConsole.url, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/login');
+    const forged = 'cpm_session=eyJhIjoiYWdlbnQuYm8iLCJlIjo5OTk5OTk5OTk5OTk5fQ.AAAA';
+    for (const headers of [{}, { cookie: forged }] as Record<string, string>[]) {
+      for (const [method, path] of [
+        ['GET', '/api/stream'],
+        ['GET', '/api/conversations'],
+        ['POST', '/api/commands'],
+        ['GET', '/app.js'],
+      ] as const) {
+        const response = await fetch(`${agentConsole.url}${path}`, {
+          method,
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: method === 'POST' ? JSON.stringify({ customerKey: KEY, type: 'SEND_TEXT', text: 'hi' }) : undefined,
+        });
+        expect([path, response.status]).toEqual([path, 401]);
+        expect(await response.json()).toMatchObject({ code: 'CPM_ERR_CONSOLE_NOT_SIGNED_IN' });
+      }
+    }
+    const login = await fetch(`${agentConsole.url}/login`);
+    expect(login.status).toBe(200);
+    expect(login.headers.get('content-security-policy')).toContain("form-action 'self'");
+    await expect(signIn(agentConsole.url, AGENT.user, 'wrong-password')).rejects.toThrow(/refused: 401/);
+    await expect(signIn(agentConsole.url, 'nobody', AGENT.password)).rejects.toThrow(/refused: 401/);
+    // Nothing an anonymous request sent reached the log.
+    const records = await readTopic(env.kafka, topicName(env.namespace, 'agent.commands.v1'), { minRecords: 1 });
+    expect(records.map((r) => r.key)).toEqual([KEY]);
   });
 });

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createLogger, createMetrics, type Logger } from '@cpm/platform';
 import { createKafka, ensureTopics, SchemaCodec } from '@cpm/kafka';
+import { AgentDirectory } from './agent-auth';
 import type { ConsoleConfig } from './config';
 import { CommandWriter } from './command-writer';
 import { COMMANDS, ConsoleFeed, EVENTS, OUTBOUND } from './console-feed';
@@ -39,7 +40,13 @@ export async function startConsole(config: ConsoleConfig, logger: Logger = creat
   await feed.start();
   const media = config.CONSOLE_MEDIA_URL ? { url: config.CONSOLE_MEDIA_URL, token: config.CONSOLE_MEDIA_TOKEN ?? '' } : null;
   const sse = sseClients(store, metrics, { proxyMedia: media !== null });
-  const app = consoleHttp({ assets, store, sse, writer, metrics, logger, ready: () => feed.ready, agentId: config.CONSOLE_AGENT_ID ?? null, media });
+  const auth = {
+    directory: new AgentDirectory(config.CONSOLE_USERS),
+    sessionSecret: config.CONSOLE_SESSION_SECRET,
+    sessionTtlMs: config.CONSOLE_SESSION_HOURS * 3_600_000,
+    secureCookie: config.CONSOLE_COOKIE_SECURE,
+  };
+  const app = consoleHttp({ assets, store, sse, writer, metrics, logger, ready: () => feed.ready, auth, media });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.CONSOLE_HTTP_PORT, config.CONSOLE_HTTP_HOST, () => resolve(s));
   });

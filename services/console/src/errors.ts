@@ -20,3 +20,13 @@ export class CommandNotWrittenError extends AppError {
     super('CPM_ERR_CONSOLE_COMMAND_NOT_WRITTEN', `the command was not written: ${(cause as Error).message}`, { retriable: true, httpStatus: 503, cause });
   }
 }
+
+/** A request to the console without a valid agent session: sign in at /login. */
+export class NotSignedInError extends AppError {
+  constructor() {
+    super('CPM_ERR_CONSOLE_NOT_SIGNED_IN', 'sign in first: POST /login with user and password, then send the session cookie', {
+      retriable: false,
+      httpStatus: 401,
+    });
+  }
+}

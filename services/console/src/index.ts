@@ -4,3 +4,4 @@ export * from './console-input';
 export * from './view-model';
 export * from './reply-command';
 export * from './errors';
+export { hashPassword } from './agent-auth';

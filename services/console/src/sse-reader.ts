@@ -10,9 +10,20 @@ export interface StreamView {
   close(): void;
 }
 
-export async function followStream(url: string): Promise<StreamView> {
+/**
+ * Signs in as an agent (POST /login, as the sign-in form does) and returns the session
+ * cookie to send as the `cookie` header; throws when the console refuses the sign-in.
+ */
+export async function signIn(consoleUrl: string, user: string, password: string): Promise<string> {
+  const response = await fetch(`${consoleUrl}/login`, { method: 'POST', body: new URLSearchParams({ user, password }), redirect: 'manual' });
+  const cookie = response.headers.get('set-cookie')?.split(';')[0];
+  if (response.status !== 303 || !cookie) throw new Error(`sign-in as ${user} refused: ${response.status}`);
+  return cookie;
+}
+
+export async function followStream(url: string, cookie: string): Promise<StreamView> {
   const controller = new AbortController();
-  const response = await fetch(url, { signal: controller.signal, headers: { accept: 'text/event-stream' } });
+  const response = await fetch(url, { signal: controller.signal, headers: { accept: 'text/event-stream', cookie } });
   if (!response.ok || !response.body) throw new Error(`GET ${url}: ${response.status}`);
   const conversations = new Map<string, ConversationView>();
   const received: string[] = [];

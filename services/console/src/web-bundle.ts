@@ -7,11 +7,12 @@ export const WEB_DIR = resolve(__dirname, '..', '..', '..', 'services', 'console
 
 export interface WebAssets {
   html: string;
+  loginHtml: string;
   css: string;
   js: string;
 }
 
-/** The page: web/index.html, web/console.css and web/app.ts bundled by esbuild, in memory. */
+/** The pages: web/index.html, web/login.html, web/console.css and web/app.ts bundled by esbuild, in memory. */
 export async function bundleWeb(): Promise<WebAssets> {
   const result = await build({
     entryPoints: [join(WEB_DIR, 'app.ts')],
@@ -23,6 +24,6 @@ export async function bundleWeb(): Promise<WebAssets> {
     sourcemap: 'inline',
     logLevel: 'silent',
   });
-  const [html, css] = await Promise.all([readFile(join(WEB_DIR, 'index.html'), 'utf8'), readFile(join(WEB_DIR, 'console.css'), 'utf8')]);
-  return { html, css, js: result.outputFiles[0]!.text };
+  const [html, loginHtml, css] = await Promise.all(['index.html', 'login.html', 'console.css'].map((file) => readFile(join(WEB_DIR, file), 'utf8')));
+  return { html: html!, loginHtml: loginHtml!, css: css!, js: result.outputFiles[0]!.text };
 }

@@ -3,6 +3,7 @@
  * service, and the Sinch simulator playing customers through the real ingress.
  * `npm run demo`. Ctrl-C stops the services (the infra keeps running: `npm run infra:down`).
  */
+import { randomBytes } from 'node:crypto';
 import { createLogger } from '@cpm/platform';
 import { migrate } from '@cpm/postgres';
 import { createSinchSimulator } from '@cpm/sinch-simulator';
@@ -12,7 +13,7 @@ import { loadOutboundConfig, startOutbound } from '@cpm/outbound';
 import { loadMediaConfig, startMedia } from '@cpm/media';
 import { loadProjectorConfig, startProjector } from '@cpm/projector';
 import { loadAgentEventsConfig, startAgentEvents } from '@cpm/agent-events';
-import { loadConsoleConfig, startConsole } from '@cpm/console';
+import { hashPassword, loadConsoleConfig, startConsole } from '@cpm/console';
 import { up } from '../../../infra/local/local-infra';
 import { playScenario } from './scenario';
 
@@ -82,8 +83,16 @@ async function main(): Promise<void> {
   );
   stops.push(() => media.stop());
   step('agent console');
+  // The demo's one agent gets a new password at every start, printed below (CONSOLE_USERS wins when set).
+  const agentPassword = randomBytes(9).toString('base64url');
   const agentConsole = await startConsole(
-    loadConsoleConfig({ CONSOLE_MEDIA_URL: media.url, CONSOLE_MEDIA_TOKEN: 'local-dev-agent-token', ...env }),
+    loadConsoleConfig({
+      CONSOLE_MEDIA_URL: media.url,
+      CONSOLE_MEDIA_TOKEN: 'local-dev-agent-token',
+      CONSOLE_USERS: `agent:${hashPassword(agentPassword)}`,
+      CONSOLE_SESSION_SECRET: randomBytes(32).toString('hex'),
+      ...env,
+    }),
     logger.child({ service: 'console' }),
   );
   stops.push(() => agentConsole.stop());
@@ -103,6 +112,7 @@ async function main(): Promise<void> {
     },
     'the system is up: demo customers are writing in',
   );
+  if (!env.CONSOLE_USERS) logger.info(`agent console: ${agentConsole.url}  sign in as "agent" with password "${agentPassword}"`);
 
   let running = true;
   const stopAll = async (): Promise<void> => {
