@@ -405,7 +405,6 @@ export class TransactionalProcessor<S> {
   private async processOne(topic: string, partition: number, message: KafkaMessage, state: StateView<S>): Promise<Emit[]> {
     const key = message.key?.toString() ?? '';
     try {
-      if (!message.value) throw Object.assign(new Error('record has no value'), { code: 'CPM_ERR_EMPTY_RECORD' });
       const value = await this.o.codec.decode(message.value);
       return await this.o.handle(value, { topic, partition, offset: message.offset, key, state });
     } catch (error) {

@@ -143,7 +143,6 @@ export class OutboundLoop {
         const key = message.key?.toString() ?? '';
         let value: unknown;
         try {
-          if (!message.value) throw Object.assign(new Error('record has no value'), { code: 'CPM_ERR_EMPTY_RECORD' });
           value = await this.o.codec.decode(message.value);
         } catch (error) {
           if (isRetriable(error)) throw error;
