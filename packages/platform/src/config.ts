@@ -54,4 +54,3 @@ export const connectionSchema = z.object({
   TOPIC_PARTITIONS: positiveInt(12), // partitions of every topic created by us (co-partitioned)
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
-export type ConnectionConfig = z.infer<typeof connectionSchema>;

@@ -10,8 +10,6 @@ export interface SinchSenderOptions {
   limiter: RateLimiter;
   retry: RetryPolicy;
   logger: Logger;
-  /** Called while waiting between attempts (keeps the consumer's session alive). */
-  onWait?: () => Promise<void>;
 }
 
 /**
@@ -37,7 +35,6 @@ export class SinchSender {
         }
         const wait = backoffMs(attempt, this.o.retry);
         this.o.logger.warn({ code: e.code, reason: e.reason, apiHttpStatus: e.apiHttpStatus, attempt, waitMs: wait }, 'retriable Sinch error; retrying');
-        await this.o.onWait?.();
         await new Promise((r) => setTimeout(r, wait));
       }
     }
