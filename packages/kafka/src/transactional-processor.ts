@@ -1,5 +1,5 @@
 import { KafkaJSNonRetriableError, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Message } from 'kafkajs';
-import { isRetriable, type Logger, type Metrics } from '@cpm/platform';
+import { errorCode, isRetriable, type Logger, type Metrics } from '@cpm/platform';
 import { withAdmin } from './admin';
 import { assertChangelogPartitions, isChangelogBookkeeping, OFFSET_KEY, readChangelog, sealChangelog } from './changelog';
 import { deadLetter } from './dead-letter';
@@ -391,7 +391,7 @@ export class TransactionalProcessor<S> {
       this.producer?.markBroken();
       metrics.kafkaErrors.inc({ operation: 'transaction' });
       this.o.logger.warn(
-        { err: (error as Error).message, topic: batch.topic, partition: batch.partition },
+        { code: errorCode(error), err: (error as Error).message, topic: batch.topic, partition: batch.partition },
         'batch failed; it will be processed again from the committed offset',
       );
       // Whether a failed commit reached the broker is unknown: never retry from memory.
