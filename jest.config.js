@@ -11,6 +11,10 @@ const common = {
   roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/test'],
 };
 module.exports = {
+  // A run ends when its tests do: a test file whose set-up failed can leave a client or a
+  // server open (a Kafka connection, a child's pipe), and jest would otherwise wait on it
+  // for ever, holding CI with it. Tests still close what they open; this only bounds a failure.
+  forceExit: true,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.unit.test.ts'] },
     {

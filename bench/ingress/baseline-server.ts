@@ -24,7 +24,7 @@ export async function startBaselineServer(options: { secrets: string[]; path: st
     options.path,
     (req: Request, res: Response, next: NextFunction) => {
       if (isJson(req.headers['content-type'])) next();
-      else res.status(415).json({ code: 'UNSUPPORTED_MEDIA_TYPE' });
+      else res.status(415).json({ code: 'CPM_ERR_UNSUPPORTED_MEDIA_TYPE' });
     },
     express.raw({ type: () => true, limit: options.bodyLimitBytes }),
     (req: Request, res: Response) => {
@@ -40,7 +40,7 @@ export async function startBaselineServer(options: { secrets: string[]; path: st
       try {
         parsed = JSON.parse(body.toString('utf8'));
       } catch {
-        res.status(400).json({ code: 'INVALID_JSON', requestId });
+        res.status(400).json({ code: 'CPM_ERR_WEBHOOK_NOT_JSON', requestId });
         return;
       }
       const trigger = parsed !== null && typeof parsed === 'object' && 'message' in parsed ? 'MESSAGE_INBOUND' : 'UNKNOWN';

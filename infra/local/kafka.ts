@@ -127,5 +127,3 @@ export async function kafkaReady(s: Pick<InfraSettings, 'kafkaPort'>): Promise<b
 
 export const waitForKafka = (s: Pick<InfraSettings, 'kafkaPort'>, timeoutMs = 90_000): Promise<number> =>
   waitFor('Kafka', () => kafkaReady(s), timeoutMs, `See ${LOG_FILE}.`);
-
-export const KAFKA_LOG = LOG_FILE;

@@ -69,5 +69,3 @@ export async function registryReady(s: InfraSettings): Promise<boolean> {
 
 export const waitForRegistry = (s: InfraSettings, timeoutMs = 120_000): Promise<number> =>
   waitFor('Schema Registry', () => registryReady(s), timeoutMs, `See ${LOG_FILE}.`);
-
-export const REGISTRY_LOG = LOG_FILE;

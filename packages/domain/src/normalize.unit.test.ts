@@ -338,7 +338,7 @@ describe('bodies that are not callbacks', () => {
     try {
       call();
     } catch (error) {
-      expect(error).toMatchObject({ code, retriable: false, action: 'DLQ' });
+      expect(error).toMatchObject({ code, retriable: false, decision: 'DLQ' });
     }
   });
 

@@ -24,7 +24,7 @@ export function deadLetter(
   source: { consumer: string; topic: string; partition: number; message: Pick<KafkaMessage, 'offset' | 'key' | 'value'>; failedAt: number },
 ): DeadLetter {
   return {
-    errorCode: (error as { code?: string }).code ?? errorCode(error),
+    errorCode: errorCode(error),
     errorMessage: (error as Error).message,
     consumer: source.consumer,
     sourceTopic: source.topic,

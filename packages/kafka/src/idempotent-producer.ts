@@ -1,9 +1,9 @@
 import { Partitioners, type Kafka, type Producer, type RecordMetadata, type TopicMessages } from 'kafkajs';
 import { AppError, type Logger } from '@cpm/platform';
 
-export class KafkaUnavailableError extends AppError {
+export class KafkaUnavailableError extends AppError<'CPM_ERR_KAFKA_UNAVAILABLE'> {
   constructor(message: string, cause?: unknown) {
-    super('CPM_ERR_KAFKA_UNAVAILABLE', `${message}; the request was not stored: retry later`, { retriable: true, httpStatus: 503, cause });
+    super('CPM_ERR_KAFKA_UNAVAILABLE', `${message}; the request was not stored: retry later`, { cause });
   }
 }
 

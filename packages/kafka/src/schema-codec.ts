@@ -1,25 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { AppError } from '@cpm/platform';
+import { AppError, isRetriable } from '@cpm/platform';
 import { topicName, topicSpec } from './topics';
 
 export const SCHEMAS_DIR = resolve(__dirname, '..', '..', '..', 'schemas');
 
-export class SchemaRegistryError extends AppError {
+export class SchemaRegistryError extends AppError<'CPM_ERR_SCHEMA_REGISTRY'> {
   constructor(message: string, cause?: unknown) {
-    super('CPM_ERR_SCHEMA_REGISTRY', message, { retriable: true, cause });
+    super('CPM_ERR_SCHEMA_REGISTRY', message, { cause });
   }
 }
 
-export class IncompatibleSchemaError extends AppError {
+export class IncompatibleSchemaError extends AppError<'CPM_ERR_SCHEMA_INCOMPATIBLE'> {
   constructor(subject: string, detail: string) {
     super(
       'CPM_ERR_SCHEMA_INCOMPATIBLE',
       `schema for ${subject} is not BACKWARD compatible with the registered one: ${detail}. Add fields with defaults instead of changing or removing them, or publish a new topic version (.v2).`,
-      {
-        retriable: false,
-      },
     );
   }
 }
@@ -108,7 +105,18 @@ export class SchemaCodec {
     return this.registry.encode(this.idOf(topic), value);
   }
 
-  decode<T>(buffer: Buffer): Promise<T> {
-    return this.registry.decode(buffer) as Promise<T>;
+  /**
+   * The one place the registry client's decode errors are mapped: a failure that may pass
+   * (the registry or the network) is a retriable SchemaRegistryError; anything else means
+   * the bytes are no record of ours (CPM_ERR_RECORD_UNDECODABLE), as is a missing value.
+   */
+  async decode<T>(buffer: Buffer | null): Promise<T> {
+    if (!buffer) throw new AppError('CPM_ERR_EMPTY_RECORD', 'record has no value');
+    try {
+      return (await this.registry.decode(buffer)) as T;
+    } catch (error) {
+      if (isRetriable(error)) throw new SchemaRegistryError(`could not decode a record: ${(error as Error).message}`, error);
+      throw new AppError('CPM_ERR_RECORD_UNDECODABLE', `not Avro of a registered schema: ${(error as Error).message}`, { cause: error });
+    }
   }
 }

@@ -111,8 +111,6 @@ declare(
 
 export const TOPICS: readonly TopicSpec[] = specs;
 
-export type TopicName = (typeof specs)[number]['name'];
-
 /** `ns` is the deployment's namespace: `acme` gives `acme.sinch.webhooks.raw.v1`. */
 export function topicName(namespace: string, name: string): string {
   return namespace ? `${namespace}.${name}` : name;

@@ -1,5 +1,5 @@
 import { KafkaJSNonRetriableError, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Message } from 'kafkajs';
-import { isRetriable, type Logger, type Metrics } from '@cpm/platform';
+import { errorCode, isRetriable, type Logger, type Metrics } from '@cpm/platform';
 import { withAdmin } from './admin';
 import { assertChangelogPartitions, isChangelogBookkeeping, OFFSET_KEY, readChangelog, sealChangelog } from './changelog';
 import { deadLetter } from './dead-letter';
@@ -391,7 +391,7 @@ export class TransactionalProcessor<S> {
       this.producer?.markBroken();
       metrics.kafkaErrors.inc({ operation: 'transaction' });
       this.o.logger.warn(
-        { err: (error as Error).message, topic: batch.topic, partition: batch.partition },
+        { code: errorCode(error), err: (error as Error).message, topic: batch.topic, partition: batch.partition },
         'batch failed; it will be processed again from the committed offset',
       );
       // Whether a failed commit reached the broker is unknown: never retry from memory.
@@ -405,7 +405,6 @@ export class TransactionalProcessor<S> {
   private async processOne(topic: string, partition: number, message: KafkaMessage, state: StateView<S>): Promise<Emit[]> {
     const key = message.key?.toString() ?? '';
     try {
-      if (!message.value) throw Object.assign(new Error('record has no value'), { code: 'CPM_ERR_EMPTY_RECORD' });
       const value = await this.o.codec.decode(message.value);
       return await this.o.handle(value, { topic, partition, offset: message.offset, key, state });
     } catch (error) {

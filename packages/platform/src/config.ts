@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { AppError } from '@cpm/errors';
 
-export class ConfigError extends Error {
-  readonly code = 'CPM_ERR_CONFIG';
+/** A setting is missing or wrong: the service does not start. */
+export class ConfigError extends AppError<'CPM_ERR_CONFIG'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
+    super('CPM_ERR_CONFIG', message);
   }
 }
 
@@ -54,4 +54,3 @@ export const connectionSchema = z.object({
   TOPIC_PARTITIONS: positiveInt(12), // partitions of every topic created by us (co-partitioned)
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
-export type ConnectionConfig = z.infer<typeof connectionSchema>;

@@ -18,13 +18,13 @@ export function isTransientPgError(error: unknown): boolean {
 }
 
 /** PostgreSQL stayed unreachable for the whole wait. */
-export class DatabaseUnavailableError extends AppError {
+export class DatabaseUnavailableError extends AppError<'CPM_ERR_DATABASE_UNAVAILABLE'> {
   constructor(what: string, waitedMs: number, cause: unknown) {
     super(
       'CPM_ERR_DATABASE_UNAVAILABLE',
       `${what}: PostgreSQL did not answer for ${waitedMs} ms (last error: ${(cause as Error)?.message ?? String(cause)}). ` +
         'Check that PostgreSQL runs and that DATABASE_URL points to it; the service retries by itself for POSTGRES_WAIT_MS.',
-      { retriable: true, cause },
+      { cause },
     );
   }
 }

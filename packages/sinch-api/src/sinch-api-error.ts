@@ -1,6 +1,7 @@
 import { EmptyResponseError, GenericError, RequestFailedError } from '@sinch/conversation';
+import { AppError } from '@cpm/errors';
 
-/** Google-style status names the Conversation API uses in `error.status`, by HTTP status. */
+/** Google-style status names the Conversation API uses in `error.status`, by HTTP status: the `reason` when the body has none. */
 const STATUS_BY_HTTP: Readonly<Record<number, string>> = {
   400: 'INVALID_ARGUMENT',
   401: 'UNAUTHENTICATED',
@@ -15,30 +16,34 @@ const STATUS_BY_HTTP: Readonly<Record<number, string>> = {
   504: 'DEADLINE_EXCEEDED',
 };
 
-/**
- * The one error this package throws. `code` is the API's status name (`INVALID_ARGUMENT`,
- * `RESOURCE_EXHAUSTED`, ...) or `NETWORK_ERROR`; `retriable` is the whole decision:
- * 5xx, 429 and network failures (timeouts included) are, other 4xx are not.
- */
-export class SinchApiError extends Error {
-  override readonly name = 'SinchApiError';
+type SinchErrorCode = 'CPM_ERR_SINCH_REFUSED' | 'CPM_ERR_SINCH_UNAVAILABLE' | 'CPM_ERR_SINCH_BAD_RESPONSE' | 'CPM_ERR_SINCH_UNEXPECTED';
 
+/**
+ * The one error this package throws, and the one place the SDK's errors are mapped. `code`
+ * says what happened and whether a retry can help: CPM_ERR_SINCH_UNAVAILABLE (5xx, 429,
+ * network failures and timeouts) is retriable; CPM_ERR_SINCH_REFUSED (any other 4xx) and
+ * the rest are not. `reason` is the API's own word for it, kept on the outbound record:
+ * its status name (`INVALID_ARGUMENT`, `RESOURCE_EXHAUSTED`, ...), `HTTP_<status>` when
+ * it gives none, `NETWORK_ERROR`, `MALFORMED_RESPONSE` or `UNEXPECTED`. `apiHttpStatus` is
+ * the status the API answered (null when it did not answer).
+ */
+export class SinchApiError extends AppError<SinchErrorCode> {
   constructor(
-    readonly code: string,
-    readonly httpStatus: number | null,
-    readonly retriable: boolean,
+    code: SinchErrorCode,
+    readonly reason: string,
+    readonly apiHttpStatus: number | null,
     message: string,
-    readonly operation: string,
+    cause?: unknown,
   ) {
-    super(message);
+    super(code, message, { cause });
   }
 
   static fromHttp(operation: string, httpStatus: number, body: unknown): SinchApiError {
     const apiError = errorBody(body);
-    const code = apiError.status ?? STATUS_BY_HTTP[httpStatus] ?? `HTTP_${httpStatus}`;
-    const retriable = httpStatus >= 500 || httpStatus === 429;
+    const reason = apiError.status ?? STATUS_BY_HTTP[httpStatus] ?? `HTTP_${httpStatus}`;
+    const code = httpStatus >= 500 || httpStatus === 429 ? 'CPM_ERR_SINCH_UNAVAILABLE' : 'CPM_ERR_SINCH_REFUSED';
     const detail = apiError.message ? `: ${apiError.message}` : '';
-    return new SinchApiError(code, httpStatus, retriable, `${operation} failed with HTTP ${httpStatus} ${code}${detail}`, operation);
+    return new SinchApiError(code, reason, httpStatus, `${operation} failed with HTTP ${httpStatus} ${reason}${detail}`);
   }
 
   /** Maps whatever the SDK threw (or a network failure) to a SinchApiError. */
@@ -47,9 +52,14 @@ export class SinchApiError extends Error {
     if (error instanceof RequestFailedError) return SinchApiError.fromHttp(operation, error.statusCode, error.data);
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof EmptyResponseError || error instanceof GenericError || isNetworkError(error)) {
-      return new SinchApiError('NETWORK_ERROR', null, true, `${operation} failed: ${reason}`, operation);
+      return new SinchApiError('CPM_ERR_SINCH_UNAVAILABLE', 'NETWORK_ERROR', null, `${operation} failed: ${reason}`, error);
     }
-    return new SinchApiError('UNEXPECTED', null, false, `${operation} failed: ${reason}`, operation);
+    return new SinchApiError('CPM_ERR_SINCH_UNEXPECTED', 'UNEXPECTED', null, `${operation} failed: ${reason}`, error);
+  }
+
+  /** A 200 answer without what the call needs. */
+  static malformed(operation: string, missing: string): SinchApiError {
+    return new SinchApiError('CPM_ERR_SINCH_BAD_RESPONSE', 'MALFORMED_RESPONSE', 200, `${operation}: response has no ${missing}`);
   }
 }
 

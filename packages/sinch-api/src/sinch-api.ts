@@ -140,7 +140,7 @@ export class SinchApi {
   private async send(operation: string, request: SendRequest): Promise<SendResult> {
     const response = await this.call(operation, () => this.#service.messages.send({ sendMessageRequestBody: request }));
     if (!response.message_id || !response.accepted_time) {
-      throw new SinchApiError('MALFORMED_RESPONSE', 200, false, `${operation}: response has no message_id/accepted_time`, operation);
+      throw SinchApiError.malformed(operation, 'message_id/accepted_time');
     }
     // The SDK turns ISO strings into Dates in responses; we hand on the ISO string.
     return { messageId: response.message_id, acceptedTime: new Date(response.accepted_time).toISOString() };

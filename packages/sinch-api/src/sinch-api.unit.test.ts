@@ -107,25 +107,30 @@ describe('SinchApi against the simulator', () => {
     sim.failNext('messages:send', [{ status: 500 }]);
     const error = await api.sendText({ appId: 'sim-app', recipient: { contactId: 'C' }, text: 'x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SinchApiError);
-    expect(error).toMatchObject({ code: 'INTERNAL', httpStatus: 500, retriable: true });
+    expect(error).toMatchObject({ code: 'CPM_ERR_SINCH_UNAVAILABLE', reason: 'INTERNAL', apiHttpStatus: 500, retriable: true });
   });
 
   it('429 is retriable, 400 is not', async () => {
     sim.failNext('messages:send', [{ status: 429 }, { status: 400 }]);
     const send = () => api.sendText({ appId: 'sim-app', recipient: { contactId: 'C' }, text: 'x' }).catch((e: unknown) => e);
-    expect(await send()).toMatchObject({ code: 'RESOURCE_EXHAUSTED', httpStatus: 429, retriable: true });
-    expect(await send()).toMatchObject({ code: 'INVALID_ARGUMENT', httpStatus: 400, retriable: false });
+    expect(await send()).toMatchObject({ code: 'CPM_ERR_SINCH_UNAVAILABLE', reason: 'RESOURCE_EXHAUSTED', apiHttpStatus: 429, retriable: true });
+    expect(await send()).toMatchObject({ code: 'CPM_ERR_SINCH_REFUSED', reason: 'INVALID_ARGUMENT', apiHttpStatus: 400, retriable: false });
   });
 
   it('a real validation failure is a non-retriable INVALID_ARGUMENT with the reason', async () => {
     const error = await api.sendTemplate({ appId: 'sim-app', recipient: { contactId: 'C' }, templateName: 't', languageCode: '' }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', retriable: false, message: expect.stringContaining('language_code') });
+    expect(error).toMatchObject({
+      code: 'CPM_ERR_SINCH_REFUSED',
+      reason: 'INVALID_ARGUMENT',
+      retriable: false,
+      message: expect.stringContaining('language_code'),
+    });
   });
 
   it('a dropped connection is a retriable NETWORK_ERROR', async () => {
     sim.failNext('messages:send', [{ dropConnection: true }]);
     const error = await api.sendText({ appId: 'sim-app', recipient: { contactId: 'C' }, text: 'x' }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'NETWORK_ERROR', httpStatus: null, retriable: true });
+    expect(error).toMatchObject({ code: 'CPM_ERR_SINCH_UNAVAILABLE', reason: 'NETWORK_ERROR', apiHttpStatus: null, retriable: true });
   });
 
   it('a call slower than timeoutMs is a retriable NETWORK_ERROR', async () => {
@@ -139,7 +144,11 @@ describe('SinchApi against the simulator', () => {
       timeoutMs: 50,
     });
     sim.failNext('apps:get', [{ delayMs: 300 }]);
-    expect(await impatient.getApp('sim-app').catch((e: unknown) => e)).toMatchObject({ code: 'NETWORK_ERROR', retriable: true });
+    expect(await impatient.getApp('sim-app').catch((e: unknown) => e)).toMatchObject({
+      code: 'CPM_ERR_SINCH_UNAVAILABLE',
+      reason: 'NETWORK_ERROR',
+      retriable: true,
+    });
   });
 
   it('wrong credentials are a non-retriable UNAUTHENTICATED, and the secret appears nowhere', async () => {
@@ -152,7 +161,7 @@ describe('SinchApi against the simulator', () => {
       authBaseUrl: sim.url,
     });
     const error = (await wrong.getApp('sim-app').catch((e: unknown) => e)) as SinchApiError;
-    expect(error).toMatchObject({ httpStatus: 401, retriable: false });
+    expect(error).toMatchObject({ code: 'CPM_ERR_SINCH_REFUSED', apiHttpStatus: 401, retriable: false });
     expect(JSON.stringify({ ...error, message: error.message })).not.toContain('not-the-secret');
     expect(inspect(wrong, { depth: 10 })).not.toContain('not-the-secret');
   });

@@ -7,7 +7,7 @@ type RequestOptions = Parameters<ReturnType<RequestPlugin['load']>['transform']>
 /**
  * The SDK's fetch has no timeout; a hung connection would block a send forever. This request
  * plugin gives every API call an abort signal. An aborted call surfaces as a retriable
- * NETWORK_ERROR (see SinchApiError).
+ * CPM_ERR_SINCH_UNAVAILABLE with reason NETWORK_ERROR (see SinchApiError).
  */
 export function timeoutPlugin(timeoutMs: number): RequestPlugin {
   return {

@@ -1,5 +1,5 @@
 import { customerName, eventIdOf, type ConversationEvent } from '@cpm/domain';
-import type { SinchApi } from '@cpm/sinch-api';
+import { SinchApiError, type SinchApi } from '@cpm/sinch-api';
 import type { AgentState, KnownLookup } from './agent-state';
 
 /** The value of topic `sinch.lookups.v1` (schemas/sinch.lookups.v1.avsc). */
@@ -72,9 +72,10 @@ export async function lookUpName(api: SinchApi, event: ConversationEvent, custom
     const shown = customerName(name, event.identity).displayName;
     return answer(shown === null ? 'NOT_FOUND' : 'FOUND', shown, null);
   } catch (error) {
-    const code = (error as { code?: string }).code ?? 'ERROR';
+    // The answer keeps the API's reason (NOT_FOUND, NETWORK_ERROR, ...), as the outbound record does.
+    const reason = error instanceof SinchApiError ? error.reason : 'ERROR';
     // Sinch knows no name for this customer (NO_PROFILE_AVAILABLE, unknown contact): a negative answer.
-    if ((error as { httpStatus?: number | null }).httpStatus === 404) return answer('NOT_FOUND', null, code);
-    return answer('FAILED', null, `${code}: ${(error as Error).message}`.slice(0, 500));
+    if (error instanceof SinchApiError && error.apiHttpStatus === 404) return answer('NOT_FOUND', null, reason);
+    return answer('FAILED', null, `${reason}: ${(error as Error).message}`.slice(0, 500));
   }
 }

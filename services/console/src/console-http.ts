@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { AppError, errorCode, opsRoutes, type Logger, type Metrics } from '@cpm/platform';
+import { httpAnswer, opsRoutes, sendError, type Logger, type Metrics } from '@cpm/platform';
 import type { AgentDirectory } from './agent-auth';
 import { agentOf, agentSession } from './agent-session';
 import type { CommandWriter } from './command-writer';
@@ -75,9 +75,9 @@ export function consoleHttp(o: ConsoleHttpOptions): express.Express {
   if (o.media) app.get('/media/:key', mediaProxy(o.media.url, o.media.token));
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
-    const status = error instanceof AppError ? error.httpStatus : ((error as { status?: number }).status ?? 500);
-    if (status >= 500) o.logger.error({ err: (error as Error).message }, 'console request failed');
-    res.status(status).json({ code: error instanceof AppError ? errorCode(error) : 'CPM_ERR_CONSOLE_BAD_REQUEST', message: (error as Error).message });
+    const { status, body } = httpAnswer(error);
+    if (status >= 500) o.logger.error({ code: body.code, err: body.message }, 'console request failed');
+    sendError(res, error);
   });
   return app;
 }

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Request, Response } from 'express';
+import { AppError, sendError } from '@cpm/platform';
 
 const STORAGE_KEY = /^[A-Za-z0-9._-]{1,200}$/;
 
@@ -13,7 +14,7 @@ export function mediaProxy(mediaUrl: string, token: string) {
   return async (req: Request, res: Response): Promise<void> => {
     const key = String(req.params.key);
     if (!STORAGE_KEY.test(key)) {
-      res.status(404).json({ code: 'CPM_ERR_MEDIA_NOT_FOUND' });
+      sendError(res, new AppError('CPM_ERR_MEDIA_NOT_FOUND', `not a storage key: ${key.slice(0, 200)}`));
       return;
     }
     try {
@@ -32,7 +33,7 @@ export function mediaProxy(mediaUrl: string, token: string) {
       }
       Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream).pipe(res);
     } catch (error) {
-      res.status(502).json({ code: 'CPM_ERR_CONSOLE_MEDIA_UNAVAILABLE', message: (error as Error).message });
+      sendError(res, new AppError('CPM_ERR_CONSOLE_MEDIA_UNAVAILABLE', (error as Error).message, { cause: error }));
     }
   };
 }

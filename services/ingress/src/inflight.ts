@@ -2,13 +2,12 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AppError } from '@cpm/platform';
 
 /** The ingress holds as many request bytes as it may: answered 503 so Sinch retries later. */
-export class IngressBusyError extends AppError {
+export class IngressBusyError extends AppError<'CPM_ERR_INGRESS_BUSY'> {
   constructor(inflightBytes: number, requestBytes: number, maxBytes: number) {
     super(
-      'INGRESS_BUSY',
+      'CPM_ERR_INGRESS_BUSY',
       `the ingress is holding ${inflightBytes} bytes of requests; this one (${requestBytes} bytes) would pass INGRESS_MAX_INFLIGHT_BYTES=${maxBytes}: retry later. ` +
         'If this happens under normal traffic, add ingress instances or raise the limit (and the heap with it)',
-      { retriable: true, httpStatus: 503 },
     );
   }
 }

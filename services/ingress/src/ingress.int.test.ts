@@ -79,7 +79,7 @@ describe('ingress against real Kafka', () => {
     try {
       const refused = await postWebhook(other.webhookUrl, body, { headers });
       expect(refused.status).toBe(401);
-      expect(refused.json.code).toBe('SIGNATURE_MISMATCH');
+      expect(refused.json.code).toBe('CPM_ERR_SIGNATURE_MISMATCH');
     } finally {
       await other.stop();
     }
@@ -96,23 +96,23 @@ describe('ingress against real Kafka', () => {
       'a tampered body',
       () => postWebhook(ingress.webhookUrl, Buffer.from(body.toString().replace('"', ' "')), { headers: signedFor(body) }),
       401,
-      'SIGNATURE_MISMATCH',
+      'CPM_ERR_SIGNATURE_MISMATCH',
     ],
     [
       'a missing nonce header',
       () => postWebhook(ingress.webhookUrl, body, { headers: { ...signedFor(body), 'x-sinch-webhook-signature-nonce': '' } }),
       401,
-      'MISSING_SIGNATURE_HEADERS',
+      'CPM_ERR_SIGNATURE_MISSING',
     ],
     [
       'an unknown algorithm',
       () => postWebhook(ingress.webhookUrl, body, { headers: { ...signedFor(body), 'x-sinch-webhook-signature-algorithm': 'HmacSHA1' } }),
       401,
-      'UNSUPPORTED_ALGORITHM',
+      'CPM_ERR_SIGNATURE_ALGORITHM',
     ],
-    ['a wrong secret', () => postWebhook(ingress.webhookUrl, body, { secret: 'not-our-secret' }), 401, 'SIGNATURE_MISMATCH'],
-    ['no signature at all', () => postWebhook(ingress.webhookUrl, body), 401, 'MISSING_SIGNATURE_HEADERS'],
-    ['a signed body that is not JSON', () => postWebhook(ingress.webhookUrl, '{"app_id": "x",', { secret: SECRET }), 400, 'INVALID_JSON'],
+    ['a wrong secret', () => postWebhook(ingress.webhookUrl, body, { secret: 'not-our-secret' }), 401, 'CPM_ERR_SIGNATURE_MISMATCH'],
+    ['no signature at all', () => postWebhook(ingress.webhookUrl, body), 401, 'CPM_ERR_SIGNATURE_MISSING'],
+    ['a signed body that is not JSON', () => postWebhook(ingress.webhookUrl, '{"app_id": "x",', { secret: SECRET }), 400, 'CPM_ERR_WEBHOOK_NOT_JSON'],
   ];
   it.each(bad)('refuses %s with %i %s and keeps it on the quarantine topic', async (_name, send, status, code) => {
     const res = await send();
@@ -129,10 +129,10 @@ describe('ingress against real Kafka', () => {
     const big = Buffer.from(JSON.stringify({ app_id: 'a', message: { text: 'x'.repeat(5000) } }));
     const tooBig = await postWebhook(ingress.webhookUrl, big, { secret: SECRET });
     expect(tooBig.status).toBe(413);
-    expect(tooBig.json.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(tooBig.json.code).toBe('CPM_ERR_PAYLOAD_TOO_LARGE');
     const wrongType = await postWebhook(ingress.webhookUrl, body, { secret: SECRET, headers: { 'content-type': 'text/plain' } });
     expect(wrongType.status).toBe(415);
-    expect(wrongType.json.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(wrongType.json.code).toBe('CPM_ERR_UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('accepts DISPATCH-mode callbacks, keys them by channel identity and counts the misconfiguration', async () => {
@@ -215,7 +215,7 @@ describe('the in-flight byte bound', () => {
 
     const large = await postWebhook(bounded.webhookUrl, padded(2500), { secret: SECRET });
     expect(large.status).toBe(503);
-    expect(large.json.code).toBe('INGRESS_BUSY');
+    expect(large.json.code).toBe('CPM_ERR_INGRESS_BUSY');
     expect(large.headers.get('retry-after')).toBe('5');
     // A body that fits beside the held one is taken: the bound counts bytes, not requests.
     const small = await postWebhook(bounded.webhookUrl, padded(1500), { secret: SECRET });

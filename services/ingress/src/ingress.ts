@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import express from 'express';
-import { createLogger, createMetrics, opsRoutes, type Logger } from '@cpm/platform';
+import { AppError, createLogger, createMetrics, opsRoutes, sendError, type Logger } from '@cpm/platform';
 import { BatchingSender, createKafka, IdempotentProducer, ensureTopics, SchemaCodec, topicName } from '@cpm/kafka';
 import type { IngressConfig } from './config';
 import { Quarantine } from './quarantine';
@@ -64,7 +64,7 @@ export async function startIngress(config: IngressConfig, logger: Logger = creat
   );
   app.use(webhookRoute({ config, codec, sender, quarantine, rawTopic: topicName(config.TOPIC_NAMESPACE, 'sinch.webhooks.raw.v1'), logger, metrics }));
   app.use((_req, res) => {
-    res.status(404).json({ code: 'NOT_FOUND', message: `POST webhooks to ${config.INGRESS_WEBHOOK_PATH}` });
+    sendError(res, new AppError('CPM_ERR_NOT_FOUND', `POST webhooks to ${config.INGRESS_WEBHOOK_PATH}`));
   });
   app.use(errorAnswer(logger, metrics, config.INGRESS_RETRY_AFTER_SECONDS));
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import type { Logger, Metrics } from '@cpm/platform';
+import { AppError, httpAnswer, sendError, type Logger, type Metrics } from '@cpm/platform';
 import { KafkaUnavailableError, type BatchingSender, type SchemaCodec } from '@cpm/kafka';
 import { signatureHeadersFrom, verifySignature } from '@cpm/sinch-webhooks';
 import type { IngressConfig } from './config';
@@ -58,10 +58,10 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
         try {
           parsed = JSON.parse(body.toString('utf8'));
         } catch (error) {
-          throw rejections.invalidJson((error as Error).message);
+          throw rejections.notJson((error as Error).message);
         }
         if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-          throw rejections.invalidJson(`top level is ${Array.isArray(parsed) ? 'an array' : typeof parsed}`);
+          throw rejections.notObject(parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed);
 
         const record = buildRawRecord({
           requestId,
@@ -106,52 +106,57 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
   return router;
 }
 
-/** The one place that maps an error to an HTTP answer: `{code, message}`, never a 500 for input. */
+/**
+ * The ingress's error handler: `{code, message}` (httpAnswer), never a 500 for input; a 503
+ * with Retry-After whenever the webhook was not stored, so Sinch retries.
+ */
 export function errorAnswer(logger: Logger, metrics: Metrics, retryAfterSeconds: number) {
   let busyLoggedAt = 0;
   let busyRefusals = 0;
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const requestId = (error as { requestId?: string }).requestId;
+    const retryLater = (): Response => res.set('Retry-After', String(retryAfterSeconds));
     if (error instanceof WebhookRejectedError) {
       metrics.webhookRequests.inc({ outcome: `rejected_${error.code}`, trigger: '' });
       logger.info({ requestId, code: error.code, status: error.httpStatus }, error.message);
-      res.status(error.httpStatus).json({ code: error.code, message: error.message, requestId });
+      sendError(res, error, { requestId });
       return;
     }
-    const bodyParserError = error as { type?: string; status?: number; limit?: number };
+    const bodyParserError = error as { type?: string; limit?: number };
     if (bodyParserError.type === 'entity.too.large') {
       const rejection = rejections.tooLarge(bodyParserError.limit ?? 0);
       metrics.webhookRequests.inc({ outcome: `rejected_${rejection.code}`, trigger: '' });
-      res.status(413).json({ code: rejection.code, message: rejection.message });
+      sendError(res, rejection);
       return;
     }
-    if (bodyParserError.type === 'request.aborted' || bodyParserError.status === 400) {
-      res.status(400).json({ code: 'BAD_REQUEST', message: (error as Error).message });
+    if (httpAnswer(error).body.code === 'CPM_ERR_BAD_REQUEST') {
+      sendError(res, error);
       return;
     }
     if (error instanceof IngressBusyError) {
       // One line per 10 s at most: a burst refuses hundreds of requests.
       busyRefusals++;
       if (Date.now() - busyLoggedAt >= 10_000) {
-        logger.warn({ err: error.message, refusedSinceLastLine: busyRefusals }, 'webhooks refused before their body was read: answered 503 so Sinch retries');
+        logger.warn(
+          { code: error.code, err: error.message, refusedSinceLastLine: busyRefusals },
+          'webhooks refused before their body was read: answered 503 so Sinch retries',
+        );
         busyLoggedAt = Date.now();
         busyRefusals = 0;
       }
-      res.status(503).set('Retry-After', String(retryAfterSeconds)).json({ code: error.code, message: error.message });
+      sendError(retryLater(), error);
       return;
     }
     if (error instanceof KafkaUnavailableError) {
       metrics.webhookRequests.inc({ outcome: 'unavailable', trigger: '' });
-      logger.warn({ requestId, err: error.message }, 'webhook not stored: answered 503 so Sinch retries');
-      res.status(503).set('Retry-After', String(retryAfterSeconds)).json({ code: error.code, message: error.message, requestId });
+      logger.warn({ requestId, code: error.code, err: error.message }, 'webhook not stored: answered 503 so Sinch retries');
+      sendError(retryLater(), error, { requestId });
       return;
     }
     // Anything else is our bug or an outage we did not foresee: still nothing acknowledged.
+    const notStored = new AppError('CPM_ERR_WEBHOOK_NOT_STORED', 'the webhook was not stored; retry later', { cause: error });
     metrics.webhookRequests.inc({ outcome: 'unavailable', trigger: '' });
-    logger.error({ requestId, err: error, path: req.path }, 'unexpected error while storing a webhook');
-    res
-      .status(503)
-      .set('Retry-After', String(retryAfterSeconds))
-      .json({ code: 'CPM_ERR_UNEXPECTED', message: 'the webhook was not stored; retry later', requestId });
+    logger.error({ requestId, code: notStored.code, err: error, path: req.path }, 'unexpected error while storing a webhook');
+    sendError(retryLater(), notStored, { requestId });
   };
 }

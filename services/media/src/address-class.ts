@@ -109,5 +109,3 @@ export function classifyAddress(address: string): AddressClass {
   if (matches(bytes, h('20020000000000000000000000000000'), 16)) return classifyV4(embedded(2)); // 6to4
   return V6.find(([prefix, bits]) => matches(bytes, prefix, bits))?.[2] ?? 'PUBLIC';
 }
-
-export const isPublicAddress = (address: string): boolean => classifyAddress(address) === 'PUBLIC';

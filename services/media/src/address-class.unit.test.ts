@@ -1,4 +1,4 @@
-import { classifyAddress, isPublicAddress, parseV6 } from './address-class';
+import { classifyAddress, parseV6 } from './address-class';
 
 describe('classifyAddress', () => {
   it.each([
@@ -56,8 +56,8 @@ describe('classifyAddress', () => {
   });
 
   it('accepts only public addresses', () => {
-    expect(isPublicAddress('93.184.216.34')).toBe(true);
-    expect(isPublicAddress('10.1.2.3')).toBe(false);
+    expect(classifyAddress('93.184.216.34')).toBe('PUBLIC');
+    expect(classifyAddress('10.1.2.3')).not.toBe('PUBLIC');
   });
 
   it('parses compressed IPv6 with a dotted tail', () => {

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { AppError, type Logger } from '@cpm/platform';
+import { AppError, httpAnswer, sendError, type Logger } from '@cpm/platform';
 import { STORAGE_KEY, type BlobStore } from './blob-store';
 import { extensionOf } from './content-sniffer';
 import type { PublicAttachments } from './public-attachments';
@@ -32,7 +32,7 @@ export function mediaRoutes(o: MediaHttpOptions): Router {
   const agentsOnly = (req: Request, res: Response, next: NextFunction) => {
     const token = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
     if (!timingSafeEqual(digest(token), expected)) {
-      res.status(401).set('WWW-Authenticate', 'Bearer').json({ code: 'CPM_ERR_UNAUTHORIZED' });
+      sendError(res.set('WWW-Authenticate', 'Bearer'), new AppError('CPM_ERR_UNAUTHORIZED', 'a bearer token with the agent token is required'));
       return;
     }
     next();
@@ -42,7 +42,7 @@ export function mediaRoutes(o: MediaHttpOptions): Router {
     const key = String(req.params.storageKey);
     const blob = STORAGE_KEY.test(key) ? await o.store.stat(key) : null;
     if (!blob) {
-      res.status(404).json({ code: 'CPM_ERR_MEDIA_NOT_FOUND' });
+      sendError(res, new AppError('CPM_ERR_MEDIA_NOT_FOUND', `no stored file ${key}`));
       return;
     }
     const fileName = safeName(req.query.name) ?? `${key.slice(0, 16)}.${extensionOf(blob.contentType)}`;
@@ -64,12 +64,12 @@ export function mediaRoutes(o: MediaHttpOptions): Router {
     const id = String(req.params.id);
     const check = o.signer.check(id, String(req.query.exp ?? ''), String(req.query.sig ?? ''), o.now());
     if (check === 'BAD_SIGNATURE') {
-      res.status(404).json({ code: 'CPM_ERR_MEDIA_NOT_FOUND' });
+      sendError(res, new AppError('CPM_ERR_MEDIA_NOT_FOUND', `no public file ${id}`));
       return;
     }
     const meta = check === 'VALID' ? await o.publicFiles.get(id) : null;
     if (!meta || meta.expiresAtMs <= o.now()) {
-      res.status(410).json({ code: 'CPM_ERR_MEDIA_EXPIRED' });
+      sendError(res, new AppError('CPM_ERR_MEDIA_EXPIRED', `the link to ${id} has expired`));
       return;
     }
     const fileName = meta.fileName ?? `${id.slice(0, 12)}.${extensionOf(meta.contentType)}`;
@@ -78,9 +78,9 @@ export function mediaRoutes(o: MediaHttpOptions): Router {
 
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
-    const status = error instanceof AppError ? error.httpStatus : 500;
-    if (status >= 500) o.logger.error({ err: (error as Error).message }, 'media request failed');
-    res.status(status).json({ code: error instanceof AppError ? error.code : 'CPM_ERR_UNEXPECTED', message: (error as Error).message });
+    const { status, body } = httpAnswer(error);
+    if (status >= 500) o.logger.error({ code: body.code, err: body.message }, 'media request failed');
+    sendError(res, error);
   });
   return router;
 }

@@ -15,11 +15,7 @@ export interface PublicAttachment {
   expiresAtMs: number;
 }
 
-export class UploadRefused extends AppError {
-  constructor(code: 'CPM_ERR_MEDIA_TOO_LARGE' | 'CPM_ERR_MEDIA_TYPE_NOT_ALLOWED', message: string, httpStatus: number) {
-    super(code, message, { retriable: false, httpStatus });
-  }
-}
+export class UploadRefused extends AppError<'CPM_ERR_MEDIA_TOO_LARGE' | 'CPM_ERR_MEDIA_TYPE_NOT_ALLOWED'> {}
 
 const ID = /^[A-Za-z0-9_-]{32}$/;
 
@@ -43,13 +39,13 @@ export class PublicAttachments {
     let contentType: string | null;
     try {
       for await (const chunk of body) {
-        if (writer.size + chunk.length > this.o.maxBytes) throw new UploadRefused('CPM_ERR_MEDIA_TOO_LARGE', `more than ${this.o.maxBytes} bytes`, 413);
+        if (writer.size + chunk.length > this.o.maxBytes) throw new UploadRefused('CPM_ERR_MEDIA_TOO_LARGE', `more than ${this.o.maxBytes} bytes`);
         await writer.write(chunk);
       }
       await writer.finish();
       contentType = this.o.sniffer.sniff(writer.head);
       if (!contentType || !this.o.allowedTypes.includes(contentType)) {
-        throw new UploadRefused('CPM_ERR_MEDIA_TYPE_NOT_ALLOWED', `content is ${contentType ?? 'of an unknown type'}`, 415);
+        throw new UploadRefused('CPM_ERR_MEDIA_TYPE_NOT_ALLOWED', `content is ${contentType ?? 'of an unknown type'}`);
       }
     } catch (error) {
       await writer.abort();

@@ -12,7 +12,7 @@ import {
   SERVICE_CONSUMER_RETRY,
 } from '@cpm/kafka';
 import { sinchTimeToMs, type ConversationEvent } from '@cpm/domain';
-import { isRetriable, type Logger, type Metrics } from '@cpm/platform';
+import { errorCode, isRetriable, type Logger, type Metrics } from '@cpm/platform';
 import type { AgentCommand } from './agent-command';
 import { decideCommand } from './decide-command';
 import { outboundRecord, type Outcome } from './outbound-record';
@@ -143,7 +143,6 @@ export class OutboundLoop {
         const key = message.key?.toString() ?? '';
         let value: unknown;
         try {
-          if (!message.value) throw Object.assign(new Error('record has no value'), { code: 'CPM_ERR_EMPTY_RECORD' });
           value = await this.o.codec.decode(message.value);
         } catch (error) {
           if (isRetriable(error)) throw error;
@@ -162,7 +161,7 @@ export class OutboundLoop {
       this.state.rollback();
       metrics.kafkaErrors.inc({ operation: 'transaction' });
       this.o.logger.warn(
-        { err: (error as Error).message, topic: batch.topic, partition: batch.partition },
+        { code: errorCode(error), err: (error as Error).message, topic: batch.topic, partition: batch.partition },
         'batch failed; it will be processed again from the committed offset',
       );
       throw error;

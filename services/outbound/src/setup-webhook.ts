@@ -9,8 +9,6 @@ export const setupWebhookConfigSchema = sinchConnectionSchema.extend({
   SINCH_WEBHOOK_SECRET: z.string().min(1, 'the secret Sinch signs callbacks with (the first of the ingress SINCH_WEBHOOK_SECRETS)'), // required
 });
 
-export type SetupWebhookConfig = z.infer<typeof setupWebhookConfigSchema>;
-
 /** Registers (or brings up to date) our webhook on the app, with REQUIRED_WEBHOOK_TRIGGERS; idempotent. */
 export function setupWebhook(env: NodeJS.ProcessEnv = process.env): Promise<SetupWebhookResult> {
   const config = loadConfig(setupWebhookConfigSchema, env);

@@ -10,8 +10,6 @@ export interface SinchSenderOptions {
   limiter: RateLimiter;
   retry: RetryPolicy;
   logger: Logger;
-  /** Called while waiting between attempts (keeps the consumer's session alive). */
-  onWait?: () => Promise<void>;
 }
 
 /**
@@ -32,11 +30,11 @@ export class SinchSender {
         const e = SinchApiError.from(plan.kind, error);
         if (!e.retriable || attempt >= this.o.retry.maxAttempts) {
           const exhausted = e.retriable ? ` (gave up after ${attempt} attempts)` : '';
-          return { outcome: 'FAILED', attempt, errorCode: e.code, errorMessage: `${e.message}${exhausted}`, httpStatus: e.httpStatus };
+          // The record keeps the API's reason (INVALID_ARGUMENT, NETWORK_ERROR, ...): an outcome for Contact Pro, not our error code.
+          return { outcome: 'FAILED', attempt, errorCode: e.reason, errorMessage: `${e.message}${exhausted}`, httpStatus: e.apiHttpStatus };
         }
         const wait = backoffMs(attempt, this.o.retry);
-        this.o.logger.warn({ code: e.code, httpStatus: e.httpStatus, attempt, waitMs: wait }, 'retriable Sinch error; retrying');
-        await this.o.onWait?.();
+        this.o.logger.warn({ code: e.code, reason: e.reason, apiHttpStatus: e.apiHttpStatus, attempt, waitMs: wait }, 'retriable Sinch error; retrying');
         await new Promise((r) => setTimeout(r, wait));
       }
     }

@@ -194,7 +194,7 @@ describe('projector on real Kafka and PostgreSQL', () => {
       expect(page2.nextCursor).toBeNull();
       const bad = await fetch(`${projector.url}/conversations/conv1/messages?cursor=nonsense`);
       expect(bad.status).toBe(400);
-      expect(((await bad.json()) as { error: string }).error).toBe('CPM_ERR_BAD_QUERY');
+      expect(((await bad.json()) as { code: string }).code).toBe('CPM_ERR_BAD_QUERY');
     } finally {
       await projector.stop();
     }

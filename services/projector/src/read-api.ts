@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { Pool } from 'pg';
-import { AppError } from '@cpm/platform';
+import { sendError } from '@cpm/platform';
 import { BadQueryError } from './errors';
 import { plans } from './plans';
 
@@ -49,8 +49,7 @@ export function readApi(pool: Pool, schema: string): Router {
     try {
       await fn(req, res);
     } catch (error) {
-      const status = error instanceof AppError ? error.httpStatus : 500;
-      res.status(status).json({ error: error instanceof AppError ? error.code : 'CPM_ERR_UNEXPECTED', message: (error as Error).message });
+      sendError(res, error);
     }
   };
 

@@ -1,15 +1,15 @@
 import { AppError } from '@cpm/platform';
 
 /** A command-line argument that cannot be used (bad time, unknown schema). */
-export class ReplayUsageError extends AppError {
+export class ReplayUsageError extends AppError<'CPM_ERR_REPLAY_USAGE'> {
   constructor(message: string) {
-    super('CPM_ERR_REPLAY_USAGE', message, { retriable: false });
+    super('CPM_ERR_REPLAY_USAGE', message);
   }
 }
 
 /** The rebuilt schema could not catch up with the live projector in time for a swap. */
-export class SwapNotCaughtUpError extends AppError {
+export class SwapNotCaughtUpError extends AppError<'CPM_ERR_SWAP_NOT_CAUGHT_UP'> {
   constructor(message: string) {
-    super('CPM_ERR_SWAP_NOT_CAUGHT_UP', message, { retriable: true });
+    super('CPM_ERR_SWAP_NOT_CAUGHT_UP', message);
   }
 }
