@@ -1,11 +1,10 @@
 import { correct, emptyMmsState, mmsConfig, type ConversationEvent } from '@cpm/domain';
-import { avroErrors } from '@cpm/domain/src/test-kit';
+import { avroErrors, agentSends, customerSays, DAY, sameCustomer, T0 } from '@cpm/testkit';
 import { attachmentIdOf as mediaAttachmentIdOf } from '@cpm/media';
 import type { AgentEvent } from './agent-event';
 import { initialAgentState, type AgentState } from './agent-state';
 import { agentView, attachmentIdOf, type AgentViewOptions } from './agent-view';
 import { mediaView, type MediaOutcome } from './media-view';
-import { agentSends, customerSays, DAY, sameCustomer, T0 } from './test-kit';
 
 const options: AgentViewOptions = { quoteMaxAgeMs: 3 * DAY, quoteMaxTextLength: 200, knownMessages: 500, knownStatuses: 500 };
 

@@ -6,7 +6,7 @@ import { loadConsoleConfig } from './config';
 import { startConsole, type AgentConsole } from './console';
 import type { AgentCommand, AgentEvent } from './console-input';
 import { followStream } from './sse-reader';
-import { agentEvent, agentMessage, T0 } from './test-kit';
+import { agentEvent, agentMessage, T0 } from '../test/test-kit';
 
 jest.setTimeout(60_000);
 

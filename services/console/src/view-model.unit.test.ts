@@ -1,5 +1,5 @@
 import type { ConsoleInput } from './console-input';
-import { agentEvent, agentMessage, command, outcome, T0 } from './test-kit';
+import { agentEvent, agentMessage, command, outcome, T0 } from '../test/test-kit';
 import { nextStatus, reduceConversation, type ConversationView } from './view-model';
 
 const KEY = 'app1:contact-anna';

@@ -1,19 +1,14 @@
 /**
- * Test helpers of this package (used by *.unit.test.ts only; not exported by index.ts).
+ * Inputs of the domain's rules for tests: raw-topic records, callback bodies, outbound
+ * records, and a check of a value against an Avro schema of schemas/.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as avro from 'avsc';
 import { customerKey, customerRefOf } from '@cpm/sinch-webhooks';
-import { SINCH_FIXTURES_DIR as FIXTURES_DIR } from '@cpm/testkit/src/fixtures';
-import type { OutboundRecord } from './outbound-record';
-import type { RawWebhookInput } from './webhook-context';
+import type { OutboundRecord, RawWebhookInput } from '@cpm/domain';
 
-/** Sinch's own callback payloads, used as they are. */
-export { FIXTURES_DIR };
 const SCHEMAS_DIR = join(__dirname, '..', '..', '..', 'schemas');
-
-export const fixtureBytes = (file: string): Buffer => readFileSync(join(FIXTURES_DIR, file));
 
 export const RECEIVED_AT_MS = Date.UTC(2024, 0, 1, 12, 0, 0);
 
