@@ -6,8 +6,7 @@
  * 3. TEST_INFRA=containers: testcontainers, for machines with a Docker engine.
  * Values reach the test workers through process.env.
  */
-import { isUp, runningElsewhere, up } from '../infra/local/local-infra';
-import { clientEnv, infraSettings } from '../infra/local/settings';
+import { clientEnv, infraSettings, isUp, runningElsewhere, up } from '@cpm/infra';
 import { startContainers } from './containers';
 
 export default async function globalSetup(): Promise<void> {

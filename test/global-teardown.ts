@@ -1,4 +1,4 @@
-import { down } from '../infra/local/local-infra';
+import { down } from '@cpm/infra';
 import { stopContainers } from './containers';
 
 export default async function globalTeardown(): Promise<void> {

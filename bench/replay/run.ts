@@ -11,9 +11,9 @@ import type { Kafka } from 'kafkajs';
 import { topicName, type SchemaCodec } from '@cpm/kafka';
 import { createPool, migrate } from '@cpm/postgres';
 import type { Pool } from 'pg';
-import { decodeBatch, loadEvent, ProjectionStore, type ProjectedRecord } from '@cpm/projector';
+import { decodeBatch, ProjectionStore, type ProjectedRecord } from '@cpm/projector';
+import { loadEvent, createTestEnv, type TestEnv } from '@cpm/testkit';
 import { readLog, rebuildInto } from '@cpm/replay';
-import { createTestEnv, type TestEnv } from '@cpm/testkit';
 import { writeSection } from '../ingress/results-file';
 
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6);

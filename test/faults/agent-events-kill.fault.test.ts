@@ -1,7 +1,6 @@
 import type { AgentEvent } from '@cpm/contracts';
 import { topicName } from '@cpm/kafka';
-import { loadEvent } from '@cpm/projector';
-import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
+import { loadEvent, createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
 import { keepLoading, killMidStream, startService, type ServiceProcess } from './service-process';
 
 /**

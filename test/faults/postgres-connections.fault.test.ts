@@ -1,7 +1,6 @@
 import { Client } from 'pg';
 import { topicName } from '@cpm/kafka';
-import { createTestEnv, type TestEnv } from '@cpm/testkit';
-import { loadEvent } from '../../services/projector/src/sample-events';
+import { createTestEnv, type TestEnv, loadEvent } from '@cpm/testkit';
 import { eventually, startService, type ServiceProcess } from './service-process';
 
 /**

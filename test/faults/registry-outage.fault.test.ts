@@ -1,10 +1,17 @@
 import { topicName, SchemaCodec } from '@cpm/kafka';
 import type { ConversationEvent } from '@cpm/domain';
 import { createTestEnv, postWebhook, readTopic, type TestEnv } from '@cpm/testkit';
-import { dropDatabases, ensureDatabases } from '../../infra/local/postgres';
-import { stopPid } from '../../infra/local/processes';
-import { chooseRegistry, prepareRegistry, startRegistry, waitForRegistry } from '../../infra/local/registry';
-import { infraSettings, type InfraSettings } from '../../infra/local/settings';
+import {
+  chooseRegistry,
+  dropDatabases,
+  ensureDatabases,
+  infraSettings,
+  prepareRegistry,
+  startRegistry,
+  stopPid,
+  waitForRegistry,
+  type InfraSettings,
+} from '@cpm/infra';
 import { freePort, startService, waitForHttp, type ServiceProcess } from './service-process';
 
 /**

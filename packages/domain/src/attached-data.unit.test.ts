@@ -1,6 +1,6 @@
 import { attachedDataOf } from './attached-data';
 import { normalizeWebhook } from './normalize';
-import { inbound, rawInput } from './test-kit';
+import { inbound, rawInput } from '@cpm/testkit';
 
 describe('attached data (docs/DOMAIN.md#attached-data)', () => {
   const received = (metadata: string, topLevelMetadata: string) =>

@@ -1,11 +1,10 @@
-import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { UnparseableWebhookError } from './errors';
 import { normalizeWebhook } from './normalize';
-import { avroErrors, FIXTURES_DIR, fixtureBytes, rawInput } from './test-kit';
+import { avroErrors, callbackFixtures, rawInput } from '@cpm/testkit';
 
 /**
- * Fuzzing of the callback parser from Sinch's real payloads: each case takes a fixture and
+ * Fuzzing of the callback parser from whole callbacks (the project's fixtures, one per trigger): each case takes a fixture and
  * mutates 1 to 4 of its fields (a wrong type, a removed key, a huge or odd string, a deep
  * nest), so the parser meets what a buggy or hostile sender could make of a real callback.
  * Complements normalize.property.unit.test.ts (which starts from arbitrary JSON).
@@ -16,10 +15,7 @@ const numRuns = Number(process.env.FUZZ_RUNS ?? 1500);
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Path = (string | number)[];
 
-const FIXTURES = readdirSync(FIXTURES_DIR)
-  .filter((f) => f.endsWith('.json'))
-  .sort()
-  .map((file) => JSON.parse(fixtureBytes(file).toString('utf8')) as Json);
+const FIXTURES = callbackFixtures().map(({ body }) => JSON.parse(body.toString('utf8')) as Json);
 
 /** Every path to a value inside a fixture (the root excluded). */
 function pathsOf(value: Json, prefix: Path = []): Path[] {
@@ -75,7 +71,7 @@ const mutatedFixture = fc
     return Buffer.from(prefix + JSON.stringify(body));
   });
 
-describe('callback parser fuzzing from real Sinch fixtures', () => {
+describe('callback parser fuzzing from the callback fixtures', () => {
   it('has fixtures to mutate', () => {
     expect(FIXTURES.length).toBeGreaterThanOrEqual(20);
     expect(PATHS.every((p) => p.length > 0)).toBe(true);

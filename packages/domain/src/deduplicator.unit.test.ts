@@ -1,6 +1,6 @@
 import { Deduplicator } from './deduplicator';
 import { normalizeWebhook } from './normalize';
-import { fixtureBytes, rawInput } from './test-kit';
+import { callbackFixture, rawInput } from '@cpm/testkit';
 
 describe('Deduplicator', () => {
   it('remembers ids without mutating the state, and stays JSON', () => {
@@ -19,7 +19,7 @@ describe('Deduplicator', () => {
   });
 
   it('drops a callback delivered twice (Sinch retry, or a second webhook with another nonce)', () => {
-    const body = fixtureBytes('MessageDeliveryReceiptEvent.json');
+    const body = callbackFixture('message-delivery.json');
     const events = [...normalizeWebhook(rawInput(body, '1')), ...normalizeWebhook(rawInput(body, '2'))];
     const { state, fresh } = Deduplicator.filterNew(Deduplicator.empty(), events);
     expect(fresh).toHaveLength(1);

@@ -9,3 +9,9 @@ import { createHash } from 'node:crypto';
 export function eventIdOf(parts: readonly string[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
+
+/**
+ * The id of a customer attachment: the same source event and index always name the same
+ * one, so the media service's file and the agent view's ATTACHMENT_* events agree.
+ */
+export const attachmentIdOf = (sourceEventId: string, index: number): string => eventIdOf(['ATTACHMENT', sourceEventId, String(index)]);

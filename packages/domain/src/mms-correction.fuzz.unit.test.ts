@@ -3,7 +3,7 @@ import type { ConversationEvent } from './events';
 import { correct, emptyMmsState, type MmsState } from './mms-correction';
 import { mmsConfig } from './mms-config';
 import { normalizeWebhook } from './normalize';
-import { inbound, rawInput } from './test-kit';
+import { inbound, rawInput } from '@cpm/testkit';
 
 /**
  * Fuzzing of the MMS correction over random logs: a few apps, customers, business numbers

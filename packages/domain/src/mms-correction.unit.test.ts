@@ -2,7 +2,7 @@ import type { ConversationEvent } from './events';
 import { type MmsState, correct, emptyMmsState } from './mms-correction';
 import { type MmsConfig, mmsConfig } from './mms-config';
 import { normalizeWebhook } from './normalize';
-import { avroErrors, inbound, rawInput } from './test-kit';
+import { avroErrors, inbound, rawInput } from '@cpm/testkit';
 
 const CUSTOMER = '15550001111';
 const BUSINESS = '15559990000';

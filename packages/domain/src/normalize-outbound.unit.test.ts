@@ -1,6 +1,6 @@
 import { InvalidOutboundRecordError } from './errors';
 import { normalizeOutbound } from './normalize-outbound';
-import { avroErrors, sentOutboundRecord } from './test-kit';
+import { avroErrors, sentOutboundRecord } from '@cpm/testkit';
 
 const source = { topic: 'sinch.outbound.v1', partition: 3, offset: '17' };
 

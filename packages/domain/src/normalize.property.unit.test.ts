@@ -4,7 +4,7 @@ import { UnparseableWebhookError } from './errors';
 import { correct, emptyMmsState } from './mms-correction';
 import { mmsConfig } from './mms-config';
 import { normalizeWebhook } from './normalize';
-import { avroErrors, inbound, rawInput } from './test-kit';
+import { avroErrors, inbound, rawInput } from '@cpm/testkit';
 
 /** FUZZ_RUNS=100000 for the long mode; the default keeps the unit tier fast. */
 const numRuns = Number(process.env.FUZZ_RUNS ?? 2000);

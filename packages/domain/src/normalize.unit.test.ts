@@ -1,219 +1,238 @@
-import { readdirSync } from 'node:fs';
 import type { ConversationEvent } from './events';
 import { UnparseableWebhookError } from './errors';
 import { normalizeWebhook } from './normalize';
-import { FIXTURES_DIR, RECEIVED_AT_MS, avroErrors, fixtureBytes, inbound, rawInput } from './test-kit';
+import {
+  RECEIVED_AT_MS,
+  callbackFixture,
+  callbackFixtures,
+  detailsOf as details,
+  expectWellFormedEvent,
+  inbound,
+  normalizedEvent as one,
+  rawInput,
+  signatureVector,
+} from '@cpm/testkit';
 
-const one = (body: Buffer | object): ConversationEvent => {
-  const events = normalizeWebhook(rawInput(body));
-  expect(events).toHaveLength(1);
-  return events[0]!;
-};
-const fixture = (file: string): ConversationEvent => one(fixtureBytes(file));
-const details = (event: ConversationEvent): unknown => JSON.parse(event.detailsJson ?? 'null');
+const fixture = (file: string): ConversationEvent => one(callbackFixture(file));
 
-const ENVELOPE_TIME = '2020-11-17T16:05:45.000Z'; // event_time of the .NET fixtures
-const ACCEPT_TIME = '2020-11-17T16:07:15.000Z'; // inner accept_time of message/event fixtures
+const APP = '01JQ7CPMAPP00000000000AP01';
+const CONTACT = '01JQ7CPMCONTACT0000000CT01';
+const CONVERSATION = '01JQ7CPMCONV0000000000CV01';
+const ENVELOPE_TIME = '2025-03-14T09:26:50.000Z'; // event_time of the fixtures' envelopes
 
-describe('normalizeWebhook on every .NET SDK fixture', () => {
+describe("normalizeWebhook on every one of the project's callback fixtures", () => {
   const expectations: Record<string, (e: ConversationEvent) => void> = {
-    'CapabilityEvent.json': (e) => {
+    'capability.json': (e) => {
       expect(e).toMatchObject({
         type: 'CAPABILITY_REPORTED',
-        contactId: 'contact id value',
-        channel: 'WHATSAPP',
-        identity: '+12345678910',
+        contactId: '01JQ7CPMCONTACT0000000CT05',
+        channel: 'RCS',
+        identity: '+46702223344',
         occurredAt: ENVELOPE_TIME,
         occurredAtSource: 'EVENT_TIME',
       });
-      expect(details(e)).toMatchObject({ capability_status: 'CAPABILITY_PARTIAL', request_id: 'request id value' });
+      expect(details(e)).toMatchObject({ capability_status: 'CAPABILITY_FULL', request_id: 'cpm-capability-31' });
     },
-    'ChannelEvent.json': (e) => {
+    'channel-event.json': (e) => {
       expect(e).toMatchObject({ type: 'CHANNEL_EVENT', channel: 'WHATSAPP' });
       expect(details(e)).toMatchObject({
-        channel_event: { event_type: 'WHATS_APP_QUALITY_RATING_CHANGED', additional_data: { quality_rating: 'quality rating value' } },
+        channel_event: { event_type: 'WHATS_APP_QUALITY_RATING_CHANGED', additional_data: { quality_rating: 'YELLOW' } },
       });
     },
-    // A fragment of an `event` body: unknown top-level key, kept whole and flagged.
-    'CommentEvent.json': (e) => {
-      expect(e).toMatchObject({
-        type: 'UNKNOWN_CALLBACK',
-        appId: '',
-        occurredAtSource: 'RECEIVED',
-        occurredAtMs: RECEIVED_AT_MS,
-        source: { trigger: 'UNKNOWN' },
-      });
-      expect(details(e)).toMatchObject({ comment_event: { id: 'comment id', comment_type: 'LIVE' } });
-    },
-    'ContactCreateEvent.json': (e) => {
-      expect(e).toMatchObject({ type: 'CONTACT_CREATED', contactId: 'my created contact ID', appId: 'app id value', projectId: 'project id value' });
+    'contact-create.json': (e) => {
+      expect(e).toMatchObject({ type: 'CONTACT_CREATED', contactId: '01JQ7CPMCONTACT0000000CT04', appId: APP, projectId: 'cpm-fixture-project' });
       expect(e.contact).toEqual({
-        id: 'my created contact ID',
-        displayName: 'created from Dotnet SDK',
+        id: '01JQ7CPMCONTACT0000000CT04',
+        displayName: 'Greta Lind',
         identities: [
-          { channel: 'MMS', identity: '+33987654321' },
-          { channel: 'MESSENGER', identity: '+33987654321' },
+          { channel: 'SMS', identity: '+46701112233' },
+          { channel: 'WHATSAPP', identity: '+46701112233' },
         ],
         mergedFromContactId: null,
       });
     },
-    'ContactDeleteEvent.json': (e) =>
-      expect(e).toMatchObject({ type: 'CONTACT_DELETED', contactId: 'my created contact ID', contact: { id: 'my created contact ID' } }),
-    'ContactIdentitiesDuplicationEvent.json': (e) => {
+    'contact-delete.json': (e) =>
+      expect(e).toMatchObject({ type: 'CONTACT_DELETED', contactId: '01JQ7CPMCONTACT0000000CT04', contact: { id: '01JQ7CPMCONTACT0000000CT04' } }),
+    'contact-identities-duplication.json': (e) => {
       expect(e.type).toBe('CONTACT_IDENTITIES_DUPLICATED');
       expect(details(e)).toEqual({
-        duplicated_identities: [{ channel: 'MESSENGER', contact_ids: ['01EKA07N79THJ20ZSN6AS30TMW', '01EKA07N79THJ20ZSN6AS30TTT'] }],
+        duplicated_identities: [{ channel: 'TELEGRAM', contact_ids: ['01JQ7CPMCONTACT0000000CT07', '01JQ7CPMCONTACT0000000CT08'] }],
       });
     },
-    'ContactMergeEvent.json': (e) => {
-      expect(e).toMatchObject({ type: 'CONTACT_MERGED', contactId: 'a contact id' });
-      expect(e.contact).toMatchObject({ id: 'a contact id', displayName: 'a display name', mergedFromContactId: 'my created contact ID' });
-      expect(details(e)).toMatchObject({ deleted_contact: { id: 'my created contact ID' } });
+    'contact-merge.json': (e) => {
+      expect(e).toMatchObject({ type: 'CONTACT_MERGED', contactId: '01JQ7CPMCONTACT0000000CT05' });
+      expect(e.contact).toMatchObject({ id: '01JQ7CPMCONTACT0000000CT05', displayName: 'Olof Holm', mergedFromContactId: '01JQ7CPMCONTACT0000000CT06' });
+      expect(details(e)).toMatchObject({ deleted_contact: { id: '01JQ7CPMCONTACT0000000CT06' } });
     },
-    'ContactUpdateEvent.json': (e) =>
-      expect(e).toMatchObject({ type: 'CONTACT_UPDATED', contact: { id: 'my created contact ID', displayName: 'created from Dotnet SDK' } }),
-    'ConversationDeleteEvent.json': (e) =>
-      expect(e).toMatchObject({ type: 'CONVERSATION_DELETED', conversationId: 'a conversation id', contactId: 'contact ID', channel: 'WHATSAPP' }),
-    'ConversationStartEvent.json': (e) =>
+    'contact-update.json': (e) =>
+      expect(e).toMatchObject({ type: 'CONTACT_UPDATED', contact: { id: '01JQ7CPMCONTACT0000000CT04', displayName: 'Greta Lind-Berg' } }),
+    'conversation-delete.json': (e) =>
+      expect(e).toMatchObject({ type: 'CONVERSATION_DELETED', conversationId: CONVERSATION, contactId: CONTACT, channel: 'WHATSAPP' }),
+    'conversation-start.json': (e) =>
       expect(e).toMatchObject({
         type: 'CONVERSATION_STARTED',
-        conversationId: 'a conversation id',
-        contactId: 'contact ID',
+        conversationId: CONVERSATION,
+        contactId: CONTACT,
         channel: 'WHATSAPP',
-        customerKey: 'app id value:contact ID',
+        customerKey: `${APP}:${CONTACT}`,
       }),
-    'ConversationStopEvent.json': (e) =>
-      expect(e).toMatchObject({ type: 'CONVERSATION_STOPPED', conversationId: 'a conversation id', contactId: 'contact ID' }),
-    'EventDeliveryReportEvent.json': (e) => {
-      expect(e).toMatchObject({ type: 'EVENT_STATUS', channel: 'MESSENGER', identity: 'an identity', contactId: 'contact ID', processingMode: 'DISPATCH' });
+    'conversation-stop.json': (e) => expect(e).toMatchObject({ type: 'CONVERSATION_STOPPED', conversationId: CONVERSATION, contactId: CONTACT }),
+    'event-delivery.json': (e) => {
+      expect(e).toMatchObject({
+        type: 'EVENT_STATUS',
+        channel: 'VIBERBM',
+        identity: '46709876543',
+        contactId: '01JQ7CPMCONTACT0000000CT03',
+        processingMode: 'CONVERSATION',
+      });
       expect(e.status).toEqual({
-        messageId: 'event id',
-        status: 'DELIVERED',
-        reasonCode: 'RECIPIENT_NOT_OPTED_IN',
-        reasonDescription: 'reason description',
+        messageId: '01JQ7CPMEVT00000000000EV02',
+        status: 'FAILED',
+        reasonCode: 'RECIPIENT_NOT_REACHABLE',
+        reasonDescription: 'The phone is switched off',
         subCode: 'UNSPECIFIED_SUB_CODE',
         channelCode: null,
       });
     },
-    'InboundContactEvent.json': (e) => {
-      expect(e).toMatchObject({ type: 'EVENT_RECEIVED', conversationId: 'conversation id', occurredAt: ACCEPT_TIME, occurredAtSource: 'ACCEPT_TIME' });
-      expect(details(e)).toEqual({ direction: 'TO_APP', group: 'contact_event', kind: 'composing_event', payload: {} });
-    },
-    'InboundContactMessageEvent.json': (e) => {
-      expect(e.type).toBe('EVENT_RECEIVED');
-      expect(details(e)).toMatchObject({
+    'event-inbound.json': (e) => {
+      expect(e).toMatchObject({
+        type: 'EVENT_RECEIVED',
+        conversationId: CONVERSATION,
+        occurredAt: '2025-03-14T09:26:52.500Z',
+        occurredAtSource: 'ACCEPT_TIME',
+      });
+      expect(details(e)).toEqual({
+        direction: 'TO_APP',
         group: 'contact_message_event',
         kind: 'reaction_event',
-        payload: { emoji: '🔥 Dotnet SDK', action: 'REACTION_ACTION_REACT', message_id: 'message id value' },
+        payload: { emoji: '👍', action: 'REACTION_ACTION_REACT', message_id: '01JQ7CPMMSG00000000000MT02' },
       });
     },
-    'MessageDeliveryReceiptEvent.json': (e) => {
-      expect(e).toMatchObject({ type: 'MESSAGE_STATUS', conversationId: 'conversation id', channel: 'MESSENGER', occurredAt: ENVELOPE_TIME });
-      expect(e.status).toMatchObject({ messageId: 'message id', status: 'DELIVERED', reasonCode: 'RECIPIENT_NOT_OPTED_IN' });
+    'message-delivery.json': (e) => {
+      expect(e).toMatchObject({ type: 'MESSAGE_STATUS', conversationId: CONVERSATION, channel: 'WHATSAPP', occurredAt: ENVELOPE_TIME });
+      expect(e.status).toMatchObject({ messageId: '01JQ7CPMMSG00000000000MT02', status: 'READ', reasonCode: null });
     },
-    'MessageInboundEvent.json': (e) => {
+    'message-inbound.json': (e) => {
       expect(e).toMatchObject({
         type: 'MESSAGE_RECEIVED',
-        appId: 'app id value',
-        conversationId: 'conversation id',
-        contactId: 'contact ID',
-        channel: 'MESSENGER',
-        sourceChannel: 'MESSENGER',
+        appId: APP,
+        conversationId: CONVERSATION,
+        contactId: CONTACT,
+        channel: 'WHATSAPP',
+        sourceChannel: 'WHATSAPP',
       });
       expect(e).toMatchObject({
-        identity: 'an identity',
-        businessNumber: 'sender id value',
-        processingMode: 'DISPATCH',
-        occurredAt: ACCEPT_TIME,
+        identity: '+46701234567',
+        businessNumber: '+46812345678',
+        processingMode: 'CONVERSATION',
+        occurredAt: '2025-03-14T09:26:52.120Z',
         correction: null,
       });
       expect(e.message).toMatchObject({
-        id: 'event id',
+        id: '01JQ7CPMMSG00000000000MI01',
         direction: 'TO_APP',
         author: 'CUSTOMER',
         kind: 'TEXT',
-        text: 'This is a text message.',
-        replyToMessageId: 'message id value',
-        acceptedAt: ACCEPT_TIME,
+        text: 'Hello, where is my parcel?',
+        replyToMessageId: '01JQ7CPMMSG00000000000MT01',
+        acceptedAt: '2025-03-14T09:26:52.120Z',
       });
       // Both metadata fields hold plain text, not JSON objects: not attached, the reason is told.
       expect(e.attachedData).toMatchObject({ status: 'INVALID', source: 'MESSAGE_METADATA', entries: {} });
     },
-    'MessageInboundSmartConversationRedactionEvent.json': (e) => {
-      expect(e).toMatchObject({ type: 'MESSAGE_RECEIVED', contactId: 'contact id', businessNumber: 'sender id', occurredAt: '2020-11-17T16:05:51.724Z' });
+    'message-inbound-smart-conversation-redaction.json': (e) => {
+      expect(e).toMatchObject({
+        type: 'MESSAGE_RECEIVED',
+        contactId: '01JQ7CPMCONTACT0000000CT02',
+        businessNumber: '110200300400',
+        occurredAt: '2025-03-14T09:26:51.004Z',
+      });
       expect(e.message).toMatchObject({
-        id: 'id',
+        id: '01JQ7CPMMSG00000000000RD01',
         kind: 'MEDIA',
-        media: { url: 'an url value', thumbnailUrl: 'another url', fileName: 'filename override value', caption: null },
+        media: {
+          url: 'https://media.example.org/u/receipt.jpg',
+          thumbnailUrl: 'https://media.example.org/u/receipt-thumb.jpg',
+          fileName: 'receipt.jpg',
+          caption: null,
+        },
       });
       expect(details(e)).toEqual({ redacted: true });
     },
-    'MessageSubmitEvent.json': (e) => {
-      expect(e).toMatchObject({ type: 'MESSAGE_SUBMITTED', conversationId: 'conversation id', channel: 'MESSENGER' });
-      expect(e.message).toMatchObject({ id: 'message id', direction: 'TO_CONTACT', author: null, kind: 'TEXT', text: 'This is a text message.' });
+    'message-submit.json': (e) => {
+      expect(e).toMatchObject({ type: 'MESSAGE_SUBMITTED', conversationId: CONVERSATION, channel: 'WHATSAPP' });
+      expect(e.message).toMatchObject({
+        id: '01JQ7CPMMSG00000000000MT02',
+        direction: 'TO_CONTACT',
+        author: null,
+        kind: 'TEXT',
+        text: 'Your parcel leaves the warehouse today.',
+      });
     },
-    'OptInEvent.json': (e) =>
+    'opt-in.json': (e) =>
       expect(e).toMatchObject({
         type: 'CONSENT_CHANGED',
         channel: 'WHATSAPP',
-        contactId: 'contact id',
-        consent: { kind: 'OPT_IN', status: 'OPT_IN_FAILED', requestId: 'request id', errorDescription: 'Error description value' },
+        contactId: CONTACT,
+        consent: { kind: 'OPT_IN', status: 'OPT_IN_SUCCEEDED', requestId: 'cpm-optin-12', errorDescription: null },
       }),
-    'OptOutEvent.json': (e) => expect(e).toMatchObject({ type: 'CONSENT_CHANGED', consent: { kind: 'OPT_OUT', status: 'OPT_OUT_FAILED' } }),
-    'PaymentStatusUpdateEvent.json': (e) => {
-      expect(e.type).toBe('UNKNOWN_CALLBACK');
-      expect(details(e)).toMatchObject({ payment_status_update_event: { reference_id: 'a reference id' } });
-    },
-    'ShortlinkActivatedEvent.json': (e) => {
-      expect(e.type).toBe('UNKNOWN_CALLBACK');
-      expect(details(e)).toMatchObject({ shortlink_activated_event: { ref: 'ref value' } });
-    },
-    'SmartConversationsEvent.json': (e) => {
-      expect(e).toMatchObject({ type: 'SMART_CONVERSATION', channel: 'MESSENGER', identity: 'channel identity', conversationId: 'conversation id' });
-      expect(details(e)).toMatchObject({ message_id: 'message id', analysis_results: { ml_offensive_analysis_result: [{ evaluation: 'UNSAFE' }] } });
-    },
-    'UnsupportedCallbackEvent.json': (e) => {
-      expect(e).toMatchObject({ type: 'UNSUPPORTED_RECEIVED', channel: 'MESSENGER', conversationId: 'conversation id' });
-      expect(details(e)).toEqual({ id: 'id value', payload: 'payload value' });
-    },
-    'WebhooksAuthValidation.json': (e) => {
+    'opt-out.json': (e) =>
       expect(e).toMatchObject({
-        type: 'EVENT_RECEIVED',
-        appId: '01W4FFL35P4NC4K35CONVAPP01',
-        channel: 'RCS',
-        identity: '+12015555555',
-        contactId: '01W4FFL35P4NC4K35CONTACT01',
+        type: 'CONSENT_CHANGED',
+        consent: { kind: 'OPT_OUT', status: 'OPT_OUT_FAILED', errorDescription: 'The number is not registered on WhatsApp' },
+      }),
+    'record-notification.json': (e) => {
+      expect(e).toMatchObject({ type: 'RECORD_NOTIFICATION', conversationId: CONVERSATION, contactId: CONTACT, channel: 'WHATSAPP' });
+      expect(details(e)).toMatchObject({ entity_id: '01JQ7CPMMSG00000000000MI01', record_status: 'EVENT_RECORD_STORED' });
+    },
+    'smart-conversation.json': (e) => {
+      expect(e).toMatchObject({ type: 'SMART_CONVERSATION', channel: 'WHATSAPP', identity: '+46701234567', conversationId: CONVERSATION });
+      expect(details(e)).toMatchObject({
+        message_id: '01JQ7CPMMSG00000000000MI01',
+        analysis_results: { ml_offensive_analysis_result: [{ evaluation: 'SAFE' }] },
       });
-      // Nanosecond accept_time, kept to the millisecond.
-      expect(e).toMatchObject({ occurredAt: '2024-06-06T14:42:42.429Z', occurredAtMs: Date.UTC(2024, 5, 6, 14, 42, 42, 429), processingMode: 'CONVERSATION' });
+    },
+    // A top-level key we do not know: the whole body is kept and flagged.
+    'unknown-top-level-key.json': (e) => {
+      expect(e).toMatchObject({ type: 'UNKNOWN_CALLBACK', appId: APP, customerKey: `${APP}:unkeyed`, source: { trigger: 'UNKNOWN' } });
+      expect(details(e)).toMatchObject({ shortlink_activated_event: { ref: 'cpm-flyer-3' } });
+    },
+    'unsupported.json': (e) => {
+      expect(e).toMatchObject({ type: 'UNSUPPORTED_RECEIVED', channel: 'INSTAGRAM', conversationId: '01JQ7CPMCONV0000000000CV09' });
+      expect(details(e)).toEqual({
+        id: '01JQ7CPMUNS00000000000UN01',
+        payload: '{"object":"instagram","entry":[{"id":"17841400000000001","messaging":[{"message":{"is_echo":true}}]}]}',
+      });
     },
   };
 
   it('has an expectation for every fixture file', () => {
-    expect(
-      readdirSync(FIXTURES_DIR)
-        .filter((f) => f.endsWith('.json'))
-        .sort(),
-    ).toEqual(Object.keys(expectations).sort());
+    expect(callbackFixtures().map((f) => f.file)).toEqual(Object.keys(expectations).sort());
   });
 
   it.each(Object.keys(expectations))('%s', (file) => {
     const event = fixture(file);
     expectations[file]!(event);
-    expect(event.eventId).toMatch(/^[0-9a-f]{64}$/);
-    expect(event.source).toMatchObject({ topic: 'sinch.webhooks.raw.v1', partition: 0, offset: '0' });
-    expect(event.receivedAtMs).toBe(RECEIVED_AT_MS);
-    expect(avroErrors('conversation.events.v1.avsc', event)).toEqual([]);
+    expectWellFormedEvent(event);
   });
 
-  it('gives every fixture its own event id, except two events sharing the placeholder id "event id"', () => {
-    // Sinch event ids are unique in real traffic; the .NET fixtures reuse one placeholder,
-    // and the id (not the content) identifies an inbound event.
-    expect(fixture('InboundContactEvent.json').eventId).toBe(fixture('InboundContactMessageEvent.json').eventId);
-    const ids = Object.keys(expectations)
-      .filter((file) => file !== 'InboundContactMessageEvent.json')
-      .map((file) => fixture(file).eventId);
+  it('gives every fixture its own event id', () => {
+    const ids = Object.keys(expectations).map((file) => fixture(file).eventId);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('reads the signature vector body, a composing event with nanosecond times, kept to the millisecond', () => {
+    const e = one(signatureVector().body);
+    expect(e).toMatchObject({
+      type: 'EVENT_RECEIVED',
+      appId: APP,
+      channel: 'RCS',
+      identity: '+46702223344',
+      contactId: '01JQ7CPMCONTACT0000000CT05',
+      processingMode: 'CONVERSATION',
+    });
+    expect(e).toMatchObject({ occurredAt: '2025-03-14T09:26:53.360Z', occurredAtMs: Date.UTC(2025, 2, 14, 9, 26, 53, 360) });
+    expect(details(e)).toEqual({ direction: 'TO_APP', group: 'contact_event', kind: 'composing_event', payload: {} });
   });
 });
 
@@ -299,7 +318,7 @@ describe('identities, modes and shapes', () => {
 
 describe('event identity', () => {
   it('is the same for the same callback delivered twice, whatever the bytes or the offset', () => {
-    const bytes = fixtureBytes('MessageInboundEvent.json');
+    const bytes = callbackFixture('message-inbound.json');
     const compact = Buffer.from(JSON.stringify(JSON.parse(bytes.toString('utf8'))));
     const first = normalizeWebhook(rawInput(bytes, '10'))[0]!;
     const again = normalizeWebhook({ ...rawInput(compact, '99'), receivedAtMs: RECEIVED_AT_MS + 60_000 })[0]!;
@@ -321,7 +340,7 @@ describe('event identity', () => {
   });
 
   it('is deterministic: normalizing the same input twice gives deep-equal events', () => {
-    const input = rawInput(fixtureBytes('MessageSubmitEvent.json'));
+    const input = rawInput(callbackFixture('message-submit.json'));
     expect(normalizeWebhook(input)).toEqual(normalizeWebhook(input));
   });
 });

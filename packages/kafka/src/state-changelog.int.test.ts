@@ -1,6 +1,5 @@
 import { createLogger, createMetrics } from '@cpm/platform';
-import { loadEvent } from '@cpm/projector';
-import { createTestEnv, waitForGroup, type TestEnv } from '@cpm/testkit';
+import { loadEvent, createTestEnv, waitForGroup, type TestEnv } from '@cpm/testkit';
 import { ensureTopics } from './admin';
 import { ChangelogPartitionsError, isChangelogBookkeeping, readChangelog } from './changelog';
 import { ITEM_KEY, type ChangelogList } from './state-changelog';

@@ -1,6 +1,5 @@
 import { createLogger, createMetrics } from '@cpm/platform';
-import { loadEvent } from '@cpm/projector';
-import { createTestEnv, waitForGroup, type TestEnv } from '@cpm/testkit';
+import { loadEvent, createTestEnv, waitForGroup, type TestEnv } from '@cpm/testkit';
 import { ensureTopics } from './admin';
 import { isChangelogBookkeeping, OFFSET_KEY, readChangelog } from './changelog';
 import { changelogSpec, topicName } from './topics';

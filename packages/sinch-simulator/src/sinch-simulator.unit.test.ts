@@ -1,5 +1,5 @@
 import { createSinchSimulator, type SinchSimulator } from './sinch-simulator';
-import { startWebhookReceiver } from './webhook-receiver.test-helper';
+import { startWebhookReceiver } from '@cpm/testkit';
 
 // Local loopback HTTP only (simulator and a receiver in this process): unit tier by agreement.
 const SECRET = 'sim-secret-1';

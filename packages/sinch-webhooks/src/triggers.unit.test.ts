@@ -1,47 +1,40 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { detectTrigger } from './triggers';
+import { detectTrigger, KNOWN_TRIGGERS } from './triggers';
 import { customerKey, customerRefOf } from './customer-key';
 import { toE164 } from './phone';
-import { SINCH_FIXTURES_DIR } from '@cpm/testkit/src/fixtures';
+import { callbackFixture, callbackFixtures } from '@cpm/testkit';
 
-const fixtures = SINCH_FIXTURES_DIR;
-const load = (file: string): unknown => JSON.parse(readFileSync(join(fixtures, file), 'utf8'));
+const load = (file: string): unknown => JSON.parse(callbackFixture(file).toString('utf8'));
 
 const expected: Record<string, string> = {
-  'CapabilityEvent.json': 'CAPABILITY',
-  'ChannelEvent.json': 'CHANNEL_EVENT',
-  // Comment, payment and shortlink files are fragments of an `event` body, not whole callbacks:
-  // valid Sinch JSON with an unknown top-level key, to be stored and flagged.
-  'CommentEvent.json': 'UNKNOWN',
-  'ContactCreateEvent.json': 'CONTACT_CREATE',
-  'ContactDeleteEvent.json': 'CONTACT_DELETE',
-  'ContactIdentitiesDuplicationEvent.json': 'CONTACT_IDENTITIES_DUPLICATION',
-  'ContactMergeEvent.json': 'CONTACT_MERGE',
-  'ContactUpdateEvent.json': 'CONTACT_UPDATE',
-  'ConversationDeleteEvent.json': 'CONVERSATION_DELETE',
-  'ConversationStartEvent.json': 'CONVERSATION_START',
-  'ConversationStopEvent.json': 'CONVERSATION_STOP',
-  'EventDeliveryReportEvent.json': 'EVENT_DELIVERY',
-  'InboundContactEvent.json': 'EVENT_INBOUND',
-  'InboundContactMessageEvent.json': 'EVENT_INBOUND',
-  'MessageDeliveryReceiptEvent.json': 'MESSAGE_DELIVERY',
-  'MessageInboundEvent.json': 'MESSAGE_INBOUND',
-  'MessageInboundSmartConversationRedactionEvent.json': 'MESSAGE_INBOUND_SMART_CONVERSATION_REDACTION',
-  'MessageSubmitEvent.json': 'MESSAGE_SUBMIT',
-  'OptInEvent.json': 'OPT_IN',
-  'OptOutEvent.json': 'OPT_OUT',
-  'PaymentStatusUpdateEvent.json': 'UNKNOWN',
-  'ShortlinkActivatedEvent.json': 'UNKNOWN',
-  'SmartConversationsEvent.json': 'SMART_CONVERSATION',
-  'UnsupportedCallbackEvent.json': 'UNSUPPORTED',
-  'WebhooksAuthValidation.json': 'EVENT_INBOUND',
+  'capability.json': 'CAPABILITY',
+  'channel-event.json': 'CHANNEL_EVENT',
+  'contact-create.json': 'CONTACT_CREATE',
+  'contact-delete.json': 'CONTACT_DELETE',
+  'contact-identities-duplication.json': 'CONTACT_IDENTITIES_DUPLICATION',
+  'contact-merge.json': 'CONTACT_MERGE',
+  'contact-update.json': 'CONTACT_UPDATE',
+  'conversation-delete.json': 'CONVERSATION_DELETE',
+  'conversation-start.json': 'CONVERSATION_START',
+  'conversation-stop.json': 'CONVERSATION_STOP',
+  'event-delivery.json': 'EVENT_DELIVERY',
+  'event-inbound.json': 'EVENT_INBOUND',
+  'message-delivery.json': 'MESSAGE_DELIVERY',
+  'message-inbound.json': 'MESSAGE_INBOUND',
+  'message-inbound-smart-conversation-redaction.json': 'MESSAGE_INBOUND_SMART_CONVERSATION_REDACTION',
+  'message-submit.json': 'MESSAGE_SUBMIT',
+  'opt-in.json': 'OPT_IN',
+  'opt-out.json': 'OPT_OUT',
+  'record-notification.json': 'RECORD_NOTIFICATION',
+  'smart-conversation.json': 'SMART_CONVERSATION',
+  // Valid Sinch JSON whose top-level key we do not know: stored and flagged.
+  'unknown-top-level-key.json': 'UNKNOWN',
+  'unsupported.json': 'UNSUPPORTED',
 };
 
-describe('detectTrigger on every .NET SDK fixture', () => {
-  it('covers every fixture file', () => {
-    const files = readdirSync(fixtures).filter((f) => f.endsWith('.json'));
-    expect(files.sort()).toEqual(Object.keys(expected).sort());
+describe("detectTrigger on the project's callback fixtures", () => {
+  it('covers every fixture file, and every trigger it knows has a fixture', () => {
+    expect(callbackFixtures().map((f) => f.file)).toEqual(Object.keys(expected).sort());
+    expect(new Set(Object.values(expected))).toEqual(new Set([...KNOWN_TRIGGERS, 'UNKNOWN']));
   });
   it.each(Object.entries(expected))('%s is %s', (file, trigger) => {
     expect(detectTrigger(load(file)).trigger).toBe(trigger);
@@ -68,7 +61,7 @@ describe('customer key', () => {
     expect(customerKey({ appId: 'app', contactId: '', conversationId: 'v1', channel: '', identity: '' }).key).toBe('app:conv:v1');
   });
   it('reads the customer of an inbound message fixture', () => {
-    const ref = customerRefOf(load('MessageInboundEvent.json'));
+    const ref = customerRefOf(load('message-inbound.json'));
     expect(ref.appId).not.toBe('');
     expect(ref.contactId || ref.identity).not.toBe('');
   });

@@ -4,3 +4,7 @@ export * from './signed-post';
 export * from './fixtures';
 export * from './private-broker';
 export * from './webhook-load';
+export * from './domain-inputs';
+export * from './conversation-events';
+export * from './sample-events';
+export * from './webhook-receiver';

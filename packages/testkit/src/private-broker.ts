@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startKafka, waitForKafka } from '../../../infra/local/kafka';
-import { INFRA_DIR } from '../../../infra/local/settings';
-import { isAlive, portInUse, stopPid } from '../../../infra/local/processes';
+import { INFRA_DIR, isAlive, portInUse, startKafka, stopPid, waitForKafka } from '@cpm/infra';
 
 export interface PrivateBroker {
   brokers: string;

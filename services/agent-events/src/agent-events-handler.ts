@@ -1,9 +1,7 @@
-import type { ConversationEvent } from '@cpm/domain';
+import { agentView, mediaView, type AgentViewOptions, type ConversationEvent, type MediaOutcome } from '@cpm/domain';
 import type { Emit, ProcessContext } from '@cpm/kafka';
 import type { Logger, Metrics } from '@cpm/platform';
 import type { AgentState } from './agent-state';
-import { agentView, type AgentViewOptions } from './agent-view';
-import { mediaView, type MediaOutcome } from './media-view';
 import { applyLookup, lookupIdOf, needsLookup, type LookupAnswer } from './name-lookup';
 
 export interface AgentEventsHandlerOptions {

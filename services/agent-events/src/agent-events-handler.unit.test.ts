@@ -5,7 +5,7 @@ import type { AgentEvent } from './agent-event';
 import { agentEventsHandler, type AgentEventsHandlerOptions } from './agent-events-handler';
 import { initialAgentState, type AgentState } from './agent-state';
 import { lookupIdOf, type LookupAnswer } from './name-lookup';
-import { customerSays, DAY } from './test-kit';
+import { customerSays, DAY } from '@cpm/testkit';
 
 const view = { quoteMaxAgeMs: 3 * DAY, quoteMaxTextLength: 200, knownMessages: 500, knownStatuses: 500 };
 

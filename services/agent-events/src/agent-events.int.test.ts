@@ -1,9 +1,8 @@
 import { topicName } from '@cpm/kafka';
-import { sentOutboundRecord } from '@cpm/domain/src/test-kit';
+import { sentOutboundRecord, createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
 import { loadIngressConfig, startIngress, type Ingress } from '@cpm/ingress';
 import { loadNormalizerConfig, startNormalizer, type Normalizer } from '@cpm/normalizer';
 import { createSinchSimulator, type SinchSimulator } from '@cpm/sinch-simulator';
-import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
 import type { AgentEvent } from './agent-event';
 import { startAgentEvents, type AgentEvents } from './agent-events';
 import { loadAgentEventsConfig } from './config';

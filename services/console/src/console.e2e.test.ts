@@ -10,15 +10,14 @@ import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { OutboundRecord } from '@cpm/domain';
-import { sentOutboundRecord } from '@cpm/domain/src/test-kit';
+import { sentOutboundRecord, createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
 import { topicName } from '@cpm/kafka';
 import { createLogger } from '@cpm/platform';
-import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
 import { hashPassword } from './agent-auth';
 import { loadConsoleConfig } from './config';
 import { startConsole, type AgentConsole } from './console';
 import type { AgentCommand, AgentEvent } from './console-input';
-import { agentEvent, agentMessage, T0 } from './test-kit';
+import { agentEvent, agentMessage, T0 } from '../test/test-kit';
 
 jest.setTimeout(90_000);
 

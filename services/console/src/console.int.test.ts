@@ -7,7 +7,7 @@ import { startConsole, type AgentConsole } from './console';
 import type { AgentCommand, AgentEvent } from './console-input';
 import { hashPassword } from './agent-auth';
 import { followStream, signIn } from './sse-reader';
-import { agentEvent, agentMessage, T0 } from './test-kit';
+import { agentEvent, agentMessage, T0 } from '../test/test-kit';
 
 jest.setTimeout(60_000);
 

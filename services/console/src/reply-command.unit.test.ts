@@ -1,6 +1,6 @@
 import { InvalidReplyError } from './errors';
 import { parseReply, replyCommand } from './reply-command';
-import { agentEvent } from './test-kit';
+import { agentEvent } from '../test/test-kit';
 import { reduceConversation } from './view-model';
 
 const conversation = reduceConversation(undefined, { kind: 'event', customerKey: 'app1:contact-anna', event: agentEvent('CONVERSATION_STARTED') });

@@ -1,9 +1,11 @@
 /**
  * The pure view model of the console: consumed records (agent events, agent commands, their
- * outcomes) → one conversation view per customer key. No I/O, no clock, no imports beyond
- * types: the server keeps its bounded snapshot with it, and the browser bundles the same
- * function to apply the live records it receives, so both always agree.
+ * outcomes) → one conversation view per customer key. No I/O, no clock; beyond types it
+ * imports only the domain's delivery-status rule, which is pure. The server keeps its
+ * bounded snapshot with it, and the browser bundles the same function (and that rule) to
+ * apply the live records it receives, so both always agree.
  */
+import { nextDeliveryState, type DeliveryState } from '@cpm/domain/delivery-status';
 import type { AgentAttachment, AgentLocation, AgentQuoted, ConsoleInput } from './console-input';
 
 export interface ViewLimits {
@@ -56,15 +58,22 @@ export interface ConversationView {
   orphanStatuses: [string, { status: string; reason: string | null }][];
 }
 
-/** Statuses that never change again, and the order of the others (never move back). */
-const FINAL = new Set(['READ', 'FAILED']);
-const RANK: Record<string, number> = { PENDING: 0, SENT: 1, QUEUED_ON_CHANNEL: 2, SWITCHING_CHANNEL: 2, DELIVERED: 3, READ: 4, FAILED: 4 };
+/** Before any delivery report an agent message is PENDING (its command is written), then SENT (Sinch accepted it). */
+const BEFORE_REPORTS = ['PENDING', 'SENT'];
+const asDelivery = (status: string): DeliveryState => ({ status, delivered: false, reason: null, switchReason: null });
 
-/** The next delivery status of an agent message: a late report never moves it back. */
+/**
+ * The next delivery status of an agent message: a late report never moves it back. The
+ * order of Sinch's delivery reports is the domain's rule (nextDeliveryState); PENDING and
+ * SENT come before every report, and never replace one.
+ */
 export function nextStatus(current: string | null, reported: string): string {
   if (current === null) return reported;
-  if (FINAL.has(current)) return current;
-  return (RANK[reported] ?? 1) >= (RANK[current] ?? 1) ? reported : current;
+  const before = BEFORE_REPORTS.indexOf(current);
+  const next = BEFORE_REPORTS.indexOf(reported);
+  if (next >= 0) return before >= 0 && next > before ? reported : current;
+  if (before >= 0) return reported;
+  return nextDeliveryState(asDelivery(current), { status: reported }).status;
 }
 
 function emptyConversation(customerKey: string): ConversationView {

@@ -1,5 +1,5 @@
 import type { ConsoleInput } from './console-input';
-import { agentEvent, agentMessage, command, outcome, T0 } from './test-kit';
+import { agentEvent, agentMessage, command, outcome, T0 } from '../test/test-kit';
 import { nextStatus, reduceConversation, type ConversationView } from './view-model';
 
 const KEY = 'app1:contact-anna';
@@ -167,6 +167,13 @@ describe('nextStatus', () => {
     ['FAILED', 'DELIVERED', 'FAILED'],
     ['DELIVERED', 'FAILED', 'FAILED'],
     ['PENDING', 'SENT', 'SENT'],
+    ['SENT', 'PENDING', 'SENT'],
+    ['DELIVERED', 'SENT', 'DELIVERED'],
+    ['QUEUED_ON_CHANNEL', 'SWITCHING_CHANNEL', 'SWITCHING_CHANNEL'],
+    // A status Sinch may add later is a report: it moves a message past SENT, and SENT never replaces it.
+    ['SENT', 'SOME_NEW_STATUS', 'SOME_NEW_STATUS'],
+    ['SOME_NEW_STATUS', 'SENT', 'SOME_NEW_STATUS'],
+    ['SOME_NEW_STATUS', 'DELIVERED', 'DELIVERED'],
   ])('%s + %s → %s', (current, reported, expected) => {
     expect(nextStatus(current, reported)).toBe(expected);
   });

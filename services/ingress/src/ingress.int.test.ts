@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { createTestEnv, postWebhook, readTopic, sinchFixture, sinchFixtures, type TestEnv } from '@cpm/testkit';
+import { callbackFixture, callbackFixtures, createTestEnv, postWebhook, readTopic, signatureVector, type TestEnv } from '@cpm/testkit';
 import { topicName } from '@cpm/kafka';
 import { detectTrigger, signWebhook } from '@cpm/sinch-webhooks';
 import { loadIngressConfig } from './config';
@@ -8,6 +8,7 @@ import type { RawWebhookRecord } from './raw-record';
 
 const SECRET = 'test-secret-new';
 const OLD_SECRET = 'test-secret-old';
+const vector = signatureVector();
 let t: TestEnv;
 let ingress: Ingress;
 
@@ -16,7 +17,7 @@ beforeAll(async () => {
   const config = loadIngressConfig({
     ...t.env,
     INGRESS_PORT: '0',
-    SINCH_WEBHOOK_SECRETS: `${SECRET},${OLD_SECRET},foo_secret1234`,
+    SINCH_WEBHOOK_SECRETS: `${SECRET},${OLD_SECRET},${vector.secret}`,
     INGRESS_BODY_LIMIT_BYTES: '4096',
   });
   ingress = await startIngress(config);
@@ -42,8 +43,8 @@ async function storedByRequestId(topic: string, min: number): Promise<Map<string
 describe('ingress against real Kafka', () => {
   const accepted: { file: string; body: Buffer; requestId: string }[] = [];
 
-  it('accepts every Sinch fixture, signed, and stores it byte for byte with its trigger', async () => {
-    for (const { file, body } of sinchFixtures()) {
+  it('accepts every callback fixture, signed, and stores it byte for byte with its trigger', async () => {
+    for (const { file, body } of callbackFixtures()) {
       const res = await postWebhook(ingress.webhookUrl, body, { secret: SECRET });
       expect({ file, status: res.status }).toEqual({ file, status: 200 });
       accepted.push({ file, body, requestId: res.json.requestId as string });
@@ -61,14 +62,8 @@ describe('ingress against real Kafka', () => {
     }
   });
 
-  it("accepts Sinch's own signature vector with foo_secret1234 and refuses it with wrong_secret", async () => {
-    const body = sinchFixture('WebhooksAuthValidation.json');
-    const headers = {
-      'x-sinch-webhook-signature': 'wKmZBGo4Cf+y9cZoPHhiVw6ziKeubLGqN4OdG8jlaPo=',
-      'x-sinch-webhook-signature-nonce': '01FJA8B4A7BM43YGWSG9GBV067',
-      'x-sinch-webhook-signature-timestamp': '1634579353',
-      'x-sinch-webhook-signature-algorithm': 'HmacSHA256',
-    };
+  it('accepts our signature vector with its secret and refuses it with wrong_secret', async () => {
+    const { body, headers } = vector;
     const ok = await postWebhook(ingress.webhookUrl, body, { headers });
     expect(ok.status).toBe(200);
     const stored = await storedByRequestId(rawTopic(), 1);
@@ -86,11 +81,11 @@ describe('ingress against real Kafka', () => {
   });
 
   it('accepts the old secret during a rotation', async () => {
-    const res = await postWebhook(ingress.webhookUrl, sinchFixture('MessageInboundEvent.json'), { secret: OLD_SECRET });
+    const res = await postWebhook(ingress.webhookUrl, callbackFixture('message-inbound.json'), { secret: OLD_SECRET });
     expect(res.status).toBe(200);
   });
 
-  const body = sinchFixture('MessageInboundEvent.json');
+  const body = callbackFixture('message-inbound.json');
   const bad: [string, () => Promise<{ status: number; json: Record<string, unknown> }>, number, string][] = [
     [
       'a tampered body',
@@ -184,7 +179,7 @@ describe('the in-flight byte bound', () => {
 
   /** The inbound fixture padded with trailing blanks (still JSON) to `size` bytes. */
   const padded = (size: number): Buffer => {
-    const body = sinchFixture('MessageInboundEvent.json');
+    const body = callbackFixture('message-inbound.json');
     return Buffer.concat([body, Buffer.alloc(size - body.length, ' ')]);
   };
 

@@ -14,7 +14,7 @@ import { loadMediaConfig, startMedia } from '@cpm/media';
 import { loadProjectorConfig, startProjector } from '@cpm/projector';
 import { loadAgentEventsConfig, startAgentEvents } from '@cpm/agent-events';
 import { hashPassword, loadConsoleConfig, startConsole } from '@cpm/console';
-import { up } from '../../../infra/local/local-infra';
+import { up } from '@cpm/infra';
 import { playScenario } from './scenario';
 
 const SECRET = process.env.SINCH_WEBHOOK_SECRETS ?? 'local-dev-secret';

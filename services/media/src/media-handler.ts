@@ -1,5 +1,5 @@
 import type { MediaOutcome } from '@cpm/contracts';
-import { eventIdOf, type ConversationEvent } from '@cpm/domain';
+import { attachmentIdOf, eventIdOf, type ConversationEvent } from '@cpm/domain';
 import type { Emit, ProcessContext } from '@cpm/kafka';
 import type { Metrics } from '@cpm/platform';
 import type { DownloadOutcome } from './media-downloader';
@@ -19,9 +19,6 @@ export interface MediaHandlerOptions {
   replay: boolean;
   metrics: Metrics;
 }
-
-/** Deterministic: the same source event and index always name the same attachment. */
-export const attachmentIdOf = (sourceEventId: string, index: number): string => eventIdOf(['ATTACHMENT', sourceEventId, String(index)]);
 
 /** The customer media of an event: a customer's media or media card message (voice notes included). */
 export function mediaOf(event: ConversationEvent): { url: string; fileName: string | null }[] {

@@ -1,7 +1,8 @@
 import type { ConversationEvent } from '@cpm/domain';
 import { KeyedState, type ProcessContext } from '@cpm/kafka';
 import { createMetrics } from '@cpm/platform';
-import { attachmentIdOf, initialMediaState, mediaHandler, type MediaOutcome, type MediaState } from './media-handler';
+import { attachmentIdOf } from '@cpm/domain';
+import { initialMediaState, mediaHandler, type MediaOutcome, type MediaState } from './media-handler';
 import type { DownloadOutcome } from './media-downloader';
 
 const event = (eventId: string, url: string | null, type: ConversationEvent['type'] = 'MESSAGE_RECEIVED') =>

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { topicName } from '@cpm/kafka';
 import { buildRawRecord } from '@cpm/ingress';
 import type { ConversationEvent } from '@cpm/domain';
-import { createTestEnv, readTopic, sinchFixtures, type TestEnv } from '@cpm/testkit';
+import { createTestEnv, readTopic, callbackFixtures, type TestEnv } from '@cpm/testkit';
 import { loadNormalizerConfig } from './config';
 import { startNormalizer } from './normalizer';
 
@@ -59,8 +59,8 @@ const inbound = (id: string, text: string, extra: Record<string, unknown> = {}) 
   );
 
 describe('normalizer on real Kafka', () => {
-  it('turns every Sinch fixture into events, drops a duplicated callback, and routes poison to the DLQ', async () => {
-    const fixtures = sinchFixtures().map((f) => f.body);
+  it('turns every callback fixture into events, drops a duplicated callback, and routes poison to the DLQ', async () => {
+    const fixtures = callbackFixtures().map((f) => f.body);
     const first = inbound('dup-1', 'hello');
     // The same callback delivered twice (a Sinch retry: same body, another request and nonce).
     const retry = Buffer.from(first);

@@ -7,4 +7,3 @@ export * from './projection-store';
 export * from './projection-consumer';
 export * from './read-api';
 export * from './projector';
-export * from './sample-events';

@@ -4,11 +4,10 @@ import type { Pool } from 'pg';
 import type { ConversationEvent } from '@cpm/domain';
 import { topicName } from '@cpm/kafka';
 import { createPool } from '@cpm/postgres';
-import { createTestEnv, type TestEnv } from '@cpm/testkit';
+import { createTestEnv, type TestEnv, loadEvent, sampleEvent, sampleMessage } from '@cpm/testkit';
 import { loadProjectorConfig } from './config';
 import { startProjector, type Projector } from './projector';
 import type { MediaOutcome } from './rows';
-import { loadEvent, sampleEvent, sampleMessage } from './sample-events';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field below
 const getJson = async (url: string): Promise<any> => (await fetch(url)).json();

@@ -1,6 +1,6 @@
 import type { ConversationEvent } from '@cpm/domain';
 import { projectionRows, type ProjectedRecord } from './rows';
-import { sampleEvent, sampleMessage } from './sample-events';
+import { sampleEvent, sampleMessage } from '@cpm/testkit';
 
 const at = (offset: number, event: ConversationEvent): ProjectedRecord => ({
   kind: 'event',

@@ -8,7 +8,7 @@ import { loadNormalizerConfig, startNormalizer } from '@cpm/normalizer';
 import { createPool } from '@cpm/postgres';
 import { loadProjectorConfig, startProjector, type Projector } from '@cpm/projector';
 import { signWebhook, signatureHeadersFrom } from '@cpm/sinch-webhooks';
-import { createTestEnv, sinchFixtures, type TestEnv } from '@cpm/testkit';
+import { createTestEnv, callbackFixtures, type TestEnv } from '@cpm/testkit';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const SECRET = 'audit-secret';
@@ -55,10 +55,10 @@ const mmsBody = (id: string, channel: 'MMS' | 'SMS', conversation: string, text:
     }),
   );
 
-/** Raw records as the ingress writes them: the MMS thread is signed, the Sinch fixtures are not. */
+/** Raw records as the ingress writes them: the MMS thread is signed, the callback fixtures are not. */
 async function produceRaw(env: TestEnv): Promise<number> {
   const signed = [mmsBody('mms-1', 'MMS', 'conv-mms', '', 0), mmsBody('sms-1', 'SMS', 'conv-sms', 'plain reply', 1)];
-  const bodies = [...signed.map((body) => ({ body, signed: true })), ...sinchFixtures().map((f) => ({ body: f.body, signed: false }))];
+  const bodies = [...signed.map((body) => ({ body, signed: true })), ...callbackFixtures().map((f) => ({ body: f.body, signed: false }))];
   const producer = env.kafka.producer({ idempotent: true });
   await producer.connect();
   const messages = [];

@@ -1,6 +1,6 @@
-/** Test helpers of this service: realistic conversation events, made by the real normalizer rules. */
+/** Realistic conversation events for tests, made by the real normalizer rules. */
 import { normalizeOutbound, normalizeWebhook, type ConversationEvent, type OutboundRecord } from '@cpm/domain';
-import { inbound, rawInput, sentOutboundRecord } from '@cpm/domain/src/test-kit';
+import { inbound, rawInput, sentOutboundRecord } from './domain-inputs';
 
 export const T0 = Date.UTC(2026, 10, 1, 10, 0, 0);
 export const DAY = 24 * 3600 * 1000;

@@ -1,5 +1,10 @@
-/** Test helpers: agent.events.v1 values as the agent-events service writes them (the contract, schemas/agent.events.v1.avsc). */
-import type { AgentCommand, AgentEvent, AgentMessage, OutboundOutcome } from './console-input';
+/**
+ * Test helpers of the console: agent.events.v1 values as the agent-events service writes them
+ * (the contract, schemas/agent.events.v1.avsc), commands and outcomes. `outcome` builds the
+ * console's own OutboundOutcome (src/console-input.ts) and only the console's tests use them,
+ * so they live in this service's test folder, not in packages/testkit, which never depends on a service.
+ */
+import type { AgentCommand, AgentEvent, AgentMessage, OutboundOutcome } from '../src/console-input';
 
 export const T0 = Date.UTC(2026, 10, 1, 10, 0, 0);
 

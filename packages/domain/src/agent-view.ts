@@ -1,17 +1,12 @@
-import {
-  customerName,
-  decideQuote,
-  eventIdOf,
-  nextDeliveryState,
-  sinchTimeToMs,
-  type ConversationEvent,
-  type DeliveryState,
-  type KnownMessage,
-  type QuoteRefusal,
-} from '@cpm/domain';
-import type { AgentAttachment, AgentEvent, AgentEventType, AgentMessage } from './agent-event';
+import type { AgentAttachment, AgentEvent, AgentEventType, AgentMessage } from '@cpm/contracts';
 import type { AgentState } from './agent-state';
 import { contentTypeOf } from './content-type';
+import { nextDeliveryState, type DeliveryState } from './delivery-status';
+import { customerName } from './display-name';
+import { attachmentIdOf, eventIdOf } from './event-id';
+import type { ConversationEvent } from './events';
+import { decideQuote, type KnownMessage, type QuoteRefusal } from './quoting';
+import { sinchTimeToMs } from './sinch-time';
 
 export interface AgentViewOptions {
   quoteMaxAgeMs: number;
@@ -32,9 +27,6 @@ export interface AgentViewResult {
 
 /** Same source event, same type → same id, whatever the run (docs/ARCHITECTURE.md#deterministic-ids). */
 export const agentEventIdOf = (type: AgentEventType, sourceEventId: string): string => eventIdOf(['AGENT_EVENT', type, sourceEventId]);
-
-/** The id of a customer attachment: the media service's convention, so ATTACHMENT_READY names the same one. */
-export const attachmentIdOf = (sourceEventId: string, index: number): string => eventIdOf(['ATTACHMENT', sourceEventId, String(index)]);
 
 /**
  * One conversation event → what the agent sees (docs/DOMAIN.md, from #display-names to #consent), with the customer's

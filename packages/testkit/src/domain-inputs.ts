@@ -1,19 +1,14 @@
 /**
- * Test helpers of this package (used by *.unit.test.ts only; not exported by index.ts).
+ * Inputs of the domain's rules for tests: raw-topic records, callback bodies, outbound
+ * records, and a check of a value against an Avro schema of schemas/.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as avro from 'avsc';
 import { customerKey, customerRefOf } from '@cpm/sinch-webhooks';
-import { SINCH_FIXTURES_DIR as FIXTURES_DIR } from '@cpm/testkit/src/fixtures';
-import type { OutboundRecord } from './outbound-record';
-import type { RawWebhookInput } from './webhook-context';
+import { normalizeWebhook, type ConversationEvent, type OutboundRecord, type RawWebhookInput } from '@cpm/domain';
 
-/** Sinch's own callback payloads, used as they are. */
-export { FIXTURES_DIR };
 const SCHEMAS_DIR = join(__dirname, '..', '..', '..', 'schemas');
-
-export const fixtureBytes = (file: string): Buffer => readFileSync(join(FIXTURES_DIR, file));
 
 export const RECEIVED_AT_MS = Date.UTC(2024, 0, 1, 12, 0, 0);
 
@@ -27,6 +22,24 @@ export function rawInput(body: Buffer | object, offset = '0'): RawWebhookInput {
     // not JSON: the normalizer is expected to refuse it; any key will do
   }
   return { body: bytes, receivedAtMs: RECEIVED_AT_MS, customerKey: key, source: { topic: 'sinch.webhooks.raw.v1', partition: 0, offset } };
+}
+
+/** The one conversation event the normalizer makes of a callback body, as a raw record at offset 0. */
+export function normalizedEvent(body: Buffer | object): ConversationEvent {
+  const events = normalizeWebhook(rawInput(body));
+  expect(events).toHaveLength(1);
+  return events[0]!;
+}
+
+/** The `detailsJson` of an event, parsed. */
+export const detailsOf = (event: ConversationEvent): unknown => JSON.parse(event.detailsJson ?? 'null');
+
+/** What every event `normalizedEvent` gives must have: a content-derived id, its source and receive time, and a value the Avro contract accepts. */
+export function expectWellFormedEvent(event: ConversationEvent): void {
+  expect(event.eventId).toMatch(/^[0-9a-f]{64}$/);
+  expect(event.source).toMatchObject({ topic: 'sinch.webhooks.raw.v1', partition: 0, offset: '0' });
+  expect(event.receivedAtMs).toBe(RECEIVED_AT_MS);
+  expect(avroErrors('conversation.events.v1.avsc', event)).toEqual([]);
 }
 
 const types = new Map<string, avro.Type>();

@@ -1,8 +1,7 @@
-import type { MediaOutcome } from '@cpm/contracts';
-import { customerName } from '@cpm/domain';
-import type { AgentEvent } from './agent-event';
+import type { AgentEvent, MediaOutcome } from '@cpm/contracts';
 import type { AgentState } from './agent-state';
 import { agentEventIdOf } from './agent-view';
+import { customerName } from './display-name';
 
 /**
  * A customer attachment downloaded (READY: the agent's internal link) or not (FAILED, with
