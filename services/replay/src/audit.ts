@@ -1,9 +1,8 @@
 import type { Kafka } from 'kafkajs';
 import type { ConversationEvent } from '@cpm/domain';
 import type { RawWebhookRecord } from '@cpm/ingress';
-import { topicName, type SchemaCodec } from '@cpm/kafka';
+import { readToEnd, topicName, type SchemaCodec } from '@cpm/kafka';
 import { verifySignature } from '@cpm/sinch-webhooks';
-import { readLog } from './log-reader';
 
 export interface AuditEntry {
   /** Sort time: receive time for webhooks and events, Sinch time for agent events. */
@@ -63,9 +62,14 @@ export async function audit(o: AuditOptions, subject: string): Promise<AuditEntr
   const rawPositions = new Set<string>();
   const needle = JSON.stringify(subject);
   const read = (topic: string, each: (partition: number, offset: string, value: unknown) => void) =>
-    readLog(o.kafka, [topicName(o.namespace, topic)], async (batch) => {
-      for (const m of batch.messages) if (m.value) each(batch.partition, m.offset, await o.codec.decode(m.value).catch(() => null));
-    });
+    readToEnd(
+      o.kafka,
+      [topicName(o.namespace, topic)],
+      async (batch) => {
+        for (const m of batch.messages) if (m.value) each(batch.partition, m.offset, await o.codec.decode(m.value).catch(() => null));
+      },
+      { groupPrefix: 'replay' },
+    );
 
   await read('conversation.events.v1', (partition, offset, value) => {
     const e = value as ConversationEvent | null;
