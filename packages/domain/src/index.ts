@@ -4,7 +4,8 @@ export { UnparseableWebhookError, InvalidOutboundRecordError, DomainError, type 
 export { normalizeWebhook } from './normalize';
 export type { RawWebhookInput } from './webhook-context';
 export { normalizeOutbound, type OutboundInput } from './normalize-outbound';
-export type { OutboundRecord, OutboundOutcome, OutboundCommandType } from './outbound-record';
+// Defined in @cpm/contracts; re-exported for the test kits that import it from here.
+export type { OutboundRecord, OutboundOutcome, OutboundCommandType } from '@cpm/contracts';
 export { attachedDataOf } from './attached-data';
 export { sinchTimeToMs } from './sinch-time';
 export { eventIdOf } from './event-id';

@@ -4,7 +4,8 @@ import type { Logger, Metrics } from '@cpm/platform';
 import type { AgentState } from './agent-state';
 import { agentView, type AgentViewOptions } from './agent-view';
 import { mediaView, type MediaOutcome } from './media-view';
-import { applyLookup, lookupIdOf, needsLookup, type LookupAnswer } from './name-lookup';
+import type { LookupAnswer } from '@cpm/contracts';
+import { applyLookup, lookupIdOf, needsLookup } from './name-lookup';
 
 export interface AgentEventsHandlerOptions {
   view: AgentViewOptions;

@@ -7,7 +7,7 @@ import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
 import type { AgentEvent } from './agent-event';
 import { startAgentEvents, type AgentEvents } from './agent-events';
 import { loadAgentEventsConfig } from './config';
-import type { LookupAnswer } from './name-lookup';
+import type { LookupAnswer } from '@cpm/contracts';
 
 let t: TestEnv;
 let sim: SinchSimulator;

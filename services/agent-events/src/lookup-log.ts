@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { readToEnd, topicName, type SchemaCodec } from '@cpm/kafka';
-import type { LookupAnswer } from './name-lookup';
+import type { LookupAnswer } from '@cpm/contracts';
 
 /**
  * Every look-up answer already in sinch.lookups.v1 (committed records), by look-up id: what

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { ConversationEvent } from '@cpm/domain';
-import type { RawWebhookRecord } from '@cpm/ingress';
+import type { AgentEvent, RawWebhookRecord } from '@cpm/contracts';
 import { readToEnd, topicName, type SchemaCodec } from '@cpm/kafka';
 import { verifySignature } from '@cpm/sinch-webhooks';
 
@@ -12,17 +12,6 @@ export interface AuditEntry {
   log: { topic: string; partition: number; offset: string };
   summary: string;
   details: Record<string, unknown>;
-}
-
-interface AgentEventValue {
-  eventId: string;
-  type: string;
-  occurredAt: number;
-  customerKey: string;
-  conversationId: string;
-  channel: string;
-  sourceChannel: string;
-  message: { id: string; text: string | null } | null;
 }
 
 export interface AuditOptions {
@@ -136,7 +125,7 @@ export async function audit(o: AuditOptions, subject: string): Promise<AuditEntr
   });
 
   await read('agent.events.v1', (partition, offset, value) => {
-    const a = value as AgentEventValue | null;
+    const a = value as AgentEvent | null;
     if (!a || (a.customerKey !== subject && a.conversationId !== subject)) return;
     const at = Number(a.occurredAt);
     entries.push({

@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import type { RawWebhookRecord } from '@cpm/ingress';
+import type { RawWebhookRecord } from '@cpm/contracts';
 import { readToEnd, topicName, type SchemaCodec } from '@cpm/kafka';
 import type { Progress } from './progress';
 
