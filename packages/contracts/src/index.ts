@@ -6,3 +6,4 @@ export type * from './outbound-record';
 export type * from './lookup-answer';
 export type * from './dead-letter';
 export type * from './rejected-webhook-record';
+export type * from './conversation-event';

@@ -1,5 +1,5 @@
 import { normalizeIdentity } from '@cpm/sinch-webhooks';
-import type { ConversationEvent, ConversationEventType, Message, OccurredAtSource } from './events';
+import type { ConversationEvent, ConversationEventType, Message, OccurredAtSource } from '@cpm/contracts';
 import { InvalidOutboundRecordError } from './errors';
 import { eventIdOf } from './event-id';
 import type { OutboundRecord } from '@cpm/contracts';

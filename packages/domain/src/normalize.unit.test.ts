@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import type { ConversationEvent } from './events';
+import type { ConversationEvent } from '@cpm/contracts';
 import { UnparseableWebhookError } from './errors';
 import { normalizeWebhook } from './normalize';
 import { FIXTURES_DIR, RECEIVED_AT_MS, avroErrors, fixtureBytes, inbound, rawInput } from './test-kit';
