@@ -8,12 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { topicName, type SchemaCodec } from '@cpm/kafka';
+import { readToEnd, topicName, type SchemaCodec } from '@cpm/kafka';
 import { createPool, migrate } from '@cpm/postgres';
 import type { Pool } from 'pg';
 import { decodeBatch, ProjectionStore, type ProjectedRecord } from '@cpm/projector';
 import { loadEvent, createTestEnv, type TestEnv } from '@cpm/testkit';
-import { readLog, rebuildInto } from '@cpm/replay';
+import { rebuildInto } from '@cpm/replay';
 import { writeSection } from '../ingress/results-file';
 
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6);
@@ -101,7 +101,7 @@ async function plainConsume(kafka: Kafka, topic: string, expected: number, codec
  */
 async function postgresAlone(env: TestEnv, pool: Pool, schema: string): Promise<number> {
   const perPartition = new Map<number, { records: ProjectedRecord[]; next: string }[]>();
-  await readLog(
+  await readToEnd(
     env.kafka,
     [topicName(env.namespace, 'conversation.events.v1')],
     async (batch) => {

@@ -4,7 +4,7 @@ import { contentTypeOf } from './content-type';
 import { nextDeliveryState, type DeliveryState } from './delivery-status';
 import { customerName } from './display-name';
 import { attachmentIdOf, eventIdOf } from './event-id';
-import type { ConversationEvent } from './events';
+import type { ConversationEvent } from '@cpm/contracts';
 import { decideQuote, type KnownMessage, type QuoteRefusal } from './quoting';
 import { sinchTimeToMs } from './sinch-time';
 

@@ -3,7 +3,7 @@ import { avroErrors, agentSends, customerSays, DAY, sameCustomer, T0 } from '@cp
 import { initialAgentState, type AgentState } from './agent-state';
 import { agentView, type AgentViewOptions } from './agent-view';
 import { attachmentIdOf } from './event-id';
-import type { ConversationEvent } from './events';
+import type { ConversationEvent } from '@cpm/contracts';
 import { mediaView } from './media-view';
 import { correct, emptyMmsState } from './mms-correction';
 import { mmsConfig } from './mms-config';

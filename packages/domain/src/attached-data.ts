@@ -1,4 +1,4 @@
-import type { AttachedData, AttachedDataSource } from './events';
+import type { AttachedData, AttachedDataSource } from '@cpm/contracts';
 import { isObj } from './json';
 
 /**

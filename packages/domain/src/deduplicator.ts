@@ -1,4 +1,4 @@
-import type { ConversationEvent } from './events';
+import type { ConversationEvent } from '@cpm/contracts';
 
 /**
  * De-duplication state of ONE customer key: the ids of its most recent events, oldest

@@ -1,10 +1,35 @@
 // @cpm/domain: the pure core of the pipeline (see ../README.md). No I/O here.
-export * from './events';
 export { UnparseableWebhookError, InvalidOutboundRecordError, DomainError, type DomainErrorCode } from './errors';
 export { normalizeWebhook } from './normalize';
 export type { RawWebhookInput } from './webhook-context';
 export { normalizeOutbound, type OutboundInput } from './normalize-outbound';
-export type { OutboundRecord, OutboundOutcome, OutboundCommandType } from './outbound-record';
+// The values of conversation.events.v1 (what this core produces) and sinch.outbound.v1 are
+// defined in @cpm/contracts, and re-exported here for the modules that import them with the core.
+export type {
+  ConversationEventType,
+  OccurredAtSource,
+  Direction,
+  Author,
+  EventSource,
+  Media,
+  Location,
+  Choice,
+  Reason,
+  Message,
+  AttachedDataStatus,
+  AttachedDataSource,
+  AttachedData,
+  DeliveryStatusReport,
+  ContactIdentity,
+  Contact,
+  Consent,
+  CorrectionRule,
+  Correction,
+  ConversationEvent,
+  OutboundRecord,
+  OutboundOutcome,
+  OutboundCommandType,
+} from '@cpm/contracts';
 export { attachedDataOf } from './attached-data';
 export { sinchTimeToMs } from './sinch-time';
 export { eventIdOf, attachmentIdOf } from './event-id';

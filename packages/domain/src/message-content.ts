@@ -1,4 +1,4 @@
-import type { Location, Media, Message, Reason } from './events';
+import type { Location, Media, Message, Reason } from '@cpm/contracts';
 import { type Obj, isObj, obj, optNum, optStr, str } from './json';
 
 /** The content part of a Message: everything but id, direction, author, acceptedAt, commandId. */

@@ -1,4 +1,4 @@
-import type { ConversationEvent, DeliveryStatusReport, Direction } from './events';
+import type { ConversationEvent, DeliveryStatusReport, Direction } from '@cpm/contracts';
 import { attachedDataOf } from './attached-data';
 import { type Obj, isObj, obj, optStr, str } from './json';
 import { messageContentOf, reasonOf } from './message-content';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ConversationEvent } from './events';
+import type { ConversationEvent } from '@cpm/contracts';
 import { correct, emptyMmsState, type MmsState } from './mms-correction';
 import { mmsConfig } from './mms-config';
 import { normalizeWebhook } from './normalize';

@@ -1,5 +1,5 @@
 import { toE164 } from '@cpm/sinch-webhooks';
-import type { ConversationEvent, CorrectionRule } from './events';
+import type { ConversationEvent, CorrectionRule } from '@cpm/contracts';
 import { eventIdOf } from './event-id';
 import type { MmsConfig } from './mms-config';
 

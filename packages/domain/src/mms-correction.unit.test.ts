@@ -1,4 +1,4 @@
-import type { ConversationEvent } from './events';
+import type { ConversationEvent } from '@cpm/contracts';
 import { type MmsState, correct, emptyMmsState } from './mms-correction';
 import { type MmsConfig, mmsConfig } from './mms-config';
 import { normalizeWebhook } from './normalize';

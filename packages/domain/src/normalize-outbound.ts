@@ -1,8 +1,8 @@
 import { normalizeIdentity } from '@cpm/sinch-webhooks';
-import type { ConversationEvent, ConversationEventType, Message, OccurredAtSource } from './events';
+import type { ConversationEvent, ConversationEventType, Message, OccurredAtSource } from '@cpm/contracts';
 import { InvalidOutboundRecordError } from './errors';
 import { eventIdOf } from './event-id';
-import type { OutboundRecord } from './outbound-record';
+import type { OutboundRecord } from '@cpm/contracts';
 import { msToIso, sinchTimeToMs } from './sinch-time';
 
 export interface OutboundInput {

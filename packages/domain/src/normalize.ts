@@ -1,5 +1,5 @@
 import { type Trigger, customerRefOf, detectTrigger } from '@cpm/sinch-webhooks';
-import type { ConversationEvent } from './events';
+import type { ConversationEvent } from '@cpm/contracts';
 import { UnparseableWebhookError } from './errors';
 import { isObj, obj } from './json';
 import { eventReceived, eventStatus, messageReceived, messageStatus, messageSubmitted, unsupportedReceived } from './message-triggers';

@@ -1,4 +1,4 @@
-import type { ConversationEvent } from './events';
+import type { ConversationEvent } from '@cpm/contracts';
 import { UnparseableWebhookError } from './errors';
 import { normalizeWebhook } from './normalize';
 import {

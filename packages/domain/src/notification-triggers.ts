@@ -1,5 +1,5 @@
 import { normalizeIdentity } from '@cpm/sinch-webhooks';
-import type { Contact, ConversationEvent, ConversationEventType } from './events';
+import type { Contact, ConversationEvent, ConversationEventType } from '@cpm/contracts';
 import { obj, optStr, str } from './json';
 import { type WebhookContext, buildEvent } from './webhook-context';
 

@@ -1,4 +1,4 @@
-import type { Author } from './events';
+import type { Author } from '@cpm/contracts';
 
 /** A message we know from our own log, as the agent-events service remembers it. */
 export interface KnownMessage {

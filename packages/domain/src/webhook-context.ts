@@ -1,5 +1,5 @@
 import { type CustomerRef, type Trigger, normalizeIdentity } from '@cpm/sinch-webhooks';
-import type { ConversationEvent, ConversationEventType, OccurredAtSource } from './events';
+import type { ConversationEvent, ConversationEventType, OccurredAtSource } from '@cpm/contracts';
 import { eventIdOf } from './event-id';
 import { type Obj, canonicalJson, optStr, str } from './json';
 import { msToIso, sinchTimeToMs } from './sinch-time';

@@ -308,6 +308,13 @@ export const ERROR_CATALOGUE = {
   },
 
   // Console
+  CPM_ERR_TOPIC_READ: {
+    cause: 'A read of a topic to its end (a restore, a replay, an audit, the look-up log) failed or made no progress; nothing read is used as complete.',
+    action:
+      'Retried when the cause is (a broker restart, a leader election); if it persists, check that the broker is healthy and every partition has a leader.',
+    retriable: 'depends',
+    httpStatus: 503,
+  },
   CPM_ERR_CONSOLE_INVALID_REPLY: {
     cause: 'A reply from the agent console that is not a valid command.',
     action: "Fix the console's request (the message says which field).",

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { AppError } from '@cpm/platform';
 import { withAdmin } from './admin';
+import { readToEnd, TopicReadError, type TopicBatch } from './read-to-end';
 import type { RenewableTransactionalProducer } from './renewable-producer';
 
 export class ChangelogRestoreError extends AppError {
@@ -115,24 +115,16 @@ export async function sealChangelog(
 }
 
 export interface ReadChangelogOptions {
-  /** Give up (ChangelogRestoreError) when the end is not reached within this time. Default 120 s. */
+  /** Give up (ChangelogRestoreError) when no partition comes closer to its end within this time. Default 120 s. */
   timeoutMs?: number;
 }
 
 /**
  * Reads a compacted changelog topic (key → JSON state) from the beginning to the end
- * offsets it has when the call starts, committed records only, for the given partitions.
- * kafkajs has no `assign()`, so a throwaway consumer group is used and deleted afterwards.
- *
- * Progress is counted in offsets, not in time without records: kafkajs reports every
- * fetched batch (END_BATCH_PROCESS), also those left empty by aborted transactions and
- * markers, with the last offset it covered. A partition is done when that reaches its end
- * offset. (Stopping after some quiet time instead returns partial state whenever joining
- * the throwaway group is slow, as with the broker's default group.initial.rebalance.delay.ms.)
- * The end offsets are read with read_committed: the last stable offset, so a transaction
- * still open on the changelog ends the read before its records rather than holding it up.
- * An error while reading (a record `onRecord` refuses, a crashed consumer) fails the read
- * at once with that error.
+ * offsets it has when the call starts, committed records only, for the given partitions,
+ * with `readToEnd`: done at the offset before each end (a still-open transaction ends the
+ * read before its records), an error while reading (a record `onRecord` refuses, a crashed
+ * consumer) fails the read at once, and partial state is never returned.
  */
 export async function readChangelog(
   kafka: Kafka,
@@ -142,68 +134,20 @@ export async function readChangelog(
   options: ReadChangelogOptions = {},
 ): Promise<number> {
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const admin = kafka.admin();
-  await admin.connect();
-  const groupId = `restore-${randomBytes(6).toString('hex')}`;
-  try {
-    const ends = (await admin.fetchTopicOffsets(topic)).filter((p) => partitions.has(p.partition) && BigInt(p.offset) > BigInt(p.low));
-    if (ends.length === 0) return 0;
-    // partition → [end offset, last offset reached]
-    const pending = new Map(ends.map((e) => [e.partition, { end: BigInt(e.offset), reached: -1n }]));
-    const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100, maxBytes: 50 * 1024 * 1024 });
-    let count = 0;
-    let done!: () => void;
-    let fail!: (error: Error) => void;
-    const allRead = new Promise<void>((resolve, reject) => {
-      done = resolve;
-      fail = reject;
-    });
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-      const p = pending.get(payload.partition);
-      if (!p) return;
-      // kafkajs's lastOffset counts transaction markers and aborted records, so the last
-      // offset before the end is always reached.
-      p.reached = BigInt(payload.lastOffset);
-      if (p.reached >= p.end - 1n) pending.delete(payload.partition);
-      if (pending.size === 0) done();
-    });
-    consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
-    allRead.catch(() => undefined); // seen by the race below; never an unhandled rejection
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        eachBatch: async ({ batch }) => {
-          if (!partitions.has(batch.partition)) return;
-          try {
-            for (const message of batch.messages) {
-              if (message.key) {
-                onRecord(message.key.toString(), message.value ? message.value.toString() : null);
-                count++;
-              }
-            }
-          } catch (error) {
-            fail(error as Error);
-            throw error;
-          }
-        },
-      });
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-      const outcome = await Promise.race([allRead, timedOut]).finally(() => clearTimeout(timer));
-      if (outcome === 'timeout') {
-        throw new ChangelogRestoreError(
-          topic,
-          [...pending].map(([partition, p]) => `${partition}:${p.reached}/${p.end}`),
-          timeoutMs,
-        );
+  let count = 0;
+  const each = (batch: TopicBatch): void => {
+    for (const message of batch.messages) {
+      if (message.key) {
+        onRecord(message.key.toString(), message.value ? message.value.toString() : null);
+        count++;
       }
-      return count;
-    } finally {
-      await consumer.disconnect();
     }
-  } finally {
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
+  };
+  try {
+    await readToEnd(kafka, [topic], each, { partitions, stallTimeoutMs: timeoutMs, maxBytes: 50 * 1024 * 1024, groupPrefix: 'restore' });
+  } catch (error) {
+    if (error instanceof TopicReadError && error.stalledMs !== null) throw new ChangelogRestoreError(topic, error.behind, timeoutMs);
+    throw error;
   }
+  return count;
 }

@@ -1,22 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
+import type { DeadLetter } from '@cpm/contracts';
 import { errorCode } from '@cpm/platform';
-
-/**
- * The value of a record on a `.dlq` topic (schemas/dead-letter.v1.avsc): why it failed, which
- * consumer gave up on it, and the source record exactly as it was, so that it can be found
- * in its topic and replayed once the cause is fixed.
- */
-export interface DeadLetter {
-  errorCode: string;
-  errorMessage: string;
-  consumer: string;
-  sourceTopic: string;
-  sourcePartition: number;
-  sourceOffset: string;
-  sourceKey: Buffer | null;
-  sourceValue: Buffer | null;
-  failedAt: number;
-}
 
 /** The DLQ value for `message` of `source.topic` (the full topic name), which failed with `error`. */
 export function deadLetter(

@@ -7,6 +7,7 @@ export * from './idempotent-producer';
 export * from './keyed-state';
 export * from './state-changelog';
 export * from './changelog';
+export * from './read-to-end';
 export * from './transactional-processor';
 export * from './retry-policies';
 export * from './renewable-producer';

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { readToEnd } from '@cpm/kafka';
 
 export interface ReadRecord {
   partition: number;
@@ -10,49 +10,27 @@ export interface ReadRecord {
 }
 
 /**
- * Reads a whole topic from the beginning up to its current end (read_committed), with a
- * throwaway consumer group. For assertions: what is in the log right now.
+ * Reads a whole topic from the beginning up to its current end (read_committed), with
+ * `readToEnd`. For assertions: what is in the log right now. With `minRecords`, reads again
+ * from the beginning until there are that many or `timeoutMs` has passed.
  */
 export async function readTopic(kafka: Kafka, topic: string, options: { timeoutMs?: number; minRecords?: number } = {}): Promise<ReadRecord[]> {
-  const admin = kafka.admin();
-  await admin.connect();
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  try {
-    for (;;) {
-      // A new group each time: every attempt reads the whole topic from the beginning.
-      const groupId = `read-${randomBytes(6).toString('hex')}`;
-      const ends = await admin.fetchTopicOffsets(topic);
-      const records = await readUpTo(kafka, topic, groupId, ends);
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-      if (records.length >= (options.minRecords ?? 0) || Date.now() > deadline) return records;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  } finally {
-    await admin.disconnect();
+  for (;;) {
+    const records: ReadRecord[] = [];
+    await readToEnd(
+      kafka,
+      [topic],
+      (batch) => {
+        for (const m of batch.messages)
+          records.push({ partition: batch.partition, offset: m.offset, key: m.key?.toString() ?? null, value: m.value, headers: m.headers });
+      },
+      { stallTimeoutMs: Math.max(deadline - Date.now(), 5_000) },
+    );
+    records.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+    if (records.length >= (options.minRecords ?? 0) || Date.now() > deadline) return records;
+    await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-async function readUpTo(kafka: Kafka, topic: string, groupId: string, ends: { partition: number; offset: string; low: string }[]): Promise<ReadRecord[]> {
-  // The last stable offset can sit beyond the last data record (transaction markers), so
-  // "done" is: for every partition, we saw a record at >= end-1 or the consumer is idle.
-  const pending = new Map(ends.filter((e) => Number(e.offset) > Number(e.low)).map((e) => [e.partition, Number(e.offset)]));
-  const records: ReadRecord[] = [];
-  if (pending.size === 0) return records;
-  const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let lastProgress = Date.now();
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      records.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers: message.headers });
-      lastProgress = Date.now();
-      const end = pending.get(partition);
-      if (end !== undefined && Number(message.offset) >= end - 1) pending.delete(partition);
-    },
-  });
-  while (pending.size > 0 && Date.now() - lastProgress < 1500) await new Promise((r) => setTimeout(r, 50));
-  await consumer.disconnect();
-  return records.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
 }
 
 /**

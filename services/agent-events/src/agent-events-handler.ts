@@ -2,7 +2,8 @@ import { agentView, mediaView, type AgentViewOptions, type ConversationEvent, ty
 import type { Emit, ProcessContext } from '@cpm/kafka';
 import type { Logger, Metrics } from '@cpm/platform';
 import type { AgentState } from './agent-state';
-import { applyLookup, lookupIdOf, needsLookup, type LookupAnswer } from './name-lookup';
+import type { LookupAnswer } from '@cpm/contracts';
+import { applyLookup, lookupIdOf, needsLookup } from './name-lookup';
 
 export interface AgentEventsHandlerOptions {
   view: AgentViewOptions;

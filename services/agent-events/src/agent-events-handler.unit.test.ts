@@ -4,7 +4,8 @@ import type { ConversationEvent } from '@cpm/domain';
 import type { AgentEvent } from './agent-event';
 import { agentEventsHandler, type AgentEventsHandlerOptions } from './agent-events-handler';
 import { initialAgentState, type AgentState } from './agent-state';
-import { lookupIdOf, type LookupAnswer } from './name-lookup';
+import type { LookupAnswer } from '@cpm/contracts';
+import { lookupIdOf } from './name-lookup';
 import { customerSays, DAY } from '@cpm/testkit';
 
 const view = { quoteMaxAgeMs: 3 * DAY, quoteMaxTextLength: 200, knownMessages: 500, knownStatuses: 500 };

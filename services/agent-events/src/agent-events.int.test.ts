@@ -6,7 +6,7 @@ import { createSinchSimulator, type SinchSimulator } from '@cpm/sinch-simulator'
 import type { AgentEvent } from './agent-event';
 import { startAgentEvents, type AgentEvents } from './agent-events';
 import { loadAgentEventsConfig } from './config';
-import type { LookupAnswer } from './name-lookup';
+import type { LookupAnswer } from '@cpm/contracts';
 
 let t: TestEnv;
 let sim: SinchSimulator;

@@ -1,23 +1,7 @@
 import { customerName, eventIdOf, type ConversationEvent } from '@cpm/domain';
+import type { LookupAnswer } from '@cpm/contracts';
 import { SinchApiError, type SinchApi } from '@cpm/sinch-api';
 import type { AgentState, KnownLookup } from './agent-state';
-
-/** The value of topic `sinch.lookups.v1` (schemas/sinch.lookups.v1.avsc). */
-export interface LookupAnswer {
-  lookupId: string;
-  /** CONTACT (Get Contact) or CHANNEL_PROFILE (Get Channel Profile). */
-  kind: string;
-  appId: string;
-  contactId: string;
-  channel: string;
-  identity: string;
-  displayName: string | null;
-  /** FOUND, NOT_FOUND, FAILED. */
-  outcome: string;
-  reason: string | null;
-  requestedBy: string;
-  answeredAt: number;
-}
 
 /** Channels that have customer names (docs/DOMAIN.md#display-names). */
 const NAME_CHANNELS = new Set(['WHATSAPP', 'MESSENGER', 'INSTAGRAM', 'VIBER', 'LINE']);

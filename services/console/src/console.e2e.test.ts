@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import type { OutboundRecord } from '@cpm/domain';
+import type { OutboundRecord } from '@cpm/contracts';
 import { sentOutboundRecord, createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
 import { topicName } from '@cpm/kafka';
 import { createLogger } from '@cpm/platform';

@@ -4,7 +4,7 @@ import { topicName } from '@cpm/kafka';
 import { detectTrigger, signWebhook } from '@cpm/sinch-webhooks';
 import { loadIngressConfig } from './config';
 import { startIngress, type Ingress } from './ingress';
-import type { RawWebhookRecord } from './raw-record';
+import type { RawWebhookRecord } from '@cpm/contracts';
 
 const SECRET = 'test-secret-new';
 const OLD_SECRET = 'test-secret-old';

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { RejectedWebhookRecord } from '@cpm/contracts';
 import type { Logger } from '@cpm/platform';
 import type { BatchingSender, SchemaCodec } from '@cpm/kafka';
 import type { WebhookRejectedError } from './errors';
@@ -27,7 +28,7 @@ export class Quarantine {
       if (KEPT_HEADERS.test(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
     try {
-      const value = await this.deps.codec.encode('sinch.webhooks.rejected.v1', {
+      const record: RejectedWebhookRecord = {
         requestId: input.requestId,
         reason: input.error.code,
         message: input.error.message,
@@ -39,7 +40,8 @@ export class Quarantine {
         remoteAddress: input.remoteAddress,
         receivedAt: input.receivedAt,
         ingressInstance: this.deps.instance,
-      });
+      };
+      const value = await this.deps.codec.encode('sinch.webhooks.rejected.v1', record);
       await this.deps.sender.send({ topic: this.deps.topic, key: input.requestId, value });
     } catch (error) {
       this.deps.logger.error({ requestId: input.requestId, err: (error as Error).message }, 'could not quarantine a rejected request');

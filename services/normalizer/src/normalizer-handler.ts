@@ -8,8 +8,8 @@ import {
   type DedupState,
   type MmsConfig,
   type MmsState,
-  type OutboundRecord,
 } from '@cpm/domain';
+import type { OutboundRecord, RawWebhookRecord } from '@cpm/contracts';
 import type { ChangelogList, Emit, ProcessContext } from '@cpm/kafka';
 import type { Metrics } from '@cpm/platform';
 
@@ -29,12 +29,6 @@ export const normalizerChangelogLists = [
   >,
 ];
 
-interface RawRecord {
-  body: Buffer;
-  receivedAt: number;
-  customerKey: string;
-}
-
 /**
  * One record of sinch.webhooks.raw.v1 or sinch.outbound.v1 → conversation events: parse
  * (pure), drop what this customer already had (same event id), apply the MMS correction
@@ -47,7 +41,7 @@ export function normalizerHandler(config: { mms: MmsConfig; dedupCapacity: numbe
     if (ctx.topic === 'sinch.outbound.v1') {
       events = normalizeOutbound({ record: value as OutboundRecord, source });
     } else {
-      const raw = value as RawRecord;
+      const raw = value as RawWebhookRecord;
       events = normalizeWebhook({ body: raw.body, receivedAtMs: Number(raw.receivedAt), customerKey: raw.customerKey || ctx.key, source });
     }
     const state = ctx.state.get(ctx.key);

@@ -1,4 +1,4 @@
-import type { OutboundCommandType, OutboundOutcome, OutboundRecord } from '@cpm/domain';
+import type { OutboundCommandType, OutboundOutcome, OutboundRecord } from '@cpm/contracts';
 import type { AgentCommand } from './agent-command';
 
 export interface Outcome {

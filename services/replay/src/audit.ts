@@ -1,9 +1,8 @@
 import type { Kafka } from 'kafkajs';
 import type { ConversationEvent } from '@cpm/domain';
-import type { RawWebhookRecord } from '@cpm/ingress';
-import { topicName, type SchemaCodec } from '@cpm/kafka';
+import type { AgentEvent, RawWebhookRecord } from '@cpm/contracts';
+import { readToEnd, topicName, type SchemaCodec } from '@cpm/kafka';
 import { verifySignature } from '@cpm/sinch-webhooks';
-import { readLog } from './log-reader';
 
 export interface AuditEntry {
   /** Sort time: receive time for webhooks and events, Sinch time for agent events. */
@@ -13,17 +12,6 @@ export interface AuditEntry {
   log: { topic: string; partition: number; offset: string };
   summary: string;
   details: Record<string, unknown>;
-}
-
-interface AgentEventValue {
-  eventId: string;
-  type: string;
-  occurredAt: number;
-  customerKey: string;
-  conversationId: string;
-  channel: string;
-  sourceChannel: string;
-  message: { id: string; text: string | null } | null;
 }
 
 export interface AuditOptions {
@@ -63,9 +51,14 @@ export async function audit(o: AuditOptions, subject: string): Promise<AuditEntr
   const rawPositions = new Set<string>();
   const needle = JSON.stringify(subject);
   const read = (topic: string, each: (partition: number, offset: string, value: unknown) => void) =>
-    readLog(o.kafka, [topicName(o.namespace, topic)], async (batch) => {
-      for (const m of batch.messages) if (m.value) each(batch.partition, m.offset, await o.codec.decode(m.value).catch(() => null));
-    });
+    readToEnd(
+      o.kafka,
+      [topicName(o.namespace, topic)],
+      async (batch) => {
+        for (const m of batch.messages) if (m.value) each(batch.partition, m.offset, await o.codec.decode(m.value).catch(() => null));
+      },
+      { groupPrefix: 'replay' },
+    );
 
   await read('conversation.events.v1', (partition, offset, value) => {
     const e = value as ConversationEvent | null;
@@ -132,7 +125,7 @@ export async function audit(o: AuditOptions, subject: string): Promise<AuditEntr
   });
 
   await read('agent.events.v1', (partition, offset, value) => {
-    const a = value as AgentEventValue | null;
+    const a = value as AgentEvent | null;
     if (!a || (a.customerKey !== subject && a.conversationId !== subject)) return;
     const at = Number(a.occurredAt);
     entries.push({

@@ -1,7 +1,6 @@
 import type { Kafka } from 'kafkajs';
-import type { RawWebhookRecord } from '@cpm/ingress';
-import { topicName, type SchemaCodec } from '@cpm/kafka';
-import { readLog } from './log-reader';
+import type { RawWebhookRecord } from '@cpm/contracts';
+import { readToEnd, topicName, type SchemaCodec } from '@cpm/kafka';
 import type { Progress } from './progress';
 
 /**
@@ -16,7 +15,7 @@ export async function exportWindow(
 ): Promise<number> {
   let written = 0;
   let progress: Progress | undefined;
-  await readLog(
+  await readToEnd(
     o.kafka,
     [topicName(o.namespace, 'sinch.webhooks.raw.v1')],
     async (batch) => {
@@ -40,7 +39,7 @@ export async function exportWindow(
       }
       progress?.add(batch.messages.length);
     },
-    { onTotal: (total) => (progress = o.progress?.(total)) },
+    { groupPrefix: 'replay', onTotal: (total) => (progress = o.progress?.(total)) },
   );
   progress?.finish();
   return written;

@@ -1,6 +1,5 @@
 export * from './config';
 export * from './errors';
-export * from './log-reader';
 export * from './progress';
 export * from './rebuild';
 export * from './swap';

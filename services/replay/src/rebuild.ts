@@ -1,8 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
-import { topicName, type SchemaCodec } from '@cpm/kafka';
+import { readToEnd, topicName, type SchemaCodec } from '@cpm/kafka';
 import { decodeBatch, INPUT_TOPICS, logicalTopic, ProjectionStore } from '@cpm/projector';
-import { readLog } from './log-reader';
 import type { Progress } from './progress';
 
 export interface RebuildOptions {
@@ -44,7 +43,7 @@ export async function rebuildInto(o: RebuildOptions): Promise<RebuildResult> {
   let skipped = 0;
   let decodeMs = 0;
   let writeMs = 0;
-  const ends = await readLog(
+  const ends = await readToEnd(
     o.kafka,
     INPUT_TOPICS.map((t) => topicName(o.namespace, t)),
     async (batch) => {
@@ -59,7 +58,13 @@ export async function rebuildInto(o: RebuildOptions): Promise<RebuildResult> {
       records += written;
       progress?.add(batch.messages.length);
     },
-    { startOffsets, maxBytesPerPartition: o.maxBytesPerPartition, concurrency: o.concurrency ?? 3, onTotal: (total) => (progress = o.progress?.(total)) },
+    {
+      startOffsets,
+      groupPrefix: 'replay',
+      maxBytesPerPartition: o.maxBytesPerPartition,
+      concurrency: o.concurrency ?? 3,
+      onTotal: (total) => (progress = o.progress?.(total)),
+    },
   );
   // Every partition gets its offset, empty ones too, so a swap can compare it with the live one.
   for (const [key, end] of ends) {
