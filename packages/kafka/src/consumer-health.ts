@@ -107,10 +107,10 @@ export interface PartitionLag {
 /**
  * Records left to process per assigned partition (keys `topic:partition`): the end a
  * read_committed reader sees (the last stable offset) minus where the consumer stands. That is
- * its committed offset, or (`passed`) past the transaction markers and aborted records it
- * fetched and skipped: kafkajs commits after a batch's last record, so a caught-up consumer
- * of a topic written in transactions stays one marker behind its end. Never below the log
- * start (a group without an offset starts there).
+ * its committed offset, or (`passed`) past the end of the last batch it processed: a batch
+ * of a topic written in transactions ends with a commit marker after its last record, and
+ * the offset committed is the one after that record, so a caught-up consumer would stay one
+ * marker behind the end. Never below the log start (a group without an offset starts there).
  */
 export function partitionLags(
   assigned: ReadonlyMap<string, readonly number[]>,
@@ -168,7 +168,7 @@ export class ConsumerHealth {
   private listeners: (() => void)[] = [];
   /** The last assignment (kept after a crash: its lag goes on growing). */
   private assigned = new Map<string, number[]>();
-  /** `topic:partition` → the offset after the markers and aborted records last skipped. */
+  /** `topic:partition` → the offset after the last batch processed, markers included (see `processed`). */
   private readonly passed = new Map<string, bigint>();
   private reported = new Map<string, { topic: string; partition: string }>();
   private timer: NodeJS.Timeout | null = null;
@@ -201,9 +201,6 @@ export class ConsumerHealth {
         this.tracker.joined(this.now());
       }),
       consumer.on(events.FETCH, () => this.tracker.fetched(this.now())),
-      consumer.on(events.END_BATCH_PROCESS, ({ payload }) => {
-        if (payload.batchSize === 0) this.passed.set(`${payload.topic}:${payload.partition}`, BigInt(payload.lastOffset) + 1n);
-      }),
       consumer.on(events.REBALANCING, () => this.tracker.joining('the group is rebalancing')),
       consumer.on(events.STOP, () => this.tracker.stopped()),
       consumer.on(events.CRASH, ({ payload }) => this.tracker.crashed(payload.error.message, payload.restart)),
@@ -237,6 +234,17 @@ export class ConsumerHealth {
 
   check(): Readiness {
     return this.tracker.check(this.now());
+  }
+
+  /**
+   * The owner processed and committed a whole batch: `lastOffset` is kafkajs's
+   * `batch.lastOffset()`, which counts the transaction markers and aborted records after the
+   * batch's last record (the offset committed stops at that record).
+   */
+  processed(topic: string, partition: number, lastOffset: string): void {
+    const key = `${topic}:${partition}`;
+    const next = BigInt(lastOffset) + 1n;
+    if (next > (this.passed.get(key) ?? -1n)) this.passed.set(key, next);
   }
 
   /** Sets the lag gauge of every assigned partition now (the timer calls it every `lagIntervalMs`). */

@@ -130,7 +130,7 @@ describe('partitionLags', () => {
     ]);
   });
 
-  it('counts the markers the consumer fetched and skipped as consumed; an older skip does not move it back', () => {
+  it('counts the markers after the last batch processed as consumed; an older batch end does not move the consumer back', () => {
     const assigned = new Map([['a', [0, 1]]]);
     const committed = new Map([
       ['a:0', 99n], // the last record was 98; 99 is a transaction marker
@@ -138,7 +138,7 @@ describe('partitionLags', () => {
     ]);
     const passed = new Map([
       ['a:0', 100n],
-      ['a:1', 42n], // skipped before the records committed since
+      ['a:1', 42n], // the end of a batch before the records committed since
     ]);
     expect(partitionLags(assigned, ends, committed, passed)).toEqual([
       { topic: 'a', partition: 0, lag: 0 },

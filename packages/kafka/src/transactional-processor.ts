@@ -392,6 +392,7 @@ export class TransactionalProcessor<S> {
         return;
       }
       await committer.commit({ records, topic: batch.topic, partition: batch.partition, nextOffset });
+      this.health.processed(batch.topic, batch.partition, batch.lastOffset());
       this.changelog.committed(state.keys);
       state.commit();
       // Past the floor now; it only guards the first batches after a restore (and must not

@@ -172,9 +172,13 @@ export class OutboundLoop {
       if (done !== null) resolveOffset(done);
       await heartbeat();
     };
+    let whole = true; // every message of the batch handled (none left for a stop or a rebalance)
     try {
       for (const message of batch.messages) {
-        if (!isRunning() || isStale()) break;
+        if (!isRunning() || isStale()) {
+          whole = false;
+          break;
+        }
         const key = message.key?.toString() ?? '';
         let value: unknown;
         try {
@@ -192,6 +196,7 @@ export class OutboundLoop {
         metrics.recordsProcessed.inc({ topic });
       }
       if (done !== null) await commit((BigInt(done) + 1n).toString());
+      if (whole) this.health.processed(batch.topic, batch.partition, batch.lastOffset());
     } catch (error) {
       this.state.rollback();
       metrics.kafkaErrors.inc({ operation: 'transaction' });
