@@ -269,12 +269,8 @@ export class ConsumerHealth {
 
   private async measure(): Promise<void> {
     if (this.stopped) return;
-    if (!this.admin) {
-      const admin = this.o.kafka.admin();
-      await admin.connect();
-      this.admin = admin;
-    }
-    const admin = this.admin;
+    const admin = this.admin ?? (this.admin = this.o.kafka.admin()); // disconnected and dropped after a failure, connected again here
+    await admin.connect(); // kafkajs connects only what is not connected
     const topics = [...this.labels.keys()];
     const [ends, committed] = await Promise.all([
       partitionEnds(admin, topics),
