@@ -12,6 +12,31 @@ export async function withAdmin<T>(kafka: Kafka, work: (admin: Admin) => Promise
   }
 }
 
+/** The offsets of one partition: where its log starts and where a read_committed reader's end is. */
+export interface PartitionEnds {
+  low: bigint;
+  /** kafkajs asks ListOffsets with read_committed: the last stable offset. */
+  high: bigint;
+}
+
+/** Both ends of every partition of `topics` (full names), as `topic:partition` → ends. */
+export async function partitionEnds(admin: Admin, topics: readonly string[]): Promise<Map<string, PartitionEnds>> {
+  const ends = new Map<string, PartitionEnds>();
+  for (const topic of topics) {
+    for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${partition}`, { low: BigInt(low), high: BigInt(high) });
+  }
+  return ends;
+}
+
+/** A consumer group's committed offsets on `topics` (full names), as `topic:partition` → next offset; partitions without one are left out. */
+export async function groupOffsets(admin: Admin, groupId: string, topics: readonly string[]): Promise<Map<string, bigint>> {
+  const offsets = new Map<string, bigint>();
+  for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics: [...topics] })) {
+    for (const { partition, offset } of partitions) if (Number(offset) >= 0) offsets.set(`${topic}:${partition}`, BigInt(offset));
+  }
+  return offsets;
+}
+
 /**
  * Creates missing topics (idempotent). Every topic gets the same partition count, so the
  * topics a service reads together are co-partitioned (docs/ARCHITECTURE.md#keys-and-partitioning).

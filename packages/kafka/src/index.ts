@@ -14,3 +14,4 @@ export * from './renewable-producer';
 export * from './group-commit';
 export * from './dead-letter';
 export * from './coordinator-cache';
+export * from './consumer-health';

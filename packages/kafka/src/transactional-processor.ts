@@ -1,6 +1,7 @@
 import { KafkaJSNonRetriableError, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Message } from 'kafkajs';
 import { errorCode, isRetriable, type Logger, type Metrics } from '@cpm/platform';
-import { withAdmin } from './admin';
+import { groupOffsets, partitionEnds, withAdmin } from './admin';
+import { ConsumerHealth, type ConsumerHealthSettings } from './consumer-health';
 import { assertChangelogPartitions, isChangelogBookkeeping, OFFSET_KEY, readChangelog, sealChangelog } from './changelog';
 import { deadLetter } from './dead-letter';
 import { GroupCommitter } from './group-commit';
@@ -45,6 +46,8 @@ export interface TransactionalProcessorOptions<S> {
   concurrency?: number;
   /** Lists of the state kept in the changelog item by item (StateChangelog); default none: each value is one record. */
   changelogLists?: readonly AnyChangelogList<S>[];
+  /** Readiness and lag settings (defaults: DEFAULT_CONSUMER_HEALTH). */
+  health?: Partial<ConsumerHealthSettings>;
 }
 
 /**
@@ -55,8 +58,8 @@ export interface TransactionalProcessorOptions<S> {
  * same transactional id), read_committed readers never see its records, and the batch is
  * processed again from the committed offset with the committed state.
  *
- * State is held in memory, restored from the changelog after every (re)assignment, before
- * the first batch is processed. Each transaction also writes, per input partition, the next
+ * State is held in memory, restored from the changelog after every (re)assignment (right
+ * after the join; a batch waits for it). Each transaction also writes, per input partition, the next
  * offset to the changelog (key `\u0000offset:<topic>:<partition>`), so the changelog alone
  * says which records its state covers. A value is written as it changes: whole, or, for the
  * lists named in `changelogLists`, item by item (StateChangelog), to the changelog partition
@@ -84,6 +87,8 @@ export class TransactionalProcessor<S> {
   private readonly changelog: StateChangelog<S>;
   private assigned = new Set<number>();
   private restored: Promise<void> | null = null;
+  /** The last restore started, settled: the next one waits for it, so two never interleave their reads into the state. */
+  private restoring: Promise<void> = Promise.resolve();
   /** Floors set by the last restore (`topic:partition` → next offset; the group's or the changelog's, the higher): records below are done. */
   private floors = new Map<string, bigint>();
   private restarting = false;
@@ -93,11 +98,27 @@ export class TransactionalProcessor<S> {
   /** Per partition number: the batch under way, so co-partitioned batches take turns. */
   private readonly partitionTurns = new Map<number, Promise<void>>();
   readonly changelogTopic: string;
+  /** Readiness (joined, restored, fetching) and the lag gauge. */
+  readonly health: ConsumerHealth;
 
   constructor(private readonly o: TransactionalProcessorOptions<S>) {
     this.state = new KeyedState(o.initialState);
     this.changelog = new StateChangelog(o.changelogLists);
     this.changelogTopic = topicName(o.namespace, `${o.name}.state.v1`);
+    this.health = new ConsumerHealth({
+      kafka: o.kafka,
+      groupId: this.groupId,
+      namespace: o.namespace,
+      topics: o.inputs,
+      restores: true,
+      metrics: o.metrics,
+      logger: o.logger,
+      ...(o.health && { settings: o.health }),
+    });
+  }
+
+  private get inputTopics(): string[] {
+    return this.o.inputs.map((t) => topicName(this.o.namespace, t));
   }
 
   get groupId(): string {
@@ -105,8 +126,7 @@ export class TransactionalProcessor<S> {
   }
 
   async start(): Promise<void> {
-    const inputs = this.o.inputs.map((t) => topicName(this.o.namespace, t));
-    await assertChangelogPartitions(this.o.kafka, this.changelogTopic, inputs);
+    await assertChangelogPartitions(this.o.kafka, this.changelogTopic, this.inputTopics);
     this.producer = new RenewableTransactionalProducer(this.o.kafka, `${this.groupId}-${this.o.instanceId}`, this.o.logger);
     await this.producer.connect();
     await this.startConsumer();
@@ -116,7 +136,7 @@ export class TransactionalProcessor<S> {
 
   /**
    * A fresh consumer: it joins the group, starts from the offsets committed with the last
-   * transaction, and (GROUP_JOIN) restores the state from the changelog. Used at start and
+   * transaction, and (GROUP_JOIN) restores the state from the changelog at once. Used at start and
    * after every crash, including kafkajs's non-retriable ones, after which it would stay down.
    */
   private async startConsumer(): Promise<void> {
@@ -133,6 +153,7 @@ export class TransactionalProcessor<S> {
       retry: SERVICE_CONSUMER_RETRY,
     });
     this.consumer = consumer;
+    this.health.watch(consumer);
     const previous = this.committer;
     const committer = new GroupCommitter(this.producer!, this.groupId);
     this.committer = committer;
@@ -143,8 +164,9 @@ export class TransactionalProcessor<S> {
         if (topic === topicName(namespace, this.o.inputs[0]!)) for (const p of partitions) mine.add(p);
       }
       this.assigned = mine;
-      this.restored = null; // restore again before the next batch
+      this.restored = null; // restore again, now: the next batch waits for it, and the service is not ready before
       logger.info({ partitions: [...mine] }, 'partitions assigned');
+      this.health.restore(() => this.restore());
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart || this.stopping) return; // kafkajs restarts retriable crashes itself
@@ -201,8 +223,11 @@ export class TransactionalProcessor<S> {
   }
 
   /**
-   * Before the first batch after a join or a crash: the state from the changelog, and the
-   * group's committed offsets as a floor below which records are not processed again.
+   * Right after a join (the service is not ready until it is done, and a batch waits for it;
+   * a restore that failed is tried again by the next batch or by ConsumerHealth's retry): the
+   * state from the changelog, and the group's committed offsets as a floor below which
+   * records are not processed again. Restores run one after the other: the reads of one
+   * started for an earlier assignment must not mix into the state of the next.
    *
    * Why the floor: our last transaction may still be completing when the consumer rejoins
    * (EndTxn reached the coordinator but its answer was lost to a broker crash, or the
@@ -219,91 +244,85 @@ export class TransactionalProcessor<S> {
    * __consumer_offsets (it becomes visible only with our next commit there).
    */
   private restore(): Promise<void> {
-    this.restored ??= (async () => {
-      await Promise.all([...this.active]);
-      const started = Date.now();
-      await this.producer!.renew();
-      await sealChangelog(this.o.kafka, this.producer!, this.changelogTopic);
-      // The offsets and the changelog must describe the same transactions: a transaction of
-      // another instance (the partitions' previous owner) may complete between the reads.
-      // Read the offsets before and after the changelog, and again until they agree.
-      let count = 0;
-      for (let attempt = 1; ; attempt++) {
-        const before = await this.committedOffsets();
-        this.state.clear();
-        const logged = new Map<string, bigint>();
-        const restoring = this.changelog.restore(this.o.initialState);
-        count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) => {
-          if (key.startsWith(OFFSET_KEY)) {
-            if (value !== null) logged.set(key.slice(OFFSET_KEY.length), BigInt(value));
-          } else if (!isChangelogBookkeeping(key)) {
-            restoring.read(key, value);
-          }
-        });
-        for (const [key, value] of restoring.values()) this.state.load(key, value);
-        const after = await this.committedOffsets();
-        this.floors = new Map(after);
-        // The changelog's offsets can be ahead of the group's: a transaction whose markers
-        // reached the changelog (through the seal) but whose offset commit was not materialized.
-        const ahead: string[] = [];
-        const ends = logged.size > 0 ? await this.endOffsets() : new Map<string, bigint>();
-        for (const [partition, offset] of logged) {
-          if (offset <= (this.floors.get(partition) ?? -1n)) continue;
-          // Beyond the partition's end: the input topic was recreated (or truncated); such a
-          // floor would hide its new records. The group's offset is used alone there. (A
-          // recreated topic that has already grown past the old offset is not detected.)
-          if (offset > (ends.get(partition) ?? -1n)) {
-            this.o.logger.warn(
-              { partition, logged: offset.toString(), end: String(ends.get(partition)) },
-              'changelog offset beyond the input partition end: ignored',
-            );
-            continue;
-          }
-          ahead.push(`${partition} ${this.floors.get(partition) ?? 'none'} → ${offset}`);
-          this.floors.set(partition, offset);
-        }
-        if (sameOffsets(before, after)) {
-          if (ahead.length > 0) {
-            this.o.logger.warn(
-              { partitions: ahead },
-              'the changelog is ahead of the group offsets (a transaction completed without its markers?): floors taken from the changelog',
-            );
-          }
-          break;
-        }
-        if (attempt === 5) throw new Error('the committed offsets kept moving while the changelog was read; restore is retried with the next batch');
-        this.o.logger.info({ attempt }, 'committed offsets moved while the changelog was read; reading again');
-      }
-      this.o.logger.info({ records: count, keys: this.state.size, ms: Date.now() - started }, 'state restored from changelog');
-    })().catch((error: unknown) => {
-      this.restored = null; // the next batch tries again
+    if (this.restored) return this.restored;
+    const previous = this.restoring;
+    const restored: Promise<void> = this.restoreState(previous).catch((error: unknown) => {
+      if (this.restored === restored) this.restored = null; // the next batch (or the retry after the join) tries again
       throw error;
     });
-    return this.restored;
+    this.restored = restored;
+    this.restoring = restored.catch(() => undefined);
+    return restored;
   }
 
-  /** The end of every input partition as a read_committed consumer sees it (kafkajs asks ListOffsets with read_committed: the last stable offset), as `topic:partition` → offset. */
-  private endOffsets(): Promise<Map<string, bigint>> {
-    return withAdmin(this.o.kafka, async (admin) => {
-      const ends = new Map<string, bigint>();
-      for (const t of this.o.inputs) {
-        const topic = topicName(this.o.namespace, t);
-        for (const { partition, high } of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${partition}`, BigInt(high));
+  private async restoreState(previous: Promise<void>): Promise<void> {
+    await previous;
+    await Promise.all([...this.active]);
+    const started = Date.now();
+    await this.producer!.renew();
+    await sealChangelog(this.o.kafka, this.producer!, this.changelogTopic);
+    // The offsets and the changelog must describe the same transactions: a transaction of
+    // another instance (the partitions' previous owner) may complete between the reads.
+    // Read the offsets before and after the changelog, and again until they agree.
+    let count = 0;
+    for (let attempt = 1; ; attempt++) {
+      const before = await this.committedOffsets();
+      this.state.clear();
+      const logged = new Map<string, bigint>();
+      const restoring = this.changelog.restore(this.o.initialState);
+      count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) => {
+        if (key.startsWith(OFFSET_KEY)) {
+          if (value !== null) logged.set(key.slice(OFFSET_KEY.length), BigInt(value));
+        } else if (!isChangelogBookkeeping(key)) {
+          restoring.read(key, value);
+        }
+      });
+      for (const [key, value] of restoring.values()) this.state.load(key, value);
+      const after = await this.committedOffsets();
+      this.floors = new Map(after);
+      // The changelog's offsets can be ahead of the group's: a transaction whose markers
+      // reached the changelog (through the seal) but whose offset commit was not materialized.
+      const ahead: string[] = [];
+      const ends = logged.size > 0 ? await this.endOffsets() : new Map<string, bigint>();
+      for (const [partition, offset] of logged) {
+        if (offset <= (this.floors.get(partition) ?? -1n)) continue;
+        // Beyond the partition's end: the input topic was recreated (or truncated); such a
+        // floor would hide its new records. The group's offset is used alone there. (A
+        // recreated topic that has already grown past the old offset is not detected.)
+        if (offset > (ends.get(partition) ?? -1n)) {
+          this.o.logger.warn(
+            { partition, logged: offset.toString(), end: String(ends.get(partition)) },
+            'changelog offset beyond the input partition end: ignored',
+          );
+          continue;
+        }
+        ahead.push(`${partition} ${this.floors.get(partition) ?? 'none'} → ${offset}`);
+        this.floors.set(partition, offset);
       }
-      return ends;
-    });
+      if (sameOffsets(before, after)) {
+        if (ahead.length > 0) {
+          this.o.logger.warn(
+            { partitions: ahead },
+            'the changelog is ahead of the group offsets (a transaction completed without its markers?): floors taken from the changelog',
+          );
+        }
+        break;
+      }
+      if (attempt === 5) throw new Error('the committed offsets kept moving while the changelog was read; restore is retried with the next batch');
+      this.o.logger.info({ attempt }, 'committed offsets moved while the changelog was read; reading again');
+    }
+    this.o.logger.info({ records: count, keys: this.state.size, ms: Date.now() - started }, 'state restored from changelog');
+  }
+
+  /** The end of every input partition as a read_committed consumer sees it (the last stable offset), as `topic:partition` → offset. */
+  private async endOffsets(): Promise<Map<string, bigint>> {
+    const ends = await withAdmin(this.o.kafka, (admin) => partitionEnds(admin, this.inputTopics));
+    return new Map([...ends].map(([key, { high }]) => [key, high]));
   }
 
   /** The group's committed offsets of every input partition, as `topic:partition` → next offset. */
   private committedOffsets(): Promise<Map<string, bigint>> {
-    return withAdmin(this.o.kafka, async (admin) => {
-      const topics = this.o.inputs.map((t) => topicName(this.o.namespace, t));
-      const floors = new Map<string, bigint>();
-      for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.groupId, topics })) {
-        for (const { partition, offset } of partitions) if (Number(offset) >= 0) floors.set(`${topic}:${partition}`, BigInt(offset));
-      }
-      return floors;
-    });
+    return withAdmin(this.o.kafka, (admin) => groupOffsets(admin, this.groupId, this.inputTopics));
   }
 
   private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload, committer: GroupCommitter): Promise<void> {
@@ -373,6 +392,7 @@ export class TransactionalProcessor<S> {
         return;
       }
       await committer.commit({ records, topic: batch.topic, partition: batch.partition, nextOffset });
+      this.health.processed(batch.topic, batch.partition, batch.lastOffset());
       this.changelog.committed(state.keys);
       state.commit();
       // Past the floor now; it only guards the first batches after a restore (and must not
@@ -382,7 +402,6 @@ export class TransactionalProcessor<S> {
       resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
       await heartbeat();
       metrics.batchDuration.observe({ topic: catalogueTopic }, performance.now() - started);
-      metrics.consumerLag.set({ topic: catalogueTopic, partition: String(batch.partition) }, Number(batch.offsetLag()));
     } catch (error) {
       state.rollback();
       // Any failure around the transaction: no other batch of this consumer commits, and the
@@ -424,7 +443,9 @@ export class TransactionalProcessor<S> {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.health.stop();
     await this.consumer?.disconnect();
+    await this.restoring; // a restore started by the last join uses the producer
     await this.producer?.disconnect();
   }
 }

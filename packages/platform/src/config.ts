@@ -54,3 +54,9 @@ export const connectionSchema = z.object({
   TOPIC_PARTITIONS: positiveInt(12), // partitions of every topic created by us (co-partitioned)
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+/** Settings of every Kafka consumer service's readiness and lag gauge (ConsumerHealth of @cpm/kafka). */
+export const consumerHealthSchema = z.object({
+  CONSUMER_FETCH_STALL_MS: positiveInt(30_000), // /readyz answers 503 once the consumer's fetches have gone unanswered this long
+  CONSUMER_LAG_INTERVAL_MS: positiveInt(10_000), // cpm_consumer_lag is set from the brokers' offsets this often
+});
+export type ConsumerHealthConfig = z.infer<typeof consumerHealthSchema>;

@@ -33,7 +33,11 @@ export function createMetrics(service: string) {
     deadLetters: counter('cpm_dead_letters_total', 'Records sent to a DLQ, by error code.', ['topic', 'code']),
     duplicatesDropped: counter('cpm_duplicates_dropped_total', 'Events dropped as duplicates of an earlier one.', ['type']),
     corrections: counter('cpm_channel_corrections_total', 'MMS channel corrections applied.', ['rule']),
-    consumerLag: gauge('cpm_consumer_lag', 'High watermark minus committed offset, per partition.', ['topic', 'partition']),
+    consumerLag: gauge(
+      'cpm_consumer_lag',
+      "Records not yet processed: the partition's last stable offset minus the consumer's committed position, per assigned partition, every CONSUMER_LAG_INTERVAL_MS.",
+      ['topic', 'partition'],
+    ),
     batchDuration: histogram('cpm_batch_duration_ms', 'Time to process one consumed batch, ms.', ['topic'], ms),
     quotesHidden: counter('cpm_quotes_hidden_total', 'Customer quotes not shown to the agent, by reason.', ['reason']),
     attachedDataInvalid: counter('cpm_attached_data_invalid_total', 'Metadata that was not valid key-value JSON.', []),

@@ -1,6 +1,6 @@
 import express from 'express';
 import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
-import { changelogSpec, createKafka, ensureTopics, TransactionalProcessor } from '@cpm/kafka';
+import { changelogSpec, consumerHealthSettings, createKafka, ensureTopics, TransactionalProcessor } from '@cpm/kafka';
 import { SinchApi } from '@cpm/sinch-api';
 import { checkLookupConfig, type AgentEventsConfig } from './config';
 import { agentStateChangelogLists, initialAgentState } from './agent-state';
@@ -83,10 +83,11 @@ export async function startAgentEvents(config: AgentEventsConfig, logger: Logger
     }),
     logger,
     metrics,
+    health: consumerHealthSettings(config),
   });
   await processor.start();
   const app = express();
-  app.use(opsRoutes(metrics.registry, async () => ({ ready: true })));
+  app.use(opsRoutes(metrics.registry, async () => processor.health.check()));
   const { url, close } = await listen(app, config.AGENT_EVENTS_HTTP_PORT);
   logger.info({ url, output: topics.output, replay: config.AGENT_EVENTS_REPLAY }, 'agent-events running');
   return {

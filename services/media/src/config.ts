@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { bool, connectionSchema, csv, loadConfig, port, positiveInt } from '@cpm/platform';
+import { bool, connectionSchema, consumerHealthSchema, csv, loadConfig, port, positiveInt } from '@cpm/platform';
 import { DEFAULT_ALLOWED_TYPES } from './content-sniffer';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 
-export const mediaConfigSchema = connectionSchema.extend({
+export const mediaConfigSchema = connectionSchema.merge(consumerHealthSchema).extend({
   MEDIA_INSTANCE_ID: z.string().default('0'), // stable per instance: its transactional id fences a crashed predecessor
   MEDIA_HTTP_PORT: port(18084), // agents' media, public attachments, health and metrics; 0 picks a free port
   MEDIA_HTTP_HOST: z.string().default('127.0.0.1'), // bind address; put a reverse proxy in front for public URLs

@@ -1,5 +1,5 @@
 import express from 'express';
-import { changelogSpec, createKafka, ensureTopics, SchemaCodec, TransactionalProcessor } from '@cpm/kafka';
+import { changelogSpec, consumerHealthSettings, createKafka, ensureTopics, SchemaCodec, TransactionalProcessor } from '@cpm/kafka';
 import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
 import { AddressGuard, type Lookup } from './address-guard';
 import type { MediaConfig } from './config';
@@ -82,12 +82,13 @@ export async function startMedia(config: MediaConfig, deps: MediaDeps = {}): Pro
     }),
     logger,
     metrics,
+    health: consumerHealthSettings(config),
   });
   await processor.start();
 
   let baseUrl = '';
   const app = express();
-  app.use(opsRoutes(metrics.registry, async () => ({ ready: true })));
+  app.use(opsRoutes(metrics.registry, async () => processor.health.check()));
   app.use(
     mediaRoutes({
       store,

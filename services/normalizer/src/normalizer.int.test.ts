@@ -71,7 +71,7 @@ describe('normalizer on real Kafka', () => {
     await producer.send({ topic: topicName(t.namespace, 'sinch.webhooks.raw.v1'), messages: [{ key: 'poison', value: Buffer.from('not avro') }] });
     await producer.disconnect();
 
-    const normalizer = await startNormalizer(loadNormalizerConfig({ ...t.env, NORMALIZER_HTTP_PORT: '0' }));
+    const normalizer = await startNormalizer(loadNormalizerConfig({ ...t.env, NORMALIZER_HTTP_PORT: '0', CONSUMER_LAG_INTERVAL_MS: '200' }));
     try {
       const expectedTypes = [
         'MESSAGE_RECEIVED',
@@ -105,6 +105,17 @@ describe('normalizer on real Kafka', () => {
       expect(dead.errorCode).toBe('CPM_ERR_RECORD_UNDECODABLE');
       const metrics = await (await fetch(`${normalizer.url}/metrics`)).text();
       expect(metrics).toMatch(/cpm_duplicates_dropped_total\{type="MESSAGE_RECEIVED",service="normalizer"\} 1/);
+
+      // Ready, and caught up: a lag of 0 on every partition of both inputs.
+      const ready = await fetch(`${normalizer.url}/readyz`);
+      expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', ready: true }]);
+      const lags = async () => (await (await fetch(`${normalizer.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('cpm_consumer_lag{'));
+      for (let i = 0; i < 100 && (await lags()).filter((l) => l.endsWith(' 0')).length < 2 * t.partitions; i++) await new Promise((r) => setTimeout(r, 200));
+      expect((await lags()).map((l) => l.replace(/partition="\d+"/, 'partition="*"')).sort()).toEqual(
+        [...Array<string>(t.partitions).fill('sinch.outbound.v1'), ...Array<string>(t.partitions).fill('sinch.webhooks.raw.v1')].map(
+          (topic) => `cpm_consumer_lag{topic="${topic}",partition="*",service="normalizer"} 0`,
+        ),
+      );
     } finally {
       await normalizer.stop();
     }

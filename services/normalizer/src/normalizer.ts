@@ -1,6 +1,6 @@
 import express from 'express';
 import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
-import { changelogSpec, createKafka, ensureTopics, SchemaCodec, TransactionalProcessor } from '@cpm/kafka';
+import { changelogSpec, consumerHealthSettings, createKafka, ensureTopics, SchemaCodec, TransactionalProcessor } from '@cpm/kafka';
 import { mmsConfig } from '@cpm/domain';
 import type { NormalizerConfig } from './config';
 import { initialNormalizerState, normalizerChangelogLists, normalizerHandler } from './normalizer-handler';
@@ -34,11 +34,12 @@ export async function startNormalizer(config: NormalizerConfig, logger: Logger =
     }),
     logger,
     metrics,
+    health: consumerHealthSettings(config),
   });
   await processor.start();
 
   const app = express();
-  app.use(opsRoutes(metrics.registry, async () => ({ ready: true })));
+  app.use(opsRoutes(metrics.registry, async () => processor.health.check()));
   const { url, close } = await listen(app, config.NORMALIZER_HTTP_PORT);
   logger.info({ url }, 'normalizer running');
   return {

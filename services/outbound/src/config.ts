@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { connectionSchema, loadConfig, port, positiveInt } from '@cpm/platform';
+import { connectionSchema, consumerHealthSchema, loadConfig, port, positiveInt } from '@cpm/platform';
 
 /** Sinch credentials and hosts, shared by the service and the webhook set-up command. */
 export const sinchConnectionSchema = z.object({
@@ -12,15 +12,18 @@ export const sinchConnectionSchema = z.object({
   SINCH_TIMEOUT_MS: positiveInt(10_000), // per API call; a timeout is a retriable network error; 10 s
 });
 
-export const outboundConfigSchema = connectionSchema.merge(sinchConnectionSchema).extend({
-  OUTBOUND_INSTANCE_ID: z.string().default('0'), // stable per instance: its transactional id fences a crashed predecessor
-  OUTBOUND_HTTP_PORT: port(18083), // /healthz /readyz /metrics; 0 picks a free port
-  OUTBOUND_RATE_LIMIT_PER_SECOND: positiveInt(20), // sends per second per Sinch app (token bucket, burst = this)
-  OUTBOUND_RETRY_MAX_ATTEMPTS: positiveInt(5), // attempts per command on retriable errors (5xx, 429, network), first included
-  OUTBOUND_RETRY_BASE_MS: positiveInt(200), // backoff before the 2nd attempt; doubles each time
-  OUTBOUND_RETRY_MAX_MS: positiveInt(5_000), // backoff cap
-  OUTBOUND_HANDLED_CAPACITY: positiveInt(10_000), // command ids remembered per customer key for idempotency
-});
+export const outboundConfigSchema = connectionSchema
+  .merge(consumerHealthSchema)
+  .merge(sinchConnectionSchema)
+  .extend({
+    OUTBOUND_INSTANCE_ID: z.string().default('0'), // stable per instance: its transactional id fences a crashed predecessor
+    OUTBOUND_HTTP_PORT: port(18083), // /healthz /readyz /metrics; 0 picks a free port
+    OUTBOUND_RATE_LIMIT_PER_SECOND: positiveInt(20), // sends per second per Sinch app (token bucket, burst = this)
+    OUTBOUND_RETRY_MAX_ATTEMPTS: positiveInt(5), // attempts per command on retriable errors (5xx, 429, network), first included
+    OUTBOUND_RETRY_BASE_MS: positiveInt(200), // backoff before the 2nd attempt; doubles each time
+    OUTBOUND_RETRY_MAX_MS: positiveInt(5_000), // backoff cap
+    OUTBOUND_HANDLED_CAPACITY: positiveInt(10_000), // command ids remembered per customer key for idempotency
+  });
 
 export type SinchConnectionConfig = z.infer<typeof sinchConnectionSchema>;
 export type OutboundConfig = z.infer<typeof outboundConfigSchema>;

@@ -1,5 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import {
+  ConsumerHealth,
+  type ConsumerHealthSettings,
   deadLetter,
   isChangelogBookkeeping,
   KeyedState,
@@ -35,6 +37,8 @@ export interface OutboundLoopOptions {
   handledCapacity: number;
   logger: Logger;
   metrics: Metrics;
+  /** Readiness and lag settings (defaults: DEFAULT_CONSUMER_HEALTH). */
+  health?: Partial<ConsumerHealthSettings>;
 }
 
 /**
@@ -57,10 +61,26 @@ export class OutboundLoop {
   private readonly state = new KeyedState<OutboundState>(initialOutboundState);
   private assigned = new Set<number>();
   private restored: Promise<void> | null = null;
+  /** The last restore started, settled: the next one waits for it, so two never interleave their reads into the state. */
+  private restoring: Promise<void> = Promise.resolve();
+  /** The batch past its restore and not finished: a restore waits for it, so none commits state the restore would then miss. */
+  private active: Promise<void> = Promise.resolve();
   readonly changelogTopic: string;
+  /** Readiness (joined, restored, fetching) and the lag gauge. */
+  readonly health: ConsumerHealth;
 
   constructor(private readonly o: OutboundLoopOptions) {
     this.changelogTopic = topicName(o.namespace, `${o.name}.state.v1`);
+    this.health = new ConsumerHealth({
+      kafka: o.kafka,
+      groupId: this.groupId,
+      namespace: o.namespace,
+      topics: [EVENTS, COMMANDS],
+      restores: true,
+      metrics: o.metrics,
+      logger: o.logger,
+      ...(o.health && { settings: o.health }),
+    });
   }
 
   get groupId(): string {
@@ -80,10 +100,12 @@ export class OutboundLoop {
       maxWaitTimeInMs: 50,
       retry: SERVICE_CONSUMER_RETRY,
     });
+    this.health.watch(this.consumer);
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.assigned = new Set(payload.memberAssignment[topicName(namespace, COMMANDS)] ?? []);
-      this.restored = null;
+      this.restored = null; // restore again, now: the next batch waits for it, and the service is not ready before
       logger.info({ partitions: [...this.assigned] }, 'partitions assigned');
+      this.health.restore(() => this.restore());
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [topicName(namespace, EVENTS), topicName(namespace, COMMANDS)], fromBeginning: true });
@@ -91,13 +113,18 @@ export class OutboundLoop {
   }
 
   /**
-   * The state from the changelog, before the first batch after a join. The producer is
+   * The state from the changelog, right after a join (the service is not ready until it is
+   * done, and a batch waits for it). The producer is
    * renewed first: the new one's InitProducerId returns only once our last transaction is
    * complete, so a SENDING or DONE marker whose commit was still completing (its answer lost
    * to a broker crash) is in what is read, and its command is not sent a second time.
+   * Restores run one after the other, after the batch under way.
    */
   private restore(): Promise<void> {
-    this.restored ??= (async () => {
+    if (this.restored) return this.restored;
+    const previous = Promise.all([this.restoring, this.active]);
+    const restored: Promise<void> = (async () => {
+      await previous;
       await this.producer!.renew();
       // A transaction the broker completed without markers would hide a SENDING or DONE marker.
       await sealChangelog(this.o.kafka, this.producer!, this.changelogTopic);
@@ -107,15 +134,23 @@ export class OutboundLoop {
       });
       this.o.logger.info({ records: count, keys: this.state.size }, 'state restored from changelog');
     })().catch((error: unknown) => {
-      this.restored = null; // the next batch tries again
+      if (this.restored === restored) this.restored = null; // the next batch (or the retry after the join) tries again
       throw error;
     });
-    return this.restored;
+    this.restored = restored;
+    this.restoring = restored.catch(() => undefined);
+    return restored;
   }
 
-  private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
-    if (batch.messages.length === 0) return;
-    await whileBeating(heartbeat, this.restore());
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    if (payload.batch.messages.length === 0) return;
+    await whileBeating(payload.heartbeat, this.restore());
+    const work = this.processBatch(payload);
+    this.active = work.catch(() => undefined);
+    await work;
+  }
+
+  private async processBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     const { namespace, metrics } = this.o;
     const topic = batch.topic === topicName(namespace, COMMANDS) ? COMMANDS : EVENTS;
     const pending: { topic: string; message: Message }[] = [];
@@ -137,9 +172,13 @@ export class OutboundLoop {
       if (done !== null) resolveOffset(done);
       await heartbeat();
     };
+    let whole = true; // every message of the batch handled (none left for a stop or a rebalance)
     try {
       for (const message of batch.messages) {
-        if (!isRunning() || isStale()) break;
+        if (!isRunning() || isStale()) {
+          whole = false;
+          break;
+        }
         const key = message.key?.toString() ?? '';
         let value: unknown;
         try {
@@ -156,7 +195,7 @@ export class OutboundLoop {
         metrics.recordsProcessed.inc({ topic });
       }
       if (done !== null) await commit((BigInt(done) + 1n).toString());
-      metrics.consumerLag.set({ topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+      if (whole) this.health.processed(batch.topic, batch.partition, batch.lastOffset());
     } catch (error) {
       this.state.rollback();
       metrics.kafkaErrors.inc({ operation: 'transaction' });
@@ -234,7 +273,9 @@ export class OutboundLoop {
   }
 
   async stop(): Promise<void> {
+    await this.health.stop();
     await this.consumer?.disconnect();
+    await this.restoring; // a restore started by the last join uses the producer
     await this.producer?.disconnect();
   }
 }

@@ -1,6 +1,6 @@
 import express from 'express';
 import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
-import { changelogSpec, createKafka, ensureTopics, SchemaCodec } from '@cpm/kafka';
+import { changelogSpec, consumerHealthSettings, createKafka, ensureTopics, SchemaCodec } from '@cpm/kafka';
 import { SinchApi } from '@cpm/sinch-api';
 import { sinchApiSettings, type OutboundConfig } from './config';
 import { COMMANDS, DLQ, EVENTS, OUTBOUND, OutboundLoop } from './outbound-loop';
@@ -37,11 +37,12 @@ export async function startOutbound(config: OutboundConfig, logger: Logger = cre
     handledCapacity: config.OUTBOUND_HANDLED_CAPACITY,
     logger,
     metrics,
+    health: consumerHealthSettings(config),
   });
   await loop.start();
 
   const app = express();
-  app.use(opsRoutes(metrics.registry, async () => ({ ready: true })));
+  app.use(opsRoutes(metrics.registry, async () => loop.health.check()));
   const { url, close } = await listen(app, config.OUTBOUND_HTTP_PORT);
   logger.info({ url, region: config.SINCH_REGION, ratePerSecond: config.OUTBOUND_RATE_LIMIT_PER_SECOND }, 'outbound running');
   return {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { connectionSchema, loadConfig, port } from '@cpm/platform';
+import { connectionSchema, consumerHealthSchema, loadConfig, port } from '@cpm/platform';
 
-export const projectorConfigSchema = connectionSchema.extend({
+export const projectorConfigSchema = connectionSchema.merge(consumerHealthSchema).extend({
   PROJECTOR_HTTP_PORT: port(18086), // read API, health and metrics; 0 picks a free port
   PROJECTION_SCHEMA: z
     .string()

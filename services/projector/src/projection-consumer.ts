@@ -1,5 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { deadLetter, IdempotentProducer, topicName, type SchemaCodec, SERVICE_CONSUMER_RETRY } from '@cpm/kafka';
+import { ConsumerHealth, deadLetter, IdempotentProducer, topicName, type ConsumerHealthSettings, type SchemaCodec, SERVICE_CONSUMER_RETRY } from '@cpm/kafka';
 import type { Logger, Metrics } from '@cpm/platform';
 import { retryTransient } from '@cpm/postgres';
 import { decodeBatch, INPUT_TOPICS, logicalTopic, type Undecodable } from './decode-batch';
@@ -13,20 +13,36 @@ export interface ProjectionConsumerOptions {
   maxBytesPerPartition: number;
   logger: Logger;
   metrics: Metrics;
+  /** Readiness and lag settings (defaults: DEFAULT_CONSUMER_HEALTH). */
+  health?: Partial<ConsumerHealthSettings>;
 }
 
 /**
  * The projector's Kafka side. Kafka's committed offsets are never used (autoCommit off):
  * the offsets live in PostgreSQL with the rows, and every assigned partition is sought to
  * them on each assignment. A value that cannot be decoded goes to the topic's DLQ with the
- * reason, and the partition goes on.
+ * reason, and the partition goes on. It is ready once sought after its last join; its lag is
+ * counted from the offsets in PostgreSQL.
  */
 export class ProjectionConsumer {
   private consumer: Consumer | null = null;
   private producer: IdempotentProducer | null = null;
-  joined = false;
+  /** Readiness (joined, sought, fetching) and the lag gauge. */
+  readonly health: ConsumerHealth;
 
-  constructor(private readonly o: ProjectionConsumerOptions) {}
+  constructor(private readonly o: ProjectionConsumerOptions) {
+    this.health = new ConsumerHealth({
+      kafka: o.kafka,
+      groupId: topicName(o.namespace, o.store.group),
+      namespace: o.namespace,
+      topics: INPUT_TOPICS,
+      restores: true,
+      metrics: o.metrics,
+      logger: o.logger,
+      committedOffsets: () => this.storedOffsets(),
+      ...(o.health && { settings: o.health }),
+    });
+  }
 
   async start(): Promise<void> {
     const { kafka, store, namespace } = this.o;
@@ -40,13 +56,9 @@ export class ProjectionConsumer {
       retry: SERVICE_CONSUMER_RETRY,
     });
     this.consumer = consumer;
+    this.health.watch(consumer);
     await consumer.connect();
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.seekToStored(payload.memberAssignment).then(
-        () => (this.joined = true),
-        (error: Error) => this.o.logger.error({ err: error }, 'could not seek to the stored offsets'),
-      );
-    });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.health.restore(() => this.seekToStored(payload.memberAssignment)));
     await consumer.subscribe({ topics: INPUT_TOPICS.map((t) => topicName(namespace, t)), fromBeginning: true });
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
   }
@@ -75,8 +87,13 @@ export class ProjectionConsumer {
     resolveOffset(batch.lastOffset());
     this.o.metrics.recordsProcessed.inc({ topic }, applied);
     this.o.metrics.batchDuration.observe({ topic }, Date.now() - started);
-    this.o.metrics.consumerLag.set({ topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
     await heartbeat();
+  }
+
+  /** The offsets stored in PostgreSQL, as `topic:partition` (full topic name) → next offset. */
+  private async storedOffsets(): Promise<Map<string, bigint>> {
+    const stored = await this.o.store.storedOffsets();
+    return new Map([...stored].map(([key, offset]) => [topicName(this.o.namespace, key), BigInt(offset)]));
   }
 
   private async deadLetter(topic: string, partition: number, items: Undecodable[]): Promise<void> {
@@ -96,6 +113,7 @@ export class ProjectionConsumer {
   }
 
   async stop(): Promise<void> {
+    await this.health.stop();
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
   }

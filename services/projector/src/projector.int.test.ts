@@ -123,7 +123,7 @@ afterAll(async () => {
 
 describe('projector on real Kafka and PostgreSQL', () => {
   let projector: Projector;
-  const start = async () => (projector = await startProjector(loadProjectorConfig({ ...t.env, PROJECTOR_HTTP_PORT: '0' })));
+  const start = async () => (projector = await startProjector(loadProjectorConfig({ ...t.env, PROJECTOR_HTTP_PORT: '0', CONSUMER_LAG_INTERVAL_MS: '200' })));
 
   it('projects events and media into rows that carry their log position, and serves them', async () => {
     await produce(
@@ -194,6 +194,18 @@ describe('projector on real Kafka and PostgreSQL', () => {
       const bad = await fetch(`${projector.url}/conversations/conv1/messages?cursor=nonsense`);
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { code: string }).code).toBe('CPM_ERR_BAD_QUERY');
+
+      // Ready (joined, sought to the stored offsets, fetching), and caught up: the lag, counted from the offsets in PostgreSQL, is 0.
+      const ready = await fetch(`${projector.url}/readyz`);
+      expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', ready: true }]);
+      const lagLine = `cpm_consumer_lag{topic="conversation.events.v1",partition="${partition}",service="projector"} 0`;
+      await waitFor(
+        async () => (await fetch(`${projector.url}/metrics`)).text(),
+        (text) => text.includes(lagLine),
+      );
+      const lags = (await (await fetch(`${projector.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('cpm_consumer_lag{'));
+      expect(lags).toHaveLength(2 * t.partitions);
+      expect(lags.filter((l) => !l.endsWith(' 0'))).toEqual([]);
     } finally {
       await projector.stop();
     }

@@ -1,5 +1,5 @@
 import express from 'express';
-import { createKafka, ensureTopics, SchemaCodec } from '@cpm/kafka';
+import { consumerHealthSettings, createKafka, ensureTopics, SchemaCodec } from '@cpm/kafka';
 import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
 import { createPool, migrate, retryTransient } from '@cpm/postgres';
 import type { ProjectorConfig } from './config';
@@ -34,6 +34,7 @@ export async function startProjector(config: ProjectorConfig, logger: Logger = c
     maxBytesPerPartition: config.PROJECTOR_MAX_BYTES_PER_PARTITION,
     logger,
     metrics,
+    health: consumerHealthSettings(config),
   });
   await consumer.start();
 
@@ -41,7 +42,7 @@ export async function startProjector(config: ProjectorConfig, logger: Logger = c
   app.use(
     opsRoutes(metrics.registry, async () => {
       await pool.query('SELECT 1');
-      return { ready: consumer.joined, details: { consumerJoined: consumer.joined } };
+      return consumer.health.check();
     }),
   );
   app.use(readApi(pool, config.PROJECTION_SCHEMA));
