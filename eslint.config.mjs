@@ -9,19 +9,49 @@ import declaredWorkspaceDependencies from './eslint-rules/declared-workspace-dep
 
 const SERVICES = readdirSync(new URL('./services/', import.meta.url), { withFileTypes: true })
   .filter((d) => d.isDirectory())
-  .map((d) => JSON.parse(readFileSync(new URL(`./services/${d.name}/package.json`, import.meta.url), 'utf8')).name);
+  .map(
+    (d) =>
+      JSON.parse(
+        readFileSync(new URL(`./services/${d.name}/package.json`, import.meta.url), 'utf8'),
+      ).name,
+  );
 
 const noServices = {
   group: SERVICES.flatMap((name) => [name, `${name}/*`]),
   message: 'A package never imports a service: move what both need into a package.',
 };
-const IO_MODULES = ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'tls', 'dgram', 'dns', 'child_process', 'cluster', 'worker_threads'];
+const IO_MODULES = [
+  'fs',
+  'fs/promises',
+  'net',
+  'http',
+  'https',
+  'http2',
+  'tls',
+  'dgram',
+  'dns',
+  'child_process',
+  'cluster',
+  'worker_threads',
+];
 const noIo = {
   group: [
     ...IO_MODULES.flatMap((m) => [m, `node:${m}`]),
-    ...['kafkajs', 'pg', 'express', 'pino', 'prom-client', 'avsc', '@kafkajs/*', '@sinch/*', 'node-pg-migrate', 'esbuild'].flatMap((m) => [m, `${m}/*`]),
+    ...[
+      'kafkajs',
+      'pg',
+      'express',
+      'pino',
+      'prom-client',
+      'avsc',
+      '@kafkajs/*',
+      '@sinch/*',
+      'node-pg-migrate',
+      'esbuild',
+    ].flatMap((m) => [m, `${m}/*`]),
   ],
-  message: 'packages/domain and packages/contracts are pure: no I/O, no client libraries. Do the I/O in a service and pass values in.',
+  message:
+    'packages/domain and packages/contracts are pure: no I/O, no client libraries. Do the I/O in a service and pass values in.',
 };
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
@@ -30,15 +60,23 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
     },
   },
   {
     files: ['packages/**/*.ts', 'services/**/*.ts', 'infra/**/*.ts'],
-    plugins: { cpm: { rules: { 'declared-workspace-dependencies': declaredWorkspaceDependencies } } },
+    plugins: {
+      cpm: { rules: { 'declared-workspace-dependencies': declaredWorkspaceDependencies } },
+    },
     rules: { 'cpm/declared-workspace-dependencies': 'error' },
   },
   // A later block replaces an earlier block's options for the same rule, so the pure packages repeat the service ban.
   { files: ['packages/**/*.ts'], rules: restrict(noServices) },
-  { files: ['packages/domain/**/*.ts', 'packages/contracts/**/*.ts'], rules: restrict(noServices, noIo) },
+  {
+    files: ['packages/domain/**/*.ts', 'packages/contracts/**/*.ts'],
+    rules: restrict(noServices, noIo),
+  },
 );

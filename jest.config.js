@@ -2,7 +2,13 @@
 // one set of servers started by test/global-setup.ts (or given by KAFKA_BROKERS etc.);
 // `npm run test:fault` runs the fault tests (FAULT_MODE=long for the long mode).
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { diagnostics: false, tsconfig: { module: 'commonjs', moduleResolution: 'node', isolatedModules: true } }],
+  '^.+\\.ts$': [
+    'ts-jest',
+    {
+      diagnostics: false,
+      tsconfig: { module: 'commonjs', moduleResolution: 'node', isolatedModules: true },
+    },
+  ],
 };
 const common = {
   testEnvironment: 'node',

@@ -15,7 +15,11 @@ function manifestOf(file) {
     const path = join(dir, 'package.json');
     if (existsSync(path)) {
       const json = JSON.parse(readFileSync(path, 'utf8'));
-      const declared = new Set([json.dependencies, json.devDependencies, json.peerDependencies].flatMap((d) => Object.keys(d ?? {})));
+      const declared = new Set(
+        [json.dependencies, json.devDependencies, json.peerDependencies].flatMap((d) =>
+          Object.keys(d ?? {}),
+        ),
+      );
       const manifest = { path, name: json.name, declared };
       manifests.set(dir, manifest);
       return manifest;
@@ -32,8 +36,13 @@ const packageName = (source) => source.split('/').slice(0, 2).join('/');
 export default {
   meta: {
     type: 'problem',
-    docs: { description: 'Require every @cpm/* import to be declared in the importing package.json' },
-    messages: { undeclared: "'{{name}}' is imported but not declared in {{manifest}}: add it to dependencies (or devDependencies for tests)." },
+    docs: {
+      description: 'Require every @cpm/* import to be declared in the importing package.json',
+    },
+    messages: {
+      undeclared:
+        "'{{name}}' is imported but not declared in {{manifest}}: add it to dependencies (or devDependencies for tests).",
+    },
     schema: [],
   },
   create(context) {
@@ -43,7 +52,11 @@ export default {
       if (!manifest || !source?.startsWith('@cpm/')) return;
       const name = packageName(source);
       if (name === manifest.name || manifest.declared.has(name)) return;
-      context.report({ node, messageId: 'undeclared', data: { name, manifest: manifest.path.replace(`${process.cwd()}/`, '') } });
+      context.report({
+        node,
+        messageId: 'undeclared',
+        data: { name, manifest: manifest.path.replace(`${process.cwd()}/`, '') },
+      });
     };
     return {
       ImportDeclaration: (node) => check(node.source),

@@ -14,7 +14,15 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
-export const BUNDLED_SERVICES = ['ingress', 'normalizer', 'outbound', 'media', 'agent-events', 'projector', 'console'] as const;
+export const BUNDLED_SERVICES = [
+  'ingress',
+  'normalizer',
+  'outbound',
+  'media',
+  'agent-events',
+  'projector',
+  'console',
+] as const;
 
 export function bundlePath(service: string): string {
   return resolve(ROOT, 'dist', 'services', service, 'main.js');
@@ -22,10 +30,13 @@ export function bundlePath(service: string): string {
 
 export async function buildServices(): Promise<void> {
   const started = Date.now();
-  for (const service of BUNDLED_SERVICES) await bundle(resolve(ROOT, 'services', service, 'src', 'main.ts'), service);
+  for (const service of BUNDLED_SERVICES)
+    await bundle(resolve(ROOT, 'services', service, 'src', 'main.ts'), service);
   // The migration command, which the bundled projector and replay run (packages/postgres migrate()).
   await bundle(resolve(ROOT, 'packages', 'postgres', 'src', 'migrate-cli.ts'), 'migrate');
-  console.log(`[build] ${BUNDLED_SERVICES.length} services and the migration command bundled into dist/services in ${Date.now() - started} ms`);
+  console.log(
+    `[build] ${BUNDLED_SERVICES.length} services and the migration command bundled into dist/services in ${Date.now() - started} ms`,
+  );
 }
 
 /** Bundles one entry point into dist/services/<name>/main.js (also used by benches for their own processes). */

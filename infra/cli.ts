@@ -14,25 +14,35 @@ async function withInfra(command: string[]): Promise<number> {
   let startedHere = false;
   let env: Record<string, string> = {};
   if (process.env.KAFKA_BROKERS && process.env.SCHEMA_REGISTRY_URL && process.env.DATABASE_URL) {
-    console.log('[infra] using KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL from the environment');
+    console.log(
+      '[infra] using KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL from the environment',
+    );
   } else if (isUp()) {
     env = clientEnv(infraSettings());
     await up(); // checks readiness, starts nothing
   } else if (await runningElsewhere()) {
-    console.log('[infra] Kafka and the Schema Registry already answer on the configured ports (started from another checkout): using them');
+    console.log(
+      '[infra] Kafka and the Schema Registry already answer on the configured ports (started from another checkout): using them',
+    );
     env = clientEnv(infraSettings());
   } else {
     env = await up();
     startedHere = true;
   }
   const [program, ...args] = command as [string, ...string[]];
-  const child = spawn(program, args, { stdio: 'inherit', env: { ...process.env, ...env }, shell: false });
+  const child = spawn(program, args, {
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+    shell: false,
+  });
   const stopChild = (signal: NodeJS.Signals): void => {
     child.kill(signal);
   };
   process.on('SIGINT', stopChild);
   process.on('SIGTERM', stopChild);
-  const code = await new Promise<number>((resolveCode) => child.on('exit', (c, signal) => resolveCode(c ?? (signal ? 1 : 0))));
+  const code = await new Promise<number>((resolveCode) =>
+    child.on('exit', (c, signal) => resolveCode(c ?? (signal ? 1 : 0))),
+  );
   if (startedHere && process.env.KEEP_INFRA !== '1') await down();
   return code;
 }
@@ -51,10 +61,13 @@ async function main(): Promise<number> {
     case 'with-infra':
       return withInfra(rest[0] === '--' ? rest.slice(1) : rest);
     case 'env':
-      for (const [k, v] of Object.entries(clientEnv(infraSettings()))) console.log(`export ${k}=${v}`);
+      for (const [k, v] of Object.entries(clientEnv(infraSettings())))
+        console.log(`export ${k}=${v}`);
       return 0;
     default:
-      console.error('usage: tsx infra/cli.ts up | down [--purge] | status | env | with-infra -- <command>');
+      console.error(
+        'usage: tsx infra/cli.ts up | down [--purge] | status | env | with-infra -- <command>',
+      );
       return 2;
   }
 }

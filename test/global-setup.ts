@@ -11,7 +11,8 @@ import { startContainers } from './containers';
 
 export default async function globalSetup(): Promise<void> {
   const mode = process.env.TEST_INFRA ?? 'auto';
-  if (process.env.KAFKA_BROKERS && process.env.SCHEMA_REGISTRY_URL && process.env.DATABASE_URL) return;
+  if (process.env.KAFKA_BROKERS && process.env.SCHEMA_REGISTRY_URL && process.env.DATABASE_URL)
+    return;
   if (mode === 'containers') {
     Object.assign(process.env, await startContainers());
     return;

@@ -13,7 +13,14 @@
  * Env: KAFKA_BROKERS, TOPIC_NAMESPACE.
  */
 import { createServer } from 'node:http';
-import { BatchingSender, createKafka, GroupCommitter, IdempotentProducer, RenewableTransactionalProducer, topicName } from '@cpm/kafka';
+import {
+  BatchingSender,
+  createKafka,
+  GroupCommitter,
+  IdempotentProducer,
+  RenewableTransactionalProducer,
+  topicName,
+} from '@cpm/kafka';
 import { createLogger } from '@cpm/platform';
 import type { Message } from 'kafkajs';
 
@@ -46,7 +53,12 @@ async function hop(input: string, output: string): Promise<void> {
   const producer = new RenewableTransactionalProducer(kafka, `${groupId}-0`, logger);
   await producer.connect();
   const committer = new GroupCommitter(producer, groupId);
-  const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 50, maxBytesPerPartition: 1024 * 1024 });
+  const consumer = kafka.consumer({
+    groupId,
+    readUncommitted: false,
+    maxWaitTimeInMs: 50,
+    maxBytesPerPartition: 1024 * 1024,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic: topicName(namespace, input), fromBeginning: true });
   const out = topicName(namespace, output);
@@ -57,8 +69,15 @@ async function hop(input: string, output: string): Promise<void> {
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       const last = batch.messages[batch.messages.length - 1];
       if (!last) return;
-      const records = new Map<string, Message[]>([[out, batch.messages.map((m) => ({ key: m.key, value: m.value }))]]);
-      await committer.commit({ records, topic: batch.topic, partition: batch.partition, nextOffset: (BigInt(last.offset) + 1n).toString() });
+      const records = new Map<string, Message[]>([
+        [out, batch.messages.map((m) => ({ key: m.key, value: m.value }))],
+      ]);
+      await committer.commit({
+        records,
+        topic: batch.topic,
+        partition: batch.partition,
+        nextOffset: (BigInt(last.offset) + 1n).toString(),
+      });
       resolveOffset(last.offset);
       await heartbeat();
     },

@@ -25,10 +25,13 @@ function post(body: Buffer): Promise<number> {
     ...signWebhook(body, secret, randomUUID(), Math.floor(Date.now() / 1000)),
   };
   return new Promise((resolve) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', () => resolve(0));
     req.end(body);
   });
@@ -53,7 +56,9 @@ async function main(): Promise<void> {
   const sendSeconds = (performance.now() - start) / 1000;
   const statuses = await Promise.all(answers);
   agent.destroy();
-  process.stdout.write(`${JSON.stringify({ sent, acked: statuses.filter((s) => s === 200).length, sendSeconds, maxLagMs })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ sent, acked: statuses.filter((s) => s === 200).length, sendSeconds, maxLagMs })}\n`,
+  );
 }
 
 main().catch((error: Error) => {

@@ -21,7 +21,12 @@ import type { AgentEvent } from '@cpm/contracts';
 import { bundle, buildServices } from '../../infra/build';
 import { createTestEnv, inboundTextBody, postWebhook } from '@cpm/testkit';
 import { spawn } from 'node:child_process';
-import { freePort, startService, waitForHttp, type ServiceProcess } from '../../test/faults/service-process';
+import {
+  freePort,
+  startService,
+  waitForHttp,
+  type ServiceProcess,
+} from '../../test/faults/service-process';
 
 const SECRET = 'bench-e2e-secret';
 const SECONDS = Number(process.env.E2E_SECONDS ?? 20);
@@ -31,7 +36,8 @@ const SERVICE_NODE_OPTIONS = process.env.SERVICE_NODE_OPTIONS ?? '';
 // E2E_MODE: `both` (default) runs the services, then the baseline: the same topology and load
 // with bench/e2e/bare.ts in their place (Kafka alone, for comparison); `services` or `baseline` runs one.
 const MODE = process.env.E2E_MODE ?? 'both';
-const headingOf = (baseline: boolean): string => (baseline ? '## End to end: bare Kafka baseline' : '## End to end');
+const headingOf = (baseline: boolean): string =>
+  baseline ? '## End to end: bare Kafka baseline' : '## End to end';
 // V8 flags NODE_OPTIONS refuses (--optimize-for-size), given to every service's node command line.
 const SERVICE_NODE_ARGS = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 // The ingress's own V8 flags, added to SERVICE_NODE_OPTIONS: by default the heap cap its
@@ -47,7 +53,12 @@ interface Phase {
   events: { p50: number; p95: number; p99: number }; // webhook → conversation event
   rssMiB: Record<string, number>; // peak VmRSS per service during the phase
   memory: Record<string, MemoryBreakdown>; // at that peak
-  legs: { toNormalizerRecord: number; toEventReadable: number; toAgentRecord: number; toAgentReadable: number };
+  legs: {
+    toNormalizerRecord: number;
+    toEventReadable: number;
+    toAgentRecord: number;
+    toAgentReadable: number;
+  };
   p50: number; // webhook → agent event
   p95: number;
   p99: number;
@@ -66,7 +77,10 @@ async function memoryBreakdown(port: number): Promise<MemoryBreakdown | null> {
     const response = await fetch(`http://127.0.0.1:${port}/metrics`);
     if (!response.ok) return null; // the baseline's processes have no metrics
     const text = await response.text();
-    const value = (name: string) => Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20);
+    const value = (name: string) =>
+      Math.round(
+        Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20,
+      );
     return {
       heapUsed: value('nodejs_heap_size_used_bytes'),
       heapTotal: value('nodejs_heap_size_total_bytes'),
@@ -77,7 +91,10 @@ async function memoryBreakdown(port: number): Promise<MemoryBreakdown | null> {
   }
 }
 
-const pct = (sorted: number[], p: number): number => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
+const pct = (sorted: number[], p: number): number =>
+  sorted.length === 0
+    ? NaN
+    : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 /** What the baseline's records are: the inbound webhook body. */
 interface SinchBody {
   message?: { id?: string };
@@ -92,18 +109,33 @@ interface Generated {
 /** Runs bench/e2e/load-generator.ts in its own process for one phase. */
 function generate(url: string, rate: number, seconds: number): Promise<Generated> {
   return new Promise((resolvePhase, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'load-generator.ts')], {
-      env: { ...process.env, GEN_URL: url, GEN_SECRET: SECRET, GEN_RATE: String(rate), GEN_SECONDS: String(seconds) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', resolve(__dirname, 'load-generator.ts')],
+      {
+        env: {
+          ...process.env,
+          GEN_URL: url,
+          GEN_SECRET: SECRET,
+          GEN_RATE: String(rate),
+          GEN_SECONDS: String(seconds),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => (code === 0 ? resolvePhase(JSON.parse(out) as Generated) : reject(new Error(`load generator exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolvePhase(JSON.parse(out) as Generated)
+        : reject(new Error(`load generator exited with ${code}`)),
+    );
   });
 }
 
 async function main(): Promise<void> {
-  if (!['both', 'services', 'baseline'].includes(MODE)) throw new Error(`E2E_MODE=${MODE}: set it to both, services or baseline`);
+  if (!['both', 'services', 'baseline'].includes(MODE))
+    throw new Error(`E2E_MODE=${MODE}: set it to both, services or baseline`);
   await buildServices();
   await bundle(resolve(__dirname, 'bare.ts'), 'bare');
   if (MODE !== 'baseline') await runOnce(false);
@@ -117,27 +149,62 @@ async function runOnce(baseline: boolean): Promise<void> {
   try {
     const port = await freePort();
     // SERVICE_NODE_OPTIONS: V8 flags for the services (the same the Dockerfile sets), for comparisons.
-    const common = { ...t.env, LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn', NODE_OPTIONS: SERVICE_NODE_OPTIONS };
+    const common = {
+      ...t.env,
+      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+      NODE_OPTIONS: SERVICE_NODE_OPTIONS,
+    };
     const bundled = { bundled: true, nodeArgs: SERVICE_NODE_ARGS };
-    const metricsPorts = { ingress: port, normalizer: await freePort(), 'agent-events': await freePort() };
-    const ingressEnv = { ...common, NODE_OPTIONS: `${SERVICE_NODE_OPTIONS} ${INGRESS_NODE_OPTIONS}`.trim() };
+    const metricsPorts = {
+      ingress: port,
+      normalizer: await freePort(),
+      'agent-events': await freePort(),
+    };
+    const ingressEnv = {
+      ...common,
+      NODE_OPTIONS: `${SERVICE_NODE_OPTIONS} ${INGRESS_NODE_OPTIONS}`.trim(),
+    };
     if (baseline) {
       const bare = { ...bundled, bundle: 'bare' };
       services.push(
-        startService('ingress', 'bench/e2e/bare.ts', ingressEnv, { ...bare, args: ['ingress', String(port)] }),
-        startService('normalizer', 'bench/e2e/bare.ts', common, { ...bare, args: ['hop', 'sinch.webhooks.raw.v1', 'conversation.events.v1'] }),
-        startService('agent-events', 'bench/e2e/bare.ts', common, { ...bare, args: ['hop', 'conversation.events.v1', 'agent.events.v1'] }),
+        startService('ingress', 'bench/e2e/bare.ts', ingressEnv, {
+          ...bare,
+          args: ['ingress', String(port)],
+        }),
+        startService('normalizer', 'bench/e2e/bare.ts', common, {
+          ...bare,
+          args: ['hop', 'sinch.webhooks.raw.v1', 'conversation.events.v1'],
+        }),
+        startService('agent-events', 'bench/e2e/bare.ts', common, {
+          ...bare,
+          args: ['hop', 'conversation.events.v1', 'agent.events.v1'],
+        }),
       );
     } else {
       services.push(
         startService(
           'ingress',
           'services/ingress/src/main.ts',
-          { ...ingressEnv, INGRESS_PORT: String(port), SINCH_WEBHOOK_SECRETS: SECRET, INGRESS_ENSURE_TOPICS: 'false' },
+          {
+            ...ingressEnv,
+            INGRESS_PORT: String(port),
+            SINCH_WEBHOOK_SECRETS: SECRET,
+            INGRESS_ENSURE_TOPICS: 'false',
+          },
           bundled,
         ),
-        startService('normalizer', 'services/normalizer/src/main.ts', { ...common, NORMALIZER_HTTP_PORT: String(metricsPorts.normalizer) }, bundled),
-        startService('agent-events', 'services/agent-events/src/main.ts', { ...common, AGENT_EVENTS_HTTP_PORT: String(metricsPorts['agent-events']) }, bundled),
+        startService(
+          'normalizer',
+          'services/normalizer/src/main.ts',
+          { ...common, NORMALIZER_HTTP_PORT: String(metricsPorts.normalizer) },
+          bundled,
+        ),
+        startService(
+          'agent-events',
+          'services/agent-events/src/main.ts',
+          { ...common, AGENT_EVENTS_HTTP_PORT: String(metricsPorts['agent-events']) },
+          bundled,
+        ),
       );
     }
     const ingress = services[0]!;
@@ -157,7 +224,9 @@ async function runOnce(baseline: boolean): Promise<void> {
           if (performance.now() - (scraped.get(s.name) ?? 0) < 1_000) continue;
           scraped.set(s.name, performance.now());
           const memory = phaseMemory;
-          void memoryBreakdown(metricsPorts[s.name as keyof typeof metricsPorts]).then((m) => m && memory.set(s.name, m));
+          void memoryBreakdown(metricsPorts[s.name as keyof typeof metricsPorts]).then(
+            (m) => m && memory.set(s.name, m),
+          );
         }
       }
     }, 250);
@@ -168,15 +237,25 @@ async function runOnce(baseline: boolean): Promise<void> {
     const sentWall = new Map<string, number>();
     const produced = { events: new Map<string, number>(), agent: new Map<string, number>() };
     const readWall = { events: new Map<string, number>(), agent: new Map<string, number>() };
-    const readBack = async (topic: string, leg: 'events' | 'agent', idOf: (value: unknown) => string | undefined) => {
-      const consumer = t.kafka.consumer({ groupId: `bench-e2e-${topic}-${t.namespace}`, readUncommitted: false, maxWaitTimeInMs: 20 });
+    const readBack = async (
+      topic: string,
+      leg: 'events' | 'agent',
+      idOf: (value: unknown) => string | undefined,
+    ) => {
+      const consumer = t.kafka.consumer({
+        groupId: `bench-e2e-${topic}-${t.namespace}`,
+        readUncommitted: false,
+        maxWaitTimeInMs: 20,
+      });
       await consumer.connect();
       await consumer.subscribe({ topic: topicName(t.namespace, topic), fromBeginning: true });
       await consumer.run({
         eachBatch: async ({ batch }) => {
           const wall = Date.now();
           for (const m of batch.messages) {
-            const id = idOf(baseline ? JSON.parse(m.value!.toString()) : await t.codec.decode(m.value!));
+            const id = idOf(
+              baseline ? JSON.parse(m.value!.toString()) : await t.codec.decode(m.value!),
+            );
             if (id && !readWall[leg].has(id)) {
               produced[leg].set(id, Number(m.timestamp));
               readWall[leg].set(id, wall);
@@ -188,20 +267,33 @@ async function runOnce(baseline: boolean): Promise<void> {
     };
     const consumers = [
       // The baseline forwards the webhook bodies themselves.
-      await readBack('conversation.events.v1', 'events', (v) => (baseline ? (v as SinchBody).message?.id : (v as ConversationEvent).message?.id)),
+      await readBack('conversation.events.v1', 'events', (v) =>
+        baseline ? (v as SinchBody).message?.id : (v as ConversationEvent).message?.id,
+      ),
       await readBack('agent.events.v1', 'agent', (v) =>
-        baseline ? (v as SinchBody).message?.id : (v as AgentEvent).type === 'MESSAGE_RECEIVED' ? (v as AgentEvent).message?.id : undefined,
+        baseline
+          ? (v as SinchBody).message?.id
+          : (v as AgentEvent).type === 'MESSAGE_RECEIVED'
+            ? (v as AgentEvent).message?.id
+            : undefined,
       ),
     ];
     // Warm-up: every service has joined and the path is hot.
     let n = 0;
     for (;;) {
       const id = `warm-${n++}`;
-      await postWebhook(`${url}/webhooks/sinch`, inboundTextBody({ appId: 'app-bench', id, n, contacts: 200 }), { secret: SECRET });
+      await postWebhook(
+        `${url}/webhooks/sinch`,
+        inboundTextBody({ appId: 'app-bench', id, n, contacts: 200 }),
+        { secret: SECRET },
+      );
       await new Promise((r) => setTimeout(r, 100));
       if (readWall.agent.has(id)) break;
       if (n > 600) {
-        for (const svc of services) console.error(`--- ${svc.name} (alive: ${svc.alive()}), last output:\n${svc.output().slice(-3000)}`);
+        for (const svc of services)
+          console.error(
+            `--- ${svc.name} (alive: ${svc.alive()}), last output:\n${svc.output().slice(-3000)}`,
+          );
         throw new Error('no agent event came back in 60 s of warm-up');
       }
     }
@@ -215,7 +307,8 @@ async function runOnce(baseline: boolean): Promise<void> {
       const total = ids.length;
       const acked = generated.acked;
       const deadline = performance.now() + 15_000;
-      while (ids.some((id) => !readWall.agent.has(id)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while (ids.some((id) => !readWall.agent.has(id)) && performance.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
       const spans = (f: (id: string) => number | undefined): number[] =>
         ids
           .map(f)
@@ -224,7 +317,11 @@ async function runOnce(baseline: boolean): Promise<void> {
       const sorted = spans((id) => readWall.agent.get(id)! - sentWall.get(id)!);
       const eventsSorted = spans((id) => readWall.events.get(id)! - sentWall.get(id)!);
       const p99 = pct(sorted, 99);
-      const events = { p50: pct(eventsSorted, 50), p95: pct(eventsSorted, 95), p99: pct(eventsSorted, 99) };
+      const events = {
+        p50: pct(eventsSorted, 50),
+        p95: pct(eventsSorted, 95),
+        p99: pct(eventsSorted, 99),
+      };
       const sendSeconds = generated.sendSeconds;
       const values = sorted;
       // Where the time goes (medians, ms): webhook sent → normalizer's record created → readable
@@ -237,7 +334,8 @@ async function runOnce(baseline: boolean): Promise<void> {
         toAgentReadable: median((id) => readWall.agent.get(id)! - produced.agent.get(id)!),
       };
       // Sustained: the generator kept the pace (within 5%), everything acked and delivered, p99 under 1 s.
-      const sustained = sendSeconds <= seconds * 1.05 && acked === total && values.length === total && p99 < 1000;
+      const sustained =
+        sendSeconds <= seconds * 1.05 && acked === total && values.length === total && p99 < 1000;
       const phase = {
         rate,
         seconds,
@@ -246,7 +344,9 @@ async function runOnce(baseline: boolean): Promise<void> {
         delivered: values.length,
         events,
         legs,
-        rssMiB: Object.fromEntries([...phaseRss].map(([name, kib]) => [name, Math.round(kib / 1024)])),
+        rssMiB: Object.fromEntries(
+          [...phaseRss].map(([name, kib]) => [name, Math.round(kib / 1024)]),
+        ),
         memory: Object.fromEntries(phaseMemory),
         p50: pct(sorted, 50),
         p95: pct(sorted, 95),
@@ -255,7 +355,10 @@ async function runOnce(baseline: boolean): Promise<void> {
       };
       console.log(JSON.stringify(phase));
       if (values.length < total)
-        for (const svc of services) console.error(`--- ${svc.name} (alive: ${svc.alive()}), last output:\n${svc.output().slice(-3000)}`);
+        for (const svc of services)
+          console.error(
+            `--- ${svc.name} (alive: ${svc.alive()}), last output:\n${svc.output().slice(-3000)}`,
+          );
       return phase;
     };
 
@@ -329,7 +432,10 @@ function writeResults(phases: Phase[], rss: Map<string, number>, baseline: boole
   const section = lines.join('\n');
   const start = current.indexOf(`${HEADING}\n`);
   const next = start < 0 ? -1 : current.indexOf('\n## ', start + 1);
-  const updated = start < 0 ? `${current.trimEnd()}\n\n${section}` : `${current.slice(0, start)}${section}${next < 0 ? '' : current.slice(next + 1)}`;
+  const updated =
+    start < 0
+      ? `${current.trimEnd()}\n\n${section}`
+      : `${current.slice(0, start)}${section}${next < 0 ? '' : current.slice(next + 1)}`;
   writeFileSync(file, updated.endsWith('\n') ? updated : `${updated}\n`);
   console.log(section);
 }

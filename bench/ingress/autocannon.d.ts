@@ -15,7 +15,11 @@ declare module 'autocannon' {
     paused?: boolean;
     reqsMadeThisSecond: number;
     rateInterval?: NodeJS.Timeout;
-    requestIterator: { requests: AutocannonRequest[]; currentRequest: AutocannonRequest; currentRequestIndex: number };
+    requestIterator: {
+      requests: AutocannonRequest[];
+      currentRequest: AutocannonRequest;
+      currentRequestIndex: number;
+    };
     _doRequest(): void;
   }
 
@@ -58,11 +62,22 @@ declare module 'autocannon' {
 
   export interface Instance extends EventEmitter {
     stop(): void;
-    on(event: 'response', listener: (client: AutocannonClient, statusCode: number, resBytes: number, responseTime: number) => void): this;
+    on(
+      event: 'response',
+      listener: (
+        client: AutocannonClient,
+        statusCode: number,
+        resBytes: number,
+        responseTime: number,
+      ) => void,
+    ): this;
     on(event: 'done', listener: (result: AutocannonResult) => void): this;
     on(event: string, listener: (...args: unknown[]) => void): this;
   }
 
-  function autocannon(options: AutocannonOptions, callback: (error: Error | null, result: AutocannonResult) => void): Instance;
+  function autocannon(
+    options: AutocannonOptions,
+    callback: (error: Error | null, result: AutocannonResult) => void,
+  ): Instance;
   export default autocannon;
 }

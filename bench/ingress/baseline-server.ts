@@ -9,7 +9,8 @@ export interface BaselineServer {
   stop(): Promise<void>;
 }
 
-const isJson = (contentType: string | undefined): boolean => /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType ?? '');
+const isJson = (contentType: string | undefined): boolean =>
+  /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType ?? '');
 
 /**
  * The ingress's HTTP path without Kafka: the same express set-up (content-type check,
@@ -17,7 +18,11 @@ const isJson = (contentType: string | undefined): boolean => /^application\/(?:[
  * answering 200 at once. The difference to the real ingress is the record building, the
  * Avro encoding and the acknowledged Kafka write.
  */
-export async function startBaselineServer(options: { secrets: string[]; path: string; bodyLimitBytes: number }): Promise<BaselineServer> {
+export async function startBaselineServer(options: {
+  secrets: string[];
+  path: string;
+  bodyLimitBytes: number;
+}): Promise<BaselineServer> {
   const app = express();
   app.disable('x-powered-by');
   app.post(
@@ -31,9 +36,14 @@ export async function startBaselineServer(options: { secrets: string[]; path: st
       const receivedAt = Date.now();
       const requestId = randomUUID();
       const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const verification = verifySignature(body, signatureHeadersFrom(req.headers), { secrets: options.secrets, nowSeconds: Math.floor(receivedAt / 1000) });
+      const verification = verifySignature(body, signatureHeadersFrom(req.headers), {
+        secrets: options.secrets,
+        nowSeconds: Math.floor(receivedAt / 1000),
+      });
       if (!verification.ok) {
-        res.status(401).json({ code: verification.reason, message: verification.message, requestId });
+        res
+          .status(401)
+          .json({ code: verification.reason, message: verification.message, requestId });
         return;
       }
       let parsed: unknown;
@@ -43,7 +53,10 @@ export async function startBaselineServer(options: { secrets: string[]; path: st
         res.status(400).json({ code: 'CPM_ERR_WEBHOOK_NOT_JSON', requestId });
         return;
       }
-      const trigger = parsed !== null && typeof parsed === 'object' && 'message' in parsed ? 'MESSAGE_INBOUND' : 'UNKNOWN';
+      const trigger =
+        parsed !== null && typeof parsed === 'object' && 'message' in parsed
+          ? 'MESSAGE_INBOUND'
+          : 'UNKNOWN';
       res.status(200).json({ status: 'accepted', requestId, trigger });
     },
   );

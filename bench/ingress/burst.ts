@@ -18,14 +18,27 @@ const UNBOUNDED = String(2 ** 40);
 
 const VARIANTS = [
   { name: 'no heap cap, unbounded', nodeOptions: '', inflight: UNBOUNDED },
-  { name: 'no heap cap, bound 16 MiB (default)', nodeOptions: '', inflight: String(16 * 1024 * 1024) },
-  { name: 'heap cap 96 MiB, unbounded', nodeOptions: '--max-old-space-size=96', inflight: UNBOUNDED },
-  { name: 'heap cap 96 MiB, bound 16 MiB (default)', nodeOptions: '--max-old-space-size=96', inflight: String(16 * 1024 * 1024) },
+  {
+    name: 'no heap cap, bound 16 MiB (default)',
+    nodeOptions: '',
+    inflight: String(16 * 1024 * 1024),
+  },
+  {
+    name: 'heap cap 96 MiB, unbounded',
+    nodeOptions: '--max-old-space-size=96',
+    inflight: UNBOUNDED,
+  },
+  {
+    name: 'heap cap 96 MiB, bound 16 MiB (default)',
+    nodeOptions: '--max-old-space-size=96',
+    inflight: String(16 * 1024 * 1024),
+  },
 ];
 
 /** A MESSAGE_INBOUND callback whose text makes it `size` bytes long. */
 function largeBody(size: number): Buffer {
-  const withText = (text: string): string => inboundTextBody({ appId: 'app-burst', id: 'burst-1', n: 1, contacts: 1, text });
+  const withText = (text: string): string =>
+    inboundTextBody({ appId: 'app-burst', id: 'burst-1', n: 1, contacts: 1, text });
   return Buffer.from(withText('x'.repeat(size - withText('').length)));
 }
 
@@ -62,7 +75,11 @@ async function main(): Promise<void> {
         await Promise.all(
           Array.from({ length: CONCURRENCY }, async () => {
             try {
-              count(String((await postWebhook(`${url}/webhooks/sinch`, body, { secret: SECRET })).status));
+              count(
+                String(
+                  (await postWebhook(`${url}/webhooks/sinch`, body, { secret: SECRET })).status,
+                ),
+              );
             } catch {
               count('connection error');
             }
@@ -79,7 +96,9 @@ async function main(): Promise<void> {
       rows.push(
         `| ${variant.name} | ${survived ? 'yes' : `**no** (${outOfHeap ? 'out of heap' : 'exited'})`} | ${answers} | ${(peakRss / 1024).toFixed(0)} | ${seconds.toFixed(1)} |`,
       );
-      console.error(`${variant.name}: survived=${survived} ${answers} rss=${(peakRss / 1024).toFixed(0)} MiB ${tail.slice(-300).replace(/\s+/g, ' ')}`);
+      console.error(
+        `${variant.name}: survived=${survived} ${answers} rss=${(peakRss / 1024).toFixed(0)} MiB ${tail.slice(-300).replace(/\s+/g, ' ')}`,
+      );
     }
   } finally {
     await t.cleanup();

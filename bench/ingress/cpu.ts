@@ -18,14 +18,21 @@ export function processCpuSeconds(pid: number | null): number | null {
 /** CPU use of the given processes over a span, in % of one core (100 = one core busy). */
 export function cpuMeter(pids: Record<string, number | null>): () => Record<string, number | null> {
   const wallFrom = performance.now();
-  const from = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuSeconds(pid)]));
+  const from = Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => [name, processCpuSeconds(pid)]),
+  );
   return () => {
     const wall = (performance.now() - wallFrom) / 1000;
     return Object.fromEntries(
       Object.entries(pids).map(([name, pid]) => {
         const before = from[name];
         const now = processCpuSeconds(pid);
-        return [name, before === null || before === undefined || now === null ? null : ((now - before) / wall) * 100];
+        return [
+          name,
+          before === null || before === undefined || now === null
+            ? null
+            : ((now - before) / wall) * 100,
+        ];
       }),
     );
   };

@@ -40,15 +40,23 @@ export interface Verdict {
   sustained: boolean;
 }
 
-const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+const mean = (values: number[]): number =>
+  values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
-export const runsOf = (runs: TargetRun[], target: HostTarget): TargetRun[] => runs.filter((r) => r.target === target);
+export const runsOf = (runs: TargetRun[], target: HostTarget): TargetRun[] =>
+  runs.filter((r) => r.target === target);
 
 /** Held the rate: at least 98% of it answered 2xx, and nothing else answered. */
-export const sustainedRate = (f: LoadFigures, rate: number): boolean => f.okPerSecond >= 0.98 * rate && f.non2xx + f.errors === 0;
+export const sustainedRate = (f: LoadFigures, rate: number): boolean =>
+  f.okPerSecond >= 0.98 * rate && f.non2xx + f.errors === 0;
 
-export function verdict(runs: TargetRun[], targets: { rate: number; p99Ms: number; ratio: number }): Verdict {
-  const baselineOkPerSecond = mean(runsOf(runs, 'baseline').map((r) => r.throughput.load.okPerSecond));
+export function verdict(
+  runs: TargetRun[],
+  targets: { rate: number; p99Ms: number; ratio: number },
+): Verdict {
+  const baselineOkPerSecond = mean(
+    runsOf(runs, 'baseline').map((r) => r.throughput.load.okPerSecond),
+  );
   const ingress = runsOf(runs, 'ingress');
   const ingressOkPerSecond = mean(ingress.map((r) => r.throughput.load.okPerSecond));
   const ratio = ingressOkPerSecond / baselineOkPerSecond;

@@ -12,14 +12,23 @@ export interface HostProcess {
   stop(): Promise<void>;
 }
 
-function nextReport<T extends HostReport['type']>(child: ChildProcess, type: T, timeoutMs: number): Promise<Extract<HostReport, { type: T }>> {
+function nextReport<T extends HostReport['type']>(
+  child: ChildProcess,
+  type: T,
+  timeoutMs: number,
+): Promise<Extract<HostReport, { type: T }>> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`server host (pid ${child.pid}) sent no '${type}' within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        done(new Error(`server host (pid ${child.pid}) sent no '${type}' within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const onMessage = (report: HostReport): void => {
       if (report.type === type) done(null, report as Extract<HostReport, { type: T }>);
       else if (report.type === 'error') done(new Error(`server host: ${report.message}`));
     };
-    const onExit = (code: number | null): void => done(new Error(`server host exited (code ${code}) before '${type}'`));
+    const onExit = (code: number | null): void =>
+      done(new Error(`server host exited (code ${code}) before '${type}'`));
     function done(error: Error | null, report?: Extract<HostReport, { type: T }>): void {
       clearTimeout(timer);
       child.off('message', onMessage);
@@ -36,7 +45,11 @@ function nextReport<T extends HostReport['type']>(child: ChildProcess, type: T, 
 export async function startHost(target: HostTarget, env: NodeJS.ProcessEnv): Promise<HostProcess> {
   // BENCH_CPU_PROFILE_DIR: write a V8 CPU profile of each server (open it in Chrome DevTools).
   const profile = env.BENCH_CPU_PROFILE_DIR
-    ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROFILE_DIR}`, `--cpu-prof-name=${target}-${Date.now()}.cpuprofile`]
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${env.BENCH_CPU_PROFILE_DIR}`,
+        `--cpu-prof-name=${target}-${Date.now()}.cpuprofile`,
+      ]
     : [];
   const child = fork(join(__dirname, 'server-host.ts'), [target], {
     env,

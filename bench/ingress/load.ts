@@ -87,7 +87,10 @@ export function runLoad(options: LoadOptions): Promise<LoadFigures> {
         timeout: 10,
         requests: options.requests,
         setupClient: clientSetup(options),
-        ...(options.rate !== undefined && { overallRate: options.rate, ignoreCoordinatedOmission: true }),
+        ...(options.rate !== undefined && {
+          overallRate: options.rate,
+          ignoreCoordinatedOmission: true,
+        }),
       },
       (error, result) => {
         if (error) return reject(error);

@@ -17,8 +17,11 @@ export interface Machine {
 /** `npx tsx infra/cli.ts status`, if it answers within 20 s: the versions it names. */
 function infraStatus(): Promise<string> {
   return new Promise((done) => {
-    execFile('npx', ['tsx', 'infra/cli.ts', 'status'], { cwd: resolve(__dirname, '..', '..'), timeout: 20_000 }, (_error, stdout) =>
-      done(String(stdout ?? '')),
+    execFile(
+      'npx',
+      ['tsx', 'infra/cli.ts', 'status'],
+      { cwd: resolve(__dirname, '..', '..'), timeout: 20_000 },
+      (_error, stdout) => done(String(stdout ?? '')),
     );
   });
 }

@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { runsOf, type TargetRun, type Verdict } from './figures';
 import type { BenchSettings } from './settings';
 
-const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+const mean = (values: number[]): number =>
+  values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 const f0 = (v: number): string => Math.round(v).toLocaleString('en-US');
 const f1 = (v: number): string => v.toFixed(1);
 
@@ -19,7 +20,10 @@ export function readingOf(runs: TargetRun[], v: Verdict, s: BenchSettings): stri
   const baseRss = mean(base.map((r) => r.throughput.rssMaxMiB));
   const ingRss = mean(ing.map((r) => r.throughput.rssMaxMiB));
   const spread = (xs: number[]): number => (Math.max(...xs) - Math.min(...xs)) / mean(xs);
-  const noise = Math.max(spread(base.map((r) => r.throughput.load.okPerSecond)), spread(ing.map((r) => r.throughput.load.okPerSecond)));
+  const noise = Math.max(
+    spread(base.map((r) => r.throughput.load.okPerSecond)),
+    spread(ing.map((r) => r.throughput.load.okPerSecond)),
+  );
 
   const parts: string[] = [];
   parts.push(
@@ -33,13 +37,18 @@ export function readingOf(runs: TargetRun[], v: Verdict, s: BenchSettings): stri
         `i.e. one send cycle every ${f1(1000 / Math.max(1, sendsPerSecond))} ms including the ${process.env.INGRESS_BATCH_LINGER_MS ?? '2'} ms linger.`,
     );
   }
-  const cpuMs = (rs: TargetRun[], key: 'throughput' | 'paced'): number => mean(rs.map((r) => (r[key].cpuPercent * 10) / r[key].load.okPerSecond));
-  const brokerMs = mean(ing.map((r) => ((r.paced.brokerCpuPercent ?? Number.NaN) * 10) / r.paced.load.okPerSecond));
+  const cpuMs = (rs: TargetRun[], key: 'throughput' | 'paced'): number =>
+    mean(rs.map((r) => (r[key].cpuPercent * 10) / r[key].load.okPerSecond));
+  const brokerMs = mean(
+    ing.map((r) => ((r.paced.brokerCpuPercent ?? Number.NaN) * 10) / r.paced.load.okPerSecond),
+  );
   parts.push(
     `At max throughput each server's single event loop was busy ${f0(mean(ing.map((r) => r.throughput.cpuPercent)))}% (ingress) and ${f0(mean(base.map((r) => r.throughput.cpuPercent)))}% (baseline) of a core, ` +
       `at ${cpuMs(ing, 'throughput').toFixed(2)} and ${cpuMs(base, 'throughput').toFixed(2)} ms of CPU per request: both are CPU-bound in the HTTP stack they share, and large batches make the Kafka write cheap per record. ` +
       `At the fixed rate, with small batches, the ingress spent ${cpuMs(ing, 'paced').toFixed(2)} ms per request against ${cpuMs(base, 'paced').toFixed(2)} ms` +
-      (Number.isFinite(brokerMs) ? `, plus ${brokerMs.toFixed(2)} ms in the broker on the same CPUs.` : '.'),
+      (Number.isFinite(brokerMs)
+        ? `, plus ${brokerMs.toFixed(2)} ms in the broker on the same CPUs.`
+        : '.'),
   );
   const ingPaced = mean(ing.map((r) => r.paced.load.p99));
   const basePaced = mean(base.map((r) => r.paced.load.p99));

@@ -39,7 +39,13 @@ function textOf(i: number): string {
  * signature covers body, nonce and timestamp, so each body carries its own headers).
  * `contacts` distinct customers spread the records over the topic's partitions.
  */
-export function signedInboundPool(options: { size: number; contacts: number; secret: string; path: string; appId?: string }): AutocannonRequest[] {
+export function signedInboundPool(options: {
+  size: number;
+  contacts: number;
+  secret: string;
+  path: string;
+  appId?: string;
+}): AutocannonRequest[] {
   const appId = options.appId ?? '01BENCHAPP00000000000000000';
   const nowSeconds = Math.floor(Date.now() / 1000);
   return Array.from({ length: options.size }, (_, i) => {
@@ -48,10 +54,19 @@ export function signedInboundPool(options: { size: number; contacts: number; sec
     const body = Buffer.from(
       JSON.stringify(
         messageInbound(
-          { appId, projectId: 'bench-project', time: new Date((nowSeconds - 60 + (i % 60)) * 1000).toISOString(), correlationId: '' },
+          {
+            appId,
+            projectId: 'bench-project',
+            time: new Date((nowSeconds - 60 + (i % 60)) * 1000).toISOString(),
+            correlationId: '',
+          },
           {
             id: `01BENCHMSG${String(i).padStart(17, '0')}`,
-            channelIdentity: { channel: channel.channel, identity: channel.identity(contact), app_id: appId },
+            channelIdentity: {
+              channel: channel.channel,
+              identity: channel.identity(contact),
+              app_id: appId,
+            },
             contactId: `01BENCHCONTACT${String(contact).padStart(12, '0')}`,
             conversationId: `01BENCHCONV${String(contact).padStart(15, '0')}`,
             contactMessage: { text_message: { text: textOf(i) } },
@@ -64,7 +79,10 @@ export function signedInboundPool(options: { size: number; contacts: number; sec
     return {
       method: 'POST',
       path: options.path,
-      headers: { 'content-type': 'application/json', ...signWebhook(body, options.secret, randomUUID(), nowSeconds) },
+      headers: {
+        'content-type': 'application/json',
+        ...signWebhook(body, options.secret, randomUUID(), nowSeconds),
+      },
       body,
     };
   });

@@ -7,7 +7,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 export function writeSection(file: string, heading: string, body: string): void {
   const section = `${heading}\n\n${body.trim()}\n`;
   if (!existsSync(file)) {
-    writeFileSync(file, `# Benchmark results\n\nWritten by the benches in bench/ (see bench/README.md); each run replaces its own section.\n\n${section}`);
+    writeFileSync(
+      file,
+      `# Benchmark results\n\nWritten by the benches in bench/ (see bench/README.md); each run replaces its own section.\n\n${section}`,
+    );
     return;
   }
   const lines = readFileSync(file, 'utf8').split('\n');

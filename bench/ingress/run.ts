@@ -29,7 +29,11 @@ const log = (message: string): void => {
 };
 
 /** One load on a running host, with the host's RSS, CPU and Kafka sends over the same span. */
-async function phase(host: HostProcess, options: LoadOptions, brokerPid: number | null): Promise<PhaseFigures> {
+async function phase(
+  host: HostProcess,
+  options: LoadOptions,
+  brokerPid: number | null,
+): Promise<PhaseFigures> {
   host.usageReset();
   const before = await readBatchCounters(host.opsUrl);
   const cpu = cpuMeter({ broker: brokerPid, load: process.pid });
@@ -58,15 +62,27 @@ async function measureTarget(
 ): Promise<TargetRun> {
   const host = await startHost(target, env);
   try {
-    log(`${target} (round ${round}) listening after ${Math.round(host.startMs)} ms; warming up ${s.BENCH_WARMUP_SECONDS} s`);
+    log(
+      `${target} (round ${round}) listening after ${Math.round(host.startMs)} ms; warming up ${s.BENCH_WARMUP_SECONDS} s`,
+    );
     const load = { url: host.webhookUrl, requests: pool, connections: s.BENCH_CONNECTIONS };
     await runLoad({ ...load, seconds: s.BENCH_WARMUP_SECONDS });
     log(`${target}: max throughput, ${s.BENCH_CONNECTIONS} connections, ${s.BENCH_SECONDS} s`);
     const throughput = await phase(host, { ...load, seconds: s.BENCH_SECONDS }, brokerPid);
     log(`${target}: ${s.BENCH_RATE} req/s evenly paced, ${s.BENCH_RATE_SECONDS} s`);
-    const paced = await phase(host, { ...load, seconds: s.BENCH_RATE_SECONDS, rate: s.BENCH_RATE, pacing: 'paced' }, brokerPid);
-    log(`${target}: ${s.BENCH_RATE} req/s in autocannon's per-second bursts, ${s.BENCH_RATE_SECONDS} s`);
-    const bursty = await phase(host, { ...load, seconds: s.BENCH_RATE_SECONDS, rate: s.BENCH_RATE, pacing: 'autocannon' }, brokerPid);
+    const paced = await phase(
+      host,
+      { ...load, seconds: s.BENCH_RATE_SECONDS, rate: s.BENCH_RATE, pacing: 'paced' },
+      brokerPid,
+    );
+    log(
+      `${target}: ${s.BENCH_RATE} req/s in autocannon's per-second bursts, ${s.BENCH_RATE_SECONDS} s`,
+    );
+    const bursty = await phase(
+      host,
+      { ...load, seconds: s.BENCH_RATE_SECONDS, rate: s.BENCH_RATE, pacing: 'autocannon' },
+      brokerPid,
+    );
     return { target, round, startMs: host.startMs, throughput, paced, bursty };
   } finally {
     await host.stop();
@@ -75,13 +91,19 @@ async function measureTarget(
 }
 
 async function cleanUp(s: BenchSettings, namespace: string): Promise<void> {
-  const kafka = createKafka(s.KAFKA_BROKERS, `${namespace}-cleanup`, createLogger('bench', 'silent'));
+  const kafka = createKafka(
+    s.KAFKA_BROKERS,
+    `${namespace}-cleanup`,
+    createLogger('bench', 'silent'),
+  );
   await deleteTopicsWithPrefix(kafka, `${namespace}.`);
   // The ingress registered two value schemas under the namespace: remove them as well.
   for (const topic of ['sinch.webhooks.raw.v1', 'sinch.webhooks.rejected.v1']) {
     const subject = encodeURIComponent(subjectOf(topicName(namespace, topic)));
     for (const query of ['', '?permanent=true']) {
-      await fetch(`${s.SCHEMA_REGISTRY_URL}/subjects/${subject}${query}`, { method: 'DELETE' }).catch(() => undefined);
+      await fetch(`${s.SCHEMA_REGISTRY_URL}/subjects/${subject}${query}`, {
+        method: 'DELETE',
+      }).catch(() => undefined);
     }
   }
   log(`deleted topics ${namespace}.* and their schemas`);
@@ -91,7 +113,12 @@ async function main(): Promise<void> {
   const s = loadBenchSettings(process.env);
   const namespace = `bench${Date.now()}`;
   const machine = await describeMachine();
-  const pool = signedInboundPool({ size: s.BENCH_POOL, contacts: s.BENCH_CONTACTS, secret: SECRET, path: '/webhooks/sinch' });
+  const pool = signedInboundPool({
+    size: s.BENCH_POOL,
+    contacts: s.BENCH_CONTACTS,
+    secret: SECRET,
+    path: '/webhooks/sinch',
+  });
   const hostEnv: NodeJS.ProcessEnv = {
     ...process.env,
     KAFKA_BROKERS: s.KAFKA_BROKERS,
@@ -101,7 +128,9 @@ async function main(): Promise<void> {
     BENCH_WEBHOOK_SECRET: SECRET,
   };
   const meanBody = pool.reduce((n, r) => n + (r.body?.length ?? 0), 0) / pool.length;
-  log(`namespace ${namespace}; ${pool.length} signed MESSAGE_INBOUND bodies (mean ${Math.round(meanBody)} B); ${s.BENCH_ROUNDS} round(s)`);
+  log(
+    `namespace ${namespace}; ${pool.length} signed MESSAGE_INBOUND bodies (mean ${Math.round(meanBody)} B); ${s.BENCH_ROUNDS} round(s)`,
+  );
 
   const runs: TargetRun[] = [];
   const started = Date.now();
@@ -109,14 +138,21 @@ async function main(): Promise<void> {
     for (let round = 1; round <= s.BENCH_ROUNDS; round++) {
       const targets = s.BENCH_TARGETS.split(',') as HostTarget[];
       const order = round % 2 === 1 ? targets : [...targets].reverse();
-      for (const target of order) runs.push(await measureTarget(target, round, s, pool, hostEnv, machine.kafkaPid));
+      for (const target of order)
+        runs.push(await measureTarget(target, round, s, pool, hostEnv, machine.kafkaPid));
     }
   } finally {
-    await cleanUp(s, namespace).catch((error: Error) => log(`cleanup failed: ${error.message}; delete topics ${namespace}.* by hand`));
+    await cleanUp(s, namespace).catch((error: Error) =>
+      log(`cleanup failed: ${error.message}; delete topics ${namespace}.* by hand`),
+    );
   }
 
   const sorted = [...runs].sort((a, b) => a.target.localeCompare(b.target) || a.round - b.round);
-  const v = verdict(sorted, { rate: s.BENCH_RATE, p99Ms: s.BENCH_P99_TARGET_MS, ratio: s.BENCH_RATIO_TARGET });
+  const v = verdict(sorted, {
+    rate: s.BENCH_RATE,
+    p99Ms: s.BENCH_P99_TARGET_MS,
+    ratio: s.BENCH_RATIO_TARGET,
+  });
   const tTable = throughputTable(sorted, s.BENCH_CONNECTIONS);
   const rTable = rateTable(sorted, s.BENCH_RATE);
   const reading = readingOf(sorted, v, s);
@@ -126,7 +162,9 @@ async function main(): Promise<void> {
   ];
   const machineLine = `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM; Node ${machine.node}; ${machine.kafka} (single local broker), ${machine.registry}`;
 
-  console.log(`\nIngress benchmark — ${machineLine}; ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  console.log(
+    `\nIngress benchmark — ${machineLine}; ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+  );
   console.log(toText(tTable));
   console.log();
   console.log(toText(rTable));
@@ -165,7 +203,11 @@ async function main(): Promise<void> {
 }
 
 function autocannonVersion(): string {
-  return (JSON.parse(readFileSync(require.resolve('autocannon/package.json'), 'utf8')) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(require.resolve('autocannon/package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
 }
 
 function batchingLine(env: NodeJS.ProcessEnv): string {

@@ -40,7 +40,11 @@ async function main(): Promise<void> {
     const ingress = await startIngress(config, createLogger('ingress', 'silent'));
     server = { webhookUrl: ingress.webhookUrl, opsUrl: ingress.url, stop: () => ingress.stop() };
   } else if (target === 'baseline') {
-    const baseline = await startBaselineServer({ secrets: [secret], path, bodyLimitBytes: 1024 * 1024 });
+    const baseline = await startBaselineServer({
+      secrets: [secret],
+      path,
+      bodyLimitBytes: 1024 * 1024,
+    });
     server = { ...baseline, opsUrl: null };
   } else {
     throw new Error(`unknown target '${String(target)}': use baseline or ingress`);
@@ -76,7 +80,12 @@ async function main(): Promise<void> {
       );
     }
   });
-  send({ type: 'ready', webhookUrl: server.webhookUrl, opsUrl: server.opsUrl, startMs: performance.now() - started });
+  send({
+    type: 'ready',
+    webhookUrl: server.webhookUrl,
+    opsUrl: server.opsUrl,
+    startMs: performance.now() - started,
+  });
 }
 
 main().catch((error: Error) => {

@@ -23,4 +23,5 @@ export const benchSettingsSchema = z.object({
 
 export type BenchSettings = z.infer<typeof benchSettingsSchema>;
 
-export const loadBenchSettings = (env: NodeJS.ProcessEnv): BenchSettings => loadConfig(benchSettingsSchema, env);
+export const loadBenchSettings = (env: NodeJS.ProcessEnv): BenchSettings =>
+  loadConfig(benchSettingsSchema, env);

@@ -5,10 +5,14 @@ import { sustainedRate, type PhaseFigures, type TargetRun } from './figures';
 export type Table = { head: string[]; rows: string[][]; left: number };
 
 const ms = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '-');
-const int = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '-');
-const failures = (f: LoadFigures): string => `${f.non2xx + f.errors}${f.timeouts ? ` (${f.timeouts} timeouts)` : ''}`;
-const cpu = (p: PhaseFigures): string => `${int(p.cpuPercent)} / ${p.brokerCpuPercent === null ? '-' : int(p.brokerCpuPercent)} / ${int(p.loadCpuPercent)}`;
-const sends = (p: PhaseFigures): string => (p.batches ? `${int(p.batches.perSecond)} × ${p.batches.meanSize.toFixed(1)}` : '-');
+const int = (v: number): string =>
+  Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '-';
+const failures = (f: LoadFigures): string =>
+  `${f.non2xx + f.errors}${f.timeouts ? ` (${f.timeouts} timeouts)` : ''}`;
+const cpu = (p: PhaseFigures): string =>
+  `${int(p.cpuPercent)} / ${p.brokerCpuPercent === null ? '-' : int(p.brokerCpuPercent)} / ${int(p.loadCpuPercent)}`;
+const sends = (p: PhaseFigures): string =>
+  p.batches ? `${int(p.batches.perSecond)} × ${p.batches.meanSize.toFixed(1)}` : '-';
 
 export function throughputTable(runs: TargetRun[], connections: number): Table {
   return {
@@ -88,12 +92,25 @@ export function rateTable(runs: TargetRun[], rate: number): Table {
 }
 
 export function toText(table: Table): string {
-  const widths = table.head.map((h, i) => Math.max(h.length, ...table.rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i < table.left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(table.head), widths.map((w) => '-'.repeat(w)).join('  '), ...table.rows.map(line)].join('\n');
+  const widths = table.head.map((h, i) =>
+    Math.max(h.length, ...table.rows.map((r) => (r[i] ?? '').length)),
+  );
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i < table.left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ');
+  return [
+    line(table.head),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...table.rows.map(line),
+  ].join('\n');
 }
 
 export function toMarkdown(table: Table): string {
   const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
-  return [row(table.head), row(table.head.map((_, i) => (i < table.left ? '---' : '---:'))), ...table.rows.map(row)].join('\n');
+  return [
+    row(table.head),
+    row(table.head.map((_, i) => (i < table.left ? '---' : '---:'))),
+    ...table.rows.map(row),
+  ].join('\n');
 }

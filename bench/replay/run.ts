@@ -21,10 +21,13 @@ const CUSTOMERS = 2000;
 const MAX_BYTES = Number(process.env.BENCH_MAX_BYTES ?? 1_048_576); // fetch size per partition of the rebuild (REPLAY_MAX_BYTES_PER_PARTITION)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 3); // partitions written at once
 const SIZES = [10_000, 100_000, 200_000];
-const log = (m: string) => process.stderr.write(`[bench:replay ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const log = (m: string) =>
+  process.stderr.write(`[bench:replay ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
 /** Peak RSS and heap while `fn` runs, sampled every 50 ms. */
-async function withMemory<T>(fn: () => Promise<T>): Promise<{ value: T; rssMiB: number; heapMiB: number; liveHeapMiB: number }> {
+async function withMemory<T>(
+  fn: () => Promise<T>,
+): Promise<{ value: T; rssMiB: number; heapMiB: number; liveHeapMiB: number }> {
   global.gc?.();
   let rss = 0;
   let heap = 0;
@@ -41,7 +44,12 @@ async function withMemory<T>(fn: () => Promise<T>): Promise<{ value: T; rssMiB: 
     // which `npm run bench:replay` passes). Peaks alone say more about GC laziness than retention.
     global.gc?.();
     const liveHeapMiB = global.gc ? Math.round(process.memoryUsage().heapUsed / 2 ** 20) : NaN;
-    return { value, rssMiB: Math.round(rss / 2 ** 20), heapMiB: Math.round(heap / 2 ** 20), liveHeapMiB };
+    return {
+      value,
+      rssMiB: Math.round(rss / 2 ** 20),
+      heapMiB: Math.round(heap / 2 ** 20),
+      liveHeapMiB,
+    };
   } finally {
     clearInterval(timer);
   }
@@ -67,7 +75,12 @@ async function produce(env: TestEnv, from: number, to: number): Promise<void> {
  * The baseline: a kafkajs consumer that reads the topic to its end and does nothing with the
  * records; with `codec`, the reference that also does the Avro decode any reader of the topic does.
  */
-async function plainConsume(kafka: Kafka, topic: string, expected: number, codec?: SchemaCodec): Promise<number> {
+async function plainConsume(
+  kafka: Kafka,
+  topic: string,
+  expected: number,
+  codec?: SchemaCodec,
+): Promise<number> {
   const consumer = kafka.consumer({
     groupId: `bench-${codec ? 'decode' : 'plain'}-${randomBytes(4).toString('hex')}`,
     maxBytesPerPartition: 4_194_304,
@@ -105,7 +118,12 @@ async function postgresAlone(env: TestEnv, pool: Pool, schema: string): Promise<
     env.kafka,
     [topicName(env.namespace, 'conversation.events.v1')],
     async (batch) => {
-      const { records } = await decodeBatch(env.codec, 'conversation.events.v1', batch.partition, batch.messages);
+      const { records } = await decodeBatch(
+        env.codec,
+        'conversation.events.v1',
+        batch.partition,
+        batch.messages,
+      );
       const list = perPartition.get(batch.partition) ?? [];
       list.push({ records, next: batch.nextOffset });
       perPartition.set(batch.partition, list);
@@ -118,7 +136,8 @@ async function postgresAlone(env: TestEnv, pool: Pool, schema: string): Promise<
   const started = Date.now();
   const worker = async (): Promise<void> => {
     for (let item = queue.shift(); item; item = queue.shift()) {
-      for (const b of item[1]) await store.apply('conversation.events.v1', item[0], b.records, b.next);
+      for (const b of item[1])
+        await store.apply('conversation.events.v1', item[0], b.records, b.next);
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -144,10 +163,15 @@ interface Row {
 function verdict(rows: Row[]): string {
   const big = rows[rows.length - 1]!;
   const small = rows[0]!;
-  const rate = big.rebuildRate >= 30_000 ? 'rate met' : `rate NOT met (${big.rebuildRate.toLocaleString('en-US')}/s)`;
+  const rate =
+    big.rebuildRate >= 30_000
+      ? 'rate met'
+      : `rate NOT met (${big.rebuildRate.toLocaleString('en-US')}/s)`;
   const ratio = big.ratio >= 50 ? 'ratio met' : `ratio NOT met (${big.ratio}%)`;
   const mid = rows[rows.length - 2] ?? small;
-  const peakGrowth = Math.round((100 * (big.rebuildHeap - mid.rebuildHeap)) / Math.max(1, mid.rebuildHeap));
+  const peakGrowth = Math.round(
+    (100 * (big.rebuildHeap - mid.rebuildHeap)) / Math.max(1, mid.rebuildHeap),
+  );
   const n = (r: Row) => r.events.toLocaleString('en-US');
   return (
     `${rate}; ${ratio} (PostgreSQL alone writes ${big.postgresRate.toLocaleString('en-US')}/s, ${Math.round((100 * big.postgresRate) / big.plainRate)}% of the plain consume); ` +

@@ -21,9 +21,12 @@ export function defaultJava(): JavaRuntime {
   const path = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
   const major = majorOf(path);
   if (major === null) {
-    throw new Error('No Java found. Install a JDK 17+ (Debian: apt-get install -y openjdk-17-jdk-headless) or set JAVA_HOME.');
+    throw new Error(
+      'No Java found. Install a JDK 17+ (Debian: apt-get install -y openjdk-17-jdk-headless) or set JAVA_HOME.',
+    );
   }
-  if (major < 17) throw new Error(`Java ${major} found at ${path}; Kafka 4.x needs Java 17 or newer.`);
+  if (major < 17)
+    throw new Error(`Java ${major} found at ${path}; Kafka 4.x needs Java 17 or newer.`);
   return { path, major };
 }
 

@@ -17,7 +17,10 @@ const CLUSTER_ID = '4L6g3nShT-eMCtK--X86sw';
 export const kafkaVersion = (): string => pomVersion(POM, 'kafka.version');
 
 /** Broker settings for one node as broker and controller (docs/ARCHITECTURE.md#local-infrastructure). */
-function serverProperties(s: Pick<InfraSettings, 'kafkaPort' | 'controllerPort'>, dataDir: string): string {
+function serverProperties(
+  s: Pick<InfraSettings, 'kafkaPort' | 'controllerPort'>,
+  dataDir: string,
+): string {
   return [
     'process.roles=broker,controller',
     'node.id=1',
@@ -61,7 +64,11 @@ export function prepareKafka(): { downloaded: boolean; version: string } {
  * Formats (once) and starts a broker. Tests that break a broker on purpose start one of
  * their own with other ports and another data folder.
  */
-export function startKafka(s: Pick<InfraSettings, 'kafkaPort' | 'controllerPort' | 'kafkaHeap'>, dataDir = KAFKA_DATA, logFile = LOG_FILE): number {
+export function startKafka(
+  s: Pick<InfraSettings, 'kafkaPort' | 'controllerPort' | 'kafkaHeap'>,
+  dataDir = KAFKA_DATA,
+  logFile = LOG_FILE,
+): number {
   const java = defaultJava();
   mkdirSync(dataDir, { recursive: true });
   const propertiesFile = join(dataDir, 'server.properties');
@@ -125,5 +132,7 @@ export async function kafkaReady(s: Pick<InfraSettings, 'kafkaPort'>): Promise<b
   }
 }
 
-export const waitForKafka = (s: Pick<InfraSettings, 'kafkaPort'>, timeoutMs = 90_000): Promise<number> =>
-  waitFor('Kafka', () => kafkaReady(s), timeoutMs, `See ${LOG_FILE}.`);
+export const waitForKafka = (
+  s: Pick<InfraSettings, 'kafkaPort'>,
+  timeoutMs = 90_000,
+): Promise<number> => waitFor('Kafka', () => kafkaReady(s), timeoutMs, `See ${LOG_FILE}.`);

@@ -18,14 +18,32 @@ export function ensureCopied(stampDir: string, stamp: string, copy: () => void):
 }
 
 export function copyDependencies(pom: string, outputDirectory: string): void {
-  run('mvn', ['-B', '-q', '-f', pom, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${outputDirectory}`], MVN_HINT);
+  run(
+    'mvn',
+    [
+      '-B',
+      '-q',
+      '-f',
+      pom,
+      'dependency:copy-dependencies',
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${outputDirectory}`,
+    ],
+    MVN_HINT,
+  );
 }
 
 export function copyArtifact(coordinates: string, outputDirectory: string): string {
   mkdirSync(outputDirectory, { recursive: true });
   run(
     'mvn',
-    ['-B', '-q', 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy', `-Dartifact=${coordinates}`, `-DoutputDirectory=${outputDirectory}`],
+    [
+      '-B',
+      '-q',
+      'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy',
+      `-Dartifact=${coordinates}`,
+      `-DoutputDirectory=${outputDirectory}`,
+    ],
     MVN_HINT,
   );
   return outputDirectory;

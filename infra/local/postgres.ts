@@ -7,12 +7,15 @@ export async function ensureDatabases(s: InfraSettings, names: string[]): Promis
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(`PostgreSQL is not reachable at ${s.postgresUrl} (${(error as Error).message}). Start it, or set INFRA_POSTGRES_URL.`);
+    throw new Error(
+      `PostgreSQL is not reachable at ${s.postgresUrl} (${(error as Error).message}). Start it, or set INFRA_POSTGRES_URL.`,
+    );
   }
   try {
     for (const name of names) {
       const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-      if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+      if (exists.rowCount === 0)
+        await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
     }
   } finally {
     await client.end();
@@ -23,7 +26,8 @@ export async function dropDatabases(s: InfraSettings, names: string[]): Promise<
   const client = new Client({ connectionString: s.postgresUrl });
   await client.connect();
   try {
-    for (const name of names) await client.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
+    for (const name of names)
+      await client.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
   } finally {
     await client.end();
   }

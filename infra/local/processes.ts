@@ -1,5 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { INFRA_DIR } from './settings';
@@ -36,7 +44,12 @@ export function isAlive(pid: number | undefined): boolean {
 }
 
 /** Starts a detached process whose output goes to a log file; it outlives this CLI. */
-export function startDetached(command: string, args: string[], logFile: string, cwd?: string): number {
+export function startDetached(
+  command: string,
+  args: string[],
+  logFile: string,
+  cwd?: string,
+): number {
   mkdirSync(dirname(logFile), { recursive: true });
   const fd = openSync(logFile, 'a');
   const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', fd, fd] });
@@ -71,7 +84,12 @@ export function portInUse(port: number): Promise<boolean> {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns true; fails with the last error and a hint. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, hint: string): Promise<number> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  hint: string,
+): Promise<number> {
   const started = Date.now();
   let lastError: unknown;
   while (Date.now() - started < timeoutMs) {
@@ -82,13 +100,19 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     }
     await sleep(250);
   }
-  throw new Error(`${what} was not ready after ${timeoutMs} ms (${String(lastError ?? 'no answer')}). ${hint}`);
+  throw new Error(
+    `${what} was not ready after ${timeoutMs} ms (${String(lastError ?? 'no answer')}). ${hint}`,
+  );
 }
 
 /** Runs a tool and fails with its output and a hint when it fails. */
 export function run(command: string, args: string[], hint: string): string {
   const result = spawnSync(command, args, { encoding: 'utf8' });
-  if (result.error) throw new Error(`${command} could not be run (${result.error.message}). ${hint}`);
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}\n${hint}`);
+  if (result.error)
+    throw new Error(`${command} could not be run (${result.error.message}). ${hint}`);
+  if (result.status !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}\n${hint}`,
+    );
   return result.stdout;
 }

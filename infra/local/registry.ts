@@ -19,19 +19,29 @@ const LOG_FILE = join(INFRA_DIR, 'logs', 'registry.log');
 
 export function chooseRegistry(): { version: string; java: string } {
   const java = newestJava();
-  return java.major >= 21 ? { version: REGISTRY_VERSION_JAVA21, java: java.path } : { version: REGISTRY_VERSION_JAVA17, java: java.path };
+  return java.major >= 21
+    ? { version: REGISTRY_VERSION_JAVA21, java: java.path }
+    : { version: REGISTRY_VERSION_JAVA17, java: java.path };
 }
 
 export function prepareRegistry(version: string): { downloaded: boolean; home: string } {
   const home = join(INFRA_DIR, 'apicurio', version);
   const downloaded = ensureCopied(home, `apicurio-registry-app:${version}`, () => {
     rmSync(home, { recursive: true, force: true });
-    const dir = copyArtifact(`io.apicurio:apicurio-registry-app:${version}:tar.gz:all`, join(home, 'download'));
+    const dir = copyArtifact(
+      `io.apicurio:apicurio-registry-app:${version}:tar.gz:all`,
+      join(home, 'download'),
+    );
     const archive = readdirSync(dir).find((f) => f.endsWith('.tar.gz'));
     if (!archive) throw new Error(`Maven copied no archive of Apicurio ${version} into ${dir}`);
-    run('tar', ['-xzf', join(dir, archive), '-C', home], 'tar is needed to unpack the Apicurio archive.');
+    run(
+      'tar',
+      ['-xzf', join(dir, archive), '-C', home],
+      'tar is needed to unpack the Apicurio archive.',
+    );
     rmSync(dir, { recursive: true, force: true });
-    if (!existsSync(join(home, 'quarkus-run.jar'))) throw new Error(`Apicurio ${version} archive has no quarkus-run.jar`);
+    if (!existsSync(join(home, 'quarkus-run.jar')))
+      throw new Error(`Apicurio ${version} archive has no quarkus-run.jar`);
   });
   return { downloaded, home };
 }
@@ -63,7 +73,9 @@ export function startRegistry(s: InfraSettings, home: string, java: string): num
 }
 
 export async function registryReady(s: InfraSettings): Promise<boolean> {
-  const response = await fetch(`http://127.0.0.1:${s.registryPort}/apis/ccompat/v7/subjects`, { signal: AbortSignal.timeout(2000) });
+  const response = await fetch(`http://127.0.0.1:${s.registryPort}/apis/ccompat/v7/subjects`, {
+    signal: AbortSignal.timeout(2000),
+  });
   return response.ok;
 }
 

@@ -45,7 +45,9 @@ export function infraSettings(): InfraSettings {
 }
 
 /** The connection settings the services and tests read (docs/CONVENTIONS.md#connection-settings-from-the-environment). */
-export function clientEnv(s: InfraSettings): Record<'KAFKA_BROKERS' | 'SCHEMA_REGISTRY_URL' | 'DATABASE_URL', string> {
+export function clientEnv(
+  s: InfraSettings,
+): Record<'KAFKA_BROKERS' | 'SCHEMA_REGISTRY_URL' | 'DATABASE_URL', string> {
   const pg = new URL(s.postgresUrl);
   pg.pathname = `/${s.databaseName}`;
   return {

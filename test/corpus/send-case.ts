@@ -13,14 +13,27 @@ export interface CaseAnswer {
 export function headersOf(req: CorpusRequest, body: Buffer): Record<string, string | string[]> {
   const now = Math.floor(Date.now() / 1000);
   const nonce = randomUUID();
-  const secret = req.signing === 'rotated' ? CORPUS_SECRETS[1] : req.signing === 'wrong' ? 'not-the-secret' : CORPUS_SECRETS[0];
+  const secret =
+    req.signing === 'rotated'
+      ? CORPUS_SECRETS[1]
+      : req.signing === 'wrong'
+        ? 'not-the-secret'
+        : CORPUS_SECRETS[0];
   const signedBody = req.signedBody ?? body;
-  const timestampOverride = Object.values(req.headers ?? {}).find((v): v is string => typeof v === 'string' && v.startsWith('='));
-  const signed = signWebhook(signedBody, secret, nonce, timestampOverride ? timestampOverride.slice(1) : now);
+  const timestampOverride = Object.values(req.headers ?? {}).find(
+    (v): v is string => typeof v === 'string' && v.startsWith('='),
+  );
+  const signed = signWebhook(
+    signedBody,
+    secret,
+    nonce,
+    timestampOverride ? timestampOverride.slice(1) : now,
+  );
   const headers: Record<string, string | string[]> = {};
   if (req.contentType !== null) headers['content-type'] = req.contentType ?? 'application/json';
   if (req.signing !== 'none') Object.assign(headers, signed);
-  if (req.signing === 'duplicated') for (const [name, value] of Object.entries(signed)) headers[name] = [value, value];
+  if (req.signing === 'duplicated')
+    for (const [name, value] of Object.entries(signed)) headers[name] = [value, value];
   for (const [name, value] of Object.entries(req.headers ?? {})) {
     const valid = signed[name as keyof typeof signed] ?? '';
     if (value === null) delete headers[name];
@@ -34,7 +47,12 @@ export function headersOf(req: CorpusRequest, body: Buffer): Record<string, stri
  * Sends one corpus request with node:http (exact header lines, chunked trickling, cut
  * bodies) and resolves with the answer, or status 'none' when the client gave up.
  */
-export function sendCase(baseUrl: string, webhookPath: string, req: CorpusRequest, timeoutMs = 30_000): Promise<CaseAnswer> {
+export function sendCase(
+  baseUrl: string,
+  webhookPath: string,
+  req: CorpusRequest,
+  timeoutMs = 30_000,
+): Promise<CaseAnswer> {
   const body = typeof req.body === 'function' ? req.body() : req.body;
   const url = new URL(req.path ?? webhookPath, baseUrl);
   const headers = headersOf(req, body);
@@ -81,7 +99,10 @@ export function sendCase(baseUrl: string, webhookPath: string, req: CorpusReques
         if (req.slow) await new Promise((w) => setTimeout(w, req.slow!.delayMs));
       }
       // Hold until the time is up or an answer came.
-      for (const until = Date.now() + (req.cut?.holdMs ?? 3000); req.cut?.then === 'hold' && !settled && Date.now() < until;)
+      for (
+        const until = Date.now() + (req.cut?.holdMs ?? 3000);
+        req.cut?.then === 'hold' && !settled && Date.now() < until;
+      )
         await new Promise((w) => setTimeout(w, 100));
       if (req.cut?.then === 'destroy' || req.cut?.then === 'hold') r.destroy();
       else if (req.cut?.then === 'end') {

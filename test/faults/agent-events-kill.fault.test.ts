@@ -52,23 +52,41 @@ it(`emits one agent event per customer message and dead-letters every poison rec
     started.push(service);
     return service;
   };
-  const kills = await killMidStream({ kafka: t.kafka, outputTopic: topicName(t.namespace, 'agent.events.v1'), kills: KILLS, start });
+  const kills = await killMidStream({
+    kafka: t.kafka,
+    outputTopic: topicName(t.namespace, 'agent.events.v1'),
+    kills: KILLS,
+    start,
+  });
   await load.finish();
   await producer.disconnect();
   expect(kills).toBe(KILLS);
 
   start();
-  const records = await readTopic(t.kafka, topicName(t.namespace, 'agent.events.v1'), { minRecords: sent, timeoutMs: 90_000 });
+  const records = await readTopic(t.kafka, topicName(t.namespace, 'agent.events.v1'), {
+    minRecords: sent,
+    timeoutMs: 90_000,
+  });
   const events = await Promise.all(records.map((r) => t.codec.decode<AgentEvent>(r.value!)));
   const ids = events.filter((e) => e.type === 'MESSAGE_RECEIVED').map((e) => e.message!.id);
   expect(ids.length - new Set(ids).size).toBe(0); // no duplicate
   const seen = new Set(ids);
-  expect(Array.from({ length: sent }, (_, n) => `m-${n}`).filter((id) => !seen.has(id))).toEqual([]); // no gap
+  expect(Array.from({ length: sent }, (_, n) => `m-${n}`).filter((id) => !seen.has(id))).toEqual(
+    [],
+  ); // no gap
 
-  const dlq = await readTopic(t.kafka, topicName(t.namespace, 'agent.events.v1.dlq'), { minRecords: poisons.length, timeoutMs: 60_000 });
-  const dead = await Promise.all(dlq.map((r) => t.codec.decode<{ sourceTopic: string; errorCode: string; sourceValue: Buffer }>(r.value!)));
+  const dlq = await readTopic(t.kafka, topicName(t.namespace, 'agent.events.v1.dlq'), {
+    minRecords: poisons.length,
+    timeoutMs: 60_000,
+  });
+  const dead = await Promise.all(
+    dlq.map((r) =>
+      t.codec.decode<{ sourceTopic: string; errorCode: string; sourceValue: Buffer }>(r.value!),
+    ),
+  );
   expect(dead).toHaveLength(poisons.length); // each poison once, nothing valid dead-lettered
-  for (const p of poisons) expect(dead.filter((d) => d.sourceValue.equals(p) && d.sourceTopic === input)).toHaveLength(1);
+  for (const p of poisons)
+    expect(dead.filter((d) => d.sourceValue.equals(p) && d.sourceTopic === input)).toHaveLength(1);
   console.log(
     `agent-events fault: ${KILLS} SIGKILLs, ${sent} conversation events → ${ids.length} agent events (no gap, no duplicate), ${poisons.length} poison records → DLQ`,
   );

@@ -1,7 +1,14 @@
 import { createKafka, ensureTopics, SchemaCodec, topicName } from '@cpm/kafka';
 import type { ConversationEvent } from '@cpm/domain';
 import { createLogger } from '@cpm/platform';
-import { inboundTextBody, readTopic, startPrivateBroker, startWebhookLoad, waitForGroup, type PrivateBroker } from '@cpm/testkit';
+import {
+  inboundTextBody,
+  readTopic,
+  startPrivateBroker,
+  startWebhookLoad,
+  waitForGroup,
+  type PrivateBroker,
+} from '@cpm/testkit';
 import { freePort, startService, waitForHttp, type ServiceProcess } from './service-process';
 
 /**
@@ -19,14 +26,19 @@ const services: ServiceProcess[] = [];
 
 beforeAll(async () => {
   broker = await startPrivateBroker(Number(process.env.FAULT_BROKER_PORT ?? 19292));
-  await ensureTopics(createKafka(broker.brokers, 'fault-setup', createLogger('test', 'silent')), namespace, 3);
+  await ensureTopics(
+    createKafka(broker.brokers, 'fault-setup', createLogger('test', 'silent')),
+    namespace,
+    3,
+  );
 });
 afterAll(async () => {
   for (const s of services) await s.kill('SIGTERM');
   await broker?.stop();
 });
 
-const body = (n: number): string => inboundTextBody({ appId: 'app-fb', id: `fb-${n}`, n, contacts: 40 });
+const body = (n: number): string =>
+  inboundTextBody({ appId: 'app-fb', id: `fb-${n}`, n, contacts: 40 });
 
 it(`turns every acknowledged webhook into exactly one event across ${OUTAGES} broker kill(s)`, async () => {
   const port = await freePort();
@@ -44,7 +56,10 @@ it(`turns every acknowledged webhook into exactly one event across ${OUTAGES} br
     INGRESS_KAFKA_TIMEOUT_MS: '1500',
     INGRESS_ENSURE_TOPICS: 'false',
   });
-  const normalizer = startService('normalizer', 'services/normalizer/src/main.ts', { ...env, NORMALIZER_HTTP_PORT: '0' });
+  const normalizer = startService('normalizer', 'services/normalizer/src/main.ts', {
+    ...env,
+    NORMALIZER_HTTP_PORT: '0',
+  });
   services.push(ingress, normalizer);
   const webhookUrl = `http://127.0.0.1:${port}/webhooks/sinch`;
   await waitForHttp(`http://127.0.0.1:${port}/healthz`, ingress);
@@ -70,7 +85,10 @@ it(`turns every acknowledged webhook into exactly one event across ${OUTAGES} br
   expect(ingress.alive()).toBe(true);
 
   // The normalizer must ride the outage out by itself (no restart by anyone).
-  expect({ normalizerAlive: normalizer.alive(), output: normalizer.alive() ? '' : normalizer.output().slice(-2000) }).toEqual({
+  expect({
+    normalizerAlive: normalizer.alive(),
+    output: normalizer.alive() ? '' : normalizer.output().slice(-2000),
+  }).toEqual({
     normalizerAlive: true,
     output: '',
   });
@@ -81,33 +99,62 @@ it(`turns every acknowledged webhook into exactly one event across ${OUTAGES} br
   // acknowledged requests: a request answered 503 may still have reached the log, and its
   // event would let a count be met while the last acknowledged records are still unprocessed.
   // (The CI failure of 2026-11-30 was not that but duplicates: see sealChangelog.)
-  const behind = await waitForGroup(kafka, topicName(namespace, 'normalizer'), topicName(namespace, 'sinch.webhooks.raw.v1'), 90_000);
+  const behind = await waitForGroup(
+    kafka,
+    topicName(namespace, 'normalizer'),
+    topicName(namespace, 'sinch.webhooks.raw.v1'),
+    90_000,
+  );
   expect(behind).toEqual([]);
   // The offsets can be readable before the event partitions' markers: the count is a lower bound.
-  const records = await readTopic(kafka, topicName(namespace, 'conversation.events.v1'), { minRecords: acked.length, timeoutMs: 30_000 });
-  const ids = await Promise.all(records.map(async (r) => (await codec.decode<ConversationEvent>(r.value!)).message?.id ?? ''));
+  const records = await readTopic(kafka, topicName(namespace, 'conversation.events.v1'), {
+    minRecords: acked.length,
+    timeoutMs: 30_000,
+  });
+  const ids = await Promise.all(
+    records.map(async (r) => (await codec.decode<ConversationEvent>(r.value!)).message?.id ?? ''),
+  );
   const counts = new Map<string, number>();
   for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-  const wrong = acked.filter((id) => counts.get(id) !== 1).map((id) => ({ id, events: counts.get(id) ?? 0 }));
+  const wrong = acked
+    .filter((id) => counts.get(id) !== 1)
+    .map((id) => ({ id, events: counts.get(id) ?? 0 }));
   if (wrong.length > 0) {
     // Where it went wrong: the raw records and the events of those ids, with their positions.
     const suspects = new Set(wrong.map((w) => w.id));
-    const raw = await readTopic(kafka, topicName(namespace, 'sinch.webhooks.raw.v1'), { timeoutMs: 30_000 });
+    const raw = await readTopic(kafka, topicName(namespace, 'sinch.webhooks.raw.v1'), {
+      timeoutMs: 30_000,
+    });
     for (const r of raw) {
-      const id = /"id":"(fb-\d+)"/.exec((await codec.decode<{ body: Buffer }>(r.value!)).body.toString())?.[1];
+      const id = /"id":"(fb-\d+)"/.exec(
+        (await codec.decode<{ body: Buffer }>(r.value!)).body.toString(),
+      )?.[1];
       if (id && suspects.has(id)) console.log(`raw ${id} at ${r.partition}:${r.offset}`);
     }
-    records.forEach((r, i) => suspects.has(ids[i]!) && console.log(`event ${ids[i]} at ${r.partition}:${r.offset}`));
+    records.forEach(
+      (r, i) =>
+        suspects.has(ids[i]!) && console.log(`event ${ids[i]} at ${r.partition}:${r.offset}`),
+    );
     // The service's own lines and kafkajs's crashes; kafkajs's connection errors drown the rest.
     const lines = normalizer.output().split('\n');
-    const telling = lines.filter((l) => !l.includes('"logger":"kafkajs"') || l.includes('Crash') || l.includes('Failed to send'));
-    console.log(`normalizer output (${telling.length} of ${lines.length} lines):\n${telling.join('\n').slice(-30000)}`);
+    const telling = lines.filter(
+      (l) =>
+        !l.includes('"logger":"kafkajs"') || l.includes('Crash') || l.includes('Failed to send'),
+    );
+    console.log(
+      `normalizer output (${telling.length} of ${lines.length} lines):\n${telling.join('\n').slice(-30000)}`,
+    );
   }
-  expect({ acked: acked.length, wrong: wrong.length, firstWrong: wrong.slice(0, 5) }).toEqual({ acked: acked.length, wrong: 0, firstWrong: [] });
+  expect({ acked: acked.length, wrong: wrong.length, firstWrong: wrong.slice(0, 5) }).toEqual({
+    acked: acked.length,
+    wrong: 0,
+    firstWrong: [],
+  });
   expect(normalizer.alive()).toBe(true);
   const failedRestarts = normalizer.output().split('consumer restart failed; retrying').length - 1;
   // Restores that found a transaction the restarted broker completed without markers (sealed).
-  const sealed = normalizer.output().split('the changelog is ahead of the group offsets').length - 1;
+  const sealed =
+    normalizer.output().split('the changelog is ahead of the group offsets').length - 1;
   console.log(
     `broker fault: ${OUTAGES} outage(s), ${outcomes.length} requests, ${acked.length} acknowledged → one event each, ${others.length} answered 503; normalizer consumer restarts that found the broker away: ${failedRestarts}; restores that found a transaction without markers: ${sealed}`,
   );

@@ -26,7 +26,8 @@ afterAll(async () => {
   await t?.cleanup();
 });
 
-const body = (n: number): Buffer => Buffer.from(inboundTextBody({ appId: 'app-fault', id: `fault-${n}`, n, contacts: 30 }));
+const body = (n: number): Buffer =>
+  Buffer.from(inboundTextBody({ appId: 'app-fault', id: `fault-${n}`, n, contacts: 30 }));
 
 async function rawValue(bytes: Buffer, n: number): Promise<{ key: string; value: Buffer }> {
   const record = buildRawRecord({
@@ -49,7 +50,9 @@ async function rawValue(bytes: Buffer, n: number): Promise<{ key: string; value:
 }
 
 /** Poison records, each with the DLQ code it must get. */
-async function poison(batch: number): Promise<{ key: string; value: Buffer; name: string; code: RegExp }[]> {
+async function poison(
+  batch: number,
+): Promise<{ key: string; value: Buffer; name: string; code: RegExp }[]> {
   // A record of another topic's schema (registered, decodable), on the raw topic by mistake.
   const otherSchema = await t.codec.encode('sinch.webhooks.rejected.v1', {
     requestId: `wrong-${batch}`,
@@ -65,10 +68,28 @@ async function poison(batch: number): Promise<{ key: string; value: Buffer; name
     ingressInstance: 'x',
   });
   const list = [
-    { key: `poison-${batch}`, value: Buffer.from(`not avro ${batch}`), name: 'not Avro', code: /^CPM_ERR_RECORD_UNDECODABLE$/ },
-    { ...(await rawValue(Buffer.from('[1,2,3]'), -batch)), name: 'valid Avro, body a JSON array', code: /^CPM_ERR_WEBHOOK_NOT_OBJECT$/ },
-    { ...(await rawValue(Buffer.from('\u0000garbage'), -batch - 1000)), name: 'valid Avro, body not JSON', code: /^CPM_ERR_WEBHOOK_NOT_JSON$/ },
-    { key: `wrong-schema-${batch}`, value: otherSchema, name: 'Avro of another schema', code: /^CPM_ERR_WEBHOOK_NOT_JSON$/ },
+    {
+      key: `poison-${batch}`,
+      value: Buffer.from(`not avro ${batch}`),
+      name: 'not Avro',
+      code: /^CPM_ERR_RECORD_UNDECODABLE$/,
+    },
+    {
+      ...(await rawValue(Buffer.from('[1,2,3]'), -batch)),
+      name: 'valid Avro, body a JSON array',
+      code: /^CPM_ERR_WEBHOOK_NOT_OBJECT$/,
+    },
+    {
+      ...(await rawValue(Buffer.from('\u0000garbage'), -batch - 1000)),
+      name: 'valid Avro, body not JSON',
+      code: /^CPM_ERR_WEBHOOK_NOT_JSON$/,
+    },
+    {
+      key: `wrong-schema-${batch}`,
+      value: otherSchema,
+      name: 'Avro of another schema',
+      code: /^CPM_ERR_WEBHOOK_NOT_JSON$/,
+    },
   ];
   return list;
 }
@@ -80,7 +101,9 @@ it(`emits every event exactly once and dead-letters every poison record across $
   const poisons: { name: string; code: RegExp; value: Buffer }[] = [];
   let sent = 0;
   const load = keepLoading(BATCHES, async (batch) => {
-    const messages = await Promise.all(Array.from({ length: PER_BATCH }, (_, i) => rawValue(body(sent + i), sent + i)));
+    const messages = await Promise.all(
+      Array.from({ length: PER_BATCH }, (_, i) => rawValue(body(sent + i), sent + i)),
+    );
     sent += PER_BATCH;
     if (batch % 5 === 0) {
       const bad = await poison(batch);
@@ -96,36 +119,70 @@ it(`emits every event exactly once and dead-letters every poison record across $
     started.push(normalizer);
     return normalizer;
   };
-  const kills = await killMidStream({ kafka: t.kafka, outputTopic: topicName(t.namespace, 'conversation.events.v1'), kills: KILLS, start });
+  const kills = await killMidStream({
+    kafka: t.kafka,
+    outputTopic: topicName(t.namespace, 'conversation.events.v1'),
+    kills: KILLS,
+    start,
+  });
   await load.finish();
   await producer.disconnect();
   expect(kills).toBe(KILLS);
 
   start();
-  const records = await readTopic(t.kafka, topicName(t.namespace, 'conversation.events.v1'), { minRecords: sent, timeoutMs: 90_000 });
-  const ids = await Promise.all(records.map(async (r) => (await t.codec.decode<ConversationEvent>(r.value!)).message?.id ?? null));
+  const records = await readTopic(t.kafka, topicName(t.namespace, 'conversation.events.v1'), {
+    minRecords: sent,
+    timeoutMs: 90_000,
+  });
+  const ids = await Promise.all(
+    records.map(
+      async (r) => (await t.codec.decode<ConversationEvent>(r.value!)).message?.id ?? null,
+    ),
+  );
   const valid = ids.filter((id): id is string => id !== null && id.startsWith('fault-'));
   expect(valid.length - new Set(valid).size).toBe(0); // no duplicate
-  expect(Array.from({ length: sent }, (_, n) => `fault-${n}`).filter((id) => !valid.includes(id))).toEqual([]); // no gap
+  expect(
+    Array.from({ length: sent }, (_, n) => `fault-${n}`).filter((id) => !valid.includes(id)),
+  ).toEqual([]); // no gap
 
-  const dlq = await readTopic(t.kafka, topicName(t.namespace, 'conversation.events.v1.dlq'), { minRecords: poisons.length, timeoutMs: 60_000 });
+  const dlq = await readTopic(t.kafka, topicName(t.namespace, 'conversation.events.v1.dlq'), {
+    minRecords: poisons.length,
+    timeoutMs: 60_000,
+  });
   const dead = await Promise.all(
-    dlq.map((r) => t.codec.decode<{ sourceTopic: string; sourcePartition: number; sourceOffset: string; errorCode: string; sourceValue: Buffer }>(r.value!)),
+    dlq.map((r) =>
+      t.codec.decode<{
+        sourceTopic: string;
+        sourcePartition: number;
+        sourceOffset: string;
+        errorCode: string;
+        sourceValue: Buffer;
+      }>(r.value!),
+    ),
   );
   expect(dead).toHaveLength(poisons.length); // each poison once, nothing valid dead-lettered
   // Where each poison record really is on the raw topic: its DLQ record must name that position.
-  const raw = await readTopic(t.kafka, rawTopic, { minRecords: sent + poisons.length, timeoutMs: 60_000 });
+  const raw = await readTopic(t.kafka, rawTopic, {
+    minRecords: sent + poisons.length,
+    timeoutMs: 60_000,
+  });
   for (const p of poisons) {
     const entry = dead.find((d) => d.sourceValue.equals(p.value));
     expect({ poison: p.name, found: entry !== undefined }).toEqual({ poison: p.name, found: true });
     expect(entry!.errorCode).toMatch(p.code);
     expect(entry!.sourceTopic).toBe(rawTopic);
     const source = raw.find((r) => r.value?.equals(p.value));
-    expect({ poison: p.name, partition: entry!.sourcePartition, offset: entry!.sourceOffset }).toEqual({
+    expect({
+      poison: p.name,
+      partition: entry!.sourcePartition,
+      offset: entry!.sourceOffset,
+    }).toEqual({
       poison: p.name,
       partition: source?.partition,
       offset: source?.offset,
     });
   }
-  console.log(`normalizer fault: ${KILLS} SIGKILLs, ${sent} webhooks → ${valid.length} events (no gap, no duplicate), ${poisons.length} poison records → DLQ`);
+  console.log(
+    `normalizer fault: ${KILLS} SIGKILLs, ${sent} webhooks → ${valid.length} events (no gap, no duplicate), ${poisons.length} poison records → DLQ`,
+  );
 }, 180_000);

@@ -38,7 +38,11 @@ it(`loses nothing and resumes by itself across ${ROUNDS} rounds of terminated co
     return killed.rows.filter((r) => r.ok).length;
   };
   try {
-    projector = startService('projector', 'services/projector/src/main.ts', { ...t.env, PROJECTOR_HTTP_PORT: '0', LOG_LEVEL: 'warn' });
+    projector = startService('projector', 'services/projector/src/main.ts', {
+      ...t.env,
+      PROJECTOR_HTTP_PORT: '0',
+      LOG_LEVEL: 'warn',
+    });
     // Connections are cut from the first moment: while the projector migrates and starts,
     // and while it writes. Then rounds of events, each followed by another cut.
     let terminated = 0;
@@ -52,11 +56,18 @@ it(`loses nothing and resumes by itself across ${ROUNDS} rounds of terminated co
       const messages = await Promise.all(
         Array.from({ length: PER_ROUND }, async (_, i) => {
           const event = loadEvent(sent + i);
-          return { key: event.customerKey, value: await t.codec.encode('conversation.events.v1', event) };
+          return {
+            key: event.customerKey,
+            value: await t.codec.encode('conversation.events.v1', event),
+          };
         }),
       );
       sent += PER_ROUND;
-      await producer.send({ topic: topicName(t.namespace, 'conversation.events.v1'), acks: -1, messages });
+      await producer.send({
+        topic: topicName(t.namespace, 'conversation.events.v1'),
+        acks: -1,
+        messages,
+      });
       for (const pause of [50, 200, 450]) {
         await new Promise((r) => setTimeout(r, pause));
         terminated += await terminate();
@@ -67,14 +78,29 @@ it(`loses nothing and resumes by itself across ${ROUNDS} rounds of terminated co
     await db.connect();
     const count = async (): Promise<number> =>
       Number(
-        (await db.query<{ n: string }>(`SELECT count(*) AS n FROM projection.messages WHERE message_id LIKE 'm-%'`).catch(() => ({ rows: [{ n: '0' }] })))
-          .rows[0]!.n,
+        (
+          await db
+            .query<{ n: string }>(
+              `SELECT count(*) AS n FROM projection.messages WHERE message_id LIKE 'm-%'`,
+            )
+            .catch(() => ({ rows: [{ n: '0' }] }))
+        ).rows[0]!.n,
       );
     const complete = await eventually(async () => (await count()) >= sent, 90_000, 500);
-    if (!complete || !projector.alive()) console.error(`projector output (tail):\n${projector.output().slice(-6000)}`);
-    expect({ complete, rows: await count(), sent, projectorAlive: projector.alive() }).toEqual({ complete: true, rows: sent, sent, projectorAlive: true });
-    const ids = await db.query<{ message_id: string }>(`SELECT message_id FROM projection.messages WHERE message_id LIKE 'm-%'`);
-    const missing = Array.from({ length: sent }, (_, i) => `m-${i}`).filter((id) => !ids.rows.some((r) => r.message_id === id));
+    if (!complete || !projector.alive())
+      console.error(`projector output (tail):\n${projector.output().slice(-6000)}`);
+    expect({ complete, rows: await count(), sent, projectorAlive: projector.alive() }).toEqual({
+      complete: true,
+      rows: sent,
+      sent,
+      projectorAlive: true,
+    });
+    const ids = await db.query<{ message_id: string }>(
+      `SELECT message_id FROM projection.messages WHERE message_id LIKE 'm-%'`,
+    );
+    const missing = Array.from({ length: sent }, (_, i) => `m-${i}`).filter(
+      (id) => !ids.rows.some((r) => r.message_id === id),
+    );
     expect(missing).toEqual([]);
     const retries = projector.output().split('PostgreSQL connection lost; retrying').length - 1;
     console.log(

@@ -68,12 +68,22 @@ it('keeps accepting webhooks while the registry is down; a consumer started mean
   const registryUrl = `http://127.0.0.1:${settings.registryPort}/apis/ccompat/v7`;
   const env = { ...t.env, SCHEMA_REGISTRY_URL: registryUrl, LOG_LEVEL: 'warn' };
   const port = await freePort();
-  const ingress = startService('ingress', 'services/ingress/src/main.ts', { ...env, INGRESS_PORT: String(port), SINCH_WEBHOOK_SECRETS: SECRET });
+  const ingress = startService('ingress', 'services/ingress/src/main.ts', {
+    ...env,
+    INGRESS_PORT: String(port),
+    SINCH_WEBHOOK_SECRETS: SECRET,
+  });
   services.push(ingress);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, ingress, 90_000);
   const post = async (from: number, count: number): Promise<number[]> =>
-    Promise.all(Array.from({ length: count }, async (_, i) => (await postWebhook(`${url}/webhooks/sinch`, body(from + i), { secret: SECRET })).status));
+    Promise.all(
+      Array.from(
+        { length: count },
+        async (_, i) =>
+          (await postWebhook(`${url}/webhooks/sinch`, body(from + i), { secret: SECRET })).status,
+      ),
+    );
 
   expect(await post(0, 20)).toEqual(Array(20).fill(200));
   await stopPid(registryPid!, 'test registry', 10_000);
@@ -81,17 +91,31 @@ it('keeps accepting webhooks while the registry is down; a consumer started mean
   expect((await fetch(`${registryUrl}/subjects`).catch(() => null))?.ok ?? false).toBe(false); // really down
   expect(await post(20, 60)).toEqual(Array(60).fill(200)); // the hot path needs no registry
 
-  const normalizer = startService('normalizer', 'services/normalizer/src/main.ts', { ...env, NORMALIZER_HTTP_PORT: '0' });
+  const normalizer = startService('normalizer', 'services/normalizer/src/main.ts', {
+    ...env,
+    NORMALIZER_HTTP_PORT: '0',
+  });
   services.push(normalizer);
   await new Promise((r) => setTimeout(r, 5000)); // it starts while the registry is down
   await registryUp();
   expect(await post(80, 20)).toEqual(Array(20).fill(200));
 
   const codec = SchemaCodec.connect(registryUrl, t.namespace);
-  const records = await readTopic(t.kafka, topicName(t.namespace, 'conversation.events.v1'), { minRecords: 100, timeoutMs: 90_000 });
-  const ids = new Set(await Promise.all(records.map(async (r) => (await codec.decode<ConversationEvent>(r.value!)).message?.id)));
+  const records = await readTopic(t.kafka, topicName(t.namespace, 'conversation.events.v1'), {
+    minRecords: 100,
+    timeoutMs: 90_000,
+  });
+  const ids = new Set(
+    await Promise.all(
+      records.map(async (r) => (await codec.decode<ConversationEvent>(r.value!)).message?.id),
+    ),
+  );
   const missing = Array.from({ length: 100 }, (_, n) => `reg-${n}`).filter((id) => !ids.has(id));
-  expect({ missing, normalizerAlive: normalizer.alive(), output: normalizer.alive() ? '' : normalizer.output().slice(-1500) }).toEqual({
+  expect({
+    missing,
+    normalizerAlive: normalizer.alive(),
+    output: normalizer.alive() ? '' : normalizer.output().slice(-1500),
+  }).toEqual({
     missing: [],
     normalizerAlive: true,
     output: '',

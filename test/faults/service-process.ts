@@ -42,8 +42,19 @@ export function startService(
   // nodeArgs: V8 flags NODE_OPTIONS does not take (--optimize-for-size), before the script;
   // bundle: the folder of dist/services to run (default: name); args: after the script.
   const argv = options.bundled
-    ? [...(options.nodeArgs ?? []), '--enable-source-maps', resolve(REPO_ROOT, 'dist', 'services', options.bundle ?? name, 'main.js'), ...(options.args ?? [])]
-    : [...(options.nodeArgs ?? []), '--import', 'tsx', resolve(REPO_ROOT, mainTs), ...(options.args ?? [])];
+    ? [
+        ...(options.nodeArgs ?? []),
+        '--enable-source-maps',
+        resolve(REPO_ROOT, 'dist', 'services', options.bundle ?? name, 'main.js'),
+        ...(options.args ?? []),
+      ]
+    : [
+        ...(options.nodeArgs ?? []),
+        '--import',
+        'tsx',
+        resolve(REPO_ROOT, mainTs),
+        ...(options.args ?? []),
+      ];
   const child = spawn(process.execPath, argv, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
@@ -82,21 +93,34 @@ export function startService(
 }
 
 /** Polls `url` until it answers 2xx (or the process dies, or time runs out). */
-export async function waitForHttp(url: string, service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  service: ServiceProcess,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!service.alive()) throw new Error(`${service.name} exited before it was ready:\n${service.output().slice(-3000)}`);
+    if (!service.alive())
+      throw new Error(
+        `${service.name} exited before it was ready:\n${service.output().slice(-3000)}`,
+      );
     const ok = await fetch(url)
       .then((r) => r.ok)
       .catch(() => false);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${service.name} not ready at ${url} after ${timeoutMs} ms:\n${service.output().slice(-3000)}`);
+  throw new Error(
+    `${service.name} not ready at ${url} after ${timeoutMs} ms:\n${service.output().slice(-3000)}`,
+  );
 }
 
 /** Polls until `check` holds; returns false at the deadline (the caller asserts). */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 250): Promise<boolean> {
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return true;
@@ -110,7 +134,11 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
  * between them: a kill test keeps input flowing until its last kill, so that every kill
  * lands with work in flight.
  */
-export function keepLoading(minBatches: number, sendBatch: (batch: number) => Promise<void>, pauseMs = 150): { finish(): Promise<void> } {
+export function keepLoading(
+  minBatches: number,
+  sendBatch: (batch: number) => Promise<void>,
+  pauseMs = 150,
+): { finish(): Promise<void> } {
   let finishing = false;
   const running = (async () => {
     for (let batch = 0; batch < minBatches || !finishing; batch++) {
@@ -131,17 +159,30 @@ export function keepLoading(minBatches: number, sendBatch: (batch: number) => Pr
  * output to `outputTopic`: mid-stream, not idle. Returns how many kills came after new
  * output (the caller expects all of them); a service that died by itself fails with its output.
  */
-export async function killMidStream(o: { kafka: Kafka; outputTopic: string; kills: number; start: () => ServiceProcess }): Promise<number> {
+export async function killMidStream(o: {
+  kafka: Kafka;
+  outputTopic: string;
+  kills: number;
+  start: () => ServiceProcess;
+}): Promise<number> {
   const admin = o.kafka.admin();
   await admin.connect();
-  const committedOutput = async (): Promise<number> => (await admin.fetchTopicOffsets(o.outputTopic)).reduce((sum, p) => sum + Number(p.offset), 0);
+  const committedOutput = async (): Promise<number> =>
+    (await admin.fetchTopicOffsets(o.outputTopic)).reduce((sum, p) => sum + Number(p.offset), 0);
   let kills = 0;
   try {
     for (let round = 0; round < o.kills; round++) {
       const before = await committedOutput();
       const service = o.start();
-      await eventually(async () => (await committedOutput()) > before || !service.alive(), 60_000, 100);
-      if (!service.alive()) throw new Error(`${service.name} died by itself before kill ${round + 1}:\n${service.output().slice(-2000)}`);
+      await eventually(
+        async () => (await committedOutput()) > before || !service.alive(),
+        60_000,
+        100,
+      );
+      if (!service.alive())
+        throw new Error(
+          `${service.name} died by itself before kill ${round + 1}:\n${service.output().slice(-2000)}`,
+        );
       await service.kill('SIGKILL');
       if ((await committedOutput()) > before) kills++;
     }

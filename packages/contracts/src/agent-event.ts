@@ -34,7 +34,12 @@ export interface AgentMessage {
   direction: string;
   text: string | null;
   attachments: AgentAttachment[];
-  location: { latitude: number; longitude: number; title: string | null; label: string | null } | null;
+  location: {
+    latitude: number;
+    longitude: number;
+    title: string | null;
+    label: string | null;
+  } | null;
   quoted: AgentQuoted | null;
   /** Why the message the customer quoted is not shown (a QuoteRefusal), null otherwise. */
   quoteHiddenReason: string | null;

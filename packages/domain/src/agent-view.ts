@@ -26,16 +26,26 @@ export interface AgentViewResult {
 }
 
 /** Same source event, same type → same id, whatever the run (docs/ARCHITECTURE.md#deterministic-ids). */
-export const agentEventIdOf = (type: AgentEventType, sourceEventId: string): string => eventIdOf(['AGENT_EVENT', type, sourceEventId]);
+export const agentEventIdOf = (type: AgentEventType, sourceEventId: string): string =>
+  eventIdOf(['AGENT_EVENT', type, sourceEventId]);
 
 /**
  * One conversation event → what the agent sees (docs/DOMAIN.md, from #display-names to #consent), with the customer's
  * next state. Pure: no clock, no I/O; the same log gives the same events.
  */
-export function agentView(event: ConversationEvent, current: AgentState, o: AgentViewOptions): AgentViewResult {
+export function agentView(
+  event: ConversationEvent,
+  current: AgentState,
+  o: AgentViewOptions,
+): AgentViewResult {
   const identity = event.identity || current.identity;
-  const moved = identity !== current.identity || event.channel !== current.channel || event.sourceChannel !== current.sourceChannel;
-  let state: AgentState = moved ? { ...current, identity, channel: event.channel, sourceChannel: event.sourceChannel } : current;
+  const moved =
+    identity !== current.identity ||
+    event.channel !== current.channel ||
+    event.sourceChannel !== current.sourceChannel;
+  let state: AgentState = moved
+    ? { ...current, identity, channel: event.channel, sourceChannel: event.sourceChannel }
+    : current;
   const result = (events: AgentEvent[], extra: Partial<AgentViewResult> = {}): AgentViewResult => ({
     state,
     events,
@@ -55,9 +65,20 @@ export function agentView(event: ConversationEvent, current: AgentState, o: Agen
     case 'CONVERSATION_STARTED':
       return result([base('CONVERSATION_STARTED')]);
     case 'CONVERSATION_STOPPED':
-      return result([{ ...base('CONVERSATION_ENDED'), attachedData: null, attachedDataError: null }]);
+      return result([
+        { ...base('CONVERSATION_ENDED'), attachedData: null, attachedDataError: null },
+      ]);
     case 'CONSENT_CHANGED':
-      return result(event.consent ? [{ ...base('CONSENT_CHANGED'), consent: { kind: event.consent.kind, status: event.consent.status } }] : []);
+      return result(
+        event.consent
+          ? [
+              {
+                ...base('CONSENT_CHANGED'),
+                consent: { kind: event.consent.kind, status: event.consent.status },
+              },
+            ]
+          : [],
+      );
     case 'MESSAGE_RECEIVED':
     case 'UNSUPPORTED_RECEIVED':
       return received(event, state, o, base);
@@ -97,7 +118,9 @@ function baseEvent(type: AgentEventType, event: ConversationEvent, state: AgentS
 type Base = (type: AgentEventType) => AgentEvent;
 
 function remember(state: AgentState, known: KnownMessage, o: AgentViewOptions): AgentState {
-  const messages = [...state.messages.filter((m) => m.messageId !== known.messageId), known].slice(-o.knownMessages);
+  const messages = [...state.messages.filter((m) => m.messageId !== known.messageId), known].slice(
+    -o.knownMessages,
+  );
   return { ...state, messages };
 }
 
@@ -109,16 +132,42 @@ const cut = (text: string | null, maxTextLength: number): string | null =>
         .slice(0, maxTextLength + 1)
         .join('');
 
-function received(event: ConversationEvent, state: AgentState, o: AgentViewOptions, base: Base): AgentViewResult {
+function received(
+  event: ConversationEvent,
+  state: AgentState,
+  o: AgentViewOptions,
+  base: Base,
+): AgentViewResult {
   const m = event.message;
   const e = base('MESSAGE_RECEIVED');
-  if (!m) return { state, events: [e], quoteHidden: null, attachedDataInvalid: e.attachedDataError !== null, statusUnchanged: false };
+  if (!m)
+    return {
+      state,
+      events: [e],
+      quoteHidden: null,
+      attachedDataInvalid: e.attachedDataError !== null,
+      statusUnchanged: false,
+    };
   const attachments: AgentAttachment[] = m.media
-    ? [{ id: attachmentIdOf(event.eventId, 0), contentType: null, url: null, fileName: m.media.fileName, sizeBytes: null, status: 'PENDING' }]
+    ? [
+        {
+          id: attachmentIdOf(event.eventId, 0),
+          contentType: null,
+          url: null,
+          fileName: m.media.fileName,
+          sizeBytes: null,
+          status: 'PENDING',
+        },
+      ]
     : [];
   const location =
     m.location && m.location.latitude !== null && m.location.longitude !== null
-      ? { latitude: m.location.latitude, longitude: m.location.longitude, title: m.location.title, label: m.location.label }
+      ? {
+          latitude: m.location.latitude,
+          longitude: m.location.longitude,
+          title: m.location.title,
+          label: m.location.label,
+        }
       : null;
   let quoted: AgentMessage['quoted'] = null;
   let quoteHidden: QuoteRefusal | null = null;
@@ -136,7 +185,16 @@ function received(event: ConversationEvent, state: AgentState, o: AgentViewOptio
         messageId: decision.quote.messageId,
         text: decision.quote.text,
         truncated: decision.quote.truncated,
-        attachment: a ? { id: decision.quote.messageId, contentType: a.contentType, url: a.url, fileName: a.fileName, sizeBytes: null, status: 'READY' } : null,
+        attachment: a
+          ? {
+              id: decision.quote.messageId,
+              contentType: a.contentType,
+              url: a.url,
+              fileName: a.fileName,
+              sizeBytes: null,
+              status: 'READY',
+            }
+          : null,
       };
     } else quoteHidden = decision.reason;
   }
@@ -151,40 +209,102 @@ function received(event: ConversationEvent, state: AgentState, o: AgentViewOptio
   };
   const next = remember(
     state,
-    { messageId: m.id, author: 'CUSTOMER', acceptedAtMs: event.occurredAtMs, text: cut(message.text, o.quoteMaxTextLength), attachment: null },
+    {
+      messageId: m.id,
+      author: 'CUSTOMER',
+      acceptedAtMs: event.occurredAtMs,
+      text: cut(message.text, o.quoteMaxTextLength),
+      attachment: null,
+    },
     o,
   );
-  return { state: next, events: [{ ...e, message }], quoteHidden, attachedDataInvalid: e.attachedDataError !== null, statusUnchanged: false };
+  return {
+    state: next,
+    events: [{ ...e, message }],
+    quoteHidden,
+    attachedDataInvalid: e.attachedDataError !== null,
+    statusUnchanged: false,
+  };
 }
 
-function sent(event: ConversationEvent, state: AgentState, o: AgentViewOptions, base: Base): AgentViewResult {
+function sent(
+  event: ConversationEvent,
+  state: AgentState,
+  o: AgentViewOptions,
+  base: Base,
+): AgentViewResult {
   const m = event.message;
   const e = base('MESSAGE_SENT');
-  if (!m) return { state, events: [e], quoteHidden: null, attachedDataInvalid: false, statusUnchanged: false };
+  if (!m)
+    return {
+      state,
+      events: [e],
+      quoteHidden: null,
+      attachedDataInvalid: false,
+      statusUnchanged: false,
+    };
   const contentType = m.media ? contentTypeOf(m.media.fileName ?? m.media.url) : null;
   const attachment = m.media ? { url: m.media.url, fileName: m.media.fileName, contentType } : null;
   const message: AgentMessage = {
     id: m.id,
     direction: 'TO_CONTACT',
     text: m.text,
-    attachments: attachment ? [{ id: m.id, contentType, url: attachment.url, fileName: attachment.fileName, sizeBytes: null, status: 'READY' }] : [],
+    attachments: attachment
+      ? [
+          {
+            id: m.id,
+            contentType,
+            url: attachment.url,
+            fileName: attachment.fileName,
+            sizeBytes: null,
+            status: 'READY',
+          },
+        ]
+      : [],
     location: null,
     quoted: null,
     quoteHiddenReason: null,
   };
   const acceptedAtMs = (m.acceptedAt ? sinchTimeToMs(m.acceptedAt) : null) ?? event.occurredAtMs;
   const next = m.id
-    ? remember(state, { messageId: m.id, author: m.author ?? 'AGENT', acceptedAtMs, text: cut(m.text, o.quoteMaxTextLength), attachment }, o)
+    ? remember(
+        state,
+        {
+          messageId: m.id,
+          author: m.author ?? 'AGENT',
+          acceptedAtMs,
+          text: cut(m.text, o.quoteMaxTextLength),
+          attachment,
+        },
+        o,
+      )
     : state;
-  return { state: next, events: [{ ...e, message }], quoteHidden: null, attachedDataInvalid: false, statusUnchanged: false };
+  return {
+    state: next,
+    events: [{ ...e, message }],
+    quoteHidden: null,
+    attachedDataInvalid: false,
+    statusUnchanged: false,
+  };
 }
 
 const sameView = (a: DeliveryState | undefined, b: DeliveryState): boolean =>
   a !== undefined && a.status === b.status && a.delivered === b.delivered && a.reason === b.reason;
 
-function status(event: ConversationEvent, state: AgentState, o: AgentViewOptions, base: Base): AgentViewResult {
+function status(
+  event: ConversationEvent,
+  state: AgentState,
+  o: AgentViewOptions,
+  base: Base,
+): AgentViewResult {
   const report = event.status;
-  const unchanged = { state, events: [], quoteHidden: null, attachedDataInvalid: false, statusUnchanged: true };
+  const unchanged = {
+    state,
+    events: [],
+    quoteHidden: null,
+    attachedDataInvalid: false,
+    statusUnchanged: true,
+  };
   if (!report) return unchanged;
   const current = state.statuses.find(([id]) => id === report.messageId)?.[1];
   const reason = report.reasonCode ?? report.reasonDescription;
@@ -192,7 +312,19 @@ function status(event: ConversationEvent, state: AgentState, o: AgentViewOptions
   const reported = event.type === 'MESSAGE_SEND_FAILED' ? 'FAILED' : report.status;
   const next = nextDeliveryState(current, { status: reported, reason: reason ?? null });
   if (sameView(current, next)) return unchanged;
-  const statuses = [...state.statuses.filter(([id]) => id !== report.messageId), [report.messageId, next] as [string, DeliveryState]].slice(-o.knownStatuses);
-  const e = { ...base('MESSAGE_STATUS'), status: { messageId: report.messageId, status: next.status, reason: next.reason } };
-  return { state: { ...state, statuses }, events: [e], quoteHidden: null, attachedDataInvalid: false, statusUnchanged: false };
+  const statuses = [
+    ...state.statuses.filter(([id]) => id !== report.messageId),
+    [report.messageId, next] as [string, DeliveryState],
+  ].slice(-o.knownStatuses);
+  const e = {
+    ...base('MESSAGE_STATUS'),
+    status: { messageId: report.messageId, status: next.status, reason: next.reason },
+  };
+  return {
+    state: { ...state, statuses },
+    events: [e],
+    quoteHidden: null,
+    attachedDataInvalid: false,
+    statusUnchanged: false,
+  };
 }

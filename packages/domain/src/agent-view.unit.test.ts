@@ -8,10 +8,18 @@ import { mediaView } from './media-view';
 import { correct, emptyMmsState } from './mms-correction';
 import { mmsConfig } from './mms-config';
 
-const options: AgentViewOptions = { quoteMaxAgeMs: 3 * DAY, quoteMaxTextLength: 200, knownMessages: 500, knownStatuses: 500 };
+const options: AgentViewOptions = {
+  quoteMaxAgeMs: 3 * DAY,
+  quoteMaxTextLength: 200,
+  knownMessages: 500,
+  knownStatuses: 500,
+};
 
 /** Folds events through the view, as the service does per customer key; every output must fit the Avro contract. */
-function run(events: ConversationEvent[], state: AgentState = initialAgentState()): { state: AgentState; out: AgentEvent[] } {
+function run(
+  events: ConversationEvent[],
+  state: AgentState = initialAgentState(),
+): { state: AgentState; out: AgentEvent[] } {
   const out: AgentEvent[] = [];
   for (const event of events) {
     const result = agentView(event, state, options);
@@ -31,10 +39,19 @@ describe('customer label (docs/DOMAIN.md#display-names)', () => {
     const created = sameCustomer(first, {
       eventId: 'c1',
       type: 'CONTACT_CREATED',
-      contact: { id: first.contactId, displayName: 'Ann Andersson', identities: [], mergedFromContactId: null },
+      contact: {
+        id: first.contactId,
+        displayName: 'Ann Andersson',
+        identities: [],
+        mergedFromContactId: null,
+      },
     });
     const e = last([created, first]);
-    expect(e.customer).toEqual({ identity: '+46700000001', displayName: 'Ann Andersson', label: 'Ann Andersson' });
+    expect(e.customer).toEqual({
+      identity: '+46700000001',
+      displayName: 'Ann Andersson',
+      label: 'Ann Andersson',
+    });
   });
 
   it('ignores the placeholder Unknown and falls back to the identity (Instagram IGSID)', () => {
@@ -42,14 +59,28 @@ describe('customer label (docs/DOMAIN.md#display-names)', () => {
     const created = sameCustomer(first, {
       eventId: 'c2',
       type: 'CONTACT_CREATED',
-      contact: { id: first.contactId, displayName: 'Unknown', identities: [], mergedFromContactId: null },
+      contact: {
+        id: first.contactId,
+        displayName: 'Unknown',
+        identities: [],
+        mergedFromContactId: null,
+      },
     });
-    expect(last([created, first]).customer).toEqual({ identity: '17841400000001', displayName: null, label: '17841400000001' });
+    expect(last([created, first]).customer).toEqual({
+      identity: '17841400000001',
+      displayName: null,
+      label: '17841400000001',
+    });
   });
 
   it('is kept when a later CONTACT_UPDATED says Unknown', () => {
     const first = customerSays({ id: 'wa-2', channel: 'WHATSAPP', identity: '46700000002' });
-    const contact = (displayName: string) => ({ id: first.contactId, displayName, identities: [], mergedFromContactId: null });
+    const contact = (displayName: string) => ({
+      id: first.contactId,
+      displayName,
+      identities: [],
+      mergedFromContactId: null,
+    });
     const e = last([
       sameCustomer(first, { eventId: 'c3', type: 'CONTACT_CREATED', contact: contact('Bo') }),
       sameCustomer(first, { eventId: 'c4', type: 'CONTACT_UPDATED', contact: contact('Unknown') }),
@@ -62,19 +93,37 @@ describe('customer label (docs/DOMAIN.md#display-names)', () => {
 describe('quoting (docs/DOMAIN.md#quoting)', () => {
   const wa = { channel: 'WHATSAPP', identity: '46700000010' };
   const key = 'app1:contact-46700000010';
-  const quote = (history: ConversationEvent[], reply: ConversationEvent) => last([...history, reply]).message!;
+  const quote = (history: ConversationEvent[], reply: ConversationEvent) =>
+    last([...history, reply]).message!;
 
   it('shows a WhatsApp quote of an agent message 2 days old', () => {
-    const sent = agentSends({ ...wa, sinchMessageId: 'ag-1', atMs: T0, text: 'Your order ships Monday', customerKey: key });
-    const m = quote([sent], customerSays({ ...wa, id: 'r-1', atMs: T0 + 2 * DAY, replyTo: 'ag-1', text: 'ok' }));
-    expect(m.quoted).toEqual({ messageId: 'ag-1', text: 'Your order ships Monday', truncated: false, attachment: null });
+    const sent = agentSends({
+      ...wa,
+      sinchMessageId: 'ag-1',
+      atMs: T0,
+      text: 'Your order ships Monday',
+      customerKey: key,
+    });
+    const m = quote(
+      [sent],
+      customerSays({ ...wa, id: 'r-1', atMs: T0 + 2 * DAY, replyTo: 'ag-1', text: 'ok' }),
+    );
+    expect(m.quoted).toEqual({
+      messageId: 'ag-1',
+      text: 'Your order ships Monday',
+      truncated: false,
+      attachment: null,
+    });
     expect(m.quoteHiddenReason).toBeNull();
     expect(m.text).toBe('ok');
   });
 
   it('does not show one 4 days old, and says why', () => {
     const sent = agentSends({ ...wa, sinchMessageId: 'ag-2', atMs: T0, customerKey: key });
-    const m = quote([sent], customerSays({ ...wa, id: 'r-2', atMs: T0 + 4 * DAY, replyTo: 'ag-2' }));
+    const m = quote(
+      [sent],
+      customerSays({ ...wa, id: 'r-2', atMs: T0 + 4 * DAY, replyTo: 'ag-2' }),
+    );
     expect(m.quoted).toBeNull();
     expect(m.quoteHiddenReason).toBe('TOO_OLD');
   });
@@ -86,8 +135,18 @@ describe('quoting (docs/DOMAIN.md#quoting)', () => {
   });
 
   it('does not show a PROMPT message', () => {
-    const prompt = agentSends({ ...wa, sinchMessageId: 'pr-1', atMs: T0, author: 'PROMPT', text: 'All agents are busy', customerKey: key });
-    const m = quote([prompt], customerSays({ ...wa, id: 'r-4', atMs: T0 + 60_000, replyTo: 'pr-1' }));
+    const prompt = agentSends({
+      ...wa,
+      sinchMessageId: 'pr-1',
+      atMs: T0,
+      author: 'PROMPT',
+      text: 'All agents are busy',
+      customerKey: key,
+    });
+    const m = quote(
+      [prompt],
+      customerSays({ ...wa, id: 'r-4', atMs: T0 + 60_000, replyTo: 'pr-1' }),
+    );
     expect([m.quoted, m.quoteHiddenReason]).toEqual([null, 'NOT_AGENT_MESSAGE']);
   });
 
@@ -101,7 +160,10 @@ describe('quoting (docs/DOMAIN.md#quoting)', () => {
       mediaUrl: 'https://pub.example/a/x.png',
       customerKey: 'app1:contact-17841400000002',
     });
-    const m = quote([image], customerSays({ ...ig, id: 'r-5', atMs: T0 + 60_000, replyTo: 'img-1' }));
+    const m = quote(
+      [image],
+      customerSays({ ...ig, id: 'r-5', atMs: T0 + 60_000, replyTo: 'img-1' }),
+    );
     expect([m.quoted, m.quoteHiddenReason]).toEqual([null, 'INSTAGRAM_MEDIA']);
   });
 
@@ -121,22 +183,49 @@ describe('quoting (docs/DOMAIN.md#quoting)', () => {
       messageId: 'pdf-1',
       text: null,
       truncated: false,
-      attachment: { id: 'pdf-1', contentType: 'application/pdf', url: 'https://pub.example/a/k1', fileName: 'invoice.pdf', sizeBytes: null, status: 'READY' },
+      attachment: {
+        id: 'pdf-1',
+        contentType: 'application/pdf',
+        url: 'https://pub.example/a/k1',
+        fileName: 'invoice.pdf',
+        sizeBytes: null,
+        status: 'READY',
+      },
     });
   });
 
   it('shows the beginning of a 1,000-character agent message, truncated', () => {
     const long = 'é'.repeat(400) + 'x'.repeat(600);
-    const sent = agentSends({ ...wa, sinchMessageId: 'long-1', atMs: T0, text: long, customerKey: key });
-    const { state, out } = run([sent, customerSays({ ...wa, id: 'r-7', atMs: T0 + 1000, replyTo: 'long-1' })]);
-    expect(out[1]!.message!.quoted).toMatchObject({ messageId: 'long-1', text: 'é'.repeat(200), truncated: true });
+    const sent = agentSends({
+      ...wa,
+      sinchMessageId: 'long-1',
+      atMs: T0,
+      text: long,
+      customerKey: key,
+    });
+    const { state, out } = run([
+      sent,
+      customerSays({ ...wa, id: 'r-7', atMs: T0 + 1000, replyTo: 'long-1' }),
+    ]);
+    expect(out[1]!.message!.quoted).toMatchObject({
+      messageId: 'long-1',
+      text: 'é'.repeat(200),
+      truncated: true,
+    });
     // The state keeps only what quoting needs.
-    expect(Array.from(state.messages.find((m) => m.messageId === 'long-1')!.text!)).toHaveLength(201);
+    expect(Array.from(state.messages.find((m) => m.messageId === 'long-1')!.text!)).toHaveLength(
+      201,
+    );
   });
 
   it('does not show a quote on SMS', () => {
     const sms = { channel: 'SMS', identity: '15550001111' };
-    const sent = agentSends({ ...sms, sinchMessageId: 'sms-1', atMs: T0, customerKey: 'app1:tel:+15550001111' });
+    const sent = agentSends({
+      ...sms,
+      sinchMessageId: 'sms-1',
+      atMs: T0,
+      customerKey: 'app1:tel:+15550001111',
+    });
     const m = quote([sent], customerSays({ ...sms, id: 'r-8', atMs: T0 + 1000, replyTo: 'sms-1' }));
     expect([m.quoted, m.quoteHiddenReason]).toEqual([null, 'CHANNEL_NOT_SUPPORTED']);
   });
@@ -150,14 +239,26 @@ describe('quoting (docs/DOMAIN.md#quoting)', () => {
 describe('attached data (docs/DOMAIN.md#attached-data)', () => {
   const wa = { channel: 'WHATSAPP', identity: '46700000020' };
   it('prefers message.metadata over top-level message_metadata', () => {
-    const e = last([customerSays({ ...wa, id: 'm-1', metadata: '{"orderId":"42"}', topLevelMetadata: '{"other":"x"}' })]);
+    const e = last([
+      customerSays({
+        ...wa,
+        id: 'm-1',
+        metadata: '{"orderId":"42"}',
+        topLevelMetadata: '{"other":"x"}',
+      }),
+    ]);
     expect([e.attachedData, e.attachedDataError]).toEqual([{ orderId: '42' }, null]);
   });
   it('uses top-level message_metadata when message.metadata is absent', () => {
-    expect(last([customerSays({ ...wa, id: 'm-2', topLevelMetadata: '{"queue":"vip","prio":3}' })]).attachedData).toEqual({ queue: 'vip', prio: '3' });
+    expect(
+      last([customerSays({ ...wa, id: 'm-2', topLevelMetadata: '{"queue":"vip","prio":3}' })])
+        .attachedData,
+    ).toEqual({ queue: 'vip', prio: '3' });
   });
   it('does not attach invalid JSON, says why, and the message still reaches the agent', () => {
-    const e = last([customerSays({ ...wa, id: 'm-3', text: 'still here', metadata: '{orderId: 42' })]);
+    const e = last([
+      customerSays({ ...wa, id: 'm-3', text: 'still here', metadata: '{orderId: 42' }),
+    ]);
     expect(e.type).toBe('MESSAGE_RECEIVED');
     expect(e.message!.text).toBe('still here');
     expect(e.attachedData).toEqual({});
@@ -166,20 +267,44 @@ describe('attached data (docs/DOMAIN.md#attached-data)', () => {
 });
 
 describe('conversation lifecycle, consent (docs/DOMAIN.md#conversation-lifecycle, docs/DOMAIN.md#consent)', () => {
-  const first = customerSays({ id: 'l-1', channel: 'WHATSAPP', identity: '46700000030', metadata: '{"orderId":"42"}' });
+  const first = customerSays({
+    id: 'l-1',
+    channel: 'WHATSAPP',
+    identity: '46700000030',
+    metadata: '{"orderId":"42"}',
+  });
   it('CONVERSATION_START → CONVERSATION_STARTED; CONVERSATION_STOP → CONVERSATION_ENDED with no attachedData', () => {
     const { out } = run([
-      sameCustomer(first, { eventId: 's-1', type: 'CONVERSATION_STARTED', attachedData: first.attachedData }),
+      sameCustomer(first, {
+        eventId: 's-1',
+        type: 'CONVERSATION_STARTED',
+        attachedData: first.attachedData,
+      }),
       first,
-      sameCustomer(first, { eventId: 's-2', type: 'CONVERSATION_STOPPED', attachedData: first.attachedData }),
+      sameCustomer(first, {
+        eventId: 's-2',
+        type: 'CONVERSATION_STOPPED',
+        attachedData: first.attachedData,
+      }),
     ]);
-    expect(out.map((e) => e.type)).toEqual(['CONVERSATION_STARTED', 'MESSAGE_RECEIVED', 'CONVERSATION_ENDED']);
+    expect(out.map((e) => e.type)).toEqual([
+      'CONVERSATION_STARTED',
+      'MESSAGE_RECEIVED',
+      'CONVERSATION_ENDED',
+    ]);
     expect(out[0]!.attachedData).toEqual({ orderId: '42' });
     expect(out[2]!.attachedData).toBeNull();
   });
   it('OPT_IN → CONSENT_CHANGED', () => {
-    const consent = { kind: 'OPT_IN' as const, status: 'OPT_IN_SUCCEEDED', requestId: 'q', errorDescription: null };
-    expect(last([sameCustomer(first, { eventId: 'o-1', type: 'CONSENT_CHANGED', consent })]).consent).toEqual({ kind: 'OPT_IN', status: 'OPT_IN_SUCCEEDED' });
+    const consent = {
+      kind: 'OPT_IN' as const,
+      status: 'OPT_IN_SUCCEEDED',
+      requestId: 'q',
+      errorDescription: null,
+    };
+    expect(
+      last([sameCustomer(first, { eventId: 'o-1', type: 'CONSENT_CHANGED', consent })]).consent,
+    ).toEqual({ kind: 'OPT_IN', status: 'OPT_IN_SUCCEEDED' });
   });
 });
 
@@ -192,7 +317,13 @@ describe('MMS correction (docs/DOMAIN.md#mms-channel-correction)', () => {
       identity: '15550002222',
       contactMessage: { media_message: { url: 'https://cdn.example/p.jpg' } },
     });
-    const reply = customerSays({ id: 'sms-2', channel: 'SMS', identity: '15550002222', atMs: T0 + 60_000, contactId: 'other-contact' });
+    const reply = customerSays({
+      id: 'sms-2',
+      channel: 'SMS',
+      identity: '15550002222',
+      atMs: T0 + 60_000,
+      contactId: 'other-contact',
+    });
     let mms = emptyMmsState();
     const corrected: ConversationEvent[] = [];
     for (const e of [picture, reply]) {
@@ -212,10 +343,25 @@ describe('MMS correction (docs/DOMAIN.md#mms-channel-correction)', () => {
 describe('message content and media (docs/DOMAIN.md#message-content, docs/DOMAIN.md#media)', () => {
   const wa = { channel: 'WHATSAPP', identity: '46700000040' };
   it('lists customer media as PENDING, then ATTACHMENT_READY / ATTACHMENT_FAILED name the same attachment', () => {
-    const media = customerSays({ ...wa, id: 'md-1', contactMessage: { media_card_message: { url: 'https://cdn.example/v.ogg', caption: 'listen' } } });
+    const media = customerSays({
+      ...wa,
+      id: 'md-1',
+      contactMessage: {
+        media_card_message: { url: 'https://cdn.example/v.ogg', caption: 'listen' },
+      },
+    });
     const { state, out } = run([media]);
     const pending = out[0]!.message!.attachments;
-    expect(pending).toEqual([{ id: attachmentIdOf(media.eventId, 0), contentType: null, url: null, fileName: null, sizeBytes: null, status: 'PENDING' }]);
+    expect(pending).toEqual([
+      {
+        id: attachmentIdOf(media.eventId, 0),
+        contentType: null,
+        url: null,
+        fileName: null,
+        sizeBytes: null,
+        status: 'PENDING',
+      },
+    ]);
     expect(out[0]!.message!.text).toBe('listen');
     const outcome: MediaOutcome = {
       eventId: 'mo-1',
@@ -238,12 +384,30 @@ describe('message content and media (docs/DOMAIN.md#message-content, docs/DOMAIN
     };
     const ready = mediaView(outcome, state, 'http://media.local/media/');
     expect(avroErrors('agent.events.v1.avsc', ready)).toEqual([]);
-    expect(ready).toMatchObject({ type: 'ATTACHMENT_READY', channel: 'WHATSAPP', customer: { label: '+46700000040' } });
+    expect(ready).toMatchObject({
+      type: 'ATTACHMENT_READY',
+      channel: 'WHATSAPP',
+      customer: { label: '+46700000040' },
+    });
     expect(ready.message!.attachments).toEqual([
-      { id: pending[0]!.id, contentType: 'audio/ogg', url: 'http://media.local/media/ab12', fileName: 'v.ogg', sizeBytes: 1234, status: 'READY' },
+      {
+        id: pending[0]!.id,
+        contentType: 'audio/ogg',
+        url: 'http://media.local/media/ab12',
+        fileName: 'v.ogg',
+        sizeBytes: 1234,
+        status: 'READY',
+      },
     ]);
-    const failed = mediaView({ ...outcome, eventId: 'mo-2', status: 'FAILED', storageKey: null, reason: 'TOO_LARGE' }, state, 'http://media.local/media');
-    expect(failed).toMatchObject({ type: 'ATTACHMENT_FAILED', status: { messageId: 'md-1', status: 'FAILED', reason: 'TOO_LARGE' } });
+    const failed = mediaView(
+      { ...outcome, eventId: 'mo-2', status: 'FAILED', storageKey: null, reason: 'TOO_LARGE' },
+      state,
+      'http://media.local/media',
+    );
+    expect(failed).toMatchObject({
+      type: 'ATTACHMENT_FAILED',
+      status: { messageId: 'md-1', status: 'FAILED', reason: 'TOO_LARGE' },
+    });
     expect(failed.message!.attachments[0]).toMatchObject({ status: 'FAILED', url: null });
     expect(failed.eventId).not.toBe(ready.eventId);
   });
@@ -251,23 +415,59 @@ describe('message content and media (docs/DOMAIN.md#message-content, docs/DOMAIN
     const loc = customerSays({
       ...wa,
       id: 'loc-1',
-      contactMessage: { location_message: { title: 'Office', label: 'Stockholm', coordinates: { latitude: 59.3, longitude: 18.1 } } },
+      contactMessage: {
+        location_message: {
+          title: 'Office',
+          label: 'Stockholm',
+          coordinates: { latitude: 59.3, longitude: 18.1 },
+        },
+      },
     });
-    expect(last([loc]).message!.location).toEqual({ latitude: 59.3, longitude: 18.1, title: 'Office', label: 'Stockholm' });
+    expect(last([loc]).message!.location).toEqual({
+      latitude: 59.3,
+      longitude: 18.1,
+      title: 'Office',
+      label: 'Stockholm',
+    });
   });
   it('shows agent messages as MESSAGE_SENT with the agent direction', () => {
-    const e = last([agentSends({ ...wa, sinchMessageId: 'ag-9', atMs: T0, text: 'Hi, Ann here', customerKey: 'app1:contact-46700000040' })]);
-    expect(e).toMatchObject({ type: 'MESSAGE_SENT', occurredAt: T0, message: { id: 'ag-9', direction: 'TO_CONTACT', text: 'Hi, Ann here' } });
+    const e = last([
+      agentSends({
+        ...wa,
+        sinchMessageId: 'ag-9',
+        atMs: T0,
+        text: 'Hi, Ann here',
+        customerKey: 'app1:contact-46700000040',
+      }),
+    ]);
+    expect(e).toMatchObject({
+      type: 'MESSAGE_SENT',
+      occurredAt: T0,
+      message: { id: 'ag-9', direction: 'TO_CONTACT', text: 'Hi, Ann here' },
+    });
   });
 });
 
 describe('delivery status (docs/DOMAIN.md#delivery-status)', () => {
-  const sent = agentSends({ channel: 'WHATSAPP', identity: '46700000050', sinchMessageId: 'st-1', atMs: T0, customerKey: 'app1:contact-46700000050' });
+  const sent = agentSends({
+    channel: 'WHATSAPP',
+    identity: '46700000050',
+    sinchMessageId: 'st-1',
+    atMs: T0,
+    customerKey: 'app1:contact-46700000050',
+  });
   const report = (n: number, status: string, reasonCode: string | null = null) =>
     sameCustomer(sent, {
       eventId: `r${n}`,
       type: 'MESSAGE_STATUS',
-      status: { messageId: 'st-1', status, reasonCode, reasonDescription: null, subCode: null, channelCode: null },
+      status: {
+        messageId: 'st-1',
+        status,
+        reasonCode,
+        reasonDescription: null,
+        subCode: null,
+        channelCode: null,
+      },
     });
   const statuses = (...events: ConversationEvent[]) =>
     run([sent, ...events])
@@ -275,16 +475,36 @@ describe('delivery status (docs/DOMAIN.md#delivery-status)', () => {
       .map((e) => e.status);
 
   it('never moves back from READ, and drops reports that change nothing', () => {
-    expect(statuses(report(1, 'DELIVERED'), report(2, 'READ'), report(3, 'DELIVERED'), report(4, 'QUEUED_ON_CHANNEL'), report(5, 'READ'))).toEqual([
+    expect(
+      statuses(
+        report(1, 'DELIVERED'),
+        report(2, 'READ'),
+        report(3, 'DELIVERED'),
+        report(4, 'QUEUED_ON_CHANNEL'),
+        report(5, 'READ'),
+      ),
+    ).toEqual([
       { messageId: 'st-1', status: 'DELIVERED', reason: null },
       { messageId: 'st-1', status: 'READ', reason: null },
     ]);
   });
   it('never moves back from FAILED', () => {
-    expect(statuses(report(1, 'FAILED', 'RECIPIENT_NOT_REACHABLE'), report(2, 'DELIVERED'), report(3, 'READ')).map((s) => s!.status)).toEqual(['FAILED']);
+    expect(
+      statuses(
+        report(1, 'FAILED', 'RECIPIENT_NOT_REACHABLE'),
+        report(2, 'DELIVERED'),
+        report(3, 'READ'),
+      ).map((s) => s!.status),
+    ).toEqual(['FAILED']);
   });
   it('shows SWITCHING_CHANNEL with its reason, then the next channel', () => {
-    expect(statuses(report(1, 'SWITCHING_CHANNEL', 'CHANNEL_FAILURE'), report(2, 'QUEUED_ON_CHANNEL'), report(3, 'READ'))).toEqual([
+    expect(
+      statuses(
+        report(1, 'SWITCHING_CHANNEL', 'CHANNEL_FAILURE'),
+        report(2, 'QUEUED_ON_CHANNEL'),
+        report(3, 'READ'),
+      ),
+    ).toEqual([
       { messageId: 'st-1', status: 'SWITCHING_CHANNEL', reason: 'CHANNEL_FAILURE' },
       { messageId: 'st-1', status: 'QUEUED_ON_CHANNEL', reason: null },
       { messageId: 'st-1', status: 'READ', reason: null },
@@ -294,9 +514,18 @@ describe('delivery status (docs/DOMAIN.md#delivery-status)', () => {
     const failed = sameCustomer(sent, {
       eventId: 'f1',
       type: 'MESSAGE_SEND_FAILED',
-      status: { messageId: 'st-1', status: 'REJECTED', reasonCode: 'WINDOW_CLOSED', reasonDescription: 'outside 24 h', subCode: null, channelCode: null },
+      status: {
+        messageId: 'st-1',
+        status: 'REJECTED',
+        reasonCode: 'WINDOW_CLOSED',
+        reasonDescription: 'outside 24 h',
+        subCode: null,
+        channelCode: null,
+      },
     });
-    expect(statuses(failed, report(2, 'DELIVERED'))).toEqual([{ messageId: 'st-1', status: 'FAILED', reason: 'WINDOW_CLOSED' }]);
+    expect(statuses(failed, report(2, 'DELIVERED'))).toEqual([
+      { messageId: 'st-1', status: 'FAILED', reason: 'WINDOW_CLOSED' },
+    ]);
   });
 });
 
@@ -304,7 +533,13 @@ describe('determinism and state', () => {
   it('gives the same events with the same eventIds for the same log, distinct per type and source', () => {
     const log = [
       customerSays({ id: 'd-1', channel: 'WHATSAPP', identity: '46700000060' }),
-      agentSends({ channel: 'WHATSAPP', identity: '46700000060', sinchMessageId: 'd-2', atMs: T0, customerKey: 'app1:contact-46700000060' }),
+      agentSends({
+        channel: 'WHATSAPP',
+        identity: '46700000060',
+        sinchMessageId: 'd-2',
+        atMs: T0,
+        customerKey: 'app1:contact-46700000060',
+      }),
     ];
     const a = run(log).out;
     const b = run(JSON.parse(JSON.stringify(log)) as ConversationEvent[]).out;
@@ -313,7 +548,9 @@ describe('determinism and state', () => {
   });
   it('keeps a bounded, JSON-serializable state', () => {
     const wa = { channel: 'WHATSAPP', identity: '46700000070' };
-    const log = Array.from({ length: 520 }, (_, i) => customerSays({ ...wa, id: `b-${i}`, text: 'y'.repeat(1000) }));
+    const log = Array.from({ length: 520 }, (_, i) =>
+      customerSays({ ...wa, id: `b-${i}`, text: 'y'.repeat(1000) }),
+    );
     const { state } = run(log);
     expect(state.messages).toHaveLength(500);
     expect(state.messages[0]!.messageId).toBe('b-20');

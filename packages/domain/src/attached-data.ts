@@ -26,30 +26,50 @@ export function attachedDataOf(messageMetadata: unknown, topLevelMetadata: unkno
   for (const [source, raw] of present) {
     const parsed = parseKeyValue(raw);
     if ('entries' in parsed) {
-      const reason = firstFailure ? `${describe(firstFailure.source)} ignored: ${firstFailure.reason}` : null;
+      const reason = firstFailure
+        ? `${describe(firstFailure.source)} ignored: ${firstFailure.reason}`
+        : null;
       return { entries: parsed.entries, status: 'OK', reason, source };
     }
     firstFailure ??= { source, reason: parsed.reason };
   }
-  if (firstFailure) return { entries: {}, status: 'INVALID', reason: `${describe(firstFailure.source)}: ${firstFailure.reason}`, source: firstFailure.source };
+  if (firstFailure)
+    return {
+      entries: {},
+      status: 'INVALID',
+      reason: `${describe(firstFailure.source)}: ${firstFailure.reason}`,
+      source: firstFailure.source,
+    };
   return { entries: {}, status: 'ABSENT', reason: null, source: 'NONE' };
 }
 
-const isBlank = (raw: unknown): boolean => raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+const isBlank = (raw: unknown): boolean =>
+  raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
 
-const describe = (source: AttachedDataSource): string => (source === 'MESSAGE_METADATA' ? 'message.metadata' : 'message_metadata');
+const describe = (source: AttachedDataSource): string =>
+  source === 'MESSAGE_METADATA' ? 'message.metadata' : 'message_metadata';
 
 function parseKeyValue(raw: unknown): { entries: Record<string, string> } | { reason: string } {
-  if (typeof raw !== 'string') return { reason: `expected a string holding a JSON object, got ${Array.isArray(raw) ? 'array' : typeof raw}` };
+  if (typeof raw !== 'string')
+    return {
+      reason: `expected a string holding a JSON object, got ${Array.isArray(raw) ? 'array' : typeof raw}`,
+    };
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
     return { reason: 'not valid JSON' };
   }
-  if (!isObj(parsed)) return { reason: `JSON is ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`}, not an object` };
+  if (!isObj(parsed))
+    return {
+      reason: `JSON is ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`}, not an object`,
+    };
   // fromEntries defines own properties, so a `__proto__` key stays a plain key.
-  return { entries: Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, valueText(value)])) };
+  return {
+    entries: Object.fromEntries(
+      Object.entries(parsed).map(([key, value]) => [key, valueText(value)]),
+    ),
+  };
 }
 
 function valueText(value: unknown): string {

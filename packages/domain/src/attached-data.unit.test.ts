@@ -4,7 +4,9 @@ import { inbound, rawInput } from '@cpm/testkit';
 
 describe('attached data (docs/DOMAIN.md#attached-data)', () => {
   const received = (metadata: string, topLevelMetadata: string) =>
-    normalizeWebhook(rawInput(inbound({ id: 'm1', channel: 'WHATSAPP', metadata, topLevelMetadata })))[0]!.attachedData;
+    normalizeWebhook(
+      rawInput(inbound({ id: 'm1', channel: 'WHATSAPP', metadata, topLevelMetadata })),
+    )[0]!.attachedData;
 
   it('takes message.metadata first', () => {
     expect(received('{"case":"42"}', '{"case":"7","queue":"vip"}')).toEqual({
@@ -16,12 +18,24 @@ describe('attached data (docs/DOMAIN.md#attached-data)', () => {
   });
 
   it('falls back to top-level message_metadata when message.metadata is absent', () => {
-    expect(received('', '{"queue":"vip"}')).toEqual({ entries: { queue: 'vip' }, status: 'OK', reason: null, source: 'TOP_LEVEL_MESSAGE_METADATA' });
+    expect(received('', '{"queue":"vip"}')).toEqual({
+      entries: { queue: 'vip' },
+      status: 'OK',
+      reason: null,
+      source: 'TOP_LEVEL_MESSAGE_METADATA',
+    });
   });
 
   it('does not attach invalid JSON, says why, and still emits the message', () => {
-    const [event] = normalizeWebhook(rawInput(inbound({ id: 'm1', metadata: '{"case":', topLevelMetadata: '' })));
-    expect(event!.attachedData).toEqual({ entries: {}, status: 'INVALID', reason: 'message.metadata: not valid JSON', source: 'MESSAGE_METADATA' });
+    const [event] = normalizeWebhook(
+      rawInput(inbound({ id: 'm1', metadata: '{"case":', topLevelMetadata: '' })),
+    );
+    expect(event!.attachedData).toEqual({
+      entries: {},
+      status: 'INVALID',
+      reason: 'message.metadata: not valid JSON',
+      source: 'MESSAGE_METADATA',
+    });
     expect(event!.message!.text).toBe('hi');
   });
 
@@ -35,7 +49,12 @@ describe('attached data (docs/DOMAIN.md#attached-data)', () => {
   });
 
   it('is ABSENT when neither field holds anything', () => {
-    expect(received('', '  ')).toEqual({ entries: {}, status: 'ABSENT', reason: null, source: 'NONE' });
+    expect(received('', '  ')).toEqual({
+      entries: {},
+      status: 'ABSENT',
+      reason: null,
+      source: 'NONE',
+    });
   });
 
   it.each([
@@ -47,7 +66,10 @@ describe('attached data (docs/DOMAIN.md#attached-data)', () => {
   });
 
   it('turns scalar values into strings and nested values into JSON text', () => {
-    const data = attachedDataOf('{"n":3,"b":true,"z":null,"o":{"a":[1]},"l":["x"],"s":"v"}', undefined);
+    const data = attachedDataOf(
+      '{"n":3,"b":true,"z":null,"o":{"a":[1]},"l":["x"],"s":"v"}',
+      undefined,
+    );
     expect(data.entries).toEqual({ n: '3', b: 'true', z: '', o: '{"a":[1]}', l: '["x"]', s: 'v' });
   });
 

@@ -20,7 +20,9 @@ const FIXTURES = callbackFixtures().map(({ body }) => JSON.parse(body.toString('
 /** Every path to a value inside a fixture (the root excluded). */
 function pathsOf(value: Json, prefix: Path = []): Path[] {
   if (value === null || typeof value !== 'object') return [];
-  const entries: [string | number, Json][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  const entries: [string | number, Json][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : Object.entries(value);
   return entries.flatMap(([k, v]) => [[...prefix, k], ...pathsOf(v, [...prefix, k])]);
 }
 const PATHS = FIXTURES.map((f) => pathsOf(f));
@@ -28,7 +30,20 @@ const PATHS = FIXTURES.map((f) => pathsOf(f));
 const nested = (depth: number): Json => (depth === 0 ? 'bottom' : { n: nested(depth - 1) });
 const oddString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('\uD800', '\uDFFF', '\uFEFF', '\u0000', '\u202Eevil', '👩‍👩‍👧‍👦', '', ' ', 'null', '1e400', '-0', '2024-13-45T99:99:99Z'),
+  fc.constantFrom(
+    '\uD800',
+    '\uDFFF',
+    '\uFEFF',
+    '\u0000',
+    '\u202Eevil',
+    '👩‍👩‍👧‍👦',
+    '',
+    ' ',
+    'null',
+    '1e400',
+    '-0',
+    '2024-13-45T99:99:99Z',
+  ),
   fc.integer({ min: 1, max: 200_000 }).map((n) => 'x'.repeat(n)),
 );
 /** What replaces a field: any JSON, odd strings, numbers out of range, deep nests, or nothing. */
@@ -45,7 +60,8 @@ function mutate(root: Json, path: Path, value: Json | undefined): void {
   let parent = root as Record<string | number, Json> | null;
   for (const step of path.slice(0, -1)) {
     const next: Json | undefined = parent?.[step];
-    parent = next !== null && typeof next === 'object' ? (next as Record<string | number, Json>) : null;
+    parent =
+      next !== null && typeof next === 'object' ? (next as Record<string | number, Json>) : null;
   }
   if (parent === null) return;
   const last = path[path.length - 1]!;
@@ -98,7 +114,8 @@ describe('callback parser fuzzing from the callback fixtures', () => {
         if (events.length === 0) return false; // nothing is silently dropped
         for (const event of events) {
           const errors = avroErrors('conversation.events.v1.avsc', event);
-          if (errors.length > 0) throw new Error(`schema violation: ${errors.slice(0, 3).join('; ')}`);
+          if (errors.length > 0)
+            throw new Error(`schema violation: ${errors.slice(0, 3).join('; ')}`);
         }
         expect(normalizeWebhook(rawInput(body))).toEqual(events);
         return true;

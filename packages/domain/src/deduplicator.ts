@@ -25,7 +25,11 @@ export const Deduplicator = {
   },
 
   /** The state with `eventId` remembered (the oldest ids dropped beyond capacity). */
-  remember(state: DedupState, eventId: string, capacity: number = DEFAULT_DEDUP_CAPACITY): DedupState {
+  remember(
+    state: DedupState,
+    eventId: string,
+    capacity: number = DEFAULT_DEDUP_CAPACITY,
+  ): DedupState {
     if (Deduplicator.seen(state, eventId)) return state;
     const recent = [...state.recent, eventId];
     return { recent: recent.length > capacity ? recent.slice(recent.length - capacity) : recent };

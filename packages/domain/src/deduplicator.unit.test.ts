@@ -20,7 +20,10 @@ describe('Deduplicator', () => {
 
   it('drops a callback delivered twice (Sinch retry, or a second webhook with another nonce)', () => {
     const body = callbackFixture('message-delivery.json');
-    const events = [...normalizeWebhook(rawInput(body, '1')), ...normalizeWebhook(rawInput(body, '2'))];
+    const events = [
+      ...normalizeWebhook(rawInput(body, '1')),
+      ...normalizeWebhook(rawInput(body, '2')),
+    ];
     const { state, fresh } = Deduplicator.filterNew(Deduplicator.empty(), events);
     expect(fresh).toHaveLength(1);
     expect(Deduplicator.filterNew(state, events).fresh).toEqual([]);

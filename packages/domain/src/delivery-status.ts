@@ -20,21 +20,33 @@ export interface DeliveryReport {
 }
 
 /** Progress rank. Equal ranks: the later report wins (QUEUED_ON_CHANNEL on the next channel after a switch). */
-const RANK: Record<string, number> = { QUEUED_ON_CHANNEL: 1, SWITCHING_CHANNEL: 1, DELIVERED: 2, READ: 3, FAILED: 3 };
+const RANK: Record<string, number> = {
+  QUEUED_ON_CHANNEL: 1,
+  SWITCHING_CHANNEL: 1,
+  DELIVERED: 2,
+  READ: 3,
+  FAILED: 3,
+};
 const FINAL = new Set(['READ', 'FAILED']);
 
 /**
  * The state after one more report. A status we do not know (Sinch's values are open)
  * ranks lowest: it is recorded only while nothing else is known.
  */
-export function nextDeliveryState(current: DeliveryState | undefined, report: DeliveryReport): DeliveryState {
-  const advances = !current || (!FINAL.has(current.status) && (RANK[report.status] ?? 0) >= (RANK[current.status] ?? 0));
+export function nextDeliveryState(
+  current: DeliveryState | undefined,
+  report: DeliveryReport,
+): DeliveryState {
+  const advances =
+    !current ||
+    (!FINAL.has(current.status) && (RANK[report.status] ?? 0) >= (RANK[current.status] ?? 0));
   // A report that cannot move the status (after READ or FAILED, or a late one) changes nothing.
   if (current && !advances) return current;
   const reason = report.reason ?? null;
   return {
     status: report.status,
-    delivered: (current?.delivered ?? false) || report.status === 'DELIVERED' || report.status === 'READ',
+    delivered:
+      (current?.delivered ?? false) || report.status === 'DELIVERED' || report.status === 'READ',
     reason,
     switchReason: report.status === 'SWITCHING_CHANNEL' ? reason : (current?.switchReason ?? null),
   };

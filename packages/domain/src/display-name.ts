@@ -9,7 +9,10 @@ export interface CustomerName {
 /** Sinch's name for contacts created without one: not a name. */
 const PLACEHOLDER_NAMES = new Set(['unknown']);
 
-export function customerName(displayName: string | null | undefined, identity: string): CustomerName {
+export function customerName(
+  displayName: string | null | undefined,
+  identity: string,
+): CustomerName {
   const trimmed = displayName?.trim() ?? '';
   const name = trimmed === '' || PLACEHOLDER_NAMES.has(trimmed.toLowerCase()) ? null : trimmed;
   return { displayName: name, label: name ?? identity };

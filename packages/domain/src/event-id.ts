@@ -14,4 +14,5 @@ export function eventIdOf(parts: readonly string[]): string {
  * The id of a customer attachment: the same source event and index always name the same
  * one, so the media service's file and the agent view's ATTACHMENT_* events agree.
  */
-export const attachmentIdOf = (sourceEventId: string, index: number): string => eventIdOf(['ATTACHMENT', sourceEventId, String(index)]);
+export const attachmentIdOf = (sourceEventId: string, index: number): string =>
+  eventIdOf(['ATTACHMENT', sourceEventId, String(index)]);

@@ -1,5 +1,10 @@
 // @cpm/domain: the pure core of the pipeline (see ../README.md). No I/O here.
-export { UnparseableWebhookError, InvalidOutboundRecordError, DomainError, type DomainErrorCode } from './errors';
+export {
+  UnparseableWebhookError,
+  InvalidOutboundRecordError,
+  DomainError,
+  type DomainErrorCode,
+} from './errors';
 export { normalizeWebhook } from './normalize';
 export type { RawWebhookInput } from './webhook-context';
 export { normalizeOutbound, type OutboundInput } from './normalize-outbound';

@@ -1,13 +1,16 @@
 /** Tolerant readers for untrusted JSON: a wrong type reads as absent, never throws. */
 export type Obj = Record<string, unknown>;
 
-export const isObj = (value: unknown): value is Obj => value !== null && typeof value === 'object' && !Array.isArray(value);
+export const isObj = (value: unknown): value is Obj =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 export const obj = (value: unknown): Obj => (isObj(value) ? value : {});
 /** A string, or '' when absent or not a string. */
 export const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 /** A non-empty string, or null. */
-export const optStr = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
-export const optNum = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+export const optStr = (value: unknown): string | null =>
+  typeof value === 'string' && value !== '' ? value : null;
+export const optNum = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
 
 /**
  * JSON text with object keys sorted at every level, so that two equal values give the

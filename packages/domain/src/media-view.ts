@@ -9,7 +9,11 @@ import { customerName } from './display-name';
  */
 export type { MediaOutcome };
 
-export function mediaView(outcome: MediaOutcome, state: AgentState, mediaBaseUrl: string): AgentEvent {
+export function mediaView(
+  outcome: MediaOutcome,
+  state: AgentState,
+  mediaBaseUrl: string,
+): AgentEvent {
   const ready = outcome.status === 'READY';
   const type = ready ? 'ATTACHMENT_READY' : 'ATTACHMENT_FAILED';
   const name = customerName(state.displayName, state.identity);
@@ -32,7 +36,10 @@ export function mediaView(outcome: MediaOutcome, state: AgentState, mediaBaseUrl
         {
           id: outcome.attachmentId,
           contentType: outcome.contentType,
-          url: ready && outcome.storageKey ? `${mediaBaseUrl.replace(/\/$/, '')}/${encodeURIComponent(outcome.storageKey)}` : null,
+          url:
+            ready && outcome.storageKey
+              ? `${mediaBaseUrl.replace(/\/$/, '')}/${encodeURIComponent(outcome.storageKey)}`
+              : null,
           fileName: outcome.fileName,
           sizeBytes: outcome.sizeBytes === null ? null : Number(outcome.sizeBytes),
           status: ready ? 'READY' : 'FAILED',
@@ -44,7 +51,9 @@ export function mediaView(outcome: MediaOutcome, state: AgentState, mediaBaseUrl
     },
     attachedData: {},
     attachedDataError: null,
-    status: ready ? null : { messageId: outcome.messageId, status: 'FAILED', reason: outcome.reason },
+    status: ready
+      ? null
+      : { messageId: outcome.messageId, status: 'FAILED', reason: outcome.reason },
     consent: null,
   };
 }

@@ -4,7 +4,15 @@ import { type Obj, isObj, obj, optNum, optStr, str } from './json';
 /** The content part of a Message: everything but id, direction, author, acceptedAt, commandId. */
 export type MessageContent = Pick<
   Message,
-  'kind' | 'text' | 'media' | 'location' | 'choice' | 'replyToMessageId' | 'fallbackReason' | 'channelSpecificJson' | 'productsJson'
+  | 'kind'
+  | 'text'
+  | 'media'
+  | 'location'
+  | 'choice'
+  | 'replyToMessageId'
+  | 'fallbackReason'
+  | 'channelSpecificJson'
+  | 'productsJson'
 >;
 
 /**
@@ -55,10 +63,17 @@ export function messageContentOf(content: unknown): MessageContent {
     case 'location_message':
       return { ...result, location: locationOf(body) };
     case 'choice_response_message':
-      return { ...result, choice: { messageId: str(body.message_id), postbackData: optStr(body.postback_data) } };
+      return {
+        ...result,
+        choice: { messageId: str(body.message_id), postbackData: optStr(body.postback_data) },
+      };
     case 'product_response_message':
       // Node calls the free text `text`, Java `title` (docs/DOMAIN.md#sdk-inconsistencies): take either.
-      return { ...result, text: optStr(body.text) ?? optStr(body.title), productsJson: JSON.stringify(body) };
+      return {
+        ...result,
+        text: optStr(body.text) ?? optStr(body.title),
+        productsJson: JSON.stringify(body),
+      };
     case 'fallback_message':
       return { ...result, text: optStr(body.raw_message), fallbackReason: reasonOf(body.reason) };
     case 'channel_specific_message':
@@ -75,16 +90,31 @@ export function messageContentOf(content: unknown): MessageContent {
 }
 
 function mediaOf(body: Obj, caption: string | null): Media {
-  return { url: str(body.url), thumbnailUrl: optStr(body.thumbnail_url), fileName: optStr(body.filename_override), caption };
+  return {
+    url: str(body.url),
+    thumbnailUrl: optStr(body.thumbnail_url),
+    fileName: optStr(body.filename_override),
+    caption,
+  };
 }
 
 function locationOf(body: Obj): Location {
   const coordinates = obj(body.coordinates);
-  return { latitude: optNum(coordinates.latitude), longitude: optNum(coordinates.longitude), title: optStr(body.title), label: optStr(body.label) };
+  return {
+    latitude: optNum(coordinates.latitude),
+    longitude: optNum(coordinates.longitude),
+    title: optStr(body.title),
+    label: optStr(body.label),
+  };
 }
 
 /** Sinch's `reason` object; legacy payloads send `"reason": ""`, which reads as null. */
 export function reasonOf(value: unknown): Reason | null {
   if (!isObj(value)) return null;
-  return { code: optStr(value.code), description: optStr(value.description), subCode: optStr(value.sub_code), channelCode: optStr(value.channel_code) };
+  return {
+    code: optStr(value.code),
+    description: optStr(value.description),
+    subCode: optStr(value.sub_code),
+    channelCode: optStr(value.channel_code),
+  };
 }

@@ -58,25 +58,42 @@ export function messageSubmitted(ctx: WebhookContext): ConversationEvent {
 /** MESSAGE_DELIVERY → MESSAGE_STATUS. One fact per message, status and channel. */
 export function messageStatus(ctx: WebhookContext): ConversationEvent {
   const status = statusOf(ctx.inner, 'message_id');
-  return buildEvent(ctx, { type: 'MESSAGE_STATUS', idParts: [status.messageId, status.status, ctx.ref.channel], status });
+  return buildEvent(ctx, {
+    type: 'MESSAGE_STATUS',
+    idParts: [status.messageId, status.status, ctx.ref.channel],
+    status,
+  });
 }
 
 /** EVENT_DELIVERY → EVENT_STATUS (`status.messageId` holds the event id). */
 export function eventStatus(ctx: WebhookContext): ConversationEvent {
   const status = statusOf(ctx.inner, 'event_id');
-  return buildEvent(ctx, { type: 'EVENT_STATUS', idParts: [status.messageId, status.status, ctx.ref.channel], status });
+  return buildEvent(ctx, {
+    type: 'EVENT_STATUS',
+    idParts: [status.messageId, status.status, ctx.ref.channel],
+    status,
+  });
 }
 
 /** EVENT_INBOUND → EVENT_RECEIVED: composing, reactions, comments, payments, shortlinks... */
 export function eventReceived(ctx: WebhookContext): ConversationEvent {
   const e = ctx.inner;
-  const group = isObj(e.contact_event) ? 'contact_event' : isObj(e.contact_message_event) ? 'contact_message_event' : null;
+  const group = isObj(e.contact_event)
+    ? 'contact_event'
+    : isObj(e.contact_message_event)
+      ? 'contact_message_event'
+      : null;
   const payload: Obj = group ? obj(e[group]) : {};
   const kind = Object.keys(payload)[0] ?? null;
   return buildEvent(ctx, {
     type: 'EVENT_RECEIVED',
     idParts: [str(e.id)],
-    detailsJson: JSON.stringify({ direction: optStr(e.direction), group, kind, payload: kind ? payload[kind] : null }),
+    detailsJson: JSON.stringify({
+      direction: optStr(e.direction),
+      group,
+      kind,
+      payload: kind ? payload[kind] : null,
+    }),
   });
 }
 

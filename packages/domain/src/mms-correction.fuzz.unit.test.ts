@@ -19,7 +19,11 @@ const PURE_SMS_NUMBERS = ['+15551110001', '15551110002'];
 const BUSINESS_NUMBERS = ['15559990000', '+15559990001', '15559990002'];
 const MMS_APP = 'app-mms';
 const MMS_BUSINESS = '+15559990002';
-const config = mmsConfig({ mmsAppIds: [MMS_APP], mmsBusinessNumbers: [MMS_BUSINESS], idleTimeoutMs: 60 * 60 * 1000 });
+const config = mmsConfig({
+  mmsAppIds: [MMS_APP],
+  mmsBusinessNumbers: [MMS_BUSINESS],
+  idleTimeoutMs: 60 * 60 * 1000,
+});
 
 interface Step {
   kind: 'message' | 'stop';
@@ -47,7 +51,9 @@ const step: fc.Arbitrary<Step> = fc.record({
 function bodyOf(s: Step, index: number, atMs: number): object {
   const pure = !s.mixed;
   const app = pure ? (s.app === MMS_APP ? 'app-a' : s.app) : s.app;
-  const identity = pure ? PURE_SMS_NUMBERS[s.customer % PURE_SMS_NUMBERS.length]! : MIXED_NUMBERS[s.customer]!;
+  const identity = pure
+    ? PURE_SMS_NUMBERS[s.customer % PURE_SMS_NUMBERS.length]!
+    : MIXED_NUMBERS[s.customer]!;
   const sender = pure ? BUSINESS_NUMBERS[s.business % 2]! : BUSINESS_NUMBERS[s.business]!;
   const conversationId = `conv-${pure ? 'p' : 'm'}${s.customer}-${s.conversation}`;
   const time = new Date(atMs).toISOString();
@@ -57,7 +63,12 @@ function bodyOf(s: Step, index: number, atMs: number): object {
       accepted_time: time,
       event_time: time,
       conversation_stop_notification: {
-        conversation: { id: conversationId, app_id: app, contact_id: `contact-${identity}`, active_channel: pure ? 'SMS' : s.channel },
+        conversation: {
+          id: conversationId,
+          app_id: app,
+          contact_id: `contact-${identity}`,
+          active_channel: pure ? 'SMS' : s.channel,
+        },
       },
     };
   }
@@ -73,7 +84,8 @@ function bodyOf(s: Step, index: number, atMs: number): object {
   });
 }
 
-const isPureSms = (e: ConversationEvent): boolean => PURE_SMS_NUMBERS.some((n) => e.identity.replace(/^\+/, '') === n.replace(/^\+/, ''));
+const isPureSms = (e: ConversationEvent): boolean =>
+  PURE_SMS_NUMBERS.some((n) => e.identity.replace(/^\+/, '') === n.replace(/^\+/, ''));
 
 function run(log: ConversationEvent[]): { state: MmsState; out: ConversationEvent[][] } {
   let state = emptyMmsState();
@@ -100,15 +112,20 @@ describe('MMS correction fuzzing over random logs', () => {
         for (const [i, events] of first.out.entries()) {
           const input = log[i]!;
           if (isPureSms(input) && input.type !== 'CONVERSATION_STOPPED') {
-            if (events.length !== 1 || events[0] !== input) throw new Error(`pure SMS customer corrected: ${JSON.stringify(events[0]?.correction)}`);
+            if (events.length !== 1 || events[0] !== input)
+              throw new Error(
+                `pure SMS customer corrected: ${JSON.stringify(events[0]?.correction)}`,
+              );
           }
           for (const e of events) {
             if (e.correction === null) continue;
             corrections++;
-            if (e.channel !== 'MMS' || e.sourceChannel !== 'SMS') throw new Error(`corrected to ${e.channel} from ${e.sourceChannel}`);
+            if (e.channel !== 'MMS' || e.sourceChannel !== 'SMS')
+              throw new Error(`corrected to ${e.channel} from ${e.sourceChannel}`);
             if (isPureSms(e)) throw new Error('pure SMS customer in a correction');
           }
-          if (input.sourceChannel !== 'SMS' && events.some((e) => e.correction !== null)) throw new Error(`${input.sourceChannel} event corrected`);
+          if (input.sourceChannel !== 'SMS' && events.some((e) => e.correction !== null))
+            throw new Error(`${input.sourceChannel} event corrected`);
         }
         // Same log, fresh state: deep-equal output and state (a replay decides the same).
         expect(run(structuredClone(log))).toEqual(first);

@@ -40,12 +40,17 @@ const ENDING_TYPES = new Set(['CONVERSATION_STOPPED', 'CONVERSATION_DELETED']);
  *   state: see README) or after `idleTimeoutMs` without activity.
  * Input state is never mutated; equal inputs give deep-equal outputs.
  */
-export function correct(state: MmsState, event: ConversationEvent, config: MmsConfig): { state: MmsState; events: ConversationEvent[] } {
+export function correct(
+  state: MmsState,
+  event: ConversationEvent,
+  config: MmsConfig,
+): { state: MmsState; events: ConversationEvent[] } {
   const live = withoutExpired(state, event.occurredAtMs, config.idleTimeoutMs);
   if (ENDING_TYPES.has(event.type) && event.conversationId !== '') {
     return { state: withoutConversation(live, event.conversationId), events: [event] };
   }
-  if (event.identity === '' || (event.channel !== 'MMS' && event.channel !== 'SMS')) return { state: live, events: [event] };
+  if (event.identity === '' || (event.channel !== 'MMS' && event.channel !== 'SMS'))
+    return { state: live, events: [event] };
 
   const found = findBinding(live, event);
   if (event.channel === 'MMS') {
@@ -59,7 +64,12 @@ export function correct(state: MmsState, event: ConversationEvent, config: MmsCo
       businessNumber: found.binding.businessNumber ?? event.businessNumber,
       lastActivityMs: Math.max(found.binding.lastActivityMs, event.occurredAtMs),
     };
-    const corrected = toMms(event, 'MMS_THREAD', found.binding.conversationId || event.conversationId, found.binding.contactId || event.contactId);
+    const corrected = toMms(
+      event,
+      'MMS_THREAD',
+      found.binding.conversationId || event.conversationId,
+      found.binding.contactId || event.contactId,
+    );
     return { state: upsert(live, found, touched), events: [corrected, auditOf(corrected, event)] };
   }
   const rule = configuredRule(event, config);
@@ -75,9 +85,15 @@ type Found = { key: string; binding: MmsBinding } | null;
  * a binding or an event whose business number is unknown matches any, when only one does.
  */
 function findBinding(state: MmsState, event: ConversationEvent): Found {
-  const candidates = Object.entries(state.bindings).filter(([, b]) => b.appId === event.appId && b.customerNumber === event.identity);
-  const exact = candidates.find(([, b]) => event.businessNumber !== null && b.businessNumber === event.businessNumber);
-  const compatible = exact ? [exact] : candidates.filter(([, b]) => b.businessNumber === null || event.businessNumber === null);
+  const candidates = Object.entries(state.bindings).filter(
+    ([, b]) => b.appId === event.appId && b.customerNumber === event.identity,
+  );
+  const exact = candidates.find(
+    ([, b]) => event.businessNumber !== null && b.businessNumber === event.businessNumber,
+  );
+  const compatible = exact
+    ? [exact]
+    : candidates.filter(([, b]) => b.businessNumber === null || event.businessNumber === null);
   const [only] = compatible;
   return compatible.length === 1 && only ? { key: only[0], binding: only[1] } : null;
 }
@@ -95,7 +111,8 @@ function bindingFrom(event: ConversationEvent, found: Found): MmsBinding {
   };
 }
 
-const keyOf = (b: MmsBinding): string => `${b.appId}|${b.customerNumber}|${b.businessNumber ?? '*'}`;
+const keyOf = (b: MmsBinding): string =>
+  `${b.appId}|${b.customerNumber}|${b.businessNumber ?? '*'}`;
 
 function upsert(state: MmsState, found: Found, binding: MmsBinding): MmsState {
   const bindings = { ...state.bindings };
@@ -120,12 +137,27 @@ function filterBindings(state: MmsState, keep: (b: MmsBinding) => boolean): MmsS
 
 function configuredRule(event: ConversationEvent, config: MmsConfig): CorrectionRule | null {
   if (config.mmsAppIds.includes(event.appId)) return 'MMS_APP';
-  if (event.businessNumber !== null && config.mmsBusinessNumbers.map(toE164).includes(toE164(event.businessNumber))) return 'MMS_SENDER';
+  if (
+    event.businessNumber !== null &&
+    config.mmsBusinessNumbers.map(toE164).includes(toE164(event.businessNumber))
+  )
+    return 'MMS_SENDER';
   return null;
 }
 
-function toMms(event: ConversationEvent, rule: CorrectionRule, conversationId: string, contactId: string): ConversationEvent {
-  return { ...event, channel: 'MMS', conversationId, contactId, correction: { rule, boundConversationId: conversationId } };
+function toMms(
+  event: ConversationEvent,
+  rule: CorrectionRule,
+  conversationId: string,
+  contactId: string,
+): ConversationEvent {
+  return {
+    ...event,
+    channel: 'MMS',
+    conversationId,
+    contactId,
+    correction: { rule, boundConversationId: conversationId },
+  };
 }
 
 /** The audit record of one correction: the corrected envelope, no content, the original named in detailsJson. */
@@ -139,6 +171,10 @@ function auditOf(corrected: ConversationEvent, original: ConversationEvent): Con
     status: null,
     contact: null,
     consent: null,
-    detailsJson: JSON.stringify({ correctedEventId: original.eventId, correctedEventType: original.type, reportedChannel: original.channel }),
+    detailsJson: JSON.stringify({
+      correctedEventId: original.eventId,
+      correctedEventType: original.type,
+      reportedChannel: original.channel,
+    }),
   };
 }

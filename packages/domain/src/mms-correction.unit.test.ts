@@ -6,7 +6,8 @@ import { avroErrors, inbound, rawInput } from '@cpm/testkit';
 
 const CUSTOMER = '15550001111';
 const BUSINESS = '15559990000';
-const t = (hours: number): string => new Date(Date.UTC(2024, 0, 1, 10) + hours * 3_600_000).toISOString();
+const t = (hours: number): string =>
+  new Date(Date.UTC(2024, 0, 1, 10) + hours * 3_600_000).toISOString();
 
 const mmsMedia = (id: string, hours = 0) =>
   inbound({
@@ -19,7 +20,10 @@ const mmsMedia = (id: string, hours = 0) =>
     acceptTime: t(hours),
     contactMessage: { media_message: { url: 'https://mms/p.jpg' } },
   });
-const smsText = (id: string, opts: { hours?: number; identity?: string; senderId?: string; contactId?: string } = {}) =>
+const smsText = (
+  id: string,
+  opts: { hours?: number; identity?: string; senderId?: string; contactId?: string } = {},
+) =>
   inbound({
     id,
     channel: 'SMS',
@@ -44,11 +48,22 @@ const smsReport = (messageId: string, hours = 1) => ({
 const stop = (conversationId: string, hours = 1) => ({
   app_id: 'app1',
   accepted_time: t(hours),
-  conversation_stop_notification: { conversation: { id: conversationId, app_id: 'app1', contact_id: 'contact-mms', active_channel: 'MMS', active: false } },
+  conversation_stop_notification: {
+    conversation: {
+      id: conversationId,
+      app_id: 'app1',
+      contact_id: 'contact-mms',
+      active_channel: 'MMS',
+      active: false,
+    },
+  },
 });
 
 /** Normalize then correct each body in order, as the normalizer does; returns the last body's output. */
-function run(bodies: object[], config: MmsConfig = mmsConfig()): { all: ConversationEvent[]; last: ConversationEvent[]; state: MmsState } {
+function run(
+  bodies: object[],
+  config: MmsConfig = mmsConfig(),
+): { all: ConversationEvent[]; last: ConversationEvent[]; state: MmsState } {
   let state = emptyMmsState();
   const all: ConversationEvent[] = [];
   let last: ConversationEvent[] = [];
@@ -64,12 +79,21 @@ function run(bodies: object[], config: MmsConfig = mmsConfig()): { all: Conversa
   return { all, last, state };
 }
 
-type Case = { name: string; bodies: object[]; config?: MmsConfig; expected: null | { rule: string; conversationId: string; contactId: string } };
+type Case = {
+  name: string;
+  bodies: object[];
+  config?: MmsConfig;
+  expected: null | { rule: string; conversationId: string; contactId: string };
+};
 
 const mmsThread = { rule: 'MMS_THREAD', conversationId: 'conv-mms', contactId: 'contact-mms' };
 
 const cases: Case[] = [
-  { name: 'thread started on MMS, then a text reply on SMS → corrected', bodies: [mmsMedia('mo1'), smsText('mo2')], expected: mmsThread },
+  {
+    name: 'thread started on MMS, then a text reply on SMS → corrected',
+    bodies: [mmsMedia('mo1'), smsText('mo2')],
+    expected: mmsThread,
+  },
   {
     name: 'an SMS reply under another contact id → attached to the MMS conversation',
     bodies: [mmsMedia('mo1'), smsText('mo2', { contactId: 'other-contact' })],
@@ -80,9 +104,21 @@ const cases: Case[] = [
     bodies: [mmsMedia('mo1'), smsReport('mt1')],
     expected: mmsThread,
   },
-  { name: 'pure SMS customer → untouched', bodies: [mmsMedia('mo1'), smsText('mo2', { identity: '15550002222' })], expected: null },
-  { name: 'SMS only, no MMS ever → untouched', bodies: [smsText('mo1'), smsText('mo2')], expected: null },
-  { name: 'another business number → untouched', bodies: [mmsMedia('mo1'), smsText('mo2', { senderId: '15558887777' })], expected: null },
+  {
+    name: 'pure SMS customer → untouched',
+    bodies: [mmsMedia('mo1'), smsText('mo2', { identity: '15550002222' })],
+    expected: null,
+  },
+  {
+    name: 'SMS only, no MMS ever → untouched',
+    bodies: [smsText('mo1'), smsText('mo2')],
+    expected: null,
+  },
+  {
+    name: 'another business number → untouched',
+    bodies: [mmsMedia('mo1'), smsText('mo2', { senderId: '15558887777' })],
+    expected: null,
+  },
   {
     name: 'after CONVERSATION_STOP of the MMS conversation → untouched',
     bodies: [mmsMedia('mo1'), stop('conv-mms'), smsText('mo2', { hours: 2 })],
@@ -93,8 +129,16 @@ const cases: Case[] = [
     bodies: [mmsMedia('mo1'), stop('conv-other'), smsText('mo2', { hours: 2 })],
     expected: mmsThread,
   },
-  { name: 'after the idle timeout (24 h by default) → untouched', bodies: [mmsMedia('mo1'), smsText('mo2', { hours: 24.5 })], expected: null },
-  { name: 'just inside the idle timeout → corrected', bodies: [mmsMedia('mo1'), smsText('mo2', { hours: 23.5 })], expected: mmsThread },
+  {
+    name: 'after the idle timeout (24 h by default) → untouched',
+    bodies: [mmsMedia('mo1'), smsText('mo2', { hours: 24.5 })],
+    expected: null,
+  },
+  {
+    name: 'just inside the idle timeout → corrected',
+    bodies: [mmsMedia('mo1'), smsText('mo2', { hours: 23.5 })],
+    expected: mmsThread,
+  },
   {
     name: 'each corrected SMS keeps the thread alive',
     bodies: [mmsMedia('mo1'), smsText('mo2', { hours: 20 }), smsText('mo3', { hours: 40 })],
@@ -112,7 +156,12 @@ const cases: Case[] = [
     config: mmsConfig({ mmsBusinessNumbers: ['+1 555 999 0000'] }),
     expected: { rule: 'MMS_SENDER', conversationId: 'conv-sms', contactId: 'contact-sms' },
   },
-  { name: 'configured MMS app of another app id → untouched', bodies: [smsText('mo1')], config: mmsConfig({ mmsAppIds: ['app2'] }), expected: null },
+  {
+    name: 'configured MMS app of another app id → untouched',
+    bodies: [smsText('mo1')],
+    config: mmsConfig({ mmsAppIds: ['app2'] }),
+    expected: null,
+  },
 ];
 
 describe('MMS channel correction (docs/DOMAIN.md#mms-channel-correction)', () => {
@@ -125,10 +174,21 @@ describe('MMS channel correction (docs/DOMAIN.md#mms-channel-correction)', () =>
       expect(reported.conversationId).toBe(reported.sourceConversationId);
       return;
     }
-    expect(last.map((e) => e.type)).toEqual([expect.not.stringMatching('CHANNEL_CORRECTED'), 'CHANNEL_CORRECTED']);
+    expect(last.map((e) => e.type)).toEqual([
+      expect.not.stringMatching('CHANNEL_CORRECTED'),
+      'CHANNEL_CORRECTED',
+    ]);
     const [corrected, audit] = last as [ConversationEvent, ConversationEvent];
-    expect(corrected).toMatchObject({ channel: 'MMS', sourceChannel: 'SMS', conversationId: expected.conversationId, contactId: expected.contactId });
-    expect(corrected.correction).toEqual({ rule: expected.rule, boundConversationId: expected.conversationId });
+    expect(corrected).toMatchObject({
+      channel: 'MMS',
+      sourceChannel: 'SMS',
+      conversationId: expected.conversationId,
+      contactId: expected.contactId,
+    });
+    expect(corrected.correction).toEqual({
+      rule: expected.rule,
+      boundConversationId: expected.conversationId,
+    });
     expect(corrected.sourceConversationId).toBe('conv-sms');
     expect(audit).toMatchObject({
       type: 'CHANNEL_CORRECTED',
@@ -138,7 +198,11 @@ describe('MMS channel correction (docs/DOMAIN.md#mms-channel-correction)', () =>
       message: null,
       status: null,
     });
-    expect(JSON.parse(audit.detailsJson!)).toEqual({ correctedEventId: corrected.eventId, correctedEventType: corrected.type, reportedChannel: 'SMS' });
+    expect(JSON.parse(audit.detailsJson!)).toEqual({
+      correctedEventId: corrected.eventId,
+      correctedEventType: corrected.type,
+      reportedChannel: 'SMS',
+    });
     expect(audit.eventId).not.toBe(corrected.eventId);
     for (const event of last) expect(avroErrors('conversation.events.v1.avsc', event)).toEqual([]);
   });
@@ -168,11 +232,19 @@ describe('MMS channel correction (docs/DOMAIN.md#mms-channel-correction)', () =>
     };
     const { state, last } = run([mmsReport, smsText('mo2')]);
     expect(last[0]!.correction).toEqual({ rule: 'MMS_THREAD', boundConversationId: 'conv-mms' });
-    expect(Object.values(state.bindings)).toEqual([expect.objectContaining({ businessNumber: `+${BUSINESS}`, conversationId: 'conv-mms' })]);
+    expect(Object.values(state.bindings)).toEqual([
+      expect.objectContaining({ businessNumber: `+${BUSINESS}`, conversationId: 'conv-mms' }),
+    ]);
   });
 
   it('is deterministic and replayable: same log, same output; state survives JSON', () => {
-    const log = [mmsMedia('mo1'), smsText('mo2'), smsReport('mt1', 2), stop('conv-mms', 3), smsText('mo3', { hours: 4 })];
+    const log = [
+      mmsMedia('mo1'),
+      smsText('mo2'),
+      smsReport('mt1', 2),
+      stop('conv-mms', 3),
+      smsText('mo3', { hours: 4 }),
+    ];
     const first = run(log);
     expect(run(log)).toEqual(first);
     expect(JSON.parse(JSON.stringify(first.state))).toEqual(first.state);

@@ -1,5 +1,10 @@
 import { normalizeIdentity } from '@cpm/sinch-webhooks';
-import type { ConversationEvent, ConversationEventType, Message, OccurredAtSource } from '@cpm/contracts';
+import type {
+  ConversationEvent,
+  ConversationEventType,
+  Message,
+  OccurredAtSource,
+} from '@cpm/contracts';
 import { InvalidOutboundRecordError } from './errors';
 import { eventIdOf } from './event-id';
 import type { OutboundRecord } from '@cpm/contracts';
@@ -10,7 +15,11 @@ export interface OutboundInput {
   source: { topic: string; partition: number; offset: string };
 }
 
-const KIND_BY_COMMAND: Record<string, string> = { SEND_TEXT: 'TEXT', SEND_MEDIA: 'MEDIA', SEND_TEMPLATE: 'TEMPLATE' };
+const KIND_BY_COMMAND: Record<string, string> = {
+  SEND_TEXT: 'TEXT',
+  SEND_MEDIA: 'MEDIA',
+  SEND_TEMPLATE: 'TEMPLATE',
+};
 
 /**
  * One sinch.outbound.v1 record → its conversation event:
@@ -22,10 +31,15 @@ const KIND_BY_COMMAND: Record<string, string> = { SEND_TEXT: 'TEXT', SEND_MEDIA:
 export function normalizeOutbound({ record, source }: OutboundInput): ConversationEvent[] {
   const type = eventTypeOf(record);
   const completedMs = sinchTimeToMs(record.completedAt);
-  if (completedMs === null) throw new InvalidOutboundRecordError(`completedAt is not ISO-8601: ${JSON.stringify(record.completedAt)}`);
+  if (completedMs === null)
+    throw new InvalidOutboundRecordError(
+      `completedAt is not ISO-8601: ${JSON.stringify(record.completedAt)}`,
+    );
   const acceptedMs = sinchTimeToMs(record.sinchAcceptedTime);
   const occurred: { ms: number; source: OccurredAtSource } =
-    record.outcome === 'SENT' && acceptedMs !== null ? { ms: acceptedMs, source: 'SINCH_ACCEPTED_TIME' } : { ms: completedMs, source: 'COMMAND_COMPLETED' };
+    record.outcome === 'SENT' && acceptedMs !== null
+      ? { ms: acceptedMs, source: 'SINCH_ACCEPTED_TIME' }
+      : { ms: completedMs, source: 'COMMAND_COMPLETED' };
   const failed = type === 'MESSAGE_SEND_FAILED';
   return [
     {
@@ -68,7 +82,14 @@ export function normalizeOutbound({ record, source }: OutboundInput): Conversati
         commandType: record.commandType,
         attempt: record.attempt,
         httpStatus: record.httpStatus,
-        template: record.templateName === null ? null : { name: record.templateName, language: record.templateLanguage, paramsJson: record.templateParamsJson },
+        template:
+          record.templateName === null
+            ? null
+            : {
+                name: record.templateName,
+                language: record.templateLanguage,
+                paramsJson: record.templateParamsJson,
+              },
       }),
     },
   ];
@@ -82,7 +103,9 @@ function eventTypeOf(record: OutboundRecord): ConversationEventType {
     case 'REJECTED':
       return 'MESSAGE_SEND_FAILED';
     default:
-      throw new InvalidOutboundRecordError(`unknown outcome ${JSON.stringify(record.outcome)} of command ${record.commandId}`);
+      throw new InvalidOutboundRecordError(
+        `unknown outcome ${JSON.stringify(record.outcome)} of command ${record.commandId}`,
+      );
   }
 }
 
@@ -93,7 +116,10 @@ function messageOf(record: OutboundRecord, acceptedMs: number | null): Message {
     author: record.author,
     kind: KIND_BY_COMMAND[record.commandType] ?? record.commandType,
     text: record.text,
-    media: record.mediaUrl === null ? null : { url: record.mediaUrl, thumbnailUrl: null, fileName: record.fileName, caption: null },
+    media:
+      record.mediaUrl === null
+        ? null
+        : { url: record.mediaUrl, thumbnailUrl: null, fileName: record.fileName, caption: null },
     location: null,
     choice: null,
     replyToMessageId: null,

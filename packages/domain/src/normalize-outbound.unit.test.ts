@@ -35,14 +35,32 @@ describe('normalizeOutbound (sinch.outbound.v1)', () => {
   });
 
   it('carries media and template details', () => {
-    const [media] = normalizeOutbound({ record: record({ commandType: 'SEND_MEDIA', text: null, mediaUrl: 'https://pub/x.pdf', fileName: 'x.pdf' }), source });
-    expect(media!.message).toMatchObject({ kind: 'MEDIA', media: { url: 'https://pub/x.pdf', fileName: 'x.pdf' } });
+    const [media] = normalizeOutbound({
+      record: record({
+        commandType: 'SEND_MEDIA',
+        text: null,
+        mediaUrl: 'https://pub/x.pdf',
+        fileName: 'x.pdf',
+      }),
+      source,
+    });
+    expect(media!.message).toMatchObject({
+      kind: 'MEDIA',
+      media: { url: 'https://pub/x.pdf', fileName: 'x.pdf' },
+    });
     const [template] = normalizeOutbound({
-      record: record({ commandType: 'SEND_TEMPLATE', templateName: 'welcome', templateLanguage: 'en_US', templateParamsJson: '{"body[1]text":"Ann"}' }),
+      record: record({
+        commandType: 'SEND_TEMPLATE',
+        templateName: 'welcome',
+        templateLanguage: 'en_US',
+        templateParamsJson: '{"body[1]text":"Ann"}',
+      }),
       source,
     });
     expect(template!.message!.kind).toBe('TEMPLATE');
-    expect(JSON.parse(template!.detailsJson!)).toMatchObject({ template: { name: 'welcome', language: 'en_US' } });
+    expect(JSON.parse(template!.detailsJson!)).toMatchObject({
+      template: { name: 'welcome', language: 'en_US' },
+    });
   });
 
   it('turns a failure or a rejection into MESSAGE_SEND_FAILED with the error', () => {
@@ -57,7 +75,11 @@ describe('normalizeOutbound (sinch.outbound.v1)', () => {
       }),
       source,
     });
-    expect(event).toMatchObject({ type: 'MESSAGE_SEND_FAILED', occurredAtSource: 'COMMAND_COMPLETED', occurredAt: '2024-01-01T10:00:02.000Z' });
+    expect(event).toMatchObject({
+      type: 'MESSAGE_SEND_FAILED',
+      occurredAtSource: 'COMMAND_COMPLETED',
+      occurredAt: '2024-01-01T10:00:02.000Z',
+    });
     expect(event!.status).toEqual({
       messageId: 'cmd-1',
       status: 'REJECTED',
@@ -70,8 +92,15 @@ describe('normalizeOutbound (sinch.outbound.v1)', () => {
   });
 
   it('turns an accepted END_CONVERSATION into CONVERSATION_STOPPED', () => {
-    const [event] = normalizeOutbound({ record: record({ commandType: 'END_CONVERSATION', text: null, sinchMessageId: null }), source });
-    expect(event).toMatchObject({ type: 'CONVERSATION_STOPPED', conversationId: 'conv-1', message: null });
+    const [event] = normalizeOutbound({
+      record: record({ commandType: 'END_CONVERSATION', text: null, sinchMessageId: null }),
+      source,
+    });
+    expect(event).toMatchObject({
+      type: 'CONVERSATION_STOPPED',
+      conversationId: 'conv-1',
+      message: null,
+    });
   });
 
   it('gives one id per command, attempt and outcome, whatever the offset', () => {
@@ -83,7 +112,11 @@ describe('normalizeOutbound (sinch.outbound.v1)', () => {
   });
 
   it('refuses a record that breaks the contract', () => {
-    expect(() => normalizeOutbound({ record: record({ outcome: 'MAYBE' as never }), source })).toThrow(InvalidOutboundRecordError);
-    expect(() => normalizeOutbound({ record: record({ completedAt: 'soon' }), source })).toThrow(expect.objectContaining({ code: 'CPM_ERR_OUTBOUND_INVALID' }));
+    expect(() =>
+      normalizeOutbound({ record: record({ outcome: 'MAYBE' as never }), source }),
+    ).toThrow(InvalidOutboundRecordError);
+    expect(() => normalizeOutbound({ record: record({ completedAt: 'soon' }), source })).toThrow(
+      expect.objectContaining({ code: 'CPM_ERR_OUTBOUND_INVALID' }),
+    );
   });
 });

@@ -2,8 +2,22 @@ import { type Trigger, customerRefOf, detectTrigger } from '@cpm/sinch-webhooks'
 import type { ConversationEvent } from '@cpm/contracts';
 import { UnparseableWebhookError } from './errors';
 import { isObj, obj } from './json';
-import { eventReceived, eventStatus, messageReceived, messageStatus, messageSubmitted, unsupportedReceived } from './message-triggers';
-import { consentChanged, contactEvent, contactMerged, conversationEvent, detailsEvent, unknownCallback } from './notification-triggers';
+import {
+  eventReceived,
+  eventStatus,
+  messageReceived,
+  messageStatus,
+  messageSubmitted,
+  unsupportedReceived,
+} from './message-triggers';
+import {
+  consentChanged,
+  contactEvent,
+  contactMerged,
+  conversationEvent,
+  detailsEvent,
+  unknownCallback,
+} from './notification-triggers';
 import type { RawWebhookInput, WebhookContext } from './webhook-context';
 
 const BY_TRIGGER: Record<Trigger, (ctx: WebhookContext) => ConversationEvent> = {
@@ -40,7 +54,13 @@ const BY_TRIGGER: Record<Trigger, (ctx: WebhookContext) => ConversationEvent> = 
 export function normalizeWebhook(input: RawWebhookInput): ConversationEvent[] {
   const root = parseBody(input.body);
   const { trigger, key } = detectTrigger(root);
-  const ctx: WebhookContext = { input, root, trigger, inner: key ? obj(root[key]) : {}, ref: customerRefOf(root) };
+  const ctx: WebhookContext = {
+    input,
+    root,
+    trigger,
+    inner: key ? obj(root[key]) : {},
+    ref: customerRefOf(root),
+  };
   return [BY_TRIGGER[trigger](ctx)];
 }
 
@@ -50,7 +70,10 @@ function parseBody(body: Buffer): Record<string, unknown> {
     // A UTF-8 byte-order mark is not JSON but harmless: tolerate it.
     parsed = JSON.parse(body.toString('utf8').replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new UnparseableWebhookError('CPM_ERR_WEBHOOK_NOT_JSON', `webhook body is not JSON: ${(error as Error).message}`);
+    throw new UnparseableWebhookError(
+      'CPM_ERR_WEBHOOK_NOT_JSON',
+      `webhook body is not JSON: ${(error as Error).message}`,
+    );
   }
   if (!isObj(parsed)) {
     throw new UnparseableWebhookError(

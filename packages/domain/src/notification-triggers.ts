@@ -5,7 +5,8 @@ import { type WebhookContext, buildEvent } from './webhook-context';
 
 /** CONVERSATION_START / STOP / DELETE: ids and channel come from the `conversation` object. */
 export function conversationEvent(type: ConversationEventType) {
-  return (ctx: WebhookContext): ConversationEvent => buildEvent(ctx, { type, idParts: [str(obj(ctx.inner.conversation).id)] });
+  return (ctx: WebhookContext): ConversationEvent =>
+    buildEvent(ctx, { type, idParts: [str(obj(ctx.inner.conversation).id)] });
 }
 
 /**
@@ -15,7 +16,11 @@ export function conversationEvent(type: ConversationEventType) {
 export function contactEvent(type: 'CONTACT_CREATED' | 'CONTACT_UPDATED' | 'CONTACT_DELETED') {
   return (ctx: WebhookContext): ConversationEvent => {
     const contact = contactOf(ctx.inner.contact, null);
-    return buildEvent(ctx, { type, idParts: type === 'CONTACT_UPDATED' ? [] : [contact.id], contact });
+    return buildEvent(ctx, {
+      type,
+      idParts: type === 'CONTACT_UPDATED' ? [] : [contact.id],
+      contact,
+    });
   };
 }
 
@@ -39,7 +44,12 @@ export function consentChanged(kind: 'OPT_IN' | 'OPT_OUT') {
     return buildEvent(ctx, {
       type: 'CONSENT_CHANGED',
       idParts: [kind, str(n.request_id), status],
-      consent: { kind, status, requestId: optStr(n.request_id), errorDescription: optStr(obj(n.error_details).description) },
+      consent: {
+        kind,
+        status,
+        requestId: optStr(n.request_id),
+        errorDescription: optStr(obj(n.error_details).description),
+      },
     });
   };
 }
@@ -50,12 +60,17 @@ export function consentChanged(kind: 'OPT_IN' | 'OPT_OUT') {
  * one that does not tell two notifications apart).
  */
 export function detailsEvent(type: ConversationEventType) {
-  return (ctx: WebhookContext): ConversationEvent => buildEvent(ctx, { type, idParts: [], detailsJson: JSON.stringify(ctx.inner) });
+  return (ctx: WebhookContext): ConversationEvent =>
+    buildEvent(ctx, { type, idParts: [], detailsJson: JSON.stringify(ctx.inner) });
 }
 
 /** An unknown top-level key is valid Sinch traffic: the whole body is kept, flagged. */
 export function unknownCallback(ctx: WebhookContext): ConversationEvent {
-  return buildEvent(ctx, { type: 'UNKNOWN_CALLBACK', idParts: [], detailsJson: JSON.stringify(ctx.root) });
+  return buildEvent(ctx, {
+    type: 'UNKNOWN_CALLBACK',
+    idParts: [],
+    detailsJson: JSON.stringify(ctx.root),
+  });
 }
 
 function contactOf(value: unknown, mergedFromContactId: string | null): Contact {

@@ -24,7 +24,8 @@ export interface Quote {
   attachment: QuoteAttachment | null;
 }
 
-export type QuoteRefusal = 'CHANNEL_NOT_SUPPORTED' | 'UNKNOWN_MESSAGE' | 'NOT_AGENT_MESSAGE' | 'TOO_OLD' | 'INSTAGRAM_MEDIA';
+export type QuoteRefusal =
+  'CHANNEL_NOT_SUPPORTED' | 'UNKNOWN_MESSAGE' | 'NOT_AGENT_MESSAGE' | 'TOO_OLD' | 'INSTAGRAM_MEDIA';
 
 export type QuoteDecision = { show: true; quote: Quote } | { show: false; reason: QuoteRefusal };
 
@@ -58,10 +59,15 @@ export function decideQuote({
   if (!quoted) return { show: false, reason: 'UNKNOWN_MESSAGE' };
   if (quoted.author !== 'AGENT') return { show: false, reason: 'NOT_AGENT_MESSAGE' };
   if (replyTimeMs - quoted.acceptedAtMs > maxAgeMs) return { show: false, reason: 'TOO_OLD' };
-  if (replyChannel === 'INSTAGRAM' && quoted.attachment) return { show: false, reason: 'INSTAGRAM_MEDIA' };
+  if (replyChannel === 'INSTAGRAM' && quoted.attachment)
+    return { show: false, reason: 'INSTAGRAM_MEDIA' };
   // Count code points, not UTF-16 units, so an emoji is never cut in half.
   const chars = quoted.text === null ? [] : Array.from(quoted.text);
   const truncated = chars.length > maxTextLength;
-  const text = quoted.text === null ? null : truncated ? chars.slice(0, maxTextLength).join('') : quoted.text;
-  return { show: true, quote: { messageId: quoted.messageId, text, truncated, attachment: quoted.attachment } };
+  const text =
+    quoted.text === null ? null : truncated ? chars.slice(0, maxTextLength).join('') : quoted.text;
+  return {
+    show: true,
+    quote: { messageId: quoted.messageId, text, truncated, attachment: quoted.attachment },
+  };
 }

@@ -81,7 +81,10 @@ function sourceIdentity(ctx: WebhookContext, ids: readonly string[]): readonly s
 }
 
 /** Sinch's time for the event: accept_time, else event_time, else accepted_time, else receive time. */
-function occurredAtOf({ root, inner, input }: WebhookContext): { ms: number; source: OccurredAtSource } {
+function occurredAtOf({ root, inner, input }: WebhookContext): {
+  ms: number;
+  source: OccurredAtSource;
+} {
   const candidates: Array<[unknown, OccurredAtSource]> = [
     [inner.accept_time, 'ACCEPT_TIME'],
     [root.event_time, 'EVENT_TIME'],

@@ -6,7 +6,8 @@
  */
 export const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
 
-export type WindowDecision = { allowed: true } | { allowed: false; reason: 'NO_CUSTOMER_MESSAGE' | 'WINDOW_CLOSED' };
+export type WindowDecision =
+  { allowed: true } | { allowed: false; reason: 'NO_CUSTOMER_MESSAGE' | 'WINDOW_CLOSED' };
 
 export interface WindowRequest {
   channel: string;
@@ -28,5 +29,7 @@ export function checkWhatsAppWindow({
 }: WindowRequest): WindowDecision {
   if (channel !== 'WHATSAPP' || !FREE_FORM.has(commandType)) return { allowed: true };
   if (lastInboundAcceptMs === null) return { allowed: false, reason: 'NO_CUSTOMER_MESSAGE' };
-  return commandCreatedAtMs - lastInboundAcceptMs <= windowMs ? { allowed: true } : { allowed: false, reason: 'WINDOW_CLOSED' };
+  return commandCreatedAtMs - lastInboundAcceptMs <= windowMs
+    ? { allowed: true }
+    : { allowed: false, reason: 'WINDOW_CLOSED' };
 }

@@ -4,7 +4,9 @@ import { ERROR_CATALOGUE, type ErrorCode, type ErrorCodeWithChoice } from './cat
 export type ErrorDecision = 'RETRY' | 'DLQ';
 
 /** `retriable` is given exactly for the codes whose catalogue entry says it depends. */
-export type AppErrorOptions<C extends ErrorCode> = C extends ErrorCodeWithChoice ? { retriable: boolean; cause?: unknown } : { cause?: unknown };
+export type AppErrorOptions<C extends ErrorCode> = C extends ErrorCodeWithChoice
+  ? { retriable: boolean; cause?: unknown }
+  : { cause?: unknown };
 
 /**
  * The one root of our errors. Its `code` is a key of ERROR_CATALOGUE, which decides
@@ -19,12 +21,19 @@ export class AppError<C extends ErrorCode = ErrorCode> extends Error {
   readonly code: C;
   readonly retriable: boolean;
 
-  constructor(code: C, message: string, ...[options]: C extends ErrorCodeWithChoice ? [AppErrorOptions<C>] : [AppErrorOptions<C>?]) {
+  constructor(
+    code: C,
+    message: string,
+    ...[options]: C extends ErrorCodeWithChoice ? [AppErrorOptions<C>] : [AppErrorOptions<C>?]
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     const entry = ERROR_CATALOGUE[code];
-    this.retriable = entry.retriable === 'depends' ? ((options as { retriable?: boolean } | undefined)?.retriable ?? false) : entry.retriable;
+    this.retriable =
+      entry.retriable === 'depends'
+        ? ((options as { retriable?: boolean } | undefined)?.retriable ?? false)
+        : entry.retriable;
   }
 
   /** The status an HTTP endpoint answers this error with. */
@@ -50,5 +59,8 @@ export function isRetriable(error: unknown): boolean {
   if (error instanceof AppError) return error.retriable;
   const candidate = error as { retriable?: boolean; code?: string } | null;
   if (candidate && typeof candidate.retriable === 'boolean') return candidate.retriable;
-  return Boolean(candidate?.code && /^E(CONNREFUSED|CONNRESET|TIMEDOUT|PIPE|AI_AGAIN|HOSTUNREACH)$/.test(candidate.code));
+  return Boolean(
+    candidate?.code &&
+    /^E(CONNREFUSED|CONNRESET|TIMEDOUT|PIPE|AI_AGAIN|HOSTUNREACH)$/.test(candidate.code),
+  );
 }

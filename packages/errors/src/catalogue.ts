@@ -22,25 +22,29 @@ export const ERROR_CATALOGUE = {
   // Anywhere
   CPM_ERR_UNEXPECTED: {
     cause: 'An error the code did not foresee (a bug, or a library failing in a new way).',
-    action: 'Read the log line (it carries the stack); fix the cause or map the error to a code of its own.',
+    action:
+      'Read the log line (it carries the stack); fix the cause or map the error to a code of its own.',
     retriable: false,
     httpStatus: 500,
   },
   CPM_ERR_CONFIG: {
     cause: 'An environment variable is missing or has a wrong value; the service refuses to start.',
-    action: "Fix the variable named in the message; each service's `src/config.ts` lists its settings and defaults.",
+    action:
+      "Fix the variable named in the message; each service's `src/config.ts` lists its settings and defaults.",
     retriable: false,
     httpStatus: 500,
   },
   CPM_ERR_BAD_REQUEST: {
-    cause: 'The HTTP request could not be read: a body that is not valid for its content type, or a request aborted while it was read.',
+    cause:
+      'The HTTP request could not be read: a body that is not valid for its content type, or a request aborted while it was read.',
     action: "Fix the client's request.",
     retriable: false,
     httpStatus: 400,
   },
   CPM_ERR_NOT_FOUND: {
     cause: 'No endpoint at this method and path.',
-    action: "Check the client's URL and method (the ingress takes POST on `INGRESS_WEBHOOK_PATH` only).",
+    action:
+      "Check the client's URL and method (the ingress takes POST on `INGRESS_WEBHOOK_PATH` only).",
     retriable: false,
     httpStatus: 404,
   },
@@ -51,7 +55,8 @@ export const ERROR_CATALOGUE = {
     httpStatus: 401,
   },
   CPM_ERR_PAYLOAD_TOO_LARGE: {
-    cause: 'The request body is larger than the endpoint accepts (`INGRESS_BODY_LIMIT_BYTES` at the ingress).',
+    cause:
+      'The request body is larger than the endpoint accepts (`INGRESS_BODY_LIMIT_BYTES` at the ingress).',
     action: 'Send a smaller body, or raise the limit if such bodies are legitimate.',
     retriable: false,
     httpStatus: 413,
@@ -66,19 +71,22 @@ export const ERROR_CATALOGUE = {
   // Ingress
   CPM_ERR_SIGNATURE_MISSING: {
     cause: 'A webhook without one of the `x-sinch-webhook-signature*` headers.',
-    action: "Configure a secret on the Sinch app's webhook, or find who else posts to the endpoint. The request is kept on sinch.webhooks.rejected.v1.",
+    action:
+      "Configure a secret on the Sinch app's webhook, or find who else posts to the endpoint. The request is kept on sinch.webhooks.rejected.v1.",
     retriable: false,
     httpStatus: 401,
   },
   CPM_ERR_SIGNATURE_ALGORITHM: {
     cause: 'A webhook signed with an algorithm other than HmacSHA256.',
-    action: 'Find the sender: Sinch signs with HmacSHA256. The request is kept on sinch.webhooks.rejected.v1.',
+    action:
+      'Find the sender: Sinch signs with HmacSHA256. The request is kept on sinch.webhooks.rejected.v1.',
     retriable: false,
     httpStatus: 401,
   },
   CPM_ERR_SIGNATURE_TIMESTAMP: {
     cause: 'The signature timestamp header is not epoch seconds.',
-    action: 'Find the sender: Sinch sends epoch seconds. The request is kept on sinch.webhooks.rejected.v1.',
+    action:
+      'Find the sender: Sinch sends epoch seconds. The request is kept on sinch.webhooks.rejected.v1.',
     retriable: false,
     httpStatus: 401,
   },
@@ -91,18 +99,22 @@ export const ERROR_CATALOGUE = {
   },
   CPM_ERR_SIGNATURE_OUTSIDE_WINDOW: {
     cause: 'The signature is older (or newer) than `SIGNATURE_MAX_AGE_SECONDS` allows.',
-    action: 'Check the clocks, or widen or unset `SIGNATURE_MAX_AGE_SECONDS` (unset by default: Sinch retries old callbacks).',
+    action:
+      'Check the clocks, or widen or unset `SIGNATURE_MAX_AGE_SECONDS` (unset by default: Sinch retries old callbacks).',
     retriable: false,
     httpStatus: 401,
   },
   CPM_ERR_INGRESS_BUSY: {
-    cause: 'The requests the ingress holds at once would pass `INGRESS_MAX_INFLIGHT_BYTES`; refused before the body is read, with Retry-After.',
-    action: 'Sinch retries by itself. If it happens under normal traffic, add ingress instances or raise the limit (and the heap with it).',
+    cause:
+      'The requests the ingress holds at once would pass `INGRESS_MAX_INFLIGHT_BYTES`; refused before the body is read, with Retry-After.',
+    action:
+      'Sinch retries by itself. If it happens under normal traffic, add ingress instances or raise the limit (and the heap with it).',
     retriable: true,
     httpStatus: 503,
   },
   CPM_ERR_WEBHOOK_NOT_STORED: {
-    cause: 'The ingress failed in an unforeseen way before Kafka acknowledged the webhook; nothing was acknowledged.',
+    cause:
+      'The ingress failed in an unforeseen way before Kafka acknowledged the webhook; nothing was acknowledged.',
     action: 'Sinch retries by itself. Read the log line of the failure (logged as an error).',
     retriable: true,
     httpStatus: 503,
@@ -123,8 +135,10 @@ export const ERROR_CATALOGUE = {
     httpStatus: 400,
   },
   CPM_ERR_OUTBOUND_INVALID: {
-    cause: 'A sinch.outbound.v1 record that breaks its contract (an outcome or a time the normalizer does not know).',
-    action: 'Find the writer of the record (the outbound service of another version?); the record is on conversation.events.v1.dlq.',
+    cause:
+      'A sinch.outbound.v1 record that breaks its contract (an outcome or a time the normalizer does not know).',
+    action:
+      'Find the writer of the record (the outbound service of another version?); the record is on conversation.events.v1.dlq.',
     retriable: false,
     httpStatus: 400,
   },
@@ -135,52 +149,66 @@ export const ERROR_CATALOGUE = {
     httpStatus: 400,
   },
   CPM_ERR_RECORD_UNDECODABLE: {
-    cause: 'A record that is not Avro in the Confluent wire format, or whose schema id the registry does not know.',
-    action: 'Find who wrote it (the DLQ record names the source position and keeps the bytes); records of this system are written through SchemaCodec.',
+    cause:
+      'A record that is not Avro in the Confluent wire format, or whose schema id the registry does not know.',
+    action:
+      'Find who wrote it (the DLQ record names the source position and keeps the bytes); records of this system are written through SchemaCodec.',
     retriable: false,
     httpStatus: 400,
   },
   CPM_ERR_UNPROJECTABLE_RECORD: {
-    cause: 'The projector cannot turn a record into rows (no value, not a conversation event or media outcome).',
-    action: 'The record is on the projector DLQ with its source position; fix the writer, then replay it.',
+    cause:
+      'The projector cannot turn a record into rows (no value, not a conversation event or media outcome).',
+    action:
+      'The record is on the projector DLQ with its source position; fix the writer, then replay it.',
     retriable: false,
     httpStatus: 400,
   },
 
   // Kafka and the Schema Registry
   CPM_ERR_KAFKA_UNAVAILABLE: {
-    cause: 'Kafka did not acknowledge a send in time (`INGRESS_KAFKA_TIMEOUT_MS` at the ingress), or the producer is shutting down.',
-    action: 'Retried (Sinch retries a webhook answered 503). If it persists, check the brokers and `KAFKA_BROKERS`.',
+    cause:
+      'Kafka did not acknowledge a send in time (`INGRESS_KAFKA_TIMEOUT_MS` at the ingress), or the producer is shutting down.',
+    action:
+      'Retried (Sinch retries a webhook answered 503). If it persists, check the brokers and `KAFKA_BROKERS`.',
     retriable: true,
     httpStatus: 503,
   },
   CPM_ERR_SCHEMA_REGISTRY: {
     cause: 'The Schema Registry did not answer, or a topic has no registered schema id.',
-    action: 'Retried; start-up waits for the registry (`SCHEMA_REGISTRY_WAIT_MS`). Check the registry and `SCHEMA_REGISTRY_URL`.',
+    action:
+      'Retried; start-up waits for the registry (`SCHEMA_REGISTRY_WAIT_MS`). Check the registry and `SCHEMA_REGISTRY_URL`.',
     retriable: true,
     httpStatus: 503,
   },
   CPM_ERR_SCHEMA_INCOMPATIBLE: {
-    cause: 'A schema in `schemas/` is not BACKWARD compatible with the one registered; the service refuses to start.',
-    action: 'Add fields with defaults instead of changing or removing them, or publish a new topic version (.v2).',
+    cause:
+      'A schema in `schemas/` is not BACKWARD compatible with the one registered; the service refuses to start.',
+    action:
+      'Add fields with defaults instead of changing or removing them, or publish a new topic version (.v2).',
     retriable: false,
     httpStatus: 500,
   },
   CPM_ERR_CHANGELOG_RESTORE: {
-    cause: 'A changelog was not read to its end in time; processing waits rather than start from partial state.',
-    action: 'Retried with the next batch. If it persists, check that the broker is healthy and the changelog partitions have a leader.',
+    cause:
+      'A changelog was not read to its end in time; processing waits rather than start from partial state.',
+    action:
+      'Retried with the next batch. If it persists, check that the broker is healthy and the changelog partitions have a leader.',
     retriable: true,
     httpStatus: 503,
   },
   CPM_ERR_CHANGELOG_PARTITIONS: {
     cause: 'A changelog has another number of partitions than its inputs.',
-    action: 'Give the changelog as many partitions as its inputs (`kafka-topics.sh --alter --partitions`), or recreate both.',
+    action:
+      'Give the changelog as many partitions as its inputs (`kafka-topics.sh --alter --partitions`), or recreate both.',
     retriable: false,
     httpStatus: 500,
   },
   CPM_ERR_CHANGELOG_SEAL: {
-    cause: 'The seal committed to a changelog did not become readable in time: a transaction is left open on that partition.',
-    action: 'Retried with the next batch. If it persists, find it with `kafka-transactions.sh find-hanging` and close it with its `abort` command.',
+    cause:
+      'The seal committed to a changelog did not become readable in time: a transaction is left open on that partition.',
+    action:
+      'Retried with the next batch. If it persists, find it with `kafka-transactions.sh find-hanging` and close it with its `abort` command.',
     retriable: true,
     httpStatus: 503,
   },
@@ -188,33 +216,40 @@ export const ERROR_CATALOGUE = {
   // PostgreSQL
   CPM_ERR_DATABASE_UNAVAILABLE: {
     cause: 'PostgreSQL did not answer within `POSTGRES_WAIT_MS`.',
-    action: 'Check that PostgreSQL runs and that `DATABASE_URL` points to it; the service retries by itself.',
+    action:
+      'Check that PostgreSQL runs and that `DATABASE_URL` points to it; the service retries by itself.',
     retriable: true,
     httpStatus: 503,
   },
 
   // The Sinch Conversation API
   CPM_ERR_SINCH_REFUSED: {
-    cause: 'The Conversation API refused the call (HTTP 4xx other than 429); `apiStatus` has its reason (INVALID_ARGUMENT, NOT_FOUND, ...).',
-    action: 'Not retried: the send is recorded FAILED with that reason. Fix the request, the credentials or the app settings the message names.',
+    cause:
+      'The Conversation API refused the call (HTTP 4xx other than 429); `apiStatus` has its reason (INVALID_ARGUMENT, NOT_FOUND, ...).',
+    action:
+      'Not retried: the send is recorded FAILED with that reason. Fix the request, the credentials or the app settings the message names.',
     retriable: false,
     httpStatus: 502,
   },
   CPM_ERR_SINCH_UNAVAILABLE: {
-    cause: 'The Conversation API answered 5xx or 429, or could not be reached (network error, timeout).',
-    action: 'Retried with backoff; a send that exhausts its attempts is recorded FAILED. If it persists, check the Sinch status page and `SINCH_REGION`.',
+    cause:
+      'The Conversation API answered 5xx or 429, or could not be reached (network error, timeout).',
+    action:
+      'Retried with backoff; a send that exhausts its attempts is recorded FAILED. If it persists, check the Sinch status page and `SINCH_REGION`.',
     retriable: true,
     httpStatus: 502,
   },
   CPM_ERR_SINCH_BAD_RESPONSE: {
-    cause: 'The Conversation API answered 200 without the fields the call needs (a send without `message_id`).',
+    cause:
+      'The Conversation API answered 200 without the fields the call needs (a send without `message_id`).',
     action: 'Not retried (the message may have been sent). Report it with the logged response.',
     retriable: false,
     httpStatus: 502,
   },
   CPM_ERR_SINCH_UNEXPECTED: {
     cause: 'The Sinch SDK failed in a way that is neither an API answer nor a network failure.',
-    action: 'Not retried. Read the message; an SDK upgrade may have changed its errors (packages/sinch-api/src/sinch-api-error.ts maps them).',
+    action:
+      'Not retried. Read the message; an SDK upgrade may have changed its errors (packages/sinch-api/src/sinch-api-error.ts maps them).',
     retriable: false,
     httpStatus: 502,
   },
@@ -222,13 +257,15 @@ export const ERROR_CATALOGUE = {
   // Media
   CPM_ERR_MEDIA_TOO_LARGE: {
     cause: 'An attachment (downloaded or uploaded) is larger than `MEDIA_MAX_BYTES`.',
-    action: 'Final: recorded FAILED with reason TOO_LARGE (uploads: 413). Raise the limit if such files are legitimate.',
+    action:
+      'Final: recorded FAILED with reason TOO_LARGE (uploads: 413). Raise the limit if such files are legitimate.',
     retriable: false,
     httpStatus: 413,
   },
   CPM_ERR_MEDIA_TYPE_NOT_ALLOWED: {
     cause: 'The content of an attachment (sniffed, not declared) is not an allowed type.',
-    action: 'Final: recorded FAILED with reason TYPE_NOT_ALLOWED (uploads: 415). Add it to `MEDIA_ALLOWED_TYPES` if it is legitimate.',
+    action:
+      'Final: recorded FAILED with reason TYPE_NOT_ALLOWED (uploads: 415). Add it to `MEDIA_ALLOWED_TYPES` if it is legitimate.',
     retriable: false,
     httpStatus: 415,
   },
@@ -258,7 +295,8 @@ export const ERROR_CATALOGUE = {
   },
   CPM_ERR_MEDIA_DNS_FAILED: {
     cause: 'The host of a media URL could not be resolved.',
-    action: 'Retried when the resolver failed for now (EAI_AGAIN), final otherwise. Check DNS from the media service.',
+    action:
+      'Retried when the resolver failed for now (EAI_AGAIN), final otherwise. Check DNS from the media service.',
     retriable: 'depends',
     httpStatus: 502,
   },
@@ -276,7 +314,8 @@ export const ERROR_CATALOGUE = {
   },
   CPM_ERR_MEDIA_HTTP: {
     cause: 'A media host answered other than 2xx; the reason on the record is `HTTP_<status>`.',
-    action: 'A 5xx is retried; a 4xx is final (a CDN link expires: Sinch links live for a limited time).',
+    action:
+      'A 5xx is retried; a 4xx is final (a CDN link expires: Sinch links live for a limited time).',
     retriable: 'depends',
     httpStatus: 502,
   },
@@ -288,7 +327,8 @@ export const ERROR_CATALOGUE = {
   },
   CPM_ERR_MEDIA_NOT_FOUND: {
     cause: 'No stored file for this key or id.',
-    action: 'The attachment is not downloaded yet, failed (see its media outcome), or the link is wrong.',
+    action:
+      'The attachment is not downloaded yet, failed (see its media outcome), or the link is wrong.',
     retriable: false,
     httpStatus: 404,
   },
@@ -309,7 +349,8 @@ export const ERROR_CATALOGUE = {
 
   // Console
   CPM_ERR_TOPIC_READ: {
-    cause: 'A read of a topic to its end (a restore, a replay, an audit, the look-up log) failed or made no progress; nothing read is used as complete.',
+    cause:
+      'A read of a topic to its end (a restore, a replay, an audit, the look-up log) failed or made no progress; nothing read is used as complete.',
     action:
       'Retried when the cause is (a broker restart, a leader election); if it persists, check that the broker is healthy and every partition has a leader.',
     retriable: 'depends',
@@ -355,7 +396,8 @@ export const ERROR_CATALOGUE = {
   },
   CPM_ERR_SWAP_NOT_CAUGHT_UP: {
     cause: 'The rebuilt schema did not catch up with the live projector in time for the swap.',
-    action: 'Run the rebuild again (the live tables were not touched), at a quieter time if the load is high.',
+    action:
+      'Run the rebuild again (the live tables were not touched), at a quieter time if the load is high.',
     retriable: true,
     httpStatus: 503,
   },
@@ -364,4 +406,6 @@ export const ERROR_CATALOGUE = {
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
 /** The codes whose retriability the error itself decides. */
-export type ErrorCodeWithChoice = { [C in ErrorCode]: (typeof ERROR_CATALOGUE)[C]['retriable'] extends 'depends' ? C : never }[ErrorCode];
+export type ErrorCodeWithChoice = {
+  [C in ErrorCode]: (typeof ERROR_CATALOGUE)[C]['retriable'] extends 'depends' ? C : never;
+}[ErrorCode];

@@ -1,10 +1,16 @@
 import { ERROR_CATALOGUE, type ErrorEntry } from './catalogue';
 
 const retriableText = (retriable: ErrorEntry['retriable']): string =>
-  retriable === 'depends' ? 'depends on the failure (see what to do)' : retriable ? 'yes: retried' : 'no: the record goes to the DLQ, the request is refused';
+  retriable === 'depends'
+    ? 'depends on the failure (see what to do)'
+    : retriable
+      ? 'yes: retried'
+      : 'no: the record goes to the DLQ, the request is refused';
 
 /** docs/ERRORS.md: every code of ERROR_CATALOGUE, in its order. */
-export function renderErrorsDoc(catalogue: Readonly<Record<string, ErrorEntry>> = ERROR_CATALOGUE): string {
+export function renderErrorsDoc(
+  catalogue: Readonly<Record<string, ErrorEntry>> = ERROR_CATALOGUE,
+): string {
   const lines = [
     '# Error codes',
     '',

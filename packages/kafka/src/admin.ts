@@ -20,19 +20,28 @@ export interface PartitionEnds {
 }
 
 /** Both ends of every partition of `topics` (full names), as `topic:partition` → ends. */
-export async function partitionEnds(admin: Admin, topics: readonly string[]): Promise<Map<string, PartitionEnds>> {
+export async function partitionEnds(
+  admin: Admin,
+  topics: readonly string[],
+): Promise<Map<string, PartitionEnds>> {
   const ends = new Map<string, PartitionEnds>();
   for (const topic of topics) {
-    for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${partition}`, { low: BigInt(low), high: BigInt(high) });
+    for (const { partition, high, low } of await admin.fetchTopicOffsets(topic))
+      ends.set(`${topic}:${partition}`, { low: BigInt(low), high: BigInt(high) });
   }
   return ends;
 }
 
 /** A consumer group's committed offsets on `topics` (full names), as `topic:partition` → next offset; partitions without one are left out. */
-export async function groupOffsets(admin: Admin, groupId: string, topics: readonly string[]): Promise<Map<string, bigint>> {
+export async function groupOffsets(
+  admin: Admin,
+  groupId: string,
+  topics: readonly string[],
+): Promise<Map<string, bigint>> {
   const offsets = new Map<string, bigint>();
   for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics: [...topics] })) {
-    for (const { partition, offset } of partitions) if (Number(offset) >= 0) offsets.set(`${topic}:${partition}`, BigInt(offset));
+    for (const { partition, offset } of partitions)
+      if (Number(offset) >= 0) offsets.set(`${topic}:${partition}`, BigInt(offset));
   }
   return offsets;
 }
@@ -41,7 +50,12 @@ export async function groupOffsets(admin: Admin, groupId: string, topics: readon
  * Creates missing topics (idempotent). Every topic gets the same partition count, so the
  * topics a service reads together are co-partitioned (docs/ARCHITECTURE.md#keys-and-partitioning).
  */
-export async function ensureTopics(kafka: Kafka, namespace: string, partitions: number, specs: readonly TopicSpec[] = TOPICS): Promise<string[]> {
+export async function ensureTopics(
+  kafka: Kafka,
+  namespace: string,
+  partitions: number,
+  specs: readonly TopicSpec[] = TOPICS,
+): Promise<string[]> {
   // A topic created a moment ago can still be unknown to the metadata the broker serves;
   // creating is idempotent, so a failed attempt is simply made again.
   for (let attempt = 1; ; attempt++) {
@@ -54,7 +68,12 @@ export async function ensureTopics(kafka: Kafka, namespace: string, partitions: 
   }
 }
 
-async function ensureTopicsOnce(kafka: Kafka, namespace: string, partitions: number, specs: readonly TopicSpec[]): Promise<string[]> {
+async function ensureTopicsOnce(
+  kafka: Kafka,
+  namespace: string,
+  partitions: number,
+  specs: readonly TopicSpec[],
+): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {

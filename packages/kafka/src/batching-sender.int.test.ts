@@ -11,16 +11,24 @@ beforeAll(async () => {
 afterAll(() => t.cleanup());
 
 it('splits concurrent large records into sends the broker accepts: all are acknowledged and in the log', async () => {
-  const producer = new IdempotentProducer(t.kafka, createLogger('test', 'silent'), { timeoutMs: 20_000 });
+  const producer = new IdempotentProducer(t.kafka, createLogger('test', 'silent'), {
+    timeoutMs: 20_000,
+  });
   await producer.connect();
   const batches: number[] = [];
   // 8 × 300 KB to one partition: one send of all would be a 2.4 MB record batch, above the
   // broker's message.max.bytes (1 MiB), and the broker would refuse every record of it.
-  const sender = new BatchingSender(producer, { lingerMs: 20, maxRecords: 100, onBatch: (n) => batches.push(n) });
+  const sender = new BatchingSender(producer, {
+    lingerMs: 20,
+    maxRecords: 100,
+    onBatch: (n) => batches.push(n),
+  });
   const topic = topicName(t.namespace, 'sinch.webhooks.raw.v1');
   const value = (i: number): Buffer => Buffer.alloc(300_000, String.fromCharCode(97 + i));
   try {
-    await Promise.all(Array.from({ length: 8 }, (_, i) => sender.send({ topic, key: `k-${i}`, value: value(i) })));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => sender.send({ topic, key: `k-${i}`, value: value(i) })),
+    );
   } finally {
     await sender.close();
     await producer.disconnect();
@@ -28,12 +36,17 @@ it('splits concurrent large records into sends the broker accepts: all are ackno
   expect(batches.every((n) => n <= 2)).toBe(true); // 512 KiB per send: one or two of these records
   expect(batches.reduce((a, b) => a + b, 0)).toBe(8);
   const records = await readTopic(t.kafka, topic, { minRecords: 8, timeoutMs: 30_000 });
-  expect(records.map((r) => r.key!.toString()).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `k-${i}`));
-  for (const r of records) expect(r.value!.equals(value(Number(r.key!.toString().slice(2))))).toBe(true);
+  expect(records.map((r) => r.key!.toString()).sort()).toEqual(
+    Array.from({ length: 8 }, (_, i) => `k-${i}`),
+  );
+  for (const r of records)
+    expect(r.value!.equals(value(Number(r.key!.toString().slice(2))))).toBe(true);
 });
 
 it('an observer that throws does not keep callers waiting', async () => {
-  const producer = new IdempotentProducer(t.kafka, createLogger('test', 'silent'), { timeoutMs: 20_000 });
+  const producer = new IdempotentProducer(t.kafka, createLogger('test', 'silent'), {
+    timeoutMs: 20_000,
+  });
   await producer.connect();
   const sender = new BatchingSender(producer, {
     lingerMs: 1,
@@ -43,7 +56,11 @@ it('an observer that throws does not keep callers waiting', async () => {
     },
   });
   try {
-    await sender.send({ topic: topicName(t.namespace, 'sinch.webhooks.raw.v1'), key: 'x', value: Buffer.from('y') });
+    await sender.send({
+      topic: topicName(t.namespace, 'sinch.webhooks.raw.v1'),
+      key: 'x',
+      value: Buffer.from('y'),
+    });
   } finally {
     await sender.close();
     await producer.disconnect();

@@ -57,13 +57,15 @@ export class BatchingSender {
   }
 
   send(record: OutgoingRecord): Promise<void> {
-    if (this.closed) return Promise.reject(new KafkaUnavailableError('the sender is shutting down'));
+    if (this.closed)
+      return Promise.reject(new KafkaUnavailableError('the sender is shutting down'));
     return new Promise<void>((resolve, reject) => {
       const message: Message = { key: record.key, value: record.value, headers: record.headers };
       const bytes = messageBytes(message);
       this.queue.push({ topic: record.topic, message, bytes, resolve, reject });
       this.queuedBytes += bytes;
-      if (this.queue.length >= this.options.maxRecords || this.queuedBytes >= this.maxBytes) this.flushSoon(0);
+      if (this.queue.length >= this.options.maxRecords || this.queuedBytes >= this.maxBytes)
+        this.flushSoon(0);
       else this.flushSoon(this.options.lingerMs);
     });
   }
@@ -126,7 +128,13 @@ export class BatchingSender {
       await this.producer.sendBatch([...byTopic.values()]);
       for (const p of batch) p.resolve();
     } catch (error) {
-      const failure = error instanceof KafkaUnavailableError ? error : new KafkaUnavailableError(`Kafka refused the batch: ${(error as Error).message}`, error);
+      const failure =
+        error instanceof KafkaUnavailableError
+          ? error
+          : new KafkaUnavailableError(
+              `Kafka refused the batch: ${(error as Error).message}`,
+              error,
+            );
       this.notify(() => this.options.onError?.(failure));
       for (const p of batch) p.reject(failure);
     }

@@ -41,11 +41,18 @@ export class ChangelogPartitionsError extends AppError {
 }
 
 /** Refuses to start a processor whose changelog has fewer partitions than an input: the state of input partition n goes to changelog partition n. */
-export async function assertChangelogPartitions(kafka: Kafka, changelog: string, inputs: string[]): Promise<void> {
+export async function assertChangelogPartitions(
+  kafka: Kafka,
+  changelog: string,
+  inputs: string[],
+): Promise<void> {
   await withAdmin(kafka, async (admin) => {
     const { topics } = await admin.fetchTopicMetadata({ topics: [changelog, ...inputs] });
-    const count = (name: string): number => topics.find((t) => t.name === name)?.partitions.length ?? 0;
-    for (const input of inputs) if (count(input) > count(changelog)) throw new ChangelogPartitionsError(changelog, count(changelog), input, count(input));
+    const count = (name: string): number =>
+      topics.find((t) => t.name === name)?.partitions.length ?? 0;
+    for (const input of inputs)
+      if (count(input) > count(changelog))
+        throw new ChangelogPartitionsError(changelog, count(changelog), input, count(input));
   });
 }
 
@@ -95,12 +102,18 @@ export async function sealChangelog(
   await withAdmin(kafka, async (admin) => {
     const partitions = (await admin.fetchTopicOffsets(topic)).map((p) => p.partition);
     const messages = partitions.map((partition) => ({ key: SEAL_KEY, value: null, partition }));
-    const sealed = await producer.inTransaction((tx) => tx.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] }));
+    const sealed = await producer.inTransaction((tx) =>
+      tx.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] }),
+    );
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       // kafkajs's fetchTopicOffsets asks with read_committed: `offset` is the last stable offset.
-      const stable = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.offset)]));
-      const behind = sealed.filter((m) => (stable.get(m.partition) ?? -1n) <= BigInt(m.baseOffset ?? '-1'));
+      const stable = new Map(
+        (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.offset)]),
+      );
+      const behind = sealed.filter(
+        (m) => (stable.get(m.partition) ?? -1n) <= BigInt(m.baseOffset ?? '-1'),
+      );
       if (behind.length === 0) return;
       if (Date.now() > deadline) {
         throw new ChangelogSealError(
@@ -144,9 +157,15 @@ export async function readChangelog(
     }
   };
   try {
-    await readToEnd(kafka, [topic], each, { partitions, stallTimeoutMs: timeoutMs, maxBytes: 50 * 1024 * 1024, groupPrefix: 'restore' });
+    await readToEnd(kafka, [topic], each, {
+      partitions,
+      stallTimeoutMs: timeoutMs,
+      maxBytes: 50 * 1024 * 1024,
+      groupPrefix: 'restore',
+    });
   } catch (error) {
-    if (error instanceof TopicReadError && error.stalledMs !== null) throw new ChangelogRestoreError(topic, error.behind, timeoutMs);
+    if (error instanceof TopicReadError && error.stalledMs !== null)
+      throw new ChangelogRestoreError(topic, error.behind, timeoutMs);
     throw error;
   }
   return count;

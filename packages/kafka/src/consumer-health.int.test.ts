@@ -1,5 +1,12 @@
 import express from 'express';
-import { createLogger, createMetrics, listen, opsRoutes, type HttpListener, type Metrics } from '@cpm/platform';
+import {
+  createLogger,
+  createMetrics,
+  listen,
+  opsRoutes,
+  type HttpListener,
+  type Metrics,
+} from '@cpm/platform';
 import { createTestEnv, loadEvent, type TestEnv } from '@cpm/testkit';
 import { ensureTopics } from './admin';
 import { changelogSpec, topicName } from './topics';
@@ -10,7 +17,10 @@ const INPUT = 'conversation.events.v1';
 let t: TestEnv;
 beforeAll(async () => {
   t = await createTestEnv({ partitions: 2, database: false });
-  await ensureTopics(t.kafka, t.namespace, 2, [changelogSpec(`${NAME}-crash`), changelogSpec(`${NAME}-stall`)]);
+  await ensureTopics(t.kafka, t.namespace, 2, [
+    changelogSpec(`${NAME}-crash`),
+    changelogSpec(`${NAME}-stall`),
+  ]);
 });
 afterAll(() => t.cleanup());
 
@@ -22,7 +32,10 @@ interface Running {
 }
 
 /** A processor behind the shared ops routes, as a service mounts them; `handle` decides what a record does. */
-async function serve(name: string, handle: (ctx: ProcessContext<number>) => Promise<void> | void): Promise<Running> {
+async function serve(
+  name: string,
+  handle: (ctx: ProcessContext<number>) => Promise<void> | void,
+): Promise<Running> {
   const metrics = createMetrics('test');
   const processor = new TransactionalProcessor<number>({
     name,
@@ -42,7 +55,10 @@ async function serve(name: string, handle: (ctx: ProcessContext<number>) => Prom
     metrics,
     health: { fetchStallMs: 1_500, lagIntervalMs: 60_000 }, // the test measures the lag itself (refreshLag)
   });
-  const http = await listen(express().use(opsRoutes(metrics.registry, async () => processor.health.check())), 0);
+  const http = await listen(
+    express().use(opsRoutes(metrics.registry, async () => processor.health.check())),
+    0,
+  );
   return {
     processor,
     metrics,
@@ -54,13 +70,19 @@ async function serve(name: string, handle: (ctx: ProcessContext<number>) => Prom
   };
 }
 
-async function readyz(url: string): Promise<{ status: number; body: { ready: boolean; reason?: string } }> {
+async function readyz(
+  url: string,
+): Promise<{ status: number; body: { ready: boolean; reason?: string } }> {
   const res = await fetch(`${url}/readyz`);
   return { status: res.status, body: (await res.json()) as { ready: boolean; reason?: string } };
 }
 
 /** Polls `check` until it returns a value, or fails with `what` after `timeoutMs`. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -73,7 +95,11 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 let sent = 0;
 /** Writes `n` events in one transaction: the partitions it touches get a commit marker after the records. */
 async function produce(n: number): Promise<void> {
-  const producer = t.kafka.producer({ transactionalId: `health-test-writer-${t.namespace}`, idempotent: true, maxInFlightRequests: 1 });
+  const producer = t.kafka.producer({
+    transactionalId: `health-test-writer-${t.namespace}`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   try {
     const tx = await producer.transaction();
@@ -105,10 +131,16 @@ it('/readyz answers 503 before the group is joined, 200 once the state is restor
   try {
     expect(await readyz(running.http.url)).toEqual({
       status: 503,
-      body: { status: 'not ready', ready: false, reason: 'the consumer has not joined its group yet' },
+      body: {
+        status: 'not ready',
+        ready: false,
+        reason: 'the consumer has not joined its group yet',
+      },
     });
     await running.processor.start();
-    await until('ready', async () => ((await readyz(running.http.url)).status === 200 ? true : undefined));
+    await until('ready', async () =>
+      (await readyz(running.http.url)).status === 200 ? true : undefined,
+    );
     expect((await readyz(running.http.url)).body).toEqual({ status: 'ready', ready: true });
 
     failing = true;
@@ -117,15 +149,28 @@ it('/readyz answers 503 before the group is joined, 200 once the state is restor
       const { status, body } = await readyz(running.http.url);
       return status === 503 && /crashed/.test(body.reason ?? '') ? body : undefined;
     });
-    expect(crashed).toEqual({ status: 'not ready', ready: false, reason: expect.stringContaining('a dependency is away') });
+    expect(crashed).toEqual({
+      status: 'not ready',
+      ready: false,
+      reason: expect.stringContaining('a dependency is away'),
+    });
 
     failing = false;
-    await until('ready again', async () => ((await readyz(running.http.url)).status === 200 ? true : undefined), 60_000);
-    await until('the record processed: lag 0', async () => ((await totalLag(running)).total === 0 ? true : undefined));
+    await until(
+      'ready again',
+      async () => ((await readyz(running.http.url)).status === 200 ? true : undefined),
+      60_000,
+    );
+    await until('the record processed: lag 0', async () =>
+      (await totalLag(running)).total === 0 ? true : undefined,
+    );
   } finally {
     await running.stop();
   }
-  expect(running.processor.health.check()).toEqual({ ready: false, reason: 'the consumer stopped' });
+  expect(running.processor.health.check()).toEqual({
+    ready: false,
+    reason: 'the consumer stopped',
+  });
 }, 120_000);
 
 it('while the consumer is stalled the lag grows with every record and /readyz says it stopped fetching; once it catches up, lag 0 and ready', async () => {
@@ -135,7 +180,9 @@ it('while the consumer is stalled the lag grows with every record and /readyz sa
   const running = await serve(`${NAME}-stall`, () => (stall ? stalled : undefined));
   try {
     await running.processor.start();
-    await until('ready', async () => ((await readyz(running.http.url)).status === 200 ? true : undefined));
+    await until('ready', async () =>
+      (await readyz(running.http.url)).status === 200 ? true : undefined,
+    );
     // Caught up with the record of the test before (its transaction marker skipped too): lag 0 on both partitions.
     await until('lag 0', async () => ((await totalLag(running)).total === 0 ? true : undefined));
     expect(await totalLag(running)).toEqual({ total: 0, partitions: 2 });
@@ -158,7 +205,9 @@ it('while the consumer is stalled the lag grows with every record and /readyz sa
     release();
     // Caught up: the committed offsets plus the transaction markers skipped after them reach the end.
     await until('lag 0', async () => ((await totalLag(running)).total === 0 ? true : undefined));
-    await until('ready again', async () => ((await readyz(running.http.url)).status === 200 ? true : undefined));
+    await until('ready again', async () =>
+      (await readyz(running.http.url)).status === 200 ? true : undefined,
+    );
   } finally {
     release();
     await running.stop();

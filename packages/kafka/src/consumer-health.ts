@@ -16,11 +16,20 @@ export interface ConsumerHealthSettings {
   lagIntervalMs: number;
 }
 
-export const DEFAULT_CONSUMER_HEALTH: ConsumerHealthSettings = { fetchStallMs: 30_000, lagIntervalMs: 10_000 };
+export const DEFAULT_CONSUMER_HEALTH: ConsumerHealthSettings = {
+  fetchStallMs: 30_000,
+  lagIntervalMs: 10_000,
+};
 
 /** The settings of a service's configuration (consumerHealthSchema of @cpm/platform). */
-export function consumerHealthSettings(config: { CONSUMER_FETCH_STALL_MS: number; CONSUMER_LAG_INTERVAL_MS: number }): ConsumerHealthSettings {
-  return { fetchStallMs: config.CONSUMER_FETCH_STALL_MS, lagIntervalMs: config.CONSUMER_LAG_INTERVAL_MS };
+export function consumerHealthSettings(config: {
+  CONSUMER_FETCH_STALL_MS: number;
+  CONSUMER_LAG_INTERVAL_MS: number;
+}): ConsumerHealthSettings {
+  return {
+    fetchStallMs: config.CONSUMER_FETCH_STALL_MS,
+    lagIntervalMs: config.CONSUMER_LAG_INTERVAL_MS,
+  };
 }
 
 type Phase = 'joining' | 'restoring' | 'running' | 'crashed' | 'stopped';
@@ -49,7 +58,8 @@ export class ReadinessTracker {
   joined(now: number): void {
     this.lastFetch = now;
     if (!this.o.restores) this.set('running', '');
-    else if (this.phase !== 'restoring') this.set('restoring', 'restoring the state after joining the group', false);
+    else if (this.phase !== 'restoring')
+      this.set('restoring', 'restoring the state after joining the group', false);
   }
 
   /**
@@ -77,7 +87,12 @@ export class ReadinessTracker {
   }
 
   crashed(message: string, restart: boolean): void {
-    this.set('crashed', restart ? `the consumer crashed and kafkajs restarts it: ${message}` : `the consumer crashed: ${message}`);
+    this.set(
+      'crashed',
+      restart
+        ? `the consumer crashed and kafkajs restarts it: ${message}`
+        : `the consumer crashed: ${message}`,
+    );
   }
 
   stopped(): void {
@@ -87,7 +102,11 @@ export class ReadinessTracker {
   check(now: number): Readiness {
     if (this.phase !== 'running') return { ready: false, reason: this.reason };
     const silent = now - this.lastFetch;
-    if (silent > this.o.fetchStallMs) return { ready: false, reason: `no fetch answered for ${silent} ms (more than ${this.o.fetchStallMs} ms)` };
+    if (silent > this.o.fetchStallMs)
+      return {
+        ready: false,
+        reason: `no fetch answered for ${silent} ms (more than ${this.o.fetchStallMs} ms)`,
+      };
     return { ready: true };
   }
 
@@ -124,7 +143,10 @@ export function partitionLags(
       const key = `${topic}:${partition}`;
       const end = ends.get(key);
       if (!end) continue;
-      const at = [committed.get(key), passed.get(key)].reduce<bigint>((a, b) => (b !== undefined && b > a ? b : a), end.low);
+      const at = [committed.get(key), passed.get(key)].reduce<bigint>(
+        (a, b) => (b !== undefined && b > a ? b : a),
+        end.low,
+      );
       lags.push({ topic, partition, lag: end.high > at ? Number(end.high - at) : 0 });
     }
   }
@@ -181,7 +203,10 @@ export class ConsumerHealth {
   constructor(private readonly o: ConsumerHealthOptions) {
     this.settings = { ...DEFAULT_CONSUMER_HEALTH, ...o.settings };
     this.now = o.now ?? Date.now;
-    this.tracker = new ReadinessTracker({ restores: o.restores, fetchStallMs: this.settings.fetchStallMs });
+    this.tracker = new ReadinessTracker({
+      restores: o.restores,
+      fetchStallMs: this.settings.fetchStallMs,
+    });
     this.labels = new Map(o.topics.map((t) => [topicName(o.namespace, t), t]));
   }
 
@@ -196,14 +221,18 @@ export class ConsumerHealth {
     const { events } = consumer;
     this.listeners = [
       consumer.on(events.GROUP_JOIN, ({ payload }) => {
-        this.assigned = new Map(Object.entries(payload.memberAssignment).filter(([topic]) => this.labels.has(topic)));
+        this.assigned = new Map(
+          Object.entries(payload.memberAssignment).filter(([topic]) => this.labels.has(topic)),
+        );
         this.passed.clear();
         this.tracker.joined(this.now());
       }),
       consumer.on(events.FETCH, () => this.tracker.fetched(this.now())),
       consumer.on(events.REBALANCING, () => this.tracker.joining('the group is rebalancing')),
       consumer.on(events.STOP, () => this.tracker.stopped()),
-      consumer.on(events.CRASH, ({ payload }) => this.tracker.crashed(payload.error.message, payload.restart)),
+      consumer.on(events.CRASH, ({ payload }) =>
+        this.tracker.crashed(payload.error.message, payload.restart),
+      ),
     ];
     if (!this.timer && !this.stopped) {
       this.timer = setInterval(() => void this.refreshLag(), this.settings.lagIntervalMs);
@@ -224,7 +253,10 @@ export class ConsumerHealth {
         () => done(this.now()),
         (error: Error) => {
           if (!done(this.now(), error) || this.stopped) return; // superseded by a later join, crash or stop
-          this.o.logger.warn({ err: error.message, attempt: n }, 'restore after the join failed; retrying');
+          this.o.logger.warn(
+            { err: error.message, attempt: n },
+            'restore after the join failed; retrying',
+          );
           this.retry = setTimeout(() => attempt(n + 1), Math.min(1_000 * 2 ** (n - 1), 10_000));
         },
       );
@@ -257,7 +289,11 @@ export class ConsumerHealth {
         },
         async (error: Error) => {
           this.o.metrics.kafkaErrors.inc({ operation: 'lag' });
-          if (!this.failing) this.o.logger.warn({ err: error.message }, 'consumer lag could not be measured; retried on the next interval');
+          if (!this.failing)
+            this.o.logger.warn(
+              { err: error.message },
+              'consumer lag could not be measured; retried on the next interval',
+            );
           this.failing = true;
           await this.admin?.disconnect().catch(() => undefined);
           this.admin = null;
@@ -274,16 +310,24 @@ export class ConsumerHealth {
     const topics = [...this.labels.keys()];
     const [ends, committed] = await Promise.all([
       partitionEnds(admin, topics),
-      this.o.committedOffsets ? this.o.committedOffsets(admin) : groupOffsets(admin, this.o.groupId, topics),
+      this.o.committedOffsets
+        ? this.o.committedOffsets(admin)
+        : groupOffsets(admin, this.o.groupId, topics),
     ]);
     const reported = new Map<string, { topic: string; partition: string }>();
-    for (const { topic, partition, lag } of partitionLags(this.assigned, ends, committed, this.passed)) {
+    for (const { topic, partition, lag } of partitionLags(
+      this.assigned,
+      ends,
+      committed,
+      this.passed,
+    )) {
       const labels = { topic: this.labels.get(topic)!, partition: String(partition) };
       this.o.metrics.consumerLag.set(labels, lag);
       reported.set(`${topic}:${partition}`, labels);
     }
     // Partitions this instance no longer owns: their new owner reports them.
-    for (const [key, labels] of this.reported) if (!reported.has(key)) this.o.metrics.consumerLag.remove(labels);
+    for (const [key, labels] of this.reported)
+      if (!reported.has(key)) this.o.metrics.consumerLag.remove(labels);
     this.reported = reported;
   }
 

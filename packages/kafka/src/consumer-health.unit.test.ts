@@ -5,9 +5,15 @@ describe('ReadinessTracker', () => {
 
   it('is not ready before the group is joined, nor before the state is restored, and ready after both', () => {
     const t = stateful();
-    expect(t.check(0)).toEqual({ ready: false, reason: 'the consumer has not joined its group yet' });
+    expect(t.check(0)).toEqual({
+      ready: false,
+      reason: 'the consumer has not joined its group yet',
+    });
     t.joined(0);
-    expect(t.check(0)).toEqual({ ready: false, reason: 'restoring the state after joining the group' });
+    expect(t.check(0)).toEqual({
+      ready: false,
+      reason: 'restoring the state after joining the group',
+    });
     const done = t.restoring();
     expect(t.check(10).ready).toBe(false);
     expect(done(10)).toBe(true);
@@ -37,17 +43,26 @@ describe('ReadinessTracker', () => {
     t.joined(10);
     const second = t.restoring();
     expect(first(20)).toBe(false);
-    expect(t.check(20)).toEqual({ ready: false, reason: 'restoring the state after joining the group' });
+    expect(t.check(20)).toEqual({
+      ready: false,
+      reason: 'restoring the state after joining the group',
+    });
     t.crashed('boom', true);
     expect(second(30)).toBe(false);
-    expect(t.check(30)).toEqual({ ready: false, reason: 'the consumer crashed and kafkajs restarts it: boom' });
+    expect(t.check(30)).toEqual({
+      ready: false,
+      reason: 'the consumer crashed and kafkajs restarts it: boom',
+    });
   });
 
   it('a failed restore keeps the consumer not ready and says why, until a restore succeeds', () => {
     const t = stateful();
     t.joined(0);
     expect(t.restoring()(1, new Error('broker away'))).toBe(true);
-    expect(t.check(1)).toEqual({ ready: false, reason: 'restoring the state failed (it is retried): broker away' });
+    expect(t.check(1)).toEqual({
+      ready: false,
+      reason: 'restoring the state failed (it is retried): broker away',
+    });
     t.restoring()(2);
     expect(t.check(2).ready).toBe(true);
   });
@@ -71,7 +86,10 @@ describe('ReadinessTracker', () => {
     t.restoring()(0);
     t.fetched(500);
     expect(t.check(1_500).ready).toBe(true);
-    expect(t.check(1_501)).toEqual({ ready: false, reason: 'no fetch answered for 1001 ms (more than 1000 ms)' });
+    expect(t.check(1_501)).toEqual({
+      ready: false,
+      reason: 'no fetch answered for 1001 ms (more than 1000 ms)',
+    });
     t.fetched(1_600);
     expect(t.check(1_700).ready).toBe(true);
   });

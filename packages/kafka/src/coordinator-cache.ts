@@ -30,9 +30,15 @@ type CreateCluster = (options: Record<string, unknown>) => ClusterLike;
  * object, wrapped here for the one synchronous `kafka.producer()` call. If a kafkajs
  * version no longer has that method, the producer is made as usual, without the cache.
  */
-export function producerWithCachedCoordinators(kafka: Kafka, config: ProducerConfig, now: () => number = Date.now): Producer {
+export function producerWithCachedCoordinators(
+  kafka: Kafka,
+  config: ProducerConfig,
+  now: () => number = Date.now,
+): Producer {
   const holder = kafka as unknown as Record<symbol, CreateCluster>;
-  const key = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  const key = Object.getOwnPropertySymbols(kafka).find(
+    (s) => s.description === 'private:Kafka:createCluster',
+  );
   const original = key ? holder[key] : undefined;
   if (!key || typeof original !== 'function') return kafka.producer(config);
   holder[key] = (options) => cacheCoordinators(original(options), now);
@@ -44,7 +50,10 @@ export function producerWithCachedCoordinators(kafka: Kafka, config: ProducerCon
 }
 
 /** Wraps `cluster.findGroupCoordinator` with a per-cluster cache (exported for its unit test). */
-export function cacheCoordinators<C extends ClusterLike>(cluster: C, now: () => number = Date.now): C {
+export function cacheCoordinators<C extends ClusterLike>(
+  cluster: C,
+  now: () => number = Date.now,
+): C {
   const find = cluster.findGroupCoordinator.bind(cluster);
   const cache = new Map<string, { broker: Promise<BrokerLike>; at: number }>();
   cluster.findGroupCoordinator = async (lookup: CoordinatorLookup) => {

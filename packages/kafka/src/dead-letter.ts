@@ -5,7 +5,13 @@ import { errorCode } from '@cpm/platform';
 /** The DLQ value for `message` of `source.topic` (the full topic name), which failed with `error`. */
 export function deadLetter(
   error: unknown,
-  source: { consumer: string; topic: string; partition: number; message: Pick<KafkaMessage, 'offset' | 'key' | 'value'>; failedAt: number },
+  source: {
+    consumer: string;
+    topic: string;
+    partition: number;
+    message: Pick<KafkaMessage, 'offset' | 'key' | 'value'>;
+    failedAt: number;
+  },
 ): DeadLetter {
   return {
     errorCode: errorCode(error),

@@ -12,19 +12,24 @@ export const MAX_PRODUCE_REQUEST_BYTES = 512 * 1024;
 
 /** About how many bytes a record takes in a produce request: key, value, headers and ~70 bytes of framing. */
 export function messageBytes(m: Message): number {
-  const length = (v: unknown): number => (typeof v === 'string' || Buffer.isBuffer(v) ? Buffer.byteLength(v) : 0);
+  const length = (v: unknown): number =>
+    typeof v === 'string' || Buffer.isBuffer(v) ? Buffer.byteLength(v) : 0;
   let bytes = 70 + length(m.key) + length(m.value);
   for (const [k, v] of Object.entries(m.headers ?? {})) bytes += length(k) + length(v);
   return bytes;
 }
 
 /** Splits records into produce requests of at most MAX_PRODUCE_REQUEST_BYTES (a larger single record goes alone). */
-export function chunks(byTopic: Map<string, Message[]>, limit = MAX_PRODUCE_REQUEST_BYTES): { topic: string; messages: Message[] }[][] {
+export function chunks(
+  byTopic: Map<string, Message[]>,
+  limit = MAX_PRODUCE_REQUEST_BYTES,
+): { topic: string; messages: Message[] }[][] {
   const requests: { topic: string; messages: Message[] }[][] = [];
   let current = new Map<string, Message[]>();
   let bytes = 0;
   const flush = (): void => {
-    if (current.size > 0) requests.push([...current].map(([topic, messages]) => ({ topic, messages })));
+    if (current.size > 0)
+      requests.push([...current].map(([topic, messages]) => ({ topic, messages })));
     current = new Map();
     bytes = 0;
   };
@@ -119,12 +124,21 @@ export class GroupCommitter {
 
   private async transaction(group: Waiting[]): Promise<void> {
     const byTopic = new Map<string, Message[]>();
-    for (const w of group) for (const [topic, messages] of w.records) byTopic.set(topic, [...(byTopic.get(topic) ?? []), ...messages]);
+    for (const w of group)
+      for (const [topic, messages] of w.records)
+        byTopic.set(topic, [...(byTopic.get(topic) ?? []), ...messages]);
     const offsets = new Map<string, { partition: number; offset: string }[]>();
-    for (const w of group) offsets.set(w.topic, [...(offsets.get(w.topic) ?? []), { partition: w.partition, offset: w.nextOffset }]);
+    for (const w of group)
+      offsets.set(w.topic, [
+        ...(offsets.get(w.topic) ?? []),
+        { partition: w.partition, offset: w.nextOffset },
+      ]);
     await this.producer.inTransaction(async (tx) => {
       for (const topicMessages of chunks(byTopic)) await tx.sendBatch({ acks: -1, topicMessages });
-      await tx.sendOffsets({ consumerGroupId: this.consumerGroupId, topics: [...offsets].map(([topic, partitions]) => ({ topic, partitions })) });
+      await tx.sendOffsets({
+        consumerGroupId: this.consumerGroupId,
+        topics: [...offsets].map(([topic, partitions]) => ({ topic, partitions })),
+      });
     });
   }
 }

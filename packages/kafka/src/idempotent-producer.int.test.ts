@@ -25,10 +25,13 @@ class LostAnswer {
   }
 
   readonly socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
-    const socket = this.refusing ? net.connect({ host: '127.0.0.1', port: 1 }, onConnect) : net.connect({ host, port }, onConnect);
+    const socket = this.refusing
+      ? net.connect({ host: '127.0.0.1', port: 1 }, onConnect)
+      : net.connect({ host, port }, onConnect);
     let hideAnswers = false;
     const emit = socket.emit.bind(socket) as (event: string, ...args: unknown[]) => boolean;
-    socket.emit = ((event: string, ...args: unknown[]) => (event === 'data' && hideAnswers ? false : emit(event, ...args))) as typeof socket.emit;
+    socket.emit = ((event: string, ...args: unknown[]) =>
+      event === 'data' && hideAnswers ? false : emit(event, ...args)) as typeof socket.emit;
     const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
     socket.write = ((chunk: unknown, ...rest: unknown[]) => {
       // A Kafka request: int32 size, int16 api key; Produce is api key 0.
@@ -65,7 +68,8 @@ function faultyKafka(fault: LostAnswer): Kafka {
   });
 }
 
-const records = (prefix: string) => ['1', '2', '3'].map((n) => ({ key: 'k', value: `${prefix}${n}` }));
+const records = (prefix: string) =>
+  ['1', '2', '3'].map((n) => ({ key: 'k', value: `${prefix}${n}` }));
 
 async function valuesIn(topic: string, atLeast: number): Promise<string[]> {
   const read = await readTopic(t.kafka, topic, { minRecords: atLeast, timeoutMs: 10_000 });
@@ -77,7 +81,11 @@ it('kafkajs alone: after a send that failed but was written, the next batch of t
   // the sequence numbers of a failed send, and IdempotentProducer's renewal is no longer needed.
   const topic = topicName(t.namespace, 'conversation.events.v1');
   const fault = new LostAnswer();
-  const producer: Producer = faultyKafka(fault).producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 1, initialRetryTime: 50 } });
+  const producer: Producer = faultyKafka(fault).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    retry: { retries: 1, initialRetryTime: 50 },
+  });
   await producer.connect();
   try {
     await producer.send({ topic, acks: -1, messages: records('warm-') });
@@ -95,7 +103,9 @@ it('kafkajs alone: after a send that failed but was written, the next batch of t
 it('IdempotentProducer: the batch after a failed-but-written send is in the log', async () => {
   const topic = topicName(t.namespace, 'agent.events.v1');
   const fault = new LostAnswer();
-  const producer = new IdempotentProducer(faultyKafka(fault), createLogger('test', 'silent'), { timeoutMs: 20_000 });
+  const producer = new IdempotentProducer(faultyKafka(fault), createLogger('test', 'silent'), {
+    timeoutMs: 20_000,
+  });
   await producer.connect();
   try {
     await producer.send(topic, records('warm-'));
@@ -104,7 +114,17 @@ it('IdempotentProducer: the batch after a failed-but-written send is in the log'
     fault.heal();
     const [acked] = await producer.send(topic, records('b'));
     expect(acked!.baseOffset).toBe('6');
-    expect(await valuesIn(topic, 9)).toEqual(['warm-1', 'warm-2', 'warm-3', 'a1', 'a2', 'a3', 'b1', 'b2', 'b3']);
+    expect(await valuesIn(topic, 9)).toEqual([
+      'warm-1',
+      'warm-2',
+      'warm-3',
+      'a1',
+      'a2',
+      'a3',
+      'b1',
+      'b2',
+      'b3',
+    ]);
     expect(producer.renewals).toBe(1);
   } finally {
     await producer.disconnect();
@@ -114,11 +134,15 @@ it('IdempotentProducer: the batch after a failed-but-written send is in the log'
 it('IdempotentProducer: a send that times out does not hold up or endanger the next one', async () => {
   const topic = topicName(t.namespace, 'agent.commands.v1');
   const fault = new LostAnswer();
-  const producer = new IdempotentProducer(faultyKafka(fault), createLogger('test', 'silent'), { timeoutMs: 1_000 });
+  const producer = new IdempotentProducer(faultyKafka(fault), createLogger('test', 'silent'), {
+    timeoutMs: 1_000,
+  });
   await producer.connect();
   try {
     fault.arm('hang'); // the answer to a never comes: kafkajs waits for it (request timeout 3 s)
-    await expect(producer.send(topic, records('a'))).rejects.toThrow(/did not acknowledge within 1000 ms/);
+    await expect(producer.send(topic, records('a'))).rejects.toThrow(
+      /did not acknowledge within 1000 ms/,
+    );
     await producer.send(topic, records('b'));
     const values = await valuesIn(topic, 6);
     expect(values.sort()).toEqual(['a1', 'a2', 'a3', 'b1', 'b2', 'b3']);

@@ -1,9 +1,17 @@
-import { Partitioners, type Kafka, type Producer, type RecordMetadata, type TopicMessages } from 'kafkajs';
+import {
+  Partitioners,
+  type Kafka,
+  type Producer,
+  type RecordMetadata,
+  type TopicMessages,
+} from 'kafkajs';
 import { AppError, type Logger } from '@cpm/platform';
 
 export class KafkaUnavailableError extends AppError<'CPM_ERR_KAFKA_UNAVAILABLE'> {
   constructor(message: string, cause?: unknown) {
-    super('CPM_ERR_KAFKA_UNAVAILABLE', `${message}; the request was not stored: retry later`, { cause });
+    super('CPM_ERR_KAFKA_UNAVAILABLE', `${message}; the request was not stored: retry later`, {
+      cause,
+    });
   }
 }
 
@@ -73,7 +81,12 @@ export class IdempotentProducer {
     this.current = null;
     // Dropped producers are closed below even if this one fails to disconnect cleanly.
     let closeError: unknown = null;
-    if (current) await (await current.catch(() => null))?.disconnect().catch((error: unknown) => (closeError = error));
+    if (current)
+      await (
+        await current.catch(() => null)
+      )
+        ?.disconnect()
+        .catch((error: unknown) => (closeError = error));
     // A dropped producer may still wait for an answer (kafkajs's disconnect waits for
     // requests in flight): give those a few seconds, not the whole request timeout.
     const dropped = [...this.retired].map(async ([connecting, work]) => {
@@ -122,7 +135,8 @@ export class IdempotentProducer {
     const work = connecting.then(async (producer) => {
       // Timed out while connecting: the caller was told it failed and the next send may be
       // under way on this producer; sending now would run two sends at once.
-      if (abandoned) throw new KafkaUnavailableError('the send was abandoned before it started: not sent');
+      if (abandoned)
+        throw new KafkaUnavailableError('the send was abandoned before it started: not sent');
       sent = true;
       const placed = this.placements.get(producer) ?? new Set<string>();
       placed.clear(); // sends on one producer go one at a time
@@ -139,13 +153,23 @@ export class IdempotentProducer {
       return await Promise.race([
         work,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new KafkaUnavailableError(`Kafka did not acknowledge within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+          timer = setTimeout(
+            () =>
+              reject(
+                new KafkaUnavailableError(
+                  `Kafka did not acknowledge within ${this.options.timeoutMs} ms`,
+                ),
+              ),
+            this.options.timeoutMs,
+          );
         }),
       ]);
     } catch (error) {
       abandoned = true;
       if (sent) this.retire(connecting, work, error as Error);
-      throw error instanceof KafkaUnavailableError ? error : new KafkaUnavailableError(`Kafka refused the batch: ${(error as Error).message}`, error);
+      throw error instanceof KafkaUnavailableError
+        ? error
+        : new KafkaUnavailableError(`Kafka refused the batch: ${(error as Error).message}`, error);
     } finally {
       clearTimeout(timer);
     }
@@ -162,7 +186,10 @@ export class IdempotentProducer {
     this.retired.set(connecting, work);
     this.renewalCount++;
     this.options.onRenewal?.();
-    this.logger.warn({ err: cause.message }, 'a send failed: the next one uses a new idempotent producer (new producer id)');
+    this.logger.warn(
+      { err: cause.message },
+      'a send failed: the next one uses a new idempotent producer (new producer id)',
+    );
     void work
       .catch(() => undefined)
       .then(() => connecting)
@@ -183,16 +210,24 @@ export class IdempotentProducer {
  * partition it chose in any attempt of this send, so a retry placing a record elsewhere
  * fails safe).
  */
-export function assertCovered(sent: TopicMessages[], acknowledged: RecordMetadata[], placed: ReadonlySet<string> = new Set()): void {
+export function assertCovered(
+  sent: TopicMessages[],
+  acknowledged: RecordMetadata[],
+  placed: ReadonlySet<string> = new Set(),
+): void {
   const answered = new Set(acknowledged.map((m) => `${m.topicName}:${m.partition}`));
   const answeredTopics = new Set(acknowledged.map((m) => m.topicName));
   const missing = (what: string): never => {
-    throw new KafkaUnavailableError(`kafkajs acknowledged the batch without an answer for ${what} (kafkajs#1303, a leader moved)`);
+    throw new KafkaUnavailableError(
+      `kafkajs acknowledged the batch without an answer for ${what} (kafkajs#1303, a leader moved)`,
+    );
   };
   for (const { topic, messages } of sent) {
     if (messages.length === 0) continue;
     if (!answeredTopics.has(topic)) missing(`topic ${topic}`);
-    for (const m of messages) if (m.partition !== undefined && !answered.has(`${topic}:${m.partition}`)) missing(`${topic}:${m.partition}`);
+    for (const m of messages)
+      if (m.partition !== undefined && !answered.has(`${topic}:${m.partition}`))
+        missing(`${topic}:${m.partition}`);
   }
   for (const partition of placed) if (!answered.has(partition)) missing(partition);
 }

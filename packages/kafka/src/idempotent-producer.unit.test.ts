@@ -1,7 +1,12 @@
 import type { RecordMetadata } from 'kafkajs';
 import { assertCovered, KafkaUnavailableError } from './idempotent-producer';
 
-const meta = (topicName: string, partition: number): RecordMetadata => ({ topicName, partition, errorCode: 0, baseOffset: '0' });
+const meta = (topicName: string, partition: number): RecordMetadata => ({
+  topicName,
+  partition,
+  errorCode: 0,
+  baseOffset: '0',
+});
 
 describe('assertCovered: an acknowledgement must answer for everything sent (kafkajs#1303)', () => {
   it('accepts an answer for every topic and every explicitly placed partition', () => {
@@ -55,7 +60,9 @@ describe('assertCovered: an acknowledgement must answer for everything sent (kaf
         ],
       },
     ];
-    expect(() => assertCovered(sent, [meta('a', 0), meta('a', 1)], new Set(['a:0', 'a:1']))).not.toThrow();
+    expect(() =>
+      assertCovered(sent, [meta('a', 0), meta('a', 1)], new Set(['a:0', 'a:1'])),
+    ).not.toThrow();
     expect(() => assertCovered(sent, [meta('a', 0)], new Set(['a:0', 'a:1']))).toThrow(/a:1/);
   });
 });

@@ -38,7 +38,8 @@ export class KeyedState<S> {
    */
   changes(keys?: Iterable<string>): [string, S, S | undefined][] {
     const out: [string, S, S | undefined][] = [];
-    for (const k of keys ?? this.staged.keys()) if (this.staged.has(k)) out.push([k, this.staged.get(k)!, this.committed.get(k)]);
+    for (const k of keys ?? this.staged.keys())
+      if (this.staged.has(k)) out.push([k, this.staged.get(k)!, this.committed.get(k)]);
     return out;
   }
 

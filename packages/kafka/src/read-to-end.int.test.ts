@@ -18,17 +18,31 @@ afterAll(async () => {
 
 async function createTopic(name: string, partitions: number): Promise<string> {
   const topic = topicName(t.namespace, name);
-  await withAdmin(t.kafka, (admin) => admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] }));
+  await withAdmin(t.kafka, (admin) =>
+    admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] }),
+  );
   return topic;
 }
 
 /** `count` records to `partition`, one produce request (one record batch) each: `<prefix>0`, `<prefix>1`, ... */
-async function produce(topic: string, partition: number, prefix: string, count: number): Promise<void> {
-  for (let i = 0; i < count; i++) await producer.send({ topic, acks: -1, messages: [{ key: `${prefix}${i}`, value: 'v', partition }] });
+async function produce(
+  topic: string,
+  partition: number,
+  prefix: string,
+  count: number,
+): Promise<void> {
+  for (let i = 0; i < count; i++)
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [{ key: `${prefix}${i}`, value: 'v', partition }],
+    });
 }
 
 const keysOf = (batches: TopicBatch[], partition: number): string[] =>
-  batches.filter((b) => b.partition === partition).flatMap((b) => b.messages.map((m) => m.key!.toString()));
+  batches
+    .filter((b) => b.partition === partition)
+    .flatMap((b) => b.messages.map((m) => m.key!.toString()));
 
 it('reads committed records exactly up to the end captured when it starts, not what is written meanwhile nor a still-open transaction', async () => {
   const topic = await createTopic('rte-ends', 2);
@@ -36,7 +50,11 @@ it('reads committed records exactly up to the end captured when it starts, not w
   await produce(topic, 1, 'b', 3);
   // A transaction still open when the read starts: the end is its last stable offset, so
   // the read ends before it instead of waiting for it.
-  const open = t.kafka.producer({ transactionalId: `${t.namespace}-rte-open`, idempotent: true, maxInFlightRequests: 1 });
+  const open = t.kafka.producer({
+    transactionalId: `${t.namespace}-rte-open`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await open.connect();
   const tx = await open.transaction();
   try {
@@ -61,7 +79,9 @@ it('reads committed records exactly up to the end captured when it starts, not w
     expect(Object.fromEntries(ends)).toEqual({ [`${topic}:0`]: '5', [`${topic}:1`]: '3' });
     expect(keysOf(batches, 0)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
     expect(keysOf(batches, 1)).toEqual(['b0', 'b1', 'b2']);
-    expect(batches.every((b) => BigInt(b.nextOffset) <= BigInt(ends.get(`${b.topic}:${b.partition}`)!))).toBe(true);
+    expect(
+      batches.every((b) => BigInt(b.nextOffset) <= BigInt(ends.get(`${b.topic}:${b.partition}`)!)),
+    ).toBe(true);
   } finally {
     await tx.abort();
     await open.disconnect();
@@ -92,7 +112,8 @@ it('fails with TopicReadError, returning nothing, when the broker read fails mid
     async (batch) => {
       seen.push(...batch.messages.map((m) => m.key!.toString()));
       // The topic disappears under the reader: the rest of the partition can no longer be fetched.
-      if (seen.length === 1) await withAdmin(t.kafka, (admin) => admin.deleteTopics({ topics: [topic] }));
+      if (seen.length === 1)
+        await withAdmin(t.kafka, (admin) => admin.deleteTopics({ topics: [topic] }));
     },
     { stallTimeoutMs: 3_000, maxBytesPerPartition: 1 },
   );
@@ -103,7 +124,12 @@ it('fails with TopicReadError, returning nothing, when the broker read fails mid
 it('fails with TopicReadError when no progress is made within the bound', async () => {
   const topic = await createTopic('rte-stall', 1);
   await produce(topic, 0, 'a', 3);
-  const read = readToEnd(t.kafka, [topic], () => new Promise((resolve) => setTimeout(resolve, 2_000)), { stallTimeoutMs: 500, maxBytesPerPartition: 1 });
+  const read = readToEnd(
+    t.kafka,
+    [topic],
+    () => new Promise((resolve) => setTimeout(resolve, 2_000)),
+    { stallTimeoutMs: 500, maxBytesPerPartition: 1 },
+  );
   const error = await read.then(
     () => null,
     (e: unknown) => e,

@@ -114,7 +114,8 @@ export async function readToEnd(
     maxBytesPerPartition: options.maxBytesPerPartition ?? 4_194_304,
     ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
   });
-  const behind = (): string[] => [...pending].map(([key, p]) => `${key} ${p.reached + 1n}/${p.end}`);
+  const behind = (): string[] =>
+    [...pending].map(([key, p]) => `${key} ${p.reached + 1n}/${p.end}`);
   let failed = false;
   let lastProgress = Date.now();
   let done!: () => void;
@@ -132,7 +133,8 @@ export async function readToEnd(
       for (const partition of partitions) {
         const key = `${topic}:${partition}`;
         const p = pending.get(key);
-        if (p && options.startOffsets?.has(key)) consumer.seek({ topic, partition, offset: p.start.toString() });
+        if (p && options.startOffsets?.has(key))
+          consumer.seek({ topic, partition, offset: p.start.toString() });
       }
     }
   });
@@ -148,10 +150,13 @@ export async function readToEnd(
     if (p.reached >= p.end - 1n) pending.delete(key);
     if (pending.size === 0) done();
   });
-  consumer.on(consumer.events.CRASH, ({ payload }) => fail(new TopicReadError(topics, behind(), null, payload.error)));
+  consumer.on(consumer.events.CRASH, ({ payload }) =>
+    fail(new TopicReadError(topics, behind(), null, payload.error)),
+  );
   const watchdog = setInterval(
     () => {
-      if (Date.now() - lastProgress > stallTimeoutMs) fail(new TopicReadError(topics, behind(), stallTimeoutMs));
+      if (Date.now() - lastProgress > stallTimeoutMs)
+        fail(new TopicReadError(topics, behind(), stallTimeoutMs));
     },
     Math.max(1, Math.min(stallTimeoutMs, 250)),
   );
@@ -164,11 +169,14 @@ export async function readToEnd(
       eachBatch: async ({ batch, heartbeat }) => {
         const p = pending.get(`${batch.topic}:${batch.partition}`);
         if (!p || failed) return;
-        const messages = batch.messages.filter((m) => BigInt(m.offset) >= p.start && BigInt(m.offset) < p.end);
+        const messages = batch.messages.filter(
+          (m) => BigInt(m.offset) >= p.start && BigInt(m.offset) < p.end,
+        );
         const last = BigInt(batch.lastOffset()) + 1n;
         const nextOffset = (last < p.end ? last : p.end).toString();
         try {
-          if (messages.length > 0) await onBatch({ topic: batch.topic, partition: batch.partition, messages, nextOffset });
+          if (messages.length > 0)
+            await onBatch({ topic: batch.topic, partition: batch.partition, messages, nextOffset });
         } catch (error) {
           fail(error);
           return;

@@ -13,7 +13,12 @@ it('connect() completes the last transaction of its transactional id before it r
   const topic = topicName(t.namespace, 'agent.events.v1');
   const transactionalId = `renew-${t.namespace}`;
   // A predecessor (a process that died mid-transaction) leaves a transaction open.
-  const zombie = t.kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 10_000 });
+  const zombie = t.kafka.producer({
+    transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    transactionTimeout: 10_000,
+  });
   await zombie.connect();
   const open = await zombie.transaction();
   await open.send({ topic, acks: -1, messages: [{ key: 'k', value: 'from the zombie' }] });
@@ -23,7 +28,11 @@ it('connect() completes the last transaction of its transactional id before it r
   const stable = async (): Promise<string> => (await admin.fetchTopicOffsets(topic))[0]!.offset;
   try {
     expect(await stable()).toBe('0');
-    const successor = new RenewableTransactionalProducer(t.kafka, transactionalId, createLogger('test', 'silent'));
+    const successor = new RenewableTransactionalProducer(
+      t.kafka,
+      transactionalId,
+      createLogger('test', 'silent'),
+    );
     await successor.connect();
     // Aborted by the successor's InitProducerId: readers are no longer held back by it
     // (record 0 aborted, marker at 1), without waiting for the 60 s transaction timeout.

@@ -49,7 +49,10 @@ export class RenewableTransactionalProducer {
   async transaction(): Promise<Transaction> {
     if (this.broken || !this.producer) {
       await this.renew();
-      this.logger.info({ transactionalId: this.transactionalId }, 'transactional producer replaced after a failed transaction');
+      this.logger.info(
+        { transactionalId: this.transactionalId },
+        'transactional producer replaced after a failed transaction',
+      );
     }
     try {
       return await this.producer!.transaction();

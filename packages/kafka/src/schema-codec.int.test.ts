@@ -50,14 +50,26 @@ describe('Avro through the real Schema Registry and Kafka', () => {
   it('refuses an incompatible change to a registered schema and accepts a compatible one', async () => {
     const subject = subjectOf(topicName(t.namespace, 'compat-probe'));
     const registry = new SchemaRegistry({ host: t.registryUrl });
-    const v1 = { type: 'record', name: 'Probe', namespace: 'cpm.test', fields: [{ name: 'a', type: 'string' }] };
+    const v1 = {
+      type: 'record',
+      name: 'Probe',
+      namespace: 'cpm.test',
+      fields: [{ name: 'a', type: 'string' }],
+    };
     await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1) }, { subject });
     const codec = new SchemaCodec(registry, t.namespace);
 
     const addedRequired = { ...v1, fields: [...v1.fields, { name: 'b', type: 'string' }] };
-    await expect(codec.checkCompatible(subject, JSON.stringify(addedRequired))).rejects.toBeInstanceOf(IncompatibleSchemaError);
+    await expect(
+      codec.checkCompatible(subject, JSON.stringify(addedRequired)),
+    ).rejects.toBeInstanceOf(IncompatibleSchemaError);
 
-    const addedOptional = { ...v1, fields: [...v1.fields, { name: 'b', type: ['null', 'string'], default: null }] };
-    await expect(codec.checkCompatible(subject, JSON.stringify(addedOptional))).resolves.toBeUndefined();
+    const addedOptional = {
+      ...v1,
+      fields: [...v1.fields, { name: 'b', type: ['null', 'string'], default: null }],
+    };
+    await expect(
+      codec.checkCompatible(subject, JSON.stringify(addedOptional)),
+    ).resolves.toBeUndefined();
   });
 });

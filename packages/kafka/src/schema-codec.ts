@@ -42,7 +42,10 @@ export class SchemaCodec {
   ) {}
 
   static connect(url: string, namespace: string): SchemaCodec {
-    return new SchemaCodec(new SchemaRegistry({ host: url }, { [SchemaType.AVRO]: { noAnonymousTypes: true } } as never), namespace);
+    return new SchemaCodec(
+      new SchemaRegistry({ host: url }, { [SchemaType.AVRO]: { noAnonymousTypes: true } } as never),
+      namespace,
+    );
   }
 
   /**
@@ -52,7 +55,8 @@ export class SchemaCodec {
    * incompatible schema fails at once.
    */
   async register(topics: readonly string[], options: { waitMs?: number } = {}): Promise<void> {
-    const deadline = Date.now() + (options.waitMs ?? Number(process.env.SCHEMA_REGISTRY_WAIT_MS ?? 120_000));
+    const deadline =
+      Date.now() + (options.waitMs ?? Number(process.env.SCHEMA_REGISTRY_WAIT_MS ?? 120_000));
     for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
       try {
         return await this.registerOnce(topics);
@@ -70,11 +74,17 @@ export class SchemaCodec {
       const schema = readSchema(topicSpec(topic).valueSchema);
       await this.checkCompatible(subject, schema);
       try {
-        const { id } = await this.registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY.BACKWARD });
+        const { id } = await this.registry.register(
+          { type: SchemaType.AVRO, schema },
+          { subject, compatibility: COMPATIBILITY.BACKWARD },
+        );
         this.ids.set(topic, id);
         await this.registry.getSchema(id);
       } catch (error) {
-        throw new SchemaRegistryError(`could not register ${subject}: ${(error as Error).message}`, error);
+        throw new SchemaRegistryError(
+          `could not register ${subject}: ${(error as Error).message}`,
+          error,
+        );
       }
     }
   }
@@ -84,20 +94,34 @@ export class SchemaCodec {
     let compatible: boolean;
     try {
       // The client has no public method for the compatibility endpoint; its API object is typed private.
-      const api = (this.registry as unknown as { api: { Subject: { compatible(args: object): Promise<{ data(): unknown }> } } }).api;
-      const response = await api.Subject.compatible({ subject, version: 'latest', body: { schema } });
+      const api = (
+        this.registry as unknown as {
+          api: { Subject: { compatible(args: object): Promise<{ data(): unknown }> } };
+        }
+      ).api;
+      const response = await api.Subject.compatible({
+        subject,
+        version: 'latest',
+        body: { schema },
+      });
       compatible = (response.data() as { is_compatible: boolean }).is_compatible;
     } catch (error) {
       const status = (error as { status?: number }).status;
       if (status === 404) return; // nothing registered yet
-      throw new SchemaRegistryError(`compatibility check of ${subject} failed: ${(error as Error).message}`, error);
+      throw new SchemaRegistryError(
+        `compatibility check of ${subject} failed: ${(error as Error).message}`,
+        error,
+      );
     }
     if (!compatible) throw new IncompatibleSchemaError(subject, 'the registry refused it');
   }
 
   idOf(topic: string): number {
     const id = this.ids.get(topic);
-    if (id === undefined) throw new SchemaRegistryError(`no schema id for ${topic}: call register([${JSON.stringify(topic)}]) at start-up`);
+    if (id === undefined)
+      throw new SchemaRegistryError(
+        `no schema id for ${topic}: call register([${JSON.stringify(topic)}]) at start-up`,
+      );
     return id;
   }
 
@@ -115,8 +139,16 @@ export class SchemaCodec {
     try {
       return (await this.registry.decode(buffer)) as T;
     } catch (error) {
-      if (isRetriable(error)) throw new SchemaRegistryError(`could not decode a record: ${(error as Error).message}`, error);
-      throw new AppError('CPM_ERR_RECORD_UNDECODABLE', `not Avro of a registered schema: ${(error as Error).message}`, { cause: error });
+      if (isRetriable(error))
+        throw new SchemaRegistryError(
+          `could not decode a record: ${(error as Error).message}`,
+          error,
+        );
+      throw new AppError(
+        'CPM_ERR_RECORD_UNDECODABLE',
+        `not Avro of a registered schema: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 }

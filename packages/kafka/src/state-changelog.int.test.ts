@@ -21,8 +21,18 @@ interface Seen {
   count: number;
   offsets: string[];
 }
-const next = (s: Seen, offset: string): Seen => ({ count: s.count + 1, offsets: [...s.offsets, offset].slice(-KEEP) });
-const lists = [{ name: 'offset', get: (s) => s.offsets, with: (s, offsets) => ({ ...s, offsets }), id: (o) => o } satisfies ChangelogList<Seen, string>];
+const next = (s: Seen, offset: string): Seen => ({
+  count: s.count + 1,
+  offsets: [...s.offsets, offset].slice(-KEEP),
+});
+const lists = [
+  {
+    name: 'offset',
+    get: (s) => s.offsets,
+    with: (s, offsets) => ({ ...s, offsets }),
+    id: (o) => o,
+  } satisfies ChangelogList<Seen, string>,
+];
 
 function processor(seenBefore: Map<string, Seen>, name = NAME): TransactionalProcessor<Seen> {
   return new TransactionalProcessor<Seen>({
@@ -55,7 +65,11 @@ async function produce(from: number, count: number): Promise<void> {
       return { key: e.customerKey, value: await t.codec.encode('conversation.events.v1', e) };
     }),
   );
-  await producer.send({ topic: topicName(t.namespace, 'conversation.events.v1'), acks: -1, messages });
+  await producer.send({
+    topic: topicName(t.namespace, 'conversation.events.v1'),
+    acks: -1,
+    messages,
+  });
   await producer.disconnect();
 }
 
@@ -64,18 +78,24 @@ async function folded(below: number): Promise<Map<string, Seen>> {
   const out = new Map<string, Seen>();
   const admin = t.kafka.admin();
   await admin.connect();
-  const total = (await admin.fetchTopicOffsets(topicName(t.namespace, 'conversation.events.v1'))).reduce((n, p) => n + Number(p.offset), 0);
+  const total = (
+    await admin.fetchTopicOffsets(topicName(t.namespace, 'conversation.events.v1'))
+  ).reduce((n, p) => n + Number(p.offset), 0);
   await admin.disconnect();
   const consumer = t.kafka.consumer({ groupId: `${t.namespace}-fold-${below}` });
   await consumer.connect();
-  await consumer.subscribe({ topic: topicName(t.namespace, 'conversation.events.v1'), fromBeginning: true });
+  await consumer.subscribe({
+    topic: topicName(t.namespace, 'conversation.events.v1'),
+    fromBeginning: true,
+  });
   let read = 0;
   await new Promise<void>((resolve) => {
     void consumer.run({
       eachMessage: async ({ message }) => {
         const event = (await t.codec.decode(message.value!)) as { eventId: string };
         const key = message.key!.toString();
-        if (Number(event.eventId.replace('load-', '')) < below) out.set(key, next(out.get(key) ?? { count: 0, offsets: [] }, message.offset));
+        if (Number(event.eventId.replace('load-', '')) < below)
+          out.set(key, next(out.get(key) ?? { count: 0, offsets: [] }, message.offset));
         if (++read === total) resolve();
       },
     });

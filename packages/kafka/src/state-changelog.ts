@@ -47,7 +47,8 @@ export interface ChangelogRecord {
 export const ITEM_KEY = '\u0000item:';
 
 /** The changelog key of one list item: JSON, so any customer key or item id round-trips. */
-export const itemKey = (key: string, list: string, id: string): string => `${ITEM_KEY}${JSON.stringify([key, list, id])}`;
+export const itemKey = (key: string, list: string, id: string): string =>
+  `${ITEM_KEY}${JSON.stringify([key, list, id])}`;
 
 export class StateChangelog<S> {
   /** Keys restored from a record written whole: their items are not in item records yet. */
@@ -64,8 +65,12 @@ export class StateChangelog<S> {
     const logged = this.wholeRecords.has(key) ? undefined : before;
     const out: ChangelogRecord[] = [];
     const header = JSON.stringify(this.header(after));
-    if (logged === undefined || header !== JSON.stringify(this.header(logged))) out.push({ key, value: header });
-    for (const list of this.lists) out.push(...itemRecords(key, list, logged === undefined ? [] : list.get(logged), list.get(after)));
+    if (logged === undefined || header !== JSON.stringify(this.header(logged)))
+      out.push({ key, value: header });
+    for (const list of this.lists)
+      out.push(
+        ...itemRecords(key, list, logged === undefined ? [] : list.get(logged), list.get(after)),
+      );
     return out;
   }
 
@@ -116,7 +121,15 @@ export class ChangelogRestore<S> {
     this.headers.set(key, header);
     if (this.lists.some((list) => list.get(header).length > 0)) {
       // Written whole (before its lists were split off): the full lists at that point.
-      this.items.set(key, new Map(this.lists.map((list) => [list.name, new Map(list.get(header).map((item) => [list.id(item), item]))])));
+      this.items.set(
+        key,
+        new Map(
+          this.lists.map((list) => [
+            list.name,
+            new Map(list.get(header).map((item) => [list.id(item), item])),
+          ]),
+        ),
+      );
       this.wholeRecords.add(key);
     } else if (this.wholeRecords.delete(key)) {
       // The first write after a whole record: this header, then every item of the value.
@@ -134,7 +147,13 @@ export class ChangelogRestore<S> {
         continue;
       }
       const byList = this.items.get(key);
-      yield [key, this.lists.reduce((s, list) => list.with(s, [...(byList?.get(list.name)?.values() ?? [])]), header ?? this.initial())];
+      yield [
+        key,
+        this.lists.reduce(
+          (s, list) => list.with(s, [...(byList?.get(list.name)?.values() ?? [])]),
+          header ?? this.initial(),
+        ),
+      ];
     }
   }
 }
@@ -145,7 +164,12 @@ export class ChangelogRestore<S> {
  * `after` that is such a subsequence of `before` (same objects) stays as it is; the rest is
  * written again, and the items of `before` neither kept nor written again get tombstones.
  */
-function itemRecords<S, T>(key: string, list: ChangelogList<S, T>, before: readonly T[], after: readonly T[]): ChangelogRecord[] {
+function itemRecords<S, T>(
+  key: string,
+  list: ChangelogList<S, T>,
+  before: readonly T[],
+  after: readonly T[],
+): ChangelogRecord[] {
   const dropped: T[] = [];
   let kept = 0;
   let j = 0;
@@ -163,6 +187,7 @@ function itemRecords<S, T>(key: string, list: ChangelogList<S, T>, before: reado
     const id = list.id(item);
     if (!written.has(id)) out.push({ key: itemKey(key, list.name, id), value: null });
   }
-  for (let i = kept; i < after.length; i++) out.push({ key: itemKey(key, list.name, list.id(after[i]!)), value: JSON.stringify(after[i]) });
+  for (let i = kept; i < after.length; i++)
+    out.push({ key: itemKey(key, list.name, list.id(after[i]!)), value: JSON.stringify(after[i]) });
   return out;
 }

@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { itemKey, StateChangelog, type ChangelogList, type ChangelogRecord } from './state-changelog';
+import {
+  itemKey,
+  StateChangelog,
+  type ChangelogList,
+  type ChangelogRecord,
+} from './state-changelog';
 
 interface Item {
   id: string;
@@ -12,19 +17,36 @@ interface State {
 }
 const initial = (): State => ({ name: null, items: [], ids: [] });
 const lists = [
-  { name: 'item', get: (s) => s.items, with: (s, items) => ({ ...s, items }), id: (i) => i.id } satisfies ChangelogList<State, Item>,
-  { name: 'id', get: (s) => s.ids, with: (s, ids) => ({ ...s, ids }), id: (id) => id } satisfies ChangelogList<State, string>,
+  {
+    name: 'item',
+    get: (s) => s.items,
+    with: (s, items) => ({ ...s, items }),
+    id: (i) => i.id,
+  } satisfies ChangelogList<State, Item>,
+  {
+    name: 'id',
+    get: (s) => s.ids,
+    with: (s, ids) => ({ ...s, ids }),
+    id: (id) => id,
+  } satisfies ChangelogList<State, string>,
 ];
 
 /** What a handler does to a value: the same shapes as agent-events' and the normalizer's lists. */
-type Op = { kind: 'name'; name: string } | { kind: 'remember'; id: string; text: string } | { kind: 'forget'; id: string } | { kind: 'id'; id: string };
+type Op =
+  | { kind: 'name'; name: string }
+  | { kind: 'remember'; id: string; text: string }
+  | { kind: 'forget'; id: string }
+  | { kind: 'id'; id: string };
 const CAP = 5;
 function apply(s: State, op: Op): State {
   switch (op.kind) {
     case 'name':
       return { ...s, name: op.name };
     case 'remember': // agent-events' `remember`: a known id moves to the end with its new content
-      return { ...s, items: [...s.items.filter((i) => i.id !== op.id), { id: op.id, text: op.text }].slice(-CAP) };
+      return {
+        ...s,
+        items: [...s.items.filter((i) => i.id !== op.id), { id: op.id, text: op.text }].slice(-CAP),
+      };
     case 'forget': // removed from anywhere, the end included
       return { ...s, items: s.items.filter((i) => i.id !== op.id) };
     case 'id': // the normalizer's dedup: new ids only, the oldest dropped
@@ -32,7 +54,10 @@ function apply(s: State, op: Op): State {
   }
 }
 
-function restore(changelog: StateChangelog<State>, records: ChangelogRecord[]): Map<string, State | null> {
+function restore(
+  changelog: StateChangelog<State>,
+  records: ChangelogRecord[],
+): Map<string, State | null> {
   const restoring = changelog.restore(initial);
   for (const r of records) restoring.read(r.key, r.value);
   return new Map(restoring.values());
@@ -57,10 +82,16 @@ describe('StateChangelog (lists kept item by item)', () => {
     fc.record({ kind: fc.constant('id' as const), id: fc.string({ maxLength: 2 }) }),
   );
   // Batches of operations on a few keys; one transaction per batch.
-  const batches = fc.array(fc.array(fc.tuple(fc.constantFrom('k1', 'k2', 'k"\u0000\u001f'), op), { minLength: 1, maxLength: 6 }), {
-    minLength: 1,
-    maxLength: 12,
-  });
+  const batches = fc.array(
+    fc.array(fc.tuple(fc.constantFrom('k1', 'k2', 'k"\u0000\u001f'), op), {
+      minLength: 1,
+      maxLength: 6,
+    }),
+    {
+      minLength: 1,
+      maxLength: 12,
+    },
+  );
 
   // Values some keys had in records written whole, before the lists were split off.
   const wholeValues = fc.dictionary(
@@ -71,14 +102,19 @@ describe('StateChangelog (lists kept item by item)', () => {
   it('restores, from the records written so far, compacted or not, exactly the values committed', () => {
     fc.assert(
       fc.property(wholeValues, batches, (whole, txs) => {
-        const log: ChangelogRecord[] = Object.entries(whole).map(([key, value]) => ({ key, value: JSON.stringify(value) }));
+        const log: ChangelogRecord[] = Object.entries(whole).map(([key, value]) => ({
+          key,
+          value: JSON.stringify(value),
+        }));
         const changelog = new StateChangelog<State>(lists);
         const committed = new Map<string, State>();
         for (const [key, value] of restore(changelog, log)) if (value) committed.set(key, value);
         for (const tx of txs) {
           const staged = new Map<string, State>();
-          for (const [key, o] of tx) staged.set(key, apply(staged.get(key) ?? committed.get(key) ?? initial(), o));
-          for (const [key, after] of staged) log.push(...changelog.write(key, committed.get(key), after));
+          for (const [key, o] of tx)
+            staged.set(key, apply(staged.get(key) ?? committed.get(key) ?? initial(), o));
+          for (const [key, after] of staged)
+            log.push(...changelog.write(key, committed.get(key), after));
           changelog.committed(staged.keys());
           for (const [key, after] of staged) committed.set(key, after);
           expect(restore(new StateChangelog<State>(lists), log)).toEqual(committed);
@@ -92,18 +128,23 @@ describe('StateChangelog (lists kept item by item)', () => {
   it('writes one item and one tombstone for a new item of a full list, and no header when only the list changed', () => {
     const changelog = new StateChangelog<State>(lists);
     let before = initial();
-    for (const id of ['a', 'b', 'c', 'd', 'e']) before = apply(before, { kind: 'remember', id, text: id });
+    for (const id of ['a', 'b', 'c', 'd', 'e'])
+      before = apply(before, { kind: 'remember', id, text: id });
     const after = apply(before, { kind: 'remember', id: 'f', text: 'new' });
     expect(changelog.write('k', before, after)).toEqual([
       { key: itemKey('k', 'item', 'a'), value: null },
       { key: itemKey('k', 'item', 'f'), value: JSON.stringify({ id: 'f', text: 'new' }) },
     ]);
     // A changed item moves to the end: written again, no tombstone for it.
-    expect(changelog.write('k', after, apply(after, { kind: 'remember', id: 'c', text: 'edited' }))).toEqual([
+    expect(
+      changelog.write('k', after, apply(after, { kind: 'remember', id: 'c', text: 'edited' })),
+    ).toEqual([
       { key: itemKey('k', 'item', 'c'), value: JSON.stringify({ id: 'c', text: 'edited' }) },
     ]);
     // The header alone when only it changed.
-    expect(changelog.write('k', after, { ...after, name: 'Ada' })).toEqual([{ key: 'k', value: JSON.stringify({ name: 'Ada', items: [], ids: [] }) }]);
+    expect(changelog.write('k', after, { ...after, name: 'Ada' })).toEqual([
+      { key: 'k', value: JSON.stringify({ name: 'Ada', items: [], ids: [] }) },
+    ]);
   });
 
   it('reads a value written whole (before its lists were split off) and writes all of its items once after that', () => {
@@ -113,16 +154,27 @@ describe('StateChangelog (lists kept item by item)', () => {
     expect(restore(changelog, log).get('k')).toEqual(whole);
     const next = apply(whole, { kind: 'id', id: 'e3' });
     const written = changelog.write('k', whole, next);
-    expect(written.map((r) => r.key)).toEqual(['k', itemKey('k', 'item', 'a'), itemKey('k', 'id', 'e1'), itemKey('k', 'id', 'e2'), itemKey('k', 'id', 'e3')]);
+    expect(written.map((r) => r.key)).toEqual([
+      'k',
+      itemKey('k', 'item', 'a'),
+      itemKey('k', 'id', 'e1'),
+      itemKey('k', 'id', 'e2'),
+      itemKey('k', 'id', 'e3'),
+    ]);
     changelog.committed(['k']);
     const last = apply(next, { kind: 'id', id: 'e4' });
     const more = changelog.write('k', next, last);
     expect(more).toEqual([{ key: itemKey('k', 'id', 'e4'), value: JSON.stringify('e4') }]);
-    expect(restore(new StateChangelog<State>(lists), compacted([...log, ...written, ...more])).get('k')).toEqual(last);
+    expect(
+      restore(new StateChangelog<State>(lists), compacted([...log, ...written, ...more])).get('k'),
+    ).toEqual(last);
   });
 
   it('keeps an item of a whole record dropped by the first write dropped, also before compaction', () => {
-    const whole = ['e1', 'e2', 'e3', 'e4', 'e5'].reduce((s, id) => apply(s, { kind: 'id', id }), initial());
+    const whole = ['e1', 'e2', 'e3', 'e4', 'e5'].reduce(
+      (s, id) => apply(s, { kind: 'id', id }),
+      initial(),
+    );
     const log: ChangelogRecord[] = [{ key: 'k', value: JSON.stringify(whole) }];
     const changelog = new StateChangelog<State>(lists);
     restore(changelog, log);
@@ -134,10 +186,15 @@ describe('StateChangelog (lists kept item by item)', () => {
   });
 
   it('writes a value whole when it has no lists, and a tombstone of a value drops its items', () => {
-    expect(new StateChangelog<State>().write('k', undefined, initial())).toEqual([{ key: 'k', value: JSON.stringify(initial()) }]);
+    expect(new StateChangelog<State>().write('k', undefined, initial())).toEqual([
+      { key: 'k', value: JSON.stringify(initial()) },
+    ]);
     const changelog = new StateChangelog<State>(lists);
     const value = apply(initial(), { kind: 'remember', id: 'a', text: 'x' });
-    const restored = restore(changelog, [...changelog.write('k', undefined, value), { key: 'k', value: null }]);
+    const restored = restore(changelog, [
+      ...changelog.write('k', undefined, value),
+      { key: 'k', value: null },
+    ]);
     expect(restored.get('k')).toBeNull();
   });
 });

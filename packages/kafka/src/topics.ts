@@ -39,7 +39,8 @@ declare({
   name: 'sinch.webhooks.raw.v1',
   kind: 'record',
   valueSchema: 'sinch.webhooks.raw.v1.avsc',
-  purpose: 'Every verified Conversation API callback, byte for byte, with its signature headers. Log of record.',
+  purpose:
+    'Every verified Conversation API callback, byte for byte, with its signature headers. Log of record.',
   producedBy: 'ingress',
   config: UNLIMITED,
 });
@@ -47,15 +48,21 @@ declare({
   name: 'sinch.webhooks.rejected.v1',
   kind: 'quarantine',
   valueSchema: 'sinch.webhooks.rejected.v1.avsc',
-  purpose: 'Requests refused at the ingress (bad signature, signed non-JSON), size-bounded, to recover callbacks lost to a misconfigured secret.',
+  purpose:
+    'Requests refused at the ingress (bad signature, signed non-JSON), size-bounded, to recover callbacks lost to a misconfigured secret.',
   producedBy: 'ingress',
-  config: { 'retention.ms': String(14 * 24 * 3600 * 1000), 'retention.bytes': String(1024 * 1024 * 1024), 'max.message.bytes': String(2 * 1024 * 1024) },
+  config: {
+    'retention.ms': String(14 * 24 * 3600 * 1000),
+    'retention.bytes': String(1024 * 1024 * 1024),
+    'max.message.bytes': String(2 * 1024 * 1024),
+  },
 });
 declare({
   name: 'agent.commands.v1',
   kind: 'record',
   valueSchema: 'agent.commands.v1.avsc',
-  purpose: 'What agents ask the system to do (send text, media, template; end a conversation). Log of record.',
+  purpose:
+    'What agents ask the system to do (send text, media, template; end a conversation). Log of record.',
   producedBy: 'agent console / Contact Pro connector',
   config: UNLIMITED,
 });
@@ -63,7 +70,8 @@ declare({
   name: 'sinch.outbound.v1',
   kind: 'record',
   valueSchema: 'sinch.outbound.v1.avsc',
-  purpose: 'The outcome of every command sent to the Conversation API: Sinch message id and time, or the failure. Log of record.',
+  purpose:
+    'The outcome of every command sent to the Conversation API: Sinch message id and time, or the failure. Log of record.',
   producedBy: 'outbound',
   config: UNLIMITED,
 });
@@ -71,7 +79,8 @@ declare({
   name: 'sinch.lookups.v1',
   kind: 'record',
   valueSchema: 'sinch.lookups.v1.avsc',
-  purpose: 'Answers of Conversation API look-ups (display names), recorded before use so a replay never calls Sinch. Log of record.',
+  purpose:
+    'Answers of Conversation API look-ups (display names), recorded before use so a replay never calls Sinch. Log of record.',
   producedBy: 'agent-events',
   config: UNLIMITED,
 });
@@ -80,7 +89,8 @@ declare(
     name: 'conversation.events.v1',
     kind: 'derived',
     valueSchema: 'conversation.events.v1.avsc',
-    purpose: 'Typed conversation events from every callback and outbound result, after de-duplication and the MMS channel correction.',
+    purpose:
+      'Typed conversation events from every callback and outbound result, after de-duplication and the MMS channel correction.',
     producedBy: 'normalizer',
     config: UNLIMITED,
   },
@@ -91,7 +101,8 @@ declare(
     name: 'conversation.media.v1',
     kind: 'derived',
     valueSchema: 'conversation.media.v1.avsc',
-    purpose: 'Customer media downloaded into the internal store (READY) or not (FAILED, with the reason).',
+    purpose:
+      'Customer media downloaded into the internal store (READY) or not (FAILED, with the reason).',
     producedBy: 'media',
     config: UNLIMITED,
   },
@@ -130,7 +141,11 @@ export function changelogSpec(service: string): TopicSpec {
     valueSchema: '',
     purpose: `State of ${service}, keyed by customer key; restored on start. Keys starting with U+0000 are bookkeeping (the input offsets each transaction covered, restore seals), not state.`,
     producedBy: service,
-    config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'segment.ms': String(3600 * 1000) },
+    config: {
+      'cleanup.policy': 'compact',
+      'min.compaction.lag.ms': '0',
+      'segment.ms': String(3600 * 1000),
+    },
   };
 }
 
@@ -139,7 +154,8 @@ specs.push({
   name: 'sinch.outbound.v1.dlq',
   kind: 'dlq',
   valueSchema: 'dead-letter.v1.avsc',
-  purpose: 'agent.commands.v1 records the outbound service could not decode, with the error and their source topic/partition/offset.',
+  purpose:
+    'agent.commands.v1 records the outbound service could not decode, with the error and their source topic/partition/offset.',
   producedBy: 'outbound',
   config: DLQ_RETENTION,
 });

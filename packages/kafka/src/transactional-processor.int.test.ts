@@ -15,7 +15,10 @@ beforeAll(async () => {
 afterAll(() => t.cleanup());
 
 /** State per customer key: the input offsets it has processed, in order. */
-function processor(handled: string[], inputs: string[] = ['conversation.events.v1']): TransactionalProcessor<string[]> {
+function processor(
+  handled: string[],
+  inputs: string[] = ['conversation.events.v1'],
+): TransactionalProcessor<string[]> {
   return new TransactionalProcessor<string[]>({
     name: NAME,
     instanceId: '0',
@@ -27,7 +30,10 @@ function processor(handled: string[], inputs: string[] = ['conversation.events.v
     initialState: () => [],
     handle: async (_value, ctx) => {
       await new Promise((r) => setTimeout(r, 2)); // slow enough to be stopped in the middle of a batch
-      ctx.state.set(ctx.key, [...ctx.state.get(ctx.key), `${ctx.topic}@${ctx.partition}:${ctx.offset}`]);
+      ctx.state.set(ctx.key, [
+        ...ctx.state.get(ctx.key),
+        `${ctx.topic}@${ctx.partition}:${ctx.offset}`,
+      ]);
       handled.push(ctx.offset);
       return [];
     },
@@ -40,9 +46,15 @@ const state = new Map<string, string[]>();
 /** Reads the changelog's last value per key into `state`; returns how many records they list. */
 async function readState(): Promise<number> {
   state.clear();
-  await readChangelog(t.kafka, topicName(t.namespace, `${NAME}.state.v1`), new Set([0, 1, 2]), (key, value) => {
-    if (value !== null && !isChangelogBookkeeping(key)) state.set(key, JSON.parse(value) as string[]);
-  });
+  await readChangelog(
+    t.kafka,
+    topicName(t.namespace, `${NAME}.state.v1`),
+    new Set([0, 1, 2]),
+    (key, value) => {
+      if (value !== null && !isChangelogBookkeeping(key))
+        state.set(key, JSON.parse(value) as string[]);
+    },
+  );
   return [...state.values()].reduce((n, entries) => n + entries.length, 0);
 }
 
@@ -52,10 +64,18 @@ it('a processor stopped in the middle of a batch commits none of it: its success
   const messages = await Promise.all(
     Array.from({ length: RECORDS }, async (_, i) => {
       const e = loadEvent(i, 5);
-      return { key: e.customerKey, partition: 0, value: await t.codec.encode('conversation.events.v1', e) };
+      return {
+        key: e.customerKey,
+        partition: 0,
+        value: await t.codec.encode('conversation.events.v1', e),
+      };
     }),
   );
-  await producer.send({ topic: topicName(t.namespace, 'conversation.events.v1'), acks: -1, messages });
+  await producer.send({
+    topic: topicName(t.namespace, 'conversation.events.v1'),
+    acks: -1,
+    messages,
+  });
   await producer.disconnect();
 
   const first: string[] = [];
@@ -69,7 +89,8 @@ it('a processor stopped in the middle of a batch commits none of it: its success
   const b = processor(second);
   await b.start();
   const deadline = Date.now() + 60_000;
-  while ((await readState()) < RECORDS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  while ((await readState()) < RECORDS && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 250));
   await b.stop();
 
   const offsets = [...state.values()].flat().map((entry) => Number(entry.split(':')[1]));
@@ -114,7 +135,10 @@ it('processes several partitions and two co-partitioned inputs at once: every re
   await p.start();
   const deadline = Date.now() + 60_000;
   const multi = () => [...state].filter(([key]) => key.startsWith('multi-'));
-  while (multi().reduce((n, [, entries]) => n + entries.length, 0) < 2 * PER_TOPIC && Date.now() < deadline) {
+  while (
+    multi().reduce((n, [, entries]) => n + entries.length, 0) < 2 * PER_TOPIC &&
+    Date.now() < deadline
+  ) {
     await new Promise((r) => setTimeout(r, 250));
     await readState();
   }
@@ -125,7 +149,9 @@ it('processes several partitions and two co-partitioned inputs at once: every re
   expect(new Set(entries).size).toBe(2 * PER_TOPIC);
   for (const [, list] of multi()) {
     for (const topic of ['conversation.events.v1', 'conversation.events.v1.dlq']) {
-      const offsets = list.filter((e) => e.split('@')[0] === topic).map((e) => Number(e.split(':')[1]));
+      const offsets = list
+        .filter((e) => e.split('@')[0] === topic)
+        .map((e) => Number(e.split(':')[1]));
       expect(offsets).toEqual([...offsets].sort((x, y) => x - y)); // per key and topic, in log order
     }
   }
@@ -143,7 +169,11 @@ it('restores its floors from the changelog when the group offsets of its last tr
   await admin.connect();
   const groupId = topicName(t.namespace, NAME);
   for (const topic of ['conversation.events.v1', 'conversation.events.v1.dlq']) {
-    await admin.setOffsets({ groupId, topic: topicName(t.namespace, topic), partitions: [0, 1, 2].map((partition) => ({ partition, offset: '0' })) });
+    await admin.setOffsets({
+      groupId,
+      topic: topicName(t.namespace, topic),
+      partitions: [0, 1, 2].map((partition) => ({ partition, offset: '0' })),
+    });
   }
   await admin.disconnect();
 
@@ -154,7 +184,8 @@ it('restores its floors from the changelog when the group offsets of its last tr
   // and the group's offsets brought back to the floor.
   let stillBehind = 0;
   for (const topic of ['conversation.events.v1', 'conversation.events.v1.dlq']) {
-    stillBehind += (await waitForGroup(t.kafka, groupId, topicName(t.namespace, topic), 60_000)).length;
+    stillBehind += (await waitForGroup(t.kafka, groupId, topicName(t.namespace, topic), 60_000))
+      .length;
   }
   await p.stop();
 
@@ -175,7 +206,11 @@ it('ignores a changelog offset beyond the end of its input partition (a recreate
   const fresh = await Promise.all(
     Array.from({ length: 10 }, async (_, i) => {
       const e = loadEvent(50_000 + i, 3);
-      return { key: `fresh-${e.customerKey}`, partition: 0, value: await t.codec.encode('conversation.events.v1', e) };
+      return {
+        key: `fresh-${e.customerKey}`,
+        partition: 0,
+        value: await t.codec.encode('conversation.events.v1', e),
+      };
     }),
   );
   await producer.send({ topic, acks: -1, messages: fresh });

@@ -1,8 +1,21 @@
-import { KafkaJSNonRetriableError, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Message } from 'kafkajs';
+import {
+  KafkaJSNonRetriableError,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type KafkaMessage,
+  type Message,
+} from 'kafkajs';
 import { errorCode, isRetriable, type Logger, type Metrics } from '@cpm/platform';
 import { groupOffsets, partitionEnds, withAdmin } from './admin';
 import { ConsumerHealth, type ConsumerHealthSettings } from './consumer-health';
-import { assertChangelogPartitions, isChangelogBookkeeping, OFFSET_KEY, readChangelog, sealChangelog } from './changelog';
+import {
+  assertChangelogPartitions,
+  isChangelogBookkeeping,
+  OFFSET_KEY,
+  readChangelog,
+  sealChangelog,
+} from './changelog';
 import { deadLetter } from './dead-letter';
 import { GroupCommitter } from './group-commit';
 import { KeyedState, type StateView } from './keyed-state';
@@ -127,7 +140,11 @@ export class TransactionalProcessor<S> {
 
   async start(): Promise<void> {
     await assertChangelogPartitions(this.o.kafka, this.changelogTopic, this.inputTopics);
-    this.producer = new RenewableTransactionalProducer(this.o.kafka, `${this.groupId}-${this.o.instanceId}`, this.o.logger);
+    this.producer = new RenewableTransactionalProducer(
+      this.o.kafka,
+      `${this.groupId}-${this.o.instanceId}`,
+      this.o.logger,
+    );
     await this.producer.connect();
     await this.startConsumer();
   }
@@ -161,7 +178,8 @@ export class TransactionalProcessor<S> {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const mine = new Set<number>();
       for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
-        if (topic === topicName(namespace, this.o.inputs[0]!)) for (const p of partitions) mine.add(p);
+        if (topic === topicName(namespace, this.o.inputs[0]!))
+          for (const p of partitions) mine.add(p);
       }
       this.assigned = mine;
       this.restored = null; // restore again, now: the next batch waits for it, and the service is not ready before
@@ -170,19 +188,26 @@ export class TransactionalProcessor<S> {
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart || this.stopping) return; // kafkajs restarts retriable crashes itself
-      logger.warn({ err: payload.error.message }, 'consumer crashed; starting a new one from the committed offsets');
+      logger.warn(
+        { err: payload.error.message },
+        'consumer crashed; starting a new one from the committed offsets',
+      );
       this.restored = null;
       if (consumer !== this.consumer || this.restarting) return; // one replacement per crash, however many batches failed
       this.restarting = true;
       this.restartConsumer(consumer);
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: this.o.inputs.map((t) => topicName(namespace, t)), fromBeginning: this.o.fromBeginning ?? true });
+    await consumer.subscribe({
+      topics: this.o.inputs.map((t) => topicName(namespace, t)),
+      fromBeginning: this.o.fromBeginning ?? true,
+    });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.o.concurrency ?? 12,
-      eachBatch: (payload) => this.inTurn(payload.batch.partition, () => this.onBatch(payload, committer)),
+      eachBatch: (payload) =>
+        this.inTurn(payload.batch.partition, () => this.onBatch(payload, committer)),
     });
   }
 
@@ -270,13 +295,18 @@ export class TransactionalProcessor<S> {
       this.state.clear();
       const logged = new Map<string, bigint>();
       const restoring = this.changelog.restore(this.o.initialState);
-      count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) => {
-        if (key.startsWith(OFFSET_KEY)) {
-          if (value !== null) logged.set(key.slice(OFFSET_KEY.length), BigInt(value));
-        } else if (!isChangelogBookkeeping(key)) {
-          restoring.read(key, value);
-        }
-      });
+      count = await readChangelog(
+        this.o.kafka,
+        this.changelogTopic,
+        this.assigned,
+        (key, value) => {
+          if (key.startsWith(OFFSET_KEY)) {
+            if (value !== null) logged.set(key.slice(OFFSET_KEY.length), BigInt(value));
+          } else if (!isChangelogBookkeeping(key)) {
+            restoring.read(key, value);
+          }
+        },
+      );
       for (const [key, value] of restoring.values()) this.state.load(key, value);
       const after = await this.committedOffsets();
       this.floors = new Map(after);
@@ -308,10 +338,19 @@ export class TransactionalProcessor<S> {
         }
         break;
       }
-      if (attempt === 5) throw new Error('the committed offsets kept moving while the changelog was read; restore is retried with the next batch');
-      this.o.logger.info({ attempt }, 'committed offsets moved while the changelog was read; reading again');
+      if (attempt === 5)
+        throw new Error(
+          'the committed offsets kept moving while the changelog was read; restore is retried with the next batch',
+        );
+      this.o.logger.info(
+        { attempt },
+        'committed offsets moved while the changelog was read; reading again',
+      );
     }
-    this.o.logger.info({ records: count, keys: this.state.size, ms: Date.now() - started }, 'state restored from changelog');
+    this.o.logger.info(
+      { records: count, keys: this.state.size, ms: Date.now() - started },
+      'state restored from changelog',
+    );
   }
 
   /** The end of every input partition as a read_committed consumer sees it (the last stable offset), as `topic:partition` → offset. */
@@ -325,21 +364,30 @@ export class TransactionalProcessor<S> {
     return withAdmin(this.o.kafka, (admin) => groupOffsets(admin, this.groupId, this.inputTopics));
   }
 
-  private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload, committer: GroupCommitter): Promise<void> {
+  private async onBatch(
+    { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload,
+    committer: GroupCommitter,
+  ): Promise<void> {
     if (batch.messages.length === 0) return;
     await whileBeating(heartbeat, this.restore());
     let finished: () => void = () => undefined;
     const done = new Promise<void>((r) => (finished = r));
     this.active.add(done);
     try {
-      await this.processBatch({ batch, heartbeat, isRunning, isStale, resolveOffset } as EachBatchPayload, committer);
+      await this.processBatch(
+        { batch, heartbeat, isRunning, isStale, resolveOffset } as EachBatchPayload,
+        committer,
+      );
     } finally {
       this.active.delete(done);
       finished();
     }
   }
 
-  private async processBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload, committer: GroupCommitter): Promise<void> {
+  private async processBatch(
+    { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload,
+    committer: GroupCommitter,
+  ): Promise<void> {
     const { namespace, metrics, codec } = this.o;
     const started = performance.now();
     const catalogueTopic = this.o.inputs.find((t) => topicName(namespace, t) === batch.topic)!;
@@ -354,7 +402,12 @@ export class TransactionalProcessor<S> {
     const messages = batch.messages.filter((m) => BigInt(m.offset) >= floor);
     if (messages.length < batch.messages.length) {
       this.o.logger.info(
-        { topic: batch.topic, partition: batch.partition, skipped: batch.messages.length - messages.length, floor: floor.toString() },
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          skipped: batch.messages.length - messages.length,
+          floor: floor.toString(),
+        },
         'records below the restored floor skipped: a transaction that completed late covered them',
       );
     }
@@ -369,7 +422,10 @@ export class TransactionalProcessor<S> {
         }
         const emits = await this.processOne(catalogueTopic, batch.partition, message, state);
         for (const e of emits) {
-          push(topicName(namespace, e.topic), { key: e.key, value: await codec.encode(e.topic, e.value) });
+          push(topicName(namespace, e.topic), {
+            key: e.key,
+            value: await codec.encode(e.topic, e.value),
+          });
           metrics.recordsProduced.inc({ topic: e.topic, type: e.type ?? '' });
         }
         metrics.recordsProcessed.inc({ topic: catalogueTopic });
@@ -377,12 +433,20 @@ export class TransactionalProcessor<S> {
       }
       // All below the floor: commit the floor itself (never less: the group's offset may lag
       // it, and committing less would move the changelog's floor back).
-      const nextOffset = messages.length > 0 ? (BigInt(messages[messages.length - 1]!.offset) + 1n).toString() : floor.toString();
+      const nextOffset =
+        messages.length > 0
+          ? (BigInt(messages[messages.length - 1]!.offset) + 1n).toString()
+          : floor.toString();
       // The state records go to the batch's partition: the restore reads the changelog partitions of the input partitions it is assigned.
       for (const [key, value, before] of state.changes()) {
-        for (const record of this.changelog.write(key, before, value)) push(this.changelogTopic, { ...record, partition: batch.partition });
+        for (const record of this.changelog.write(key, before, value))
+          push(this.changelogTopic, { ...record, partition: batch.partition });
       }
-      push(this.changelogTopic, { key: `${OFFSET_KEY}${batch.topic}:${batch.partition}`, value: nextOffset, partition: batch.partition });
+      push(this.changelogTopic, {
+        key: `${OFFSET_KEY}${batch.topic}:${batch.partition}`,
+        value: nextOffset,
+        partition: batch.partition,
+      });
       // Still a member owning this partition? A heartbeat fails (and so does the batch) if the
       // group rebalanced or removed us; the broker would not refuse the commit (see above).
       // kafkajs sends it only when the heartbeat interval (1 s) has passed since the last one.
@@ -391,7 +455,12 @@ export class TransactionalProcessor<S> {
         state.rollback();
         return;
       }
-      await committer.commit({ records, topic: batch.topic, partition: batch.partition, nextOffset });
+      await committer.commit({
+        records,
+        topic: batch.topic,
+        partition: batch.partition,
+        nextOffset,
+      });
       this.health.processed(batch.topic, batch.partition, batch.lastOffset());
       this.changelog.committed(state.keys);
       state.commit();
@@ -410,7 +479,12 @@ export class TransactionalProcessor<S> {
       this.producer?.markBroken();
       metrics.kafkaErrors.inc({ operation: 'transaction' });
       this.o.logger.warn(
-        { code: errorCode(error), err: (error as Error).message, topic: batch.topic, partition: batch.partition },
+        {
+          code: errorCode(error),
+          err: (error as Error).message,
+          topic: batch.topic,
+          partition: batch.partition,
+        },
         'batch failed; it will be processed again from the committed offset',
       );
       // Whether a failed commit reached the broker is unknown: never retry from memory.
@@ -421,7 +495,12 @@ export class TransactionalProcessor<S> {
   }
 
   /** One record; a record that cannot be processed becomes a DLQ record, the partition goes on. */
-  private async processOne(topic: string, partition: number, message: KafkaMessage, state: StateView<S>): Promise<Emit[]> {
+  private async processOne(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    state: StateView<S>,
+  ): Promise<Emit[]> {
     const key = message.key?.toString() ?? '';
     try {
       const value = await this.o.codec.decode(message.value);
@@ -436,7 +515,16 @@ export class TransactionalProcessor<S> {
         failedAt: Number(message.timestamp),
       });
       this.o.metrics.deadLetters.inc({ topic: this.o.dlqTopic, code: value.errorCode });
-      this.o.logger.warn({ code: value.errorCode, err: value.errorMessage, topic, partition, offset: message.offset }, 'record sent to the DLQ');
+      this.o.logger.warn(
+        {
+          code: value.errorCode,
+          err: value.errorMessage,
+          topic,
+          partition,
+          offset: message.offset,
+        },
+        'record sent to the DLQ',
+      );
       return [{ topic: this.o.dlqTopic, key, type: 'DEAD_LETTER', value }];
     }
   }
@@ -459,7 +547,10 @@ function sameOffsets(a: Map<string, bigint>, b: Map<string, bigint>): boolean {
  * restore (fencing the predecessor, reading the changelog) can outlast the session timeout.
  * A failed heartbeat (the group is rebalancing) is left to the batch's own heartbeats.
  */
-export async function whileBeating<T>(heartbeat: () => Promise<void>, work: Promise<T>): Promise<T> {
+export async function whileBeating<T>(
+  heartbeat: () => Promise<void>,
+  work: Promise<T>,
+): Promise<T> {
   const beat = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
   try {
     return await work;

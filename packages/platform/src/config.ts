@@ -13,11 +13,18 @@ export class ConfigError extends AppError<'CPM_ERR_CONFIG'> {
  * is documented next to it in the schema that calls this. A wrong value fails fast with
  * the variable's name and what is expected.
  */
-export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
-  throw new ConfigError(`Invalid configuration:\n${problems}\nFix the environment variables above (see README, Configuration).`);
+  const problems = result.error.issues
+    .map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .join('\n');
+  throw new ConfigError(
+    `Invalid configuration:\n${problems}\nFix the environment variables above (see README, Configuration).`,
+  );
 }
 
 /** Comma-separated list, e.g. SINCH_WEBHOOK_SECRETS=new,old. */
@@ -33,8 +40,10 @@ export const csv = z
       : [],
   );
 
-export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
-export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+export const port = (fallback: number) =>
+  z.coerce.number().int().min(0).max(65535).default(fallback);
+export const positiveInt = (fallback: number) =>
+  z.coerce.number().int().positive().default(fallback);
 export const bool = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0'])

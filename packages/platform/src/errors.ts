@@ -18,21 +18,43 @@ export interface HttpAnswer {
  */
 export function httpAnswer(error: unknown): HttpAnswer {
   const known = error instanceof AppError ? error : fromBodyParser(error);
-  if (known) return { status: known.httpStatus, body: { code: known.code, message: known.message } };
-  return { status: 500, body: { code: 'CPM_ERR_UNEXPECTED', message: error instanceof Error ? error.message : String(error) } };
+  if (known)
+    return { status: known.httpStatus, body: { code: known.code, message: known.message } };
+  return {
+    status: 500,
+    body: {
+      code: 'CPM_ERR_UNEXPECTED',
+      message: error instanceof Error ? error.message : String(error),
+    },
+  };
 }
 
 function fromBodyParser(error: unknown): AppError | null {
   // body-parser's errors (http-errors) carry their status, `expose` and mostly a `type`.
-  const parser = error as { type?: unknown; expose?: unknown; status?: unknown; message?: unknown } | null;
-  if (typeof parser?.status !== 'number' || parser.status < 400 || parser.status >= 500) return null;
+  const parser = error as {
+    type?: unknown;
+    expose?: unknown;
+    status?: unknown;
+    message?: unknown;
+  } | null;
+  if (typeof parser?.status !== 'number' || parser.status < 400 || parser.status >= 500)
+    return null;
   if (typeof parser.type !== 'string' && parser.expose !== true) return null;
-  const code = parser.status === 413 ? 'CPM_ERR_PAYLOAD_TOO_LARGE' : parser.status === 415 ? 'CPM_ERR_UNSUPPORTED_MEDIA_TYPE' : 'CPM_ERR_BAD_REQUEST';
+  const code =
+    parser.status === 413
+      ? 'CPM_ERR_PAYLOAD_TOO_LARGE'
+      : parser.status === 415
+        ? 'CPM_ERR_UNSUPPORTED_MEDIA_TYPE'
+        : 'CPM_ERR_BAD_REQUEST';
   return new AppError(code, String(parser.message), { cause: error });
 }
 
 /** Answers `error` on `res`: its status and `{code, message}`, with `extra` fields (a request id). */
-export function sendError(res: Response, error: unknown, extra: Record<string, unknown> = {}): void {
+export function sendError(
+  res: Response,
+  error: unknown,
+  extra: Record<string, unknown> = {},
+): void {
   const { status, body } = httpAnswer(error);
   res.status(status).json({ ...body, ...extra });
 }

@@ -11,7 +11,11 @@ export interface HttpListener {
 }
 
 /** Serves `app` on host:port (port 0: a free one) once it listens. */
-export async function listen(app: Express, port: number, host = '127.0.0.1'): Promise<HttpListener> {
+export async function listen(
+  app: Express,
+  port: number,
+  host = '127.0.0.1',
+): Promise<HttpListener> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, host, () => resolve(s));
   });

@@ -11,24 +11,51 @@ export type LogFormat = 'json' | 'pretty';
  * (containers, CI, a pipe to a log shipper). The pretty stream formats in this thread
  * (pino-pretty as a stream, not a worker transport), which is fine at a terminal's rate.
  */
-export function logFormat(env: NodeJS.ProcessEnv = process.env, isTerminal = Boolean(process.stdout.isTTY)): LogFormat {
+export function logFormat(
+  env: NodeJS.ProcessEnv = process.env,
+  isTerminal = Boolean(process.stdout.isTTY),
+): LogFormat {
   const chosen = env.LOG_FORMAT?.trim();
   if (!chosen) return isTerminal ? 'pretty' : 'json';
   if (chosen === 'json' || chosen === 'pretty') return chosen;
-  throw new Error(`LOG_FORMAT must be "json" or "pretty" (got "${chosen}"); leave it unset for pretty at a terminal, JSON elsewhere`);
+  throw new Error(
+    `LOG_FORMAT must be "json" or "pretty" (got "${chosen}"); leave it unset for pretty at a terminal, JSON elsewhere`,
+  );
 }
 
 /** Structured logs; field names come from the telemetry catalogue (./telemetry). */
-export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info', format: LogFormat = logFormat()): Logger {
+export function createLogger(
+  service: string,
+  level: string = process.env.LOG_LEVEL ?? 'info',
+  format: LogFormat = logFormat(),
+): Logger {
   const destination: DestinationStream | undefined =
-    format === 'pretty' ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', messageKey: 'msg' }) : undefined;
+    format === 'pretty'
+      ? pretty({
+          colorize: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname,service',
+          messageKey: 'msg',
+        })
+      : undefined;
   const options: pino.LoggerOptions = {
     name: service,
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     // Secrets never reach a log line, whatever a caller passes.
-    redact: { paths: ['secret', 'secrets', '*.secret', '*.secrets', 'keySecret', '*.keySecret', 'headers.authorization'], censor: '[redacted]' },
+    redact: {
+      paths: [
+        'secret',
+        'secrets',
+        '*.secret',
+        '*.secrets',
+        'keySecret',
+        '*.keySecret',
+        'headers.authorization',
+      ],
+      censor: '[redacted]',
+    },
   };
   return destination ? pino(options, destination) : pino(options);
 }

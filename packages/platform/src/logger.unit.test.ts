@@ -12,6 +12,8 @@ describe('logFormat', () => {
   });
 
   it('refuses another value with the values it takes', () => {
-    expect(() => logFormat({ LOG_FORMAT: 'yaml' }, true)).toThrow(/LOG_FORMAT must be "json" or "pretty"/);
+    expect(() => logFormat({ LOG_FORMAT: 'yaml' }, true)).toThrow(
+      /LOG_FORMAT must be "json" or "pretty"/,
+    );
   });
 });

@@ -19,7 +19,10 @@ export function opsRoutes(registry: Registry, ready: () => Promise<ReadyCheck>):
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const result = await ready().catch((error: Error): ReadyCheck => ({ ready: false, reason: error.message }));
+    const result = await ready().catch((error: Error): ReadyCheck => ({
+      ready: false,
+      reason: error.message,
+    }));
     res.status(result.ready ? 200 : 503).json({
       status: result.ready ? 'ready' : 'not ready',
       ready: result.ready,

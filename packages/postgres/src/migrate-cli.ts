@@ -13,7 +13,8 @@ import { quoteIdent } from './pool';
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const schemaFlag = args.indexOf('--schema');
-  const schema = schemaFlag >= 0 ? args[schemaFlag + 1] : (process.env.PROJECTION_SCHEMA ?? 'projection');
+  const schema =
+    schemaFlag >= 0 ? args[schemaFlag + 1] : (process.env.PROJECTION_SCHEMA ?? 'projection');
   const direction = args.includes('down') ? 'down' : 'up';
   if (!schema) throw new Error('--schema needs a name');
   quoteIdent(schema);

@@ -27,8 +27,17 @@ describe('migrations', () => {
         `INSERT INTO projection.conversations (conversation_id, app_id, customer_key, last_event_at, attached_data, log_topic, log_partition, log_offset)
          VALUES ('conv-1', 'app', 'app:c1', now(), '{"orderId":"42"}', 'conversation.events.v1', 0, 7)`,
       );
-      const { rows } = await pool.query('SELECT conversation_id, state, attached_data, log_offset FROM projection.conversations');
-      expect(rows).toEqual([{ conversation_id: 'conv-1', state: 'ACTIVE', attached_data: { orderId: '42' }, log_offset: '7' }]);
+      const { rows } = await pool.query(
+        'SELECT conversation_id, state, attached_data, log_offset FROM projection.conversations',
+      );
+      expect(rows).toEqual([
+        {
+          conversation_id: 'conv-1',
+          state: 'ACTIVE',
+          attached_data: { orderId: '42' },
+          log_offset: '7',
+        },
+      ]);
     } finally {
       await pool.end();
     }
@@ -39,9 +48,13 @@ describe('migrations', () => {
   });
 
   it('run from the bundled build (npm run build), without a TypeScript loader', async () => {
-    await promisify(execFile)('npm', ['run', '-s', 'build'], { cwd: join(__dirname, '..', '..', '..') });
+    await promisify(execFile)('npm', ['run', '-s', 'build'], {
+      cwd: join(__dirname, '..', '..', '..'),
+    });
     const [program, script] = migrateCommand(true);
     expect(program).toBe(process.execPath);
-    expect(await migrate(t.databaseUrl, 'projection_bundled', [program, script])).toEqual(allMigrations);
+    expect(await migrate(t.databaseUrl, 'projection_bundled', [program, script])).toEqual(
+      allMigrations,
+    );
   });
 });

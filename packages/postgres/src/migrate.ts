@@ -13,11 +13,18 @@ const ROOT = resolve(__dirname, '..', '..', '..');
 export function migrateCommand(fromBundle = __filename.endsWith('.js')): [string, string] {
   return fromBundle
     ? [process.execPath, resolve(ROOT, 'dist', 'services', 'migrate', 'main.js')]
-    : [resolve(ROOT, 'node_modules', '.bin', 'tsx'), resolve(ROOT, 'packages', 'postgres', 'src', 'migrate-cli.ts')];
+    : [
+        resolve(ROOT, 'node_modules', '.bin', 'tsx'),
+        resolve(ROOT, 'packages', 'postgres', 'src', 'migrate-cli.ts'),
+      ];
 }
 
 /** Runs `npm run migrate` for a database and schema, as an operator would. */
-export async function migrate(databaseUrl: string, schema = 'projection', [program, script] = migrateCommand()): Promise<string[]> {
+export async function migrate(
+  databaseUrl: string,
+  schema = 'projection',
+  [program, script] = migrateCommand(),
+): Promise<string[]> {
   const { stdout } = await run(program, [script, 'up', '--schema', schema], {
     env: { ...process.env, DATABASE_URL: databaseUrl },
     cwd: ROOT,

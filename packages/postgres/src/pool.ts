@@ -7,6 +7,9 @@ export function createPool(databaseUrl: string | undefined, extra: PoolConfig = 
 
 /** A schema name safe to splice into SQL (it comes from our config, never from input). */
 export function quoteIdent(name: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid schema name ${JSON.stringify(name)}: use lower-case letters, digits and _`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
+    throw new Error(
+      `invalid schema name ${JSON.stringify(name)}: use lower-case letters, digits and _`,
+    );
   return `"${name}"`;
 }

@@ -1,7 +1,12 @@
 import { Client } from 'pg';
 import { createTestEnv, type TestEnv } from '@cpm/testkit';
 import { createPool } from './pool';
-import { DatabaseUnavailableError, isTransientPgError, retryTransient, withClient } from './resilience';
+import {
+  DatabaseUnavailableError,
+  isTransientPgError,
+  retryTransient,
+  withClient,
+} from './resilience';
 
 let t: TestEnv;
 let admin: Client;
@@ -23,7 +28,8 @@ describe('withClient', () => {
     pool.on('error', () => undefined);
     try {
       const outcome = await withClient(pool, async (client) => {
-        const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+        const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!
+          .pid;
         await terminate(pid);
         await new Promise((r) => setTimeout(r, 200)); // the 'error' event arrives while no query runs
         return client.query('SELECT 1').then(
@@ -50,7 +56,10 @@ describe('retryTransient', () => {
       client.on('error', () => undefined);
       await client.connect();
       try {
-        if (attempts === 1) await terminate((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+        if (attempts === 1)
+          await terminate(
+            (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid,
+          );
         return (await client.query<{ n: number }>('SELECT 42 AS n')).rows[0]!.n;
       } finally {
         await client.end().catch(() => undefined);
@@ -92,6 +101,8 @@ describe('retryTransient', () => {
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseUnavailableError);
     expect(error).toMatchObject({ code: 'CPM_ERR_DATABASE_UNAVAILABLE', retriable: true });
-    expect((error as Error).message).toMatch(/migrations: PostgreSQL did not answer .*ECONNREFUSED.*DATABASE_URL/);
+    expect((error as Error).message).toMatch(
+      /migrations: PostgreSQL did not answer .*ECONNREFUSED.*DATABASE_URL/,
+    );
   });
 });

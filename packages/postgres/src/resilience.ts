@@ -13,7 +13,11 @@ const TRANSIENT_TEXT =
 
 export function isTransientPgError(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown } | null;
-  if (typeof e?.code === 'string' && (TRANSIENT_SQLSTATE.test(e.code) || /^E(CONNREFUSED|CONNRESET|PIPE)$/.test(e.code))) return true;
+  if (
+    typeof e?.code === 'string' &&
+    (TRANSIENT_SQLSTATE.test(e.code) || /^E(CONNREFUSED|CONNRESET|PIPE)$/.test(e.code))
+  )
+    return true;
   return typeof e?.message === 'string' && TRANSIENT_TEXT.test(e.message);
 }
 
@@ -41,7 +45,11 @@ export interface RetryTransientOptions {
  * other error is thrown at once. For start-up steps such as migrations: a service waits for
  * its database as it waits for Kafka, instead of dying on the first cut connection.
  */
-export async function retryTransient<T>(what: string, work: () => Promise<T>, options: RetryTransientOptions = {}): Promise<T> {
+export async function retryTransient<T>(
+  what: string,
+  work: () => Promise<T>,
+  options: RetryTransientOptions = {},
+): Promise<T> {
   const waitMs = options.waitMs ?? 60_000;
   const started = Date.now();
   for (let attempt = 1, delay = 200; ; attempt++, delay = Math.min(delay * 2, 5_000)) {
@@ -51,7 +59,10 @@ export async function retryTransient<T>(what: string, work: () => Promise<T>, op
       if (!isTransientPgError(error)) throw error;
       const waited = Date.now() - started;
       if (waited + delay > waitMs) throw new DatabaseUnavailableError(what, waited, error);
-      options.logger?.warn({ what, attempt, retryInMs: delay, err: error }, 'PostgreSQL connection lost; retrying');
+      options.logger?.warn(
+        { what, attempt, retryInMs: delay, err: error },
+        'PostgreSQL connection lost; retrying',
+      );
       await new Promise((r) => setTimeout(r, delay));
     }
   }
@@ -63,7 +74,10 @@ export async function retryTransient<T>(what: string, work: () => Promise<T>, op
  * without this listener that event would crash the process. A client that failed is
  * destroyed on release rather than handed to the next caller.
  */
-export async function withClient<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  pool: Pool,
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   const onError = (error: Error): void => {

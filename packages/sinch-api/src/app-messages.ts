@@ -31,7 +31,9 @@ export function mediaMessage(media: MediaContent): Conversation.AppMediaMessage 
 }
 
 /** A WhatsApp template through `channel_template.WHATSAPP` (no omni template needed). */
-export function whatsAppTemplateMessage(template: WhatsAppTemplateContent): Conversation.AppTemplateMessage {
+export function whatsAppTemplateMessage(
+  template: WhatsAppTemplateContent,
+): Conversation.AppTemplateMessage {
   return {
     template_message: {
       channel_template: {

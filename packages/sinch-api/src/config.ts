@@ -7,9 +7,13 @@ import { z } from 'zod';
 export const sinchApiConfigSchema = z.object({
   projectId: z.string().min(1, 'projectId: the Sinch project id (dashboard → Access keys)'),
   keyId: z.string().min(1, 'keyId: the access key id (dashboard → Access keys)'),
-  keySecret: z.string().min(1, 'keySecret: the access key secret, shown once when the key is created'),
+  keySecret: z
+    .string()
+    .min(1, 'keySecret: the access key secret, shown once when the key is created'),
   /** The app's region; the regional host must match it, or the API answers 404. */
-  region: z.enum(['us', 'eu', 'br'], { message: 'region must be us, eu or br (the region of the Conversation API app)' }),
+  region: z.enum(['us', 'eu', 'br'], {
+    message: 'region must be us, eu or br (the region of the Conversation API app)',
+  }),
   /** Override of `https://{region}.conversation.api.sinch.com` (the simulator). Default: none. */
   conversationBaseUrl: z.url().optional(),
   /** Override of `https://auth.sinch.com` (OAuth2 token endpoint host). Default: none. */
@@ -25,7 +29,9 @@ export function parseSinchApiConfig(config: SinchApiConfig): ResolvedSinchApiCon
   const result = sinchApiConfigSchema.safeParse(config);
   if (!result.success) {
     // Issues name the path and the fix; values are never echoed, so no secret leaks here.
-    const details = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    const details = result.error.issues
+      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
     throw new Error(`invalid Sinch API configuration: ${details}`);
   }
   return result.data;

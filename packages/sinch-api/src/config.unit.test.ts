@@ -8,7 +8,8 @@ describe('parseSinchApiConfig', () => {
   });
 
   it('says how to fix a wrong setting, without echoing the secret', () => {
-    const attempt = () => parseSinchApiConfig({ ...valid, region: 'ap' as 'eu', conversationBaseUrl: 'not a url' });
+    const attempt = () =>
+      parseSinchApiConfig({ ...valid, region: 'ap' as 'eu', conversationBaseUrl: 'not a url' });
     expect(attempt).toThrow(/region: region must be us, eu or br/);
     expect(attempt).toThrow(/conversationBaseUrl/);
     expect(attempt).not.toThrow(/super-secret/);

@@ -21,18 +21,29 @@ export type SendRequest = Conversation.SendMessageRequest<Conversation.Recipient
 
 export function toSdkRecipient(recipient: Recipient): Conversation.Recipient {
   if ('contactId' in recipient) return { contact_id: recipient.contactId };
-  return { identified_by: { channel_identities: [{ channel: recipient.channel, identity: recipient.identity }] } };
+  return {
+    identified_by: {
+      channel_identities: [{ channel: recipient.channel, identity: recipient.identity }],
+    },
+  };
 }
 
 /** The `messages:send` body for an app message, with the optional envelope fields only when set. */
-export function buildSendRequest(options: SendOptions, message: Conversation.AppMessage): SendRequest {
+export function buildSendRequest(
+  options: SendOptions,
+  message: Conversation.AppMessage,
+): SendRequest {
   return {
     app_id: options.appId,
     recipient: toSdkRecipient(options.recipient),
     message,
     ...(options.messageMetadata !== undefined && { message_metadata: options.messageMetadata }),
-    ...(options.conversationMetadata !== undefined && { conversation_metadata: options.conversationMetadata }),
+    ...(options.conversationMetadata !== undefined && {
+      conversation_metadata: options.conversationMetadata,
+    }),
     ...(options.correlationId !== undefined && { correlation_id: options.correlationId }),
-    ...(options.channelProperties !== undefined && { channel_properties: options.channelProperties }),
+    ...(options.channelProperties !== undefined && {
+      channel_properties: options.channelProperties,
+    }),
   };
 }

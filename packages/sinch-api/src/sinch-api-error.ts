@@ -16,7 +16,11 @@ const STATUS_BY_HTTP: Readonly<Record<number, string>> = {
   504: 'DEADLINE_EXCEEDED',
 };
 
-type SinchErrorCode = 'CPM_ERR_SINCH_REFUSED' | 'CPM_ERR_SINCH_UNAVAILABLE' | 'CPM_ERR_SINCH_BAD_RESPONSE' | 'CPM_ERR_SINCH_UNEXPECTED';
+type SinchErrorCode =
+  | 'CPM_ERR_SINCH_REFUSED'
+  | 'CPM_ERR_SINCH_UNAVAILABLE'
+  | 'CPM_ERR_SINCH_BAD_RESPONSE'
+  | 'CPM_ERR_SINCH_UNEXPECTED';
 
 /**
  * The one error this package throws, and the one place the SDK's errors are mapped. `code`
@@ -41,32 +45,63 @@ export class SinchApiError extends AppError<SinchErrorCode> {
   static fromHttp(operation: string, httpStatus: number, body: unknown): SinchApiError {
     const apiError = errorBody(body);
     const reason = apiError.status ?? STATUS_BY_HTTP[httpStatus] ?? `HTTP_${httpStatus}`;
-    const code = httpStatus >= 500 || httpStatus === 429 ? 'CPM_ERR_SINCH_UNAVAILABLE' : 'CPM_ERR_SINCH_REFUSED';
+    const code =
+      httpStatus >= 500 || httpStatus === 429
+        ? 'CPM_ERR_SINCH_UNAVAILABLE'
+        : 'CPM_ERR_SINCH_REFUSED';
     const detail = apiError.message ? `: ${apiError.message}` : '';
-    return new SinchApiError(code, reason, httpStatus, `${operation} failed with HTTP ${httpStatus} ${reason}${detail}`);
+    return new SinchApiError(
+      code,
+      reason,
+      httpStatus,
+      `${operation} failed with HTTP ${httpStatus} ${reason}${detail}`,
+    );
   }
 
   /** Maps whatever the SDK threw (or a network failure) to a SinchApiError. */
   static from(operation: string, error: unknown): SinchApiError {
     if (error instanceof SinchApiError) return error;
-    if (error instanceof RequestFailedError) return SinchApiError.fromHttp(operation, error.statusCode, error.data);
+    if (error instanceof RequestFailedError)
+      return SinchApiError.fromHttp(operation, error.statusCode, error.data);
     const reason = error instanceof Error ? error.message : String(error);
-    if (error instanceof EmptyResponseError || error instanceof GenericError || isNetworkError(error)) {
-      return new SinchApiError('CPM_ERR_SINCH_UNAVAILABLE', 'NETWORK_ERROR', null, `${operation} failed: ${reason}`, error);
+    if (
+      error instanceof EmptyResponseError ||
+      error instanceof GenericError ||
+      isNetworkError(error)
+    ) {
+      return new SinchApiError(
+        'CPM_ERR_SINCH_UNAVAILABLE',
+        'NETWORK_ERROR',
+        null,
+        `${operation} failed: ${reason}`,
+        error,
+      );
     }
-    return new SinchApiError('CPM_ERR_SINCH_UNEXPECTED', 'UNEXPECTED', null, `${operation} failed: ${reason}`, error);
+    return new SinchApiError(
+      'CPM_ERR_SINCH_UNEXPECTED',
+      'UNEXPECTED',
+      null,
+      `${operation} failed: ${reason}`,
+      error,
+    );
   }
 
   /** A 200 answer without what the call needs. */
   static malformed(operation: string, missing: string): SinchApiError {
-    return new SinchApiError('CPM_ERR_SINCH_BAD_RESPONSE', 'MALFORMED_RESPONSE', 200, `${operation}: response has no ${missing}`);
+    return new SinchApiError(
+      'CPM_ERR_SINCH_BAD_RESPONSE',
+      'MALFORMED_RESPONSE',
+      200,
+      `${operation}: response has no ${missing}`,
+    );
   }
 }
 
 /** The API's `{ error: { status, message } }`; the SDK hands it over as a JSON string. */
 function errorBody(data: unknown): { status?: string; message?: string } {
   const body = typeof data === 'string' ? parseJson(data) : data;
-  const error = body !== null && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
+  const error =
+    body !== null && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
   if (error === null || typeof error !== 'object') return {};
   const { status, message } = error as { status?: unknown; message?: unknown };
   return {

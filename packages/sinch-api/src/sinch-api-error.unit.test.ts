@@ -14,30 +14,57 @@ describe('SinchApiError.from', () => {
     [418, 'HTTP_418', false],
   ])('HTTP %i is %s, retriable %s', (status, reason, retriable) => {
     const code = retriable ? 'CPM_ERR_SINCH_UNAVAILABLE' : 'CPM_ERR_SINCH_REFUSED';
-    expect(SinchApiError.from('op', failed(status))).toMatchObject({ code, reason, apiHttpStatus: status, retriable });
+    expect(SinchApiError.from('op', failed(status))).toMatchObject({
+      code,
+      reason,
+      apiHttpStatus: status,
+      retriable,
+    });
   });
 
   it("takes the reason and its message from the API's error body", () => {
     const error = SinchApiError.from(
       'sendText',
-      failed(400, { error: { code: 400, status: 'FAILED_PRECONDITION', message: 'app has no WHATSAPP credentials' } }),
+      failed(400, {
+        error: {
+          code: 400,
+          status: 'FAILED_PRECONDITION',
+          message: 'app has no WHATSAPP credentials',
+        },
+      }),
     );
-    expect(error).toMatchObject({ code: 'CPM_ERR_SINCH_REFUSED', reason: 'FAILED_PRECONDITION', retriable: false });
-    expect(error.message).toBe('sendText failed with HTTP 400 FAILED_PRECONDITION: app has no WHATSAPP credentials');
+    expect(error).toMatchObject({
+      code: 'CPM_ERR_SINCH_REFUSED',
+      reason: 'FAILED_PRECONDITION',
+      retriable: false,
+    });
+    expect(error.message).toBe(
+      'sendText failed with HTTP 400 FAILED_PRECONDITION: app has no WHATSAPP credentials',
+    );
   });
 
   it('network failures are retriable, without an HTTP status', () => {
-    expect(SinchApiError.from('op', new EmptyResponseError('connect ECONNREFUSED', {}))).toMatchObject({
+    expect(
+      SinchApiError.from('op', new EmptyResponseError('connect ECONNREFUSED', {})),
+    ).toMatchObject({
       code: 'CPM_ERR_SINCH_UNAVAILABLE',
       reason: 'NETWORK_ERROR',
       apiHttpStatus: null,
       retriable: true,
     });
     const fetchError = Object.assign(new Error('socket hang up'), { name: 'FetchError' });
-    expect(SinchApiError.from('op', fetchError)).toMatchObject({ code: 'CPM_ERR_SINCH_UNAVAILABLE', reason: 'NETWORK_ERROR', retriable: true });
+    expect(SinchApiError.from('op', fetchError)).toMatchObject({
+      code: 'CPM_ERR_SINCH_UNAVAILABLE',
+      reason: 'NETWORK_ERROR',
+      retriable: true,
+    });
   });
 
   it('anything else is unexpected and not retriable', () => {
-    expect(SinchApiError.from('op', new TypeError('boom'))).toMatchObject({ code: 'CPM_ERR_SINCH_UNEXPECTED', reason: 'UNEXPECTED', retriable: false });
+    expect(SinchApiError.from('op', new TypeError('boom'))).toMatchObject({
+      code: 'CPM_ERR_SINCH_UNEXPECTED',
+      reason: 'UNEXPECTED',
+      retriable: false,
+    });
   });
 });

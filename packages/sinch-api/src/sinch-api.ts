@@ -1,7 +1,18 @@
 import { ConversationService, type Conversation } from '@sinch/conversation';
-import { mediaMessage, textMessage, whatsAppTemplateMessage, type MediaContent, type WhatsAppTemplateContent } from './app-messages';
+import {
+  mediaMessage,
+  textMessage,
+  whatsAppTemplateMessage,
+  type MediaContent,
+  type WhatsAppTemplateContent,
+} from './app-messages';
 import { parseSinchApiConfig, type SinchApiConfig } from './config';
-import { buildSendRequest, toSdkRecipient, type SendOptions, type SendRequest } from './send-request';
+import {
+  buildSendRequest,
+  toSdkRecipient,
+  type SendOptions,
+  type SendRequest,
+} from './send-request';
 import { SinchApiError } from './sinch-api-error';
 import { timeoutPlugin } from './timeout-plugin';
 import { planWebhook } from './webhook-plan';
@@ -55,8 +66,12 @@ export class SinchApi {
       keyId: resolved.keyId,
       keySecret: resolved.keySecret,
       conversationRegion: resolved.region,
-      ...(resolved.conversationBaseUrl !== undefined && { conversationHostname: withoutTrailingSlash(resolved.conversationBaseUrl) }),
-      ...(resolved.authBaseUrl !== undefined && { authHostname: withoutTrailingSlash(resolved.authBaseUrl) }),
+      ...(resolved.conversationBaseUrl !== undefined && {
+        conversationHostname: withoutTrailingSlash(resolved.conversationBaseUrl),
+      }),
+      ...(resolved.authBaseUrl !== undefined && {
+        authHostname: withoutTrailingSlash(resolved.authBaseUrl),
+      }),
       requestPlugins: [timeoutPlugin(resolved.timeoutMs)],
       // The SDK logs to the console by default; we report through SinchApiError instead.
       logger: null,
@@ -76,7 +91,9 @@ export class SinchApi {
   }
 
   async stopConversation(conversationId: string): Promise<void> {
-    await this.call('stopConversation', () => this.#service.conversation.stopActive({ conversation_id: conversationId }));
+    await this.call('stopConversation', () =>
+      this.#service.conversation.stopActive({ conversation_id: conversationId }),
+    );
   }
 
   getContact(contactId: string): Promise<Conversation.Contact> {
@@ -102,19 +119,32 @@ export class SinchApi {
   }
 
   async listWebhooks(appId: string): Promise<Conversation.Webhook[]> {
-    const response = await this.call('listWebhooks', () => this.#service.webhooks.list({ app_id: appId }));
+    const response = await this.call('listWebhooks', () =>
+      this.#service.webhooks.list({ app_id: appId }),
+    );
     return response.webhooks ?? [];
   }
 
   createWebhook(webhook: Conversation.CreateWebhookRequestBody): Promise<Conversation.Webhook> {
-    return this.call('createWebhook', () => this.#service.webhooks.create({ webhookCreateRequestBody: webhook }));
+    return this.call('createWebhook', () =>
+      this.#service.webhooks.create({ webhookCreateRequestBody: webhook }),
+    );
   }
 
   /** PATCH with an explicit field mask, so only the fields given are changed. */
-  updateWebhook(webhookId: string, changes: Conversation.UpdateWebhookRequestBody): Promise<Conversation.Webhook> {
-    const updateMask = Object.keys(changes).filter((field) => field !== 'target' || changes.target !== undefined);
+  updateWebhook(
+    webhookId: string,
+    changes: Conversation.UpdateWebhookRequestBody,
+  ): Promise<Conversation.Webhook> {
+    const updateMask = Object.keys(changes).filter(
+      (field) => field !== 'target' || changes.target !== undefined,
+    );
     return this.call('updateWebhook', () =>
-      this.#service.webhooks.update({ webhook_id: webhookId, webhookUpdateRequestBody: changes, update_mask: updateMask }),
+      this.#service.webhooks.update({
+        webhook_id: webhookId,
+        webhookUpdateRequestBody: changes,
+        update_mask: updateMask,
+      }),
     );
   }
 
@@ -125,25 +155,47 @@ export class SinchApi {
     const warnings = app.processing_mode === 'DISPATCH' ? [DISPATCH_WARNING] : [];
     const existing = await this.listWebhooks(options.appId);
     const plan = planWebhook(existing, { ...options, triggers });
-    const desired = { target: options.targetUrl, triggers, secret: options.secret, target_type: 'HTTP' } as const;
+    const desired = {
+      target: options.targetUrl,
+      triggers,
+      secret: options.secret,
+      target_type: 'HTTP',
+    } as const;
     const base = { processingMode: app.processing_mode, warnings };
     switch (plan.action) {
       case 'create':
-        return { ...base, action: 'created', webhook: await this.createWebhook({ app_id: options.appId, ...desired }) };
+        return {
+          ...base,
+          action: 'created',
+          webhook: await this.createWebhook({ app_id: options.appId, ...desired }),
+        };
       case 'update':
-        return { ...base, action: 'updated', webhook: await this.updateWebhook(plan.webhookId, desired) };
+        return {
+          ...base,
+          action: 'updated',
+          webhook: await this.updateWebhook(plan.webhookId, desired),
+        };
       case 'none':
-        return { ...base, action: 'unchanged', webhook: existing.find((webhook) => webhook.id === plan.webhookId)! };
+        return {
+          ...base,
+          action: 'unchanged',
+          webhook: existing.find((webhook) => webhook.id === plan.webhookId)!,
+        };
     }
   }
 
   private async send(operation: string, request: SendRequest): Promise<SendResult> {
-    const response = await this.call(operation, () => this.#service.messages.send({ sendMessageRequestBody: request }));
+    const response = await this.call(operation, () =>
+      this.#service.messages.send({ sendMessageRequestBody: request }),
+    );
     if (!response.message_id || !response.accepted_time) {
       throw SinchApiError.malformed(operation, 'message_id/accepted_time');
     }
     // The SDK turns ISO strings into Dates in responses; we hand on the ISO string.
-    return { messageId: response.message_id, acceptedTime: new Date(response.accepted_time).toISOString() };
+    return {
+      messageId: response.message_id,
+      acceptedTime: new Date(response.accepted_time).toISOString(),
+    };
   }
 
   private async call<T>(operation: string, request: () => Promise<T>): Promise<T> {

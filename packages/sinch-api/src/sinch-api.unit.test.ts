@@ -8,9 +8,19 @@ describe('SinchApi against the simulator', () => {
   let api: SinchApi;
 
   beforeEach(async () => {
-    sim = createSinchSimulator({ credentials: { keyId: 'key-1', keySecret: 'secret-1' }, delivery: { stepDelayMs: 5 } });
+    sim = createSinchSimulator({
+      credentials: { keyId: 'key-1', keySecret: 'secret-1' },
+      delivery: { stepDelayMs: 5 },
+    });
     const { url } = await sim.start();
-    api = new SinchApi({ projectId: sim.projectId, keyId: 'key-1', keySecret: 'secret-1', region: 'eu', conversationBaseUrl: url, authBaseUrl: url });
+    api = new SinchApi({
+      projectId: sim.projectId,
+      keyId: 'key-1',
+      keySecret: 'secret-1',
+      region: 'eu',
+      conversationBaseUrl: url,
+      authBaseUrl: url,
+    });
   });
 
   afterEach(() => sim.stop());
@@ -51,8 +61,15 @@ describe('SinchApi against the simulator', () => {
     });
     expect(lastSend().body).toEqual({
       app_id: 'sim-app',
-      recipient: { identified_by: { channel_identities: [{ channel: 'WHATSAPP', identity: '+46700000001' }] } },
-      message: { media_message: { url: 'https://media.example.com/a/b.pdf?sig=x', filename_override: 'invoice.pdf' } },
+      recipient: {
+        identified_by: { channel_identities: [{ channel: 'WHATSAPP', identity: '+46700000001' }] },
+      },
+      message: {
+        media_message: {
+          url: 'https://media.example.com/a/b.pdf?sig=x',
+          filename_override: 'invoice.pdf',
+        },
+      },
     });
   });
 
@@ -71,54 +88,102 @@ describe('SinchApi against the simulator', () => {
     expect(body.message).toEqual({
       template_message: {
         channel_template: {
-          WHATSAPP: { template_id: 'order_update', language_code: 'en_US', parameters: { 'body[1]text': 'Alice', 'body[2]text': '#42' } },
+          WHATSAPP: {
+            template_id: 'order_update',
+            language_code: 'en_US',
+            parameters: { 'body[1]text': 'Alice', 'body[2]text': '#42' },
+          },
         },
       },
     });
     expect(body.message.template_message.omni_template).toBeUndefined();
-    expect(body).toMatchObject({ app_id: 'sim-app', recipient: { contact_id: 'CONTACT1' }, message_metadata: 'm', correlation_id: 'cmd-2' });
+    expect(body).toMatchObject({
+      app_id: 'sim-app',
+      recipient: { contact_id: 'CONTACT1' },
+      message_metadata: 'm',
+      correlation_id: 'cmd-2',
+    });
     expect(body.conversation_metadata).toBeUndefined();
   });
 
   it('stopConversation posts conversations/{id}:stop', async () => {
-    const { conversationId } = await sim.customer({ channel: 'WHATSAPP', identity: '46700000001' }).sendText('hi');
+    const { conversationId } = await sim
+      .customer({ channel: 'WHATSAPP', identity: '46700000001' })
+      .sendText('hi');
     await api.stopConversation(conversationId);
     const [request] = sim.requests('conversations:stop');
-    expect(request).toMatchObject({ method: 'POST', path: `/v1/projects/sim-project/conversations/${conversationId}:stop`, status: 200 });
+    expect(request).toMatchObject({
+      method: 'POST',
+      path: `/v1/projects/sim-project/conversations/${conversationId}:stop`,
+      status: 200,
+    });
     expect(sim.state.conversations.get(conversationId)!.active).toBe(false);
   });
 
   it('getContact and getChannelProfile return what Sinch knows', async () => {
-    const { contactId } = await sim.customer({ channel: 'MESSENGER', identity: 'PSID-1', displayName: 'Bob' }).sendText('hi');
+    const { contactId } = await sim
+      .customer({ channel: 'MESSENGER', identity: 'PSID-1', displayName: 'Bob' })
+      .sendText('hi');
     expect(await api.getContact(contactId)).toMatchObject({
       id: contactId,
       display_name: 'Bob',
       channel_identities: [{ channel: 'MESSENGER', identity: 'PSID-1', app_id: 'sim-app' }],
     });
-    expect(await api.getChannelProfile({ appId: 'sim-app', channel: 'MESSENGER', identity: 'PSID-1' })).toBe('Bob');
+    expect(
+      await api.getChannelProfile({ appId: 'sim-app', channel: 'MESSENGER', identity: 'PSID-1' }),
+    ).toBe('Bob');
     expect(sim.requests('contacts:getChannelProfile')[0]!.body).toEqual({
       app_id: 'sim-app',
       channel: 'MESSENGER',
-      recipient: { identified_by: { channel_identities: [{ channel: 'MESSENGER', identity: 'PSID-1' }] } },
+      recipient: {
+        identified_by: { channel_identities: [{ channel: 'MESSENGER', identity: 'PSID-1' }] },
+      },
     });
   });
 
   it('an injected 500 is a retriable SinchApiError', async () => {
     sim.failNext('messages:send', [{ status: 500 }]);
-    const error = await api.sendText({ appId: 'sim-app', recipient: { contactId: 'C' }, text: 'x' }).catch((e: unknown) => e);
+    const error = await api
+      .sendText({ appId: 'sim-app', recipient: { contactId: 'C' }, text: 'x' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SinchApiError);
-    expect(error).toMatchObject({ code: 'CPM_ERR_SINCH_UNAVAILABLE', reason: 'INTERNAL', apiHttpStatus: 500, retriable: true });
+    expect(error).toMatchObject({
+      code: 'CPM_ERR_SINCH_UNAVAILABLE',
+      reason: 'INTERNAL',
+      apiHttpStatus: 500,
+      retriable: true,
+    });
   });
 
   it('429 is retriable, 400 is not', async () => {
     sim.failNext('messages:send', [{ status: 429 }, { status: 400 }]);
-    const send = () => api.sendText({ appId: 'sim-app', recipient: { contactId: 'C' }, text: 'x' }).catch((e: unknown) => e);
-    expect(await send()).toMatchObject({ code: 'CPM_ERR_SINCH_UNAVAILABLE', reason: 'RESOURCE_EXHAUSTED', apiHttpStatus: 429, retriable: true });
-    expect(await send()).toMatchObject({ code: 'CPM_ERR_SINCH_REFUSED', reason: 'INVALID_ARGUMENT', apiHttpStatus: 400, retriable: false });
+    const send = () =>
+      api
+        .sendText({ appId: 'sim-app', recipient: { contactId: 'C' }, text: 'x' })
+        .catch((e: unknown) => e);
+    expect(await send()).toMatchObject({
+      code: 'CPM_ERR_SINCH_UNAVAILABLE',
+      reason: 'RESOURCE_EXHAUSTED',
+      apiHttpStatus: 429,
+      retriable: true,
+    });
+    expect(await send()).toMatchObject({
+      code: 'CPM_ERR_SINCH_REFUSED',
+      reason: 'INVALID_ARGUMENT',
+      apiHttpStatus: 400,
+      retriable: false,
+    });
   });
 
   it('a real validation failure is a non-retriable INVALID_ARGUMENT with the reason', async () => {
-    const error = await api.sendTemplate({ appId: 'sim-app', recipient: { contactId: 'C' }, templateName: 't', languageCode: '' }).catch((e: unknown) => e);
+    const error = await api
+      .sendTemplate({
+        appId: 'sim-app',
+        recipient: { contactId: 'C' },
+        templateName: 't',
+        languageCode: '',
+      })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({
       code: 'CPM_ERR_SINCH_REFUSED',
       reason: 'INVALID_ARGUMENT',
@@ -129,8 +194,15 @@ describe('SinchApi against the simulator', () => {
 
   it('a dropped connection is a retriable NETWORK_ERROR', async () => {
     sim.failNext('messages:send', [{ dropConnection: true }]);
-    const error = await api.sendText({ appId: 'sim-app', recipient: { contactId: 'C' }, text: 'x' }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'CPM_ERR_SINCH_UNAVAILABLE', reason: 'NETWORK_ERROR', apiHttpStatus: null, retriable: true });
+    const error = await api
+      .sendText({ appId: 'sim-app', recipient: { contactId: 'C' }, text: 'x' })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'CPM_ERR_SINCH_UNAVAILABLE',
+      reason: 'NETWORK_ERROR',
+      apiHttpStatus: null,
+      retriable: true,
+    });
   });
 
   it('a call slower than timeoutMs is a retriable NETWORK_ERROR', async () => {
@@ -161,17 +233,29 @@ describe('SinchApi against the simulator', () => {
       authBaseUrl: sim.url,
     });
     const error = (await wrong.getApp('sim-app').catch((e: unknown) => e)) as SinchApiError;
-    expect(error).toMatchObject({ code: 'CPM_ERR_SINCH_REFUSED', apiHttpStatus: 401, retriable: false });
+    expect(error).toMatchObject({
+      code: 'CPM_ERR_SINCH_REFUSED',
+      apiHttpStatus: 401,
+      retriable: false,
+    });
     expect(JSON.stringify({ ...error, message: error.message })).not.toContain('not-the-secret');
     expect(inspect(wrong, { depth: 10 })).not.toContain('not-the-secret');
   });
 
   describe('setupWebhook', () => {
-    const options = { appId: 'sim-app', targetUrl: 'https://ingress.example.com/sinch', secret: 'hook-secret' };
+    const options = {
+      appId: 'sim-app',
+      targetUrl: 'https://ingress.example.com/sinch',
+      secret: 'hook-secret',
+    };
 
     it('creates the webhook once with the required triggers and secret, then is idempotent', async () => {
       const first = await api.setupWebhook(options);
-      expect(first).toMatchObject({ action: 'created', warnings: [], processingMode: 'CONVERSATION' });
+      expect(first).toMatchObject({
+        action: 'created',
+        warnings: [],
+        processingMode: 'CONVERSATION',
+      });
       expect(sim.requests('webhooks:create')[0]!.body).toEqual({
         app_id: 'sim-app',
         target: options.targetUrl,
@@ -179,7 +263,15 @@ describe('SinchApi against the simulator', () => {
         secret: 'hook-secret',
         target_type: 'HTTP',
       });
-      expect(REQUIRED_WEBHOOK_TRIGGERS).toEqual(expect.arrayContaining(['MESSAGE_INBOUND', 'MESSAGE_DELIVERY', 'CONVERSATION_STOP', 'OPT_OUT', 'UNSUPPORTED']));
+      expect(REQUIRED_WEBHOOK_TRIGGERS).toEqual(
+        expect.arrayContaining([
+          'MESSAGE_INBOUND',
+          'MESSAGE_DELIVERY',
+          'CONVERSATION_STOP',
+          'OPT_OUT',
+          'UNSUPPORTED',
+        ]),
+      );
 
       const second = await api.setupWebhook(options);
       expect(second).toMatchObject({ action: 'unchanged', webhook: { id: first.webhook.id } });
@@ -189,12 +281,21 @@ describe('SinchApi against the simulator', () => {
     });
 
     it('updates the existing webhook when the secret or triggers changed', async () => {
-      sim.registerWebhook({ target: options.targetUrl, secret: 'old', triggers: ['MESSAGE_INBOUND'] });
+      sim.registerWebhook({
+        target: options.targetUrl,
+        secret: 'old',
+        triggers: ['MESSAGE_INBOUND'],
+      });
       const result = await api.setupWebhook(options);
       expect(result.action).toBe('updated');
       const [update] = sim.requests('webhooks:update');
       expect(update!.query).toEqual({ update_mask: 'target,triggers,secret,target_type' });
-      expect([...sim.state.webhooks.values()]).toEqual([expect.objectContaining({ secret: 'hook-secret', triggers: [...REQUIRED_WEBHOOK_TRIGGERS] })]);
+      expect([...sim.state.webhooks.values()]).toEqual([
+        expect.objectContaining({
+          secret: 'hook-secret',
+          triggers: [...REQUIRED_WEBHOOK_TRIGGERS],
+        }),
+      ]);
     });
 
     it('warns when the app is in DISPATCH mode', async () => {

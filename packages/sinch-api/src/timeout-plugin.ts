@@ -14,7 +14,8 @@ export function timeoutPlugin(timeoutMs: number): RequestPlugin {
     getName: () => 'TimeoutRequest',
     load: () => ({
       // node-fetch honours `signal`; the SDK's option type does not declare it.
-      transform: (options: RequestOptions): RequestOptions => Object.assign(options, { signal: AbortSignal.timeout(timeoutMs) }),
+      transform: (options: RequestOptions): RequestOptions =>
+        Object.assign(options, { signal: AbortSignal.timeout(timeoutMs) }),
     }),
   };
 }

@@ -13,8 +13,18 @@ const STATUS_NAMES: Readonly<Record<number, string>> = {
 };
 
 /** The Conversation API's error body: `{ error: { code, message, status, details } }`. */
-export function apiErrorBody(httpStatus: number, message: string): { error: Record<string, unknown> } {
-  return { error: { code: httpStatus, message, status: STATUS_NAMES[httpStatus] ?? 'UNKNOWN', details: [] } };
+export function apiErrorBody(
+  httpStatus: number,
+  message: string,
+): { error: Record<string, unknown> } {
+  return {
+    error: {
+      code: httpStatus,
+      message,
+      status: STATUS_NAMES[httpStatus] ?? 'UNKNOWN',
+      details: [],
+    },
+  };
 }
 
 export function sendApiError(res: Response, httpStatus: number, message: string): void {

@@ -85,7 +85,11 @@ export function messageDelivery(e: Envelope, r: DeliveryReport): Record<string, 
   };
 }
 
-export function messageSubmit(e: Envelope, r: Omit<DeliveryReport, 'status' | 'reason'>, submitted: Record<string, unknown>): Record<string, unknown> {
+export function messageSubmit(
+  e: Envelope,
+  r: Omit<DeliveryReport, 'status' | 'reason'>,
+  submitted: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     ...envelope(e),
     message_submit_notification: {
@@ -100,11 +104,20 @@ export function messageSubmit(e: Envelope, r: Omit<DeliveryReport, 'status' | 'r
   };
 }
 
-export function contactNotification(e: Envelope, kind: 'create' | 'update' | 'delete', contact: SimContact): Record<string, unknown> {
+export function contactNotification(
+  e: Envelope,
+  kind: 'create' | 'update' | 'delete',
+  contact: SimContact,
+): Record<string, unknown> {
   return { ...envelope(e, false), [`contact_${kind}_notification`]: { contact } };
 }
 
-export function conversationNotification(e: Envelope, kind: 'start' | 'stop', conversation: SimConversation, lastReceived: string): Record<string, unknown> {
+export function conversationNotification(
+  e: Envelope,
+  kind: 'start' | 'stop',
+  conversation: SimConversation,
+  lastReceived: string,
+): Record<string, unknown> {
   const { metadata_json, ...rest } = conversation;
   return {
     ...envelope(e, false),
@@ -123,7 +136,11 @@ export interface OptNotification {
   processingMode: string;
 }
 
-export function optNotification(e: Envelope, kind: 'in' | 'out', n: OptNotification): Record<string, unknown> {
+export function optNotification(
+  e: Envelope,
+  kind: 'in' | 'out',
+  n: OptNotification,
+): Record<string, unknown> {
   return {
     ...envelope(e),
     [`opt_${kind}_notification`]: {

@@ -2,7 +2,8 @@ import { messageDelivery, messageSubmit } from './callbacks';
 import { envelopeFor, type SimContext } from './sim-context';
 import type { SimSentMessage } from './sim-state';
 
-export type DeliveryStep = string | { status: string; reason: { code: string; description: string; sub_code: string } };
+export type DeliveryStep =
+  string | { status: string; reason: { code: string; description: string; sub_code: string } };
 
 /** How the simulator reports on agent messages it accepted. */
 export interface DeliveryReportOptions {
@@ -25,7 +26,9 @@ export const DEFAULT_DELIVERY_REPORT_OPTIONS: DeliveryReportOptions = {
 
 /** SMS and MMS report DELIVERED but never READ (docs/DOMAIN.md#delivery-status). */
 export function defaultSteps(channel: string): DeliveryStep[] {
-  return channel === 'SMS' || channel === 'MMS' ? ['QUEUED_ON_CHANNEL', 'DELIVERED'] : ['QUEUED_ON_CHANNEL', 'DELIVERED', 'READ'];
+  return channel === 'SMS' || channel === 'MMS'
+    ? ['QUEUED_ON_CHANNEL', 'DELIVERED']
+    : ['QUEUED_ON_CHANNEL', 'DELIVERED', 'READ'];
 }
 
 /** Schedules MESSAGE_SUBMIT and MESSAGE_DELIVERY callbacks for each accepted send. */
@@ -56,10 +59,24 @@ export class DeliveryReporter {
       processingMode,
     };
     const callbacks = [
-      ...(this.options.submitNotification ? [() => this.emit(sent, 'MESSAGE_SUBMIT', messageSubmit(this.envelope(sent), common, sent.message))] : []),
+      ...(this.options.submitNotification
+        ? [
+            () =>
+              this.emit(
+                sent,
+                'MESSAGE_SUBMIT',
+                messageSubmit(this.envelope(sent), common, sent.message),
+              ),
+          ]
+        : []),
       ...reports.map((step) => () => {
-        const { status, reason } = typeof step === 'string' ? { status: step, reason: undefined } : step;
-        return this.emit(sent, 'MESSAGE_DELIVERY', messageDelivery(this.envelope(sent), { ...common, status, ...(reason && { reason }) }));
+        const { status, reason } =
+          typeof step === 'string' ? { status: step, reason: undefined } : step;
+        return this.emit(
+          sent,
+          'MESSAGE_DELIVERY',
+          messageDelivery(this.envelope(sent), { ...common, status, ...(reason && { reason }) }),
+        );
       }),
     ];
     callbacks.forEach((send, index) => {

@@ -8,5 +8,13 @@ export * from './webhook-dispatcher';
 export * from './delivery-reporter';
 export * from './sample-media';
 export * from './callbacks';
-export type { SimState, SimApp, SimContact, SimConversation, SimWebhook, SimChannelIdentity, ProcessingMode } from './sim-state';
+export type {
+  SimState,
+  SimApp,
+  SimContact,
+  SimConversation,
+  SimWebhook,
+  SimChannelIdentity,
+  ProcessingMode,
+} from './sim-state';
 export type { SimCredentials } from './routes/auth-routes';

@@ -19,7 +19,15 @@ export function contactFor(
   const known = ctx.state.findContact(channel, identity);
   if (known) return { contact: known, callbacks: [] };
   const contact = ctx.state.createContact(appId, channel, identity, displayName);
-  return { contact, callbacks: [{ trigger: 'CONTACT_CREATE', body: contactNotification(envelopeFor(ctx, appId), 'create', contact) }] };
+  return {
+    contact,
+    callbacks: [
+      {
+        trigger: 'CONTACT_CREATE',
+        body: contactNotification(envelopeFor(ctx, appId), 'create', contact),
+      },
+    ],
+  };
 }
 
 /** The contact's active conversation, started (with a CONVERSATION_START callback) if none. */
@@ -35,19 +43,37 @@ export function conversationFor(
   const now = ctx.now().toISOString();
   return {
     conversation,
-    callbacks: [{ trigger: 'CONVERSATION_START', body: conversationNotification(envelopeFor(ctx, appId), 'start', conversation, now) }],
+    callbacks: [
+      {
+        trigger: 'CONVERSATION_START',
+        body: conversationNotification(envelopeFor(ctx, appId), 'start', conversation, now),
+      },
+    ],
   };
 }
 
 /** Ends a conversation; the CONVERSATION_STOP callback to send, or none if it was not active. */
-export function stopConversation(ctx: SimContext, conversation: SimConversation): PendingCallback[] {
+export function stopConversation(
+  ctx: SimContext,
+  conversation: SimConversation,
+): PendingCallback[] {
   if (!conversation.active) return [];
   conversation.active = false;
-  const body = conversationNotification(envelopeFor(ctx, conversation.app_id), 'stop', conversation, ctx.now().toISOString());
+  const body = conversationNotification(
+    envelopeFor(ctx, conversation.app_id),
+    'stop',
+    conversation,
+    ctx.now().toISOString(),
+  );
   return [{ trigger: 'CONVERSATION_STOP', body }];
 }
 
 /** Sends callbacks one after the other, each to every subscribed webhook. */
-export async function dispatchInOrder(ctx: SimContext, appId: string, callbacks: readonly PendingCallback[]): Promise<void> {
-  for (const callback of callbacks) await ctx.dispatcher.dispatch(appId, callback.trigger, callback.body);
+export async function dispatchInOrder(
+  ctx: SimContext,
+  appId: string,
+  callbacks: readonly PendingCallback[],
+): Promise<void> {
+  for (const callback of callbacks)
+    await ctx.dispatcher.dispatch(appId, callback.trigger, callback.body);
 }

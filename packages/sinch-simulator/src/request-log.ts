@@ -20,7 +20,9 @@ export class RequestLog {
   private readonly entries: RecordedRequest[] = [];
 
   all(endpoint?: SimEndpoint): RecordedRequest[] {
-    return endpoint ? this.entries.filter((entry) => entry.endpoint === endpoint) : [...this.entries];
+    return endpoint
+      ? this.entries.filter((entry) => entry.endpoint === endpoint)
+      : [...this.entries];
   }
 
   clear(): void {

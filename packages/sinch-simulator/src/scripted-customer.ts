@@ -1,6 +1,12 @@
 import { contactNotification, messageInbound, optNotification } from './callbacks';
 import { newId } from './ids';
-import { contactFor, conversationFor, dispatchInOrder, stopConversation, type PendingCallback } from './lifecycle';
+import {
+  contactFor,
+  conversationFor,
+  dispatchInOrder,
+  stopConversation,
+  type PendingCallback,
+} from './lifecycle';
 import { SAMPLE_MEDIA, type SampleMediaKind } from './sample-media';
 import { envelopeFor, type SimContext } from './sim-context';
 import { channelIdentity, type SimContact } from './sim-state';
@@ -50,7 +56,8 @@ export class ScriptedCustomer {
   ) {
     this.appId = options.appId ?? defaults.appId;
     this.senderId = options.senderId ?? defaults.senderId;
-    if (options.displayName !== undefined) ctx.state.profiles.set(`${options.channel}:${options.identity}`, options.displayName);
+    if (options.displayName !== undefined)
+      ctx.state.profiles.set(`${options.channel}:${options.identity}`, options.displayName);
   }
 
   /** Plain text. In an MMS thread the handset sends it as SMS, so it arrives on the SMS channel. */
@@ -60,15 +67,30 @@ export class ScriptedCustomer {
   }
 
   /** One of the simulator's sample files, at a URL the simulator serves; with a caption it is a media card. */
-  sendMedia(kind: SampleMediaKind, options: MessageOptions & { caption?: string } = {}): Promise<InboundResult> {
+  sendMedia(
+    kind: SampleMediaKind,
+    options: MessageOptions & { caption?: string } = {},
+  ): Promise<InboundResult> {
     const url = `${this.ctx.baseUrl()}/media/${SAMPLE_MEDIA[kind].fileName}`;
-    const content = options.caption === undefined ? { media_message: { url } } : { media_card_message: { url, caption: options.caption } };
+    const content =
+      options.caption === undefined
+        ? { media_message: { url } }
+        : { media_card_message: { url, caption: options.caption } };
     return this.arrive(this.options.channel, content, options);
   }
 
-  sendLocation(location: { latitude: number; longitude: number; title: string; label?: string }, options: MessageOptions = {}): Promise<InboundResult> {
+  sendLocation(
+    location: { latitude: number; longitude: number; title: string; label?: string },
+    options: MessageOptions = {},
+  ): Promise<InboundResult> {
     const { latitude, longitude, title, label } = location;
-    const content = { location_message: { title, ...(label !== undefined && { label }), coordinates: { latitude, longitude } } };
+    const content = {
+      location_message: {
+        title,
+        ...(label !== undefined && { label }),
+        coordinates: { latitude, longitude },
+      },
+    };
     return this.arrive(this.options.channel, content, options);
   }
 
@@ -93,20 +115,33 @@ export class ScriptedCustomer {
   async endConversation(): Promise<void> {
     const contact = this.ctx.state.findContact(this.options.channel, this.options.identity);
     const conversation = contact && this.ctx.state.activeConversation(this.appId, contact.id);
-    if (conversation) await dispatchInOrder(this.ctx, this.appId, stopConversation(this.ctx, conversation));
+    if (conversation)
+      await dispatchInOrder(this.ctx, this.appId, stopConversation(this.ctx, conversation));
   }
 
   private get dispatchMode(): boolean {
     return this.ctx.state.apps.get(this.appId)?.processing_mode === 'DISPATCH';
   }
 
-  private async arrive(channel: string, content: Record<string, unknown>, options: MessageOptions): Promise<InboundResult> {
-    const quoted = options.replyTo === undefined ? undefined : this.ctx.state.sentMessages.get(options.replyTo);
-    const contactMessage = { ...content, ...(options.replyTo !== undefined && { reply_to: { message_id: options.replyTo } }) };
-    const { contactId, conversationId, metadataJson, correlationId, callbacks } = this.conversationOn(channel);
+  private async arrive(
+    channel: string,
+    content: Record<string, unknown>,
+    options: MessageOptions,
+  ): Promise<InboundResult> {
+    const quoted =
+      options.replyTo === undefined ? undefined : this.ctx.state.sentMessages.get(options.replyTo);
+    const contactMessage = {
+      ...content,
+      ...(options.replyTo !== undefined && { reply_to: { message_id: options.replyTo } }),
+    };
+    const { contactId, conversationId, metadataJson, correlationId, callbacks } =
+      this.conversationOn(channel);
     await dispatchInOrder(this.ctx, this.appId, callbacks);
     const messageId = newId(this.ctx.now());
-    const envelope = envelopeFor(this.ctx, this.appId, { messageMetadata: metadataJson, correlationId });
+    const envelope = envelopeFor(this.ctx, this.appId, {
+      messageMetadata: metadataJson,
+      correlationId,
+    });
     const body = messageInbound(envelope, {
       id: messageId,
       channelIdentity: channelIdentity(this.appId, channel, this.options.identity),
@@ -123,10 +158,20 @@ export class ScriptedCustomer {
 
   /** Contact and conversation of a message on `channel`, with the callbacks that bring them about. */
   private conversationOn(channel: string) {
-    if (this.dispatchMode) return { contactId: '', conversationId: '', metadataJson: '', correlationId: '', callbacks: [] as PendingCallback[] };
+    if (this.dispatchMode)
+      return {
+        contactId: '',
+        conversationId: '',
+        metadataJson: '',
+        correlationId: '',
+        callbacks: [] as PendingCallback[],
+      };
     const { contact, callbacks: contactCallbacks } = this.contactOn(channel);
     const { conversation, callbacks } = conversationFor(this.ctx, this.appId, contact, channel);
-    const metadataJson = Object.keys(conversation.metadata_json).length > 0 ? JSON.stringify(conversation.metadata_json) : '';
+    const metadataJson =
+      Object.keys(conversation.metadata_json).length > 0
+        ? JSON.stringify(conversation.metadata_json)
+        : '';
     return {
       contactId: contact.id,
       conversationId: conversation.id,
@@ -138,10 +183,20 @@ export class ScriptedCustomer {
 
   private contactOn(channel: string): { contact: SimContact; callbacks: PendingCallback[] } {
     const { identity, displayName } = this.options;
-    const sharesMmsContact = channel === 'SMS' && this.options.channel === 'MMS' && this.options.smsReplyContact === 'same';
+    const sharesMmsContact =
+      channel === 'SMS' &&
+      this.options.channel === 'MMS' &&
+      this.options.smsReplyContact === 'same';
     const mmsContact = sharesMmsContact ? this.ctx.state.findContact('MMS', identity) : undefined;
-    if (mmsContact && !this.ctx.state.findContact('SMS', identity)) this.ctx.state.addIdentity(mmsContact, this.appId, 'SMS', identity);
-    return contactFor(this.ctx, this.appId, channel, identity, channel === this.options.channel ? displayName : undefined);
+    if (mmsContact && !this.ctx.state.findContact('SMS', identity))
+      this.ctx.state.addIdentity(mmsContact, this.appId, 'SMS', identity);
+    return contactFor(
+      this.ctx,
+      this.appId,
+      channel,
+      identity,
+      channel === this.options.channel ? displayName : undefined,
+    );
   }
 
   private async opt(kind: 'in' | 'out', status: string): Promise<void> {
@@ -155,6 +210,8 @@ export class ScriptedCustomer {
       status,
       processingMode: this.dispatchMode ? 'DISPATCH' : 'CONVERSATION',
     });
-    await dispatchInOrder(this.ctx, this.appId, [{ trigger: kind === 'in' ? 'OPT_IN' : 'OPT_OUT', body }]);
+    await dispatchInOrder(this.ctx, this.appId, [
+      { trigger: kind === 'in' ? 'OPT_IN' : 'OPT_OUT', body },
+    ]);
   }
 }

@@ -39,7 +39,9 @@ export class ScriptedResponses {
         return;
       }
       if (scripted.status === undefined) return next();
-      res.status(scripted.status).json(scripted.body ?? apiErrorBody(scripted.status, `scripted failure of ${endpoint}`));
+      res
+        .status(scripted.status)
+        .json(scripted.body ?? apiErrorBody(scripted.status, `scripted failure of ${endpoint}`));
     };
   }
 }

@@ -4,7 +4,9 @@ const channelIdentity = z.object({ channel: z.string().min(1), identity: z.strin
 
 const recipient = z.union([
   z.object({ contact_id: z.string().min(1) }).strict(),
-  z.object({ identified_by: z.object({ channel_identities: z.array(channelIdentity).min(1) }) }).strict(),
+  z
+    .object({ identified_by: z.object({ channel_identities: z.array(channelIdentity).min(1) }) })
+    .strict(),
 ]);
 
 const templateReference = z.object({
@@ -19,9 +21,14 @@ const templateMessage = z
     omni_template: templateReference.extend({ version: z.string().min(1) }).optional(),
     channel_template: z.record(z.string(), templateReference).optional(),
   })
-  .refine((t) => t.omni_template !== undefined || t.channel_template !== undefined, 'template_message needs omni_template or channel_template')
   .refine(
-    (t) => t.channel_template?.WHATSAPP === undefined || Boolean(t.channel_template.WHATSAPP.language_code),
+    (t) => t.omni_template !== undefined || t.channel_template !== undefined,
+    'template_message needs omni_template or channel_template',
+  )
+  .refine(
+    (t) =>
+      t.channel_template?.WHATSAPP === undefined ||
+      Boolean(t.channel_template.WHATSAPP.language_code),
     'channel_template.WHATSAPP.language_code is required',
   );
 
@@ -41,13 +48,23 @@ const CONTENT_KEYS = [
 const appMessage = z
   .object({
     text_message: z.object({ text: z.string().min(1) }).optional(),
-    media_message: z.object({ url: z.url(), thumbnail_url: z.url().optional(), filename_override: z.string().optional() }).optional(),
+    media_message: z
+      .object({
+        url: z.url(),
+        thumbnail_url: z.url().optional(),
+        filename_override: z.string().optional(),
+      })
+      .optional(),
     template_message: templateMessage.optional(),
   })
   .passthrough()
-  .refine((m) => CONTENT_KEYS.filter((key) => (m as Record<string, unknown>)[key] !== undefined).length === 1, {
-    message: `message must have exactly one of ${CONTENT_KEYS.join(', ')}`,
-  });
+  .refine(
+    (m) =>
+      CONTENT_KEYS.filter((key) => (m as Record<string, unknown>)[key] !== undefined).length === 1,
+    {
+      message: `message must have exactly one of ${CONTENT_KEYS.join(', ')}`,
+    },
+  );
 
 /** First-stage validation of `messages:send`, the checks Sinch answers with a synchronous 400. */
 export const sendMessageRequestSchema = z
@@ -58,7 +75,10 @@ export const sendMessageRequestSchema = z
     message_metadata: z.string().max(1024).optional(),
     conversation_metadata: z
       .record(z.string(), z.unknown())
-      .refine((value) => JSON.stringify(value).length <= 2048, 'conversation_metadata must be at most 2048 characters')
+      .refine(
+        (value) => JSON.stringify(value).length <= 2048,
+        'conversation_metadata must be at most 2048 characters',
+      )
       .optional(),
     correlation_id: z.string().max(128).optional(),
     channel_properties: z.record(z.string(), z.string().max(1024)).optional(),
@@ -70,8 +90,15 @@ export const sendMessageRequestSchema = z
 export type SendMessageRequest = z.infer<typeof sendMessageRequestSchema>;
 
 /** The request, or a message saying what is wrong with it. */
-export function parseSendMessageRequest(body: unknown): { ok: true; request: SendMessageRequest } | { ok: false; message: string } {
+export function parseSendMessageRequest(
+  body: unknown,
+): { ok: true; request: SendMessageRequest } | { ok: false; message: string } {
   const result = sendMessageRequestSchema.safeParse(body);
   if (result.success) return { ok: true, request: result.data };
-  return { ok: false, message: result.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ') };
+  return {
+    ok: false,
+    message: result.error.issues
+      .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
+      .join('; '),
+  };
 }

@@ -12,6 +12,10 @@ export interface SimContext {
   baseUrl: () => string;
 }
 
-export function envelopeFor(ctx: SimContext, appId: string, extra: Partial<Envelope> = {}): Envelope {
+export function envelopeFor(
+  ctx: SimContext,
+  appId: string,
+  extra: Partial<Envelope> = {},
+): Envelope {
   return { appId, projectId: ctx.projectId, time: ctx.now().toISOString(), ...extra };
 }

@@ -59,7 +59,11 @@ export interface SimSentMessage {
 /** Identities of these channels are app-scoped: callbacks carry the app id in `channel_identity.app_id`. */
 const APP_SCOPED_CHANNELS = new Set(['MESSENGER', 'INSTAGRAM', 'LINE', 'WECHAT']);
 
-export function channelIdentity(appId: string, channel: string, identity: string): SimChannelIdentity {
+export function channelIdentity(
+  appId: string,
+  channel: string,
+  identity: string,
+): SimChannelIdentity {
   return { channel, identity, app_id: APP_SCOPED_CHANNELS.has(channel) ? appId : '' };
 }
 
@@ -74,10 +78,19 @@ export class SimState {
   readonly profiles = new Map<string, string>();
 
   findContact(channel: string, identity: string): SimContact | undefined {
-    return [...this.contacts.values()].find((contact) => contact.channel_identities.some((known) => known.channel === channel && known.identity === identity));
+    return [...this.contacts.values()].find((contact) =>
+      contact.channel_identities.some(
+        (known) => known.channel === channel && known.identity === identity,
+      ),
+    );
   }
 
-  createContact(appId: string, channel: string, identity: string, displayName?: string): SimContact {
+  createContact(
+    appId: string,
+    channel: string,
+    identity: string,
+    displayName?: string,
+  ): SimContact {
     const contact: SimContact = {
       id: newId(),
       channel_identities: [channelIdentity(appId, channel, identity)],
@@ -99,7 +112,9 @@ export class SimState {
   }
 
   activeConversation(appId: string, contactId: string): SimConversation | undefined {
-    return [...this.conversations.values()].find((c) => c.active && c.app_id === appId && c.contact_id === contactId);
+    return [...this.conversations.values()].find(
+      (c) => c.active && c.app_id === appId && c.contact_id === contactId,
+    );
   }
 
   startConversation(appId: string, contactId: string, channel: string): SimConversation {

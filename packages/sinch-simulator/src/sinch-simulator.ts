@@ -1,7 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { DEFAULT_DELIVERY_REPORT_OPTIONS, DeliveryReporter, type DeliveryStep } from './delivery-reporter';
+import {
+  DEFAULT_DELIVERY_REPORT_OPTIONS,
+  DeliveryReporter,
+  type DeliveryStep,
+} from './delivery-reporter';
 import type { SimEndpoint } from './endpoints';
 import { newId } from './ids';
 import { RequestLog, type RecordedRequest } from './request-log';
@@ -18,7 +22,11 @@ import { ScriptedResponses, type ScriptedResponse } from './scripted-responses';
 import type { SimContext } from './sim-context';
 import { SimState, type ProcessingMode, type SimWebhook } from './sim-state';
 import { SIMULATED_TRIGGERS, type SinchSimulatorOptions } from './simulator-options';
-import { DEFAULT_RETRY_POLICY, WebhookDispatcher, type WebhookDelivery } from './webhook-dispatcher';
+import {
+  DEFAULT_RETRY_POLICY,
+  WebhookDispatcher,
+  type WebhookDelivery,
+} from './webhook-dispatcher';
 
 export interface SinchSimulator {
   /** Listens (127.0.0.1, a free port by default); `url` serves both the API and the OAuth2 endpoint. */
@@ -34,12 +42,21 @@ export interface SinchSimulator {
   failNext(endpoint: SimEndpoint, responses: ScriptedResponse[]): void;
   /** Delivery reports for the next accepted send, instead of the channel's defaults. */
   scriptDeliveryReports(steps: DeliveryStep[]): void;
-  registerWebhook(webhook: { appId?: string; target: string; secret?: string; triggers?: string[] }): SimWebhook;
+  registerWebhook(webhook: {
+    appId?: string;
+    target: string;
+    secret?: string;
+    triggers?: string[];
+  }): SimWebhook;
   setProcessingMode(appId: string, mode: ProcessingMode): void;
   customer(options: CustomerOptions): ScriptedCustomer;
   /** Finished webhook deliveries (after their last attempt). */
   readonly deliveries: readonly WebhookDelivery[];
-  waitForDeliveries(predicate: (delivery: WebhookDelivery) => boolean, count?: number, timeoutMs?: number): Promise<WebhookDelivery[]>;
+  waitForDeliveries(
+    predicate: (delivery: WebhookDelivery) => boolean,
+    count?: number,
+    timeoutMs?: number,
+  ): Promise<WebhookDelivery[]>;
 }
 
 /** A Conversation API stand-in for tests, benchmarks and the local demo. */
@@ -47,15 +64,37 @@ export function createSinchSimulator(options: SinchSimulatorOptions = {}): Sinch
   const now = options.now ?? (() => new Date());
   const state = new SimState();
   for (const app of options.apps ?? [{ id: 'sim-app' }]) {
-    state.apps.set(app.id, { id: app.id, display_name: app.displayName ?? app.id, processing_mode: app.processingMode ?? 'CONVERSATION' });
+    state.apps.set(app.id, {
+      id: app.id,
+      display_name: app.displayName ?? app.id,
+      processing_mode: app.processingMode ?? 'CONVERSATION',
+    });
   }
   const defaultAppId = [...state.apps.keys()][0]!;
-  const dispatcher = new WebhookDispatcher(state, { ...DEFAULT_RETRY_POLICY, ...options.webhookRetry }, () => Math.floor(now().getTime() / 1000));
+  const dispatcher = new WebhookDispatcher(
+    state,
+    { ...DEFAULT_RETRY_POLICY, ...options.webhookRetry },
+    () => Math.floor(now().getTime() / 1000),
+  );
   let server: Server | undefined;
   let url = '';
-  const ctx: SimContext = { projectId: options.projectId ?? 'sim-project', state, dispatcher, now, baseUrl: () => url };
-  const kit: RouteKit = { ctx, log: new RequestLog(), scripted: new ScriptedResponses(), tokens: new Set() };
-  const reporter = new DeliveryReporter(ctx, { ...DEFAULT_DELIVERY_REPORT_OPTIONS, ...options.delivery });
+  const ctx: SimContext = {
+    projectId: options.projectId ?? 'sim-project',
+    state,
+    dispatcher,
+    now,
+    baseUrl: () => url,
+  };
+  const kit: RouteKit = {
+    ctx,
+    log: new RequestLog(),
+    scripted: new ScriptedResponses(),
+    tokens: new Set(),
+  };
+  const reporter = new DeliveryReporter(ctx, {
+    ...DEFAULT_DELIVERY_REPORT_OPTIONS,
+    ...options.delivery,
+  });
 
   const app = express();
   app.use(express.raw({ type: () => true, limit: '1mb' }));
@@ -85,7 +124,9 @@ export function createSinchSimulator(options: SinchSimulatorOptions = {}): Sinch
     async start() {
       if (server) return { url };
       const listening = app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-      await new Promise<void>((resolve, reject) => listening.once('listening', resolve).once('error', reject));
+      await new Promise<void>((resolve, reject) =>
+        listening.once('listening', resolve).once('error', reject),
+      );
       server = listening;
       const address = listening.address() as AddressInfo;
       url = `http://${address.address}:${address.port}`;
@@ -98,7 +139,9 @@ export function createSinchSimulator(options: SinchSimulatorOptions = {}): Sinch
       server = undefined;
       if (!closing) return;
       closing.closeAllConnections();
-      await new Promise<void>((resolve, reject) => closing.close((error) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        closing.close((error) => (error ? reject(error) : resolve())),
+      );
     },
     get url() {
       return url;
@@ -114,10 +157,15 @@ export function createSinchSimulator(options: SinchSimulatorOptions = {}): Sinch
       if (!known) throw new Error(`unknown app ${appId}`);
       known.processing_mode = mode;
     },
-    customer: (customer) => new ScriptedCustomer(ctx, customer, { appId: defaultAppId, senderId: options.businessNumber ?? '+15550100000' }),
+    customer: (customer) =>
+      new ScriptedCustomer(ctx, customer, {
+        appId: defaultAppId,
+        senderId: options.businessNumber ?? '+15550100000',
+      }),
     get deliveries() {
       return dispatcher.deliveries;
     },
-    waitForDeliveries: (predicate, count, timeoutMs) => dispatcher.waitFor(predicate, count, timeoutMs),
+    waitForDeliveries: (predicate, count, timeoutMs) =>
+      dispatcher.waitFor(predicate, count, timeoutMs),
   };
 }

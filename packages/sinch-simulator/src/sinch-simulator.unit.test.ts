@@ -12,11 +12,17 @@ describe('Sinch simulator', () => {
   async function api(path: string, init: RequestInit = {}): Promise<Response> {
     return fetch(`${sim.url}/v1/projects/${sim.projectId}${path}`, {
       ...init,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...init.headers },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        ...init.headers,
+      },
     });
   }
 
-  async function send(body: Record<string, unknown>): Promise<{ message_id: string; accepted_time: string }> {
+  async function send(
+    body: Record<string, unknown>,
+  ): Promise<{ message_id: string; accepted_time: string }> {
     const response = await api('/messages:send', { method: 'POST', body: JSON.stringify(body) });
     expect(response.status).toBe(200);
     return (await response.json()) as { message_id: string; accepted_time: string };
@@ -25,7 +31,10 @@ describe('Sinch simulator', () => {
   async function fetchToken(): Promise<string> {
     const auth = await fetch(`${sim.url}/oauth2/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('key:secret').toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from('key:secret').toString('base64')}`,
+      },
       body: 'grant_type=client_credentials',
     });
     return ((await auth.json()) as { access_token: string }).access_token;
@@ -50,19 +59,28 @@ describe('Sinch simulator', () => {
   it('refuses API calls without a token it issued', async () => {
     const response = await fetch(`${sim.url}/v1/projects/${sim.projectId}/apps/sim-app`);
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: expect.objectContaining({ code: 401, status: 'UNAUTHENTICATED' }) });
+    expect(await response.json()).toEqual({
+      error: expect.objectContaining({ code: 401, status: 'UNAUTHENTICATED' }),
+    });
   });
 
   it('sends signed callbacks that verify with the configured secret, byte for byte', async () => {
-    const alice = sim.customer({ channel: 'WHATSAPP', identity: '46700000001', displayName: 'Alice' });
+    const alice = sim.customer({
+      channel: 'WHATSAPP',
+      identity: '46700000001',
+      displayName: 'Alice',
+    });
     const result = await alice.sendText('hello');
 
-    expect(receiver.received.map((callback) => Object.keys(callback.body).find((key) => key.endsWith('_notification') || key === 'message'))).toEqual([
-      'contact_create_notification',
-      'conversation_start_notification',
-      'message',
-    ]);
-    for (const callback of receiver.received) expect(callback.verification).toMatchObject({ ok: true, status: 'VERIFIED' });
+    expect(
+      receiver.received.map((callback) =>
+        Object.keys(callback.body).find(
+          (key) => key.endsWith('_notification') || key === 'message',
+        ),
+      ),
+    ).toEqual(['contact_create_notification', 'conversation_start_notification', 'message']);
+    for (const callback of receiver.received)
+      expect(callback.verification).toMatchObject({ ok: true, status: 'VERIFIED' });
     const inbound = receiver.received[2]!.body;
     expect(inbound).toMatchObject({
       app_id: 'sim-app',
@@ -80,7 +98,9 @@ describe('Sinch simulator', () => {
         processing_mode: 'CONVERSATION',
       },
     });
-    expect(receiver.received[0]!.body).toMatchObject({ contact_create_notification: { contact: { display_name: 'Alice' } } });
+    expect(receiver.received[0]!.body).toMatchObject({
+      contact_create_notification: { contact: { display_name: 'Alice' } },
+    });
   });
 
   it('reports QUEUED_ON_CHANNEL, DELIVERED, READ after a send, with the send metadata', async () => {
@@ -95,10 +115,17 @@ describe('Sinch simulator', () => {
     });
 
     const reports = await sim.waitForDeliveries((d) => d.trigger === 'MESSAGE_DELIVERY', 3);
-    expect(reports.map((d) => (d.body.message_delivery_report as { status: string }).status)).toEqual(['QUEUED_ON_CHANNEL', 'DELIVERED', 'READ']);
+    expect(
+      reports.map((d) => (d.body.message_delivery_report as { status: string }).status),
+    ).toEqual(['QUEUED_ON_CHANNEL', 'DELIVERED', 'READ']);
     expect(reports[0]!.body).toMatchObject({
       correlation_id: 'corr-1',
-      message_delivery_report: { message_id, contact_id: contactId, metadata: '{"ticket":"42"}', channel_identity: { channel: 'WHATSAPP' } },
+      message_delivery_report: {
+        message_id,
+        contact_id: contactId,
+        metadata: '{"ticket":"42"}',
+        channel_identity: { channel: 'WHATSAPP' },
+      },
     });
     expect(reports.every((d) => d.delivered && d.attempts.length === 1)).toBe(true);
   });
@@ -113,15 +140,16 @@ describe('Sinch simulator', () => {
     const alice = sim.customer({ channel: 'SMS', identity: '+15551230000' });
     const { contactId } = await alice.sendText('hi');
     token = await fetchToken();
-    await send({ app_id: 'sim-app', recipient: { contact_id: contactId }, message: { text_message: { text: 'x' } } });
+    await send({
+      app_id: 'sim-app',
+      recipient: { contact_id: contactId },
+      message: { text_message: { text: 'x' } },
+    });
 
     const reports = await sim.waitForDeliveries((d) => d.trigger === 'MESSAGE_DELIVERY', 4);
-    expect(reports.map((d) => (d.body.message_delivery_report as { status: string }).status)).toEqual([
-      'DELIVERED',
-      'DELIVERED',
-      'QUEUED_ON_CHANNEL',
-      'QUEUED_ON_CHANNEL',
-    ]);
+    expect(
+      reports.map((d) => (d.body.message_delivery_report as { status: string }).status),
+    ).toEqual(['DELIVERED', 'DELIVERED', 'QUEUED_ON_CHANNEL', 'QUEUED_ON_CHANNEL']);
   });
 
   it('retries a callback the target refuses, with the same bytes, and reports the statuses it got', async () => {
@@ -131,8 +159,12 @@ describe('Sinch simulator', () => {
     const [delivery] = await sim.waitForDeliveries((d) => d.trigger === 'OPT_IN');
     expect(delivery!.attempts.map((attempt) => attempt.status)).toEqual([500, 503, 200]);
     expect(delivery!.delivered).toBe(true);
-    expect(new Set(receiver.received.map((callback) => callback.rawBody.toString()))).toEqual(new Set([delivery!.rawBody]));
-    expect(delivery!.body).toMatchObject({ opt_in_notification: { channel: 'SMS', identity: '+15551230000', status: 'OPT_IN_SUCCEEDED' } });
+    expect(new Set(receiver.received.map((callback) => callback.rawBody.toString()))).toEqual(
+      new Set([delivery!.rawBody]),
+    );
+    expect(delivery!.body).toMatchObject({
+      opt_in_notification: { channel: 'SMS', identity: '+15551230000', status: 'OPT_IN_SUCCEEDED' },
+    });
   });
 
   it('gives up after the configured attempts', async () => {
@@ -144,15 +176,27 @@ describe('Sinch simulator', () => {
   });
 
   it('delivers a text reply in an MMS thread on the SMS channel, same number and business number, another contact', async () => {
-    const customer = sim.customer({ channel: 'MMS', identity: '+15557654321', senderId: '+15550009999' });
+    const customer = sim.customer({
+      channel: 'MMS',
+      identity: '+15557654321',
+      senderId: '+15550009999',
+    });
     const picture = await customer.sendMedia('png');
     const reply = await customer.sendText('thanks!');
 
     expect(picture.channel).toBe('MMS');
     expect(reply.channel).toBe('SMS');
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- callback JSON, asserted field by field
-    const inbound = receiver.received.map((callback) => callback.body.message as Record<string, any> | undefined).filter(Boolean);
-    expect(inbound.map((m) => [m!.channel_identity.channel, m!.channel_identity.identity, m!.sender_id])).toEqual([
+    type InboundMessage = {
+      channel_identity: { channel: string; identity: string };
+      sender_id?: string;
+      contact_message: { media_message: { url: string } };
+    };
+    const inbound = receiver.received
+      .map((callback) => callback.body.message as InboundMessage | undefined)
+      .filter(Boolean);
+    expect(
+      inbound.map((m) => [m!.channel_identity.channel, m!.channel_identity.identity, m!.sender_id]),
+    ).toEqual([
       ['MMS', '+15557654321', '+15550009999'],
       ['SMS', '+15557654321', '+15550009999'],
     ]);
@@ -161,10 +205,18 @@ describe('Sinch simulator', () => {
   });
 
   it('can file the SMS reply under the MMS contact', async () => {
-    const customer = sim.customer({ channel: 'MMS', identity: '+15557654321', smsReplyContact: 'same' });
+    const customer = sim.customer({
+      channel: 'MMS',
+      identity: '+15557654321',
+      smsReplyContact: 'same',
+    });
     const picture = await customer.sendMedia('pdf');
     const reply = await customer.sendText('ok');
-    expect(reply).toMatchObject({ channel: 'SMS', contactId: picture.contactId, conversationId: picture.conversationId });
+    expect(reply).toMatchObject({
+      channel: 'SMS',
+      contactId: picture.contactId,
+      conversationId: picture.conversationId,
+    });
   });
 
   it('serves the sample media it sends', async () => {
@@ -194,22 +246,36 @@ describe('Sinch simulator', () => {
       conversation_metadata: { queue: 'vip' },
       correlation_id: 'c-9',
     });
-    const reply = await alice.sendLocation({ latitude: 59.3, longitude: 18.1, title: 'Office' }, { replyTo: message_id });
+    const reply = await alice.sendLocation(
+      { latitude: 59.3, longitude: 18.1, title: 'Office' },
+      { replyTo: message_id },
+    );
     expect(reply.body).toMatchObject({
       message_metadata: '{"queue":"vip"}',
       correlation_id: 'c-9',
       message: {
         metadata: 'mt-meta',
-        contact_message: { location_message: { title: 'Office', coordinates: { latitude: 59.3, longitude: 18.1 } }, reply_to: { message_id } },
+        contact_message: {
+          location_message: { title: 'Office', coordinates: { latitude: 59.3, longitude: 18.1 } },
+          reply_to: { message_id },
+        },
       },
     });
   });
 
   it('answers 400 to a send without content and records the exact body', async () => {
-    const response = await api('/messages:send', { method: 'POST', body: JSON.stringify({ app_id: 'sim-app', recipient: { contact_id: 'x' }, message: {} }) });
+    const response = await api('/messages:send', {
+      method: 'POST',
+      body: JSON.stringify({ app_id: 'sim-app', recipient: { contact_id: 'x' }, message: {} }),
+    });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: { status: string } }).error.status).toBe('INVALID_ARGUMENT');
-    expect(sim.requests('messages:send')[0]).toMatchObject({ body: { app_id: 'sim-app', message: {} }, status: 400 });
+    expect(((await response.json()) as { error: { status: string } }).error.status).toBe(
+      'INVALID_ARGUMENT',
+    );
+    expect(sim.requests('messages:send')[0]).toMatchObject({
+      body: { app_id: 'sim-app', message: {} },
+      status: 400,
+    });
   });
 
   it('plays scripted failures in order, then answers normally', async () => {
@@ -223,13 +289,21 @@ describe('Sinch simulator', () => {
     sim.setProcessingMode('sim-app', 'DISPATCH');
     await sim.customer({ channel: 'WHATSAPP', identity: '46700000002' }).sendText('hi');
     expect(receiver.received).toHaveLength(1);
-    expect(receiver.received[0]!.body).toMatchObject({ message: { contact_id: '', conversation_id: '', processing_mode: 'DISPATCH' } });
+    expect(receiver.received[0]!.body).toMatchObject({
+      message: { contact_id: '', conversation_id: '', processing_mode: 'DISPATCH' },
+    });
   });
 
   it('stops a conversation and sends CONVERSATION_STOP', async () => {
-    const { conversationId } = await sim.customer({ channel: 'WHATSAPP', identity: '46700000003' }).sendText('bye');
-    expect((await api(`/conversations/${conversationId}:stop`, { method: 'POST' })).status).toBe(200);
+    const { conversationId } = await sim
+      .customer({ channel: 'WHATSAPP', identity: '46700000003' })
+      .sendText('bye');
+    expect((await api(`/conversations/${conversationId}:stop`, { method: 'POST' })).status).toBe(
+      200,
+    );
     const [stop] = await sim.waitForDeliveries((d) => d.trigger === 'CONVERSATION_STOP');
-    expect(stop!.body).toMatchObject({ conversation_stop_notification: { conversation: { id: conversationId, active: false } } });
+    expect(stop!.body).toMatchObject({
+      conversation_stop_notification: { conversation: { id: conversationId, active: false } },
+    });
   });
 });

@@ -60,15 +60,26 @@ export class WebhookDispatcher {
     private readonly nowSeconds: () => number,
   ) {}
 
-  async dispatch(appId: string, trigger: string, body: Record<string, unknown>): Promise<WebhookDelivery[]> {
+  async dispatch(
+    appId: string,
+    trigger: string,
+    body: Record<string, unknown>,
+  ): Promise<WebhookDelivery[]> {
     const targets = [...this.state.webhooks.values()].filter(
-      (webhook) => webhook.app_id === appId && webhook.target_type === 'HTTP' && webhook.triggers.includes(trigger),
+      (webhook) =>
+        webhook.app_id === appId &&
+        webhook.target_type === 'HTTP' &&
+        webhook.triggers.includes(trigger),
     );
     return Promise.all(targets.map((webhook) => this.deliver(webhook, trigger, body)));
   }
 
   /** Resolves with the first `count` finished deliveries that match, waiting for them if needed. */
-  waitFor(predicate: (delivery: WebhookDelivery) => boolean, count = 1, timeoutMs = 5_000): Promise<WebhookDelivery[]> {
+  waitFor(
+    predicate: (delivery: WebhookDelivery) => boolean,
+    count = 1,
+    timeoutMs = 5_000,
+  ): Promise<WebhookDelivery[]> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
         const matching = this.deliveries.filter(predicate);
@@ -80,7 +91,11 @@ export class WebhookDispatcher {
       };
       const timer = setTimeout(() => {
         this.events.off('delivery', check);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${count} webhook deliveries (have ${this.deliveries.filter(predicate).length})`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${count} webhook deliveries (have ${this.deliveries.filter(predicate).length})`,
+          ),
+        );
       }, timeoutMs);
       if (!check()) this.events.on('delivery', check);
     });
@@ -91,15 +106,40 @@ export class WebhookDispatcher {
     this.aborter.abort();
   }
 
-  private async deliver(webhook: SimWebhook, trigger: string, body: Record<string, unknown>): Promise<WebhookDelivery> {
+  private async deliver(
+    webhook: SimWebhook,
+    trigger: string,
+    body: Record<string, unknown>,
+  ): Promise<WebhookDelivery> {
     const rawBody = JSON.stringify(body);
     const signature = webhook.secret
-      ? signWebhook(Buffer.from(rawBody, 'utf8'), webhook.secret, randomBytes(16).toString('hex').toUpperCase(), this.nowSeconds())
+      ? signWebhook(
+          Buffer.from(rawBody, 'utf8'),
+          webhook.secret,
+          randomBytes(16).toString('hex').toUpperCase(),
+          this.nowSeconds(),
+        )
       : {};
     const headers = { 'content-type': 'application/json', ...signature };
-    const delivery: WebhookDelivery = { webhookId: webhook.id, target: webhook.target, trigger, body, rawBody, headers, attempts: [], delivered: false };
-    for (let attempt = 1; attempt <= this.retry.maxAttempts && !this.aborter.signal.aborted; attempt += 1) {
-      if (attempt > 1) await this.sleep(Math.min(this.retry.baseDelayMs * 2 ** (attempt - 2), this.retry.maxDelayMs));
+    const delivery: WebhookDelivery = {
+      webhookId: webhook.id,
+      target: webhook.target,
+      trigger,
+      body,
+      rawBody,
+      headers,
+      attempts: [],
+      delivered: false,
+    };
+    for (
+      let attempt = 1;
+      attempt <= this.retry.maxAttempts && !this.aborter.signal.aborted;
+      attempt += 1
+    ) {
+      if (attempt > 1)
+        await this.sleep(
+          Math.min(this.retry.baseDelayMs * 2 ** (attempt - 2), this.retry.maxDelayMs),
+        );
       const result = await this.post(webhook.target, rawBody, headers);
       delivery.attempts.push(result);
       if (result.status !== null && result.status >= 200 && result.status < 300) {
@@ -113,9 +153,16 @@ export class WebhookDispatcher {
     return delivery;
   }
 
-  private async post(target: string, rawBody: string, headers: Record<string, string>): Promise<DeliveryAttempt> {
+  private async post(
+    target: string,
+    rawBody: string,
+    headers: Record<string, string>,
+  ): Promise<DeliveryAttempt> {
     try {
-      const signal = AbortSignal.any([this.aborter.signal, AbortSignal.timeout(this.retry.timeoutMs)]);
+      const signal = AbortSignal.any([
+        this.aborter.signal,
+        AbortSignal.timeout(this.retry.timeoutMs),
+      ]);
       const response = await fetch(target, { method: 'POST', body: rawBody, headers, signal });
       await response.arrayBuffer();
       return { status: response.status };

@@ -23,17 +23,23 @@ const SMS_LIKE = new Set(['SMS', 'MMS']);
 
 export function customerKey(ref: CustomerRef): { key: string; source: KeySource } {
   const app = ref.appId || 'unknown-app';
-  if (SMS_LIKE.has(ref.channel) && ref.identity) return { key: `${app}:tel:${toE164(ref.identity)}`, source: 'PHONE' };
+  if (SMS_LIKE.has(ref.channel) && ref.identity)
+    return { key: `${app}:tel:${toE164(ref.identity)}`, source: 'PHONE' };
   if (ref.contactId) return { key: `${app}:${ref.contactId}`, source: 'CONTACT' };
   if (ref.channel && ref.identity) {
-    return { key: `${app}:${ref.channel}:${normalizeIdentity(ref.channel, ref.identity)}`, source: 'CHANNEL_IDENTITY' };
+    return {
+      key: `${app}:${ref.channel}:${normalizeIdentity(ref.channel, ref.identity)}`,
+      source: 'CHANNEL_IDENTITY',
+    };
   }
-  if (ref.conversationId) return { key: `${app}:conv:${ref.conversationId}`, source: 'CONVERSATION' };
+  if (ref.conversationId)
+    return { key: `${app}:conv:${ref.conversationId}`, source: 'CONVERSATION' };
   return { key: `${app}:unkeyed`, source: 'NONE' };
 }
 
 type Obj = Record<string, unknown>;
-const obj = (value: unknown): Obj => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : {});
+const obj = (value: unknown): Obj =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : {};
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 /**
@@ -61,12 +67,20 @@ export function customerRefOf(body: unknown): CustomerRef {
     channel = str(inner.channel);
     identity = str(inner.identity);
   }
-  if (key === 'conversation_start_notification' || key === 'conversation_stop_notification' || key === 'conversation_delete_notification') {
+  if (
+    key === 'conversation_start_notification' ||
+    key === 'conversation_stop_notification' ||
+    key === 'conversation_delete_notification'
+  ) {
     const conversation = obj(inner.conversation);
     contactId = str(conversation.contact_id);
     conversationId = str(conversation.id);
     channel = str(conversation.active_channel);
-  } else if (key === 'contact_create_notification' || key === 'contact_update_notification' || key === 'contact_delete_notification') {
+  } else if (
+    key === 'contact_create_notification' ||
+    key === 'contact_update_notification' ||
+    key === 'contact_delete_notification'
+  ) {
     contactId = str(obj(inner.contact).id);
   } else if (key === 'contact_merge_notification') {
     contactId = str(obj(inner.preserved_contact).id);

@@ -12,7 +12,13 @@ export function toE164(identity: string): string {
 }
 
 /** Channels whose identity is a phone number (MSISDN) in the Conversation API. */
-export const PHONE_CHANNELS: ReadonlySet<string> = new Set(['SMS', 'MMS', 'WHATSAPP', 'RCS', 'VIBER']);
+export const PHONE_CHANNELS: ReadonlySet<string> = new Set([
+  'SMS',
+  'MMS',
+  'WHATSAPP',
+  'RCS',
+  'VIBER',
+]);
 
 export function normalizeIdentity(channel: string, identity: string): string {
   return PHONE_CHANNELS.has(channel) ? toE164(identity) : identity.trim();

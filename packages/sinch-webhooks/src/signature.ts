@@ -26,7 +26,11 @@ export interface SignatureHeaders {
 }
 
 export type VerificationFailure =
-  'MISSING_SIGNATURE_HEADERS' | 'UNSUPPORTED_ALGORITHM' | 'MALFORMED_TIMESTAMP' | 'SIGNATURE_MISMATCH' | 'TIMESTAMP_OUTSIDE_WINDOW';
+  | 'MISSING_SIGNATURE_HEADERS'
+  | 'UNSUPPORTED_ALGORITHM'
+  | 'MALFORMED_TIMESTAMP'
+  | 'SIGNATURE_MISMATCH'
+  | 'TIMESTAMP_OUTSIDE_WINDOW';
 
 export type VerificationResult =
   | { ok: true; status: 'VERIFIED'; secretIndex: number; ageSeconds: number }
@@ -43,7 +47,9 @@ export interface VerifyOptions {
 }
 
 /** Reads the four signature headers from a Node/express header map (names are lower-case there). */
-export function signatureHeadersFrom(headers: Record<string, string | string[] | undefined>): SignatureHeaders {
+export function signatureHeadersFrom(
+  headers: Record<string, string | string[] | undefined>,
+): SignatureHeaders {
   // A proxy may merge duplicated headers into an array: take the first value, as the SDKs do.
   const first = (name: string): string | undefined => {
     const value = headers[name];
@@ -58,8 +64,16 @@ export function signatureHeadersFrom(headers: Record<string, string | string[] |
 }
 
 /** The base64 signature Sinch computes for these bytes. */
-export function computeSignature(rawBody: Buffer, nonce: string, timestamp: string, secret: string): string {
-  return createHmac('sha256', Buffer.from(secret, 'utf8')).update(rawBody).update(`.${nonce}.${timestamp}`, 'utf8').digest('base64');
+export function computeSignature(
+  rawBody: Buffer,
+  nonce: string,
+  timestamp: string,
+  secret: string,
+): string {
+  return createHmac('sha256', Buffer.from(secret, 'utf8'))
+    .update(rawBody)
+    .update(`.${nonce}.${timestamp}`, 'utf8')
+    .digest('base64');
 }
 
 /** Signs a body the way Sinch does; used by the simulator and tests. */
@@ -89,33 +103,67 @@ function constantTimeEqual(expectedBase64: string, givenBase64: string): boolean
   return timingSafeEqual(expected, given);
 }
 
-export function verifySignature(rawBody: Buffer, headers: SignatureHeaders, options: VerifyOptions): VerificationResult {
-  if (options.secrets.length === 0) return { ok: true, status: 'UNSIGNED_ACCEPTED', secretIndex: -1, ageSeconds: null };
+export function verifySignature(
+  rawBody: Buffer,
+  headers: SignatureHeaders,
+  options: VerifyOptions,
+): VerificationResult {
+  if (options.secrets.length === 0)
+    return { ok: true, status: 'UNSIGNED_ACCEPTED', secretIndex: -1, ageSeconds: null };
   const { signature, nonce, timestamp, algorithm } = headers;
   if (!signature || !nonce || !timestamp || !algorithm) {
     const missing = Object.entries(SIGNATURE_HEADERS)
       .filter(([field]) => !headers[field as keyof SignatureHeaders])
       .map(([, header]) => header);
-    return { ok: false, reason: 'MISSING_SIGNATURE_HEADERS', message: `missing header(s): ${missing.join(', ')}`, ageSeconds: null };
+    return {
+      ok: false,
+      reason: 'MISSING_SIGNATURE_HEADERS',
+      message: `missing header(s): ${missing.join(', ')}`,
+      ageSeconds: null,
+    };
   }
   if (algorithm !== SUPPORTED_ALGORITHM) {
-    return { ok: false, reason: 'UNSUPPORTED_ALGORITHM', message: `algorithm '${algorithm}' is not ${SUPPORTED_ALGORITHM}`, ageSeconds: null };
+    return {
+      ok: false,
+      reason: 'UNSUPPORTED_ALGORITHM',
+      message: `algorithm '${algorithm}' is not ${SUPPORTED_ALGORITHM}`,
+      ageSeconds: null,
+    };
   }
   if (!/^\d{1,15}$/.test(timestamp)) {
-    return { ok: false, reason: 'MALFORMED_TIMESTAMP', message: 'timestamp must be epoch seconds', ageSeconds: null };
+    return {
+      ok: false,
+      reason: 'MALFORMED_TIMESTAMP',
+      message: 'timestamp must be epoch seconds',
+      ageSeconds: null,
+    };
   }
   const ageSeconds = options.nowSeconds - Number(timestamp);
   let matched = -1;
   // Try every secret, without stopping early, so the time spent does not tell which one matched.
   options.secrets.forEach((secret, index) => {
-    if (constantTimeEqual(computeSignature(rawBody, nonce, timestamp, secret), signature) && matched < 0) matched = index;
+    if (
+      constantTimeEqual(computeSignature(rawBody, nonce, timestamp, secret), signature) &&
+      matched < 0
+    )
+      matched = index;
   });
   if (matched < 0) {
-    return { ok: false, reason: 'SIGNATURE_MISMATCH', message: 'signature does not match any configured secret', ageSeconds };
+    return {
+      ok: false,
+      reason: 'SIGNATURE_MISMATCH',
+      message: 'signature does not match any configured secret',
+      ageSeconds,
+    };
   }
   const maxAge = options.maxAgeSeconds ?? null;
   if (maxAge !== null && Math.abs(ageSeconds) > maxAge) {
-    return { ok: false, reason: 'TIMESTAMP_OUTSIDE_WINDOW', message: `signature is ${ageSeconds}s old; window is ${maxAge}s`, ageSeconds };
+    return {
+      ok: false,
+      reason: 'TIMESTAMP_OUTSIDE_WINDOW',
+      message: `signature is ${ageSeconds}s old; window is ${maxAge}s`,
+      ageSeconds,
+    };
   }
   return { ok: true, status: 'VERIFIED', secretIndex: matched, ageSeconds };
 }

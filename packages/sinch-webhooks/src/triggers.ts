@@ -36,7 +36,8 @@ export const KNOWN_TRIGGERS: readonly KnownTrigger[] = TRIGGER_KEYS.map(([, t]) 
 
 /** The trigger of a parsed callback body, and the body key it was found under. */
 export function detectTrigger(body: unknown): { trigger: Trigger; key: string | null } {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { trigger: 'UNKNOWN', key: null };
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    return { trigger: 'UNKNOWN', key: null };
   const record = body as Record<string, unknown>;
   for (const [key, trigger] of TRIGGER_KEYS) {
     const value = record[key];

@@ -20,7 +20,8 @@ const expected: Record<string, string> = {
   'event-inbound.json': 'EVENT_INBOUND',
   'message-delivery.json': 'MESSAGE_DELIVERY',
   'message-inbound.json': 'MESSAGE_INBOUND',
-  'message-inbound-smart-conversation-redaction.json': 'MESSAGE_INBOUND_SMART_CONVERSATION_REDACTION',
+  'message-inbound-smart-conversation-redaction.json':
+    'MESSAGE_INBOUND_SMART_CONVERSATION_REDACTION',
   'message-submit.json': 'MESSAGE_SUBMIT',
   'opt-in.json': 'OPT_IN',
   'opt-out.json': 'OPT_OUT',
@@ -48,17 +49,46 @@ describe("detectTrigger on the project's callback fixtures", () => {
 
 describe('customer key', () => {
   it('keys SMS and MMS by E.164 phone number, whatever the contact', () => {
-    const a = customerKey({ appId: 'app', contactId: 'c1', conversationId: '', channel: 'SMS', identity: '46700000000' });
-    const b = customerKey({ appId: 'app', contactId: 'c2', conversationId: '', channel: 'MMS', identity: '+46700000000' });
+    const a = customerKey({
+      appId: 'app',
+      contactId: 'c1',
+      conversationId: '',
+      channel: 'SMS',
+      identity: '46700000000',
+    });
+    const b = customerKey({
+      appId: 'app',
+      contactId: 'c2',
+      conversationId: '',
+      channel: 'MMS',
+      identity: '+46700000000',
+    });
     expect(a).toEqual({ key: 'app:tel:+46700000000', source: 'PHONE' });
     expect(b.key).toBe(a.key);
   });
   it('keys other channels by contact, then identity (DISPATCH mode), then conversation', () => {
-    expect(customerKey({ appId: 'app', contactId: 'c1', conversationId: 'v', channel: 'WHATSAPP', identity: '4670' }).key).toBe('app:c1');
-    expect(customerKey({ appId: 'app', contactId: '', conversationId: '', channel: 'WHATSAPP', identity: '46700000000' }).key).toBe(
-      'app:WHATSAPP:+46700000000',
-    );
-    expect(customerKey({ appId: 'app', contactId: '', conversationId: 'v1', channel: '', identity: '' }).key).toBe('app:conv:v1');
+    expect(
+      customerKey({
+        appId: 'app',
+        contactId: 'c1',
+        conversationId: 'v',
+        channel: 'WHATSAPP',
+        identity: '4670',
+      }).key,
+    ).toBe('app:c1');
+    expect(
+      customerKey({
+        appId: 'app',
+        contactId: '',
+        conversationId: '',
+        channel: 'WHATSAPP',
+        identity: '46700000000',
+      }).key,
+    ).toBe('app:WHATSAPP:+46700000000');
+    expect(
+      customerKey({ appId: 'app', contactId: '', conversationId: 'v1', channel: '', identity: '' })
+        .key,
+    ).toBe('app:conv:v1');
   });
   it('reads the customer of an inbound message fixture', () => {
     const ref = customerRefOf(load('message-inbound.json'));

@@ -1,5 +1,10 @@
 /** Realistic conversation events for tests, made by the real normalizer rules. */
-import { normalizeOutbound, normalizeWebhook, type ConversationEvent, type OutboundRecord } from '@cpm/domain';
+import {
+  normalizeOutbound,
+  normalizeWebhook,
+  type ConversationEvent,
+  type OutboundRecord,
+} from '@cpm/domain';
 import { inbound, rawInput, sentOutboundRecord } from './domain-inputs';
 
 export const T0 = Date.UTC(2026, 10, 1, 10, 0, 0);
@@ -30,7 +35,10 @@ export function customerSays(opts: {
     contactId: opts.contactId ?? `contact-${opts.identity}`,
     conversationId: `conv-${opts.identity}`,
     acceptTime: iso(opts.atMs ?? T0),
-    contactMessage: opts.replyTo === undefined ? contactMessage : { ...contactMessage, reply_to: { message_id: opts.replyTo } },
+    contactMessage:
+      opts.replyTo === undefined
+        ? contactMessage
+        : { ...contactMessage, reply_to: { message_id: opts.replyTo } },
     ...(opts.metadata !== undefined && { metadata: opts.metadata }),
     ...(opts.topLevelMetadata !== undefined && { topLevelMetadata: opts.topLevelMetadata }),
   });
@@ -67,11 +75,26 @@ export function agentSends(opts: {
     mediaUrl: opts.mediaUrl ?? null,
     fileName: opts.fileName ?? null,
   });
-  const [event] = normalizeOutbound({ record, source: { topic: 'sinch.outbound.v1', partition: 0, offset: String(offset++) } });
+  const [event] = normalizeOutbound({
+    record,
+    source: { topic: 'sinch.outbound.v1', partition: 0, offset: String(offset++) },
+  });
   return event!;
 }
 
 /** Another event of the same customer as `like` (status, contact, lifecycle), by overriding what differs. */
-export function sameCustomer(like: ConversationEvent, change: Partial<ConversationEvent> & Pick<ConversationEvent, 'eventId' | 'type'>): ConversationEvent {
-  return { ...like, message: null, attachedData: null, status: null, contact: null, consent: null, correction: null, ...change };
+export function sameCustomer(
+  like: ConversationEvent,
+  change: Partial<ConversationEvent> & Pick<ConversationEvent, 'eventId' | 'type'>,
+): ConversationEvent {
+  return {
+    ...like,
+    message: null,
+    attachedData: null,
+    status: null,
+    contact: null,
+    consent: null,
+    correction: null,
+    ...change,
+  };
 }

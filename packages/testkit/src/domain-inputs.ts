@@ -6,7 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as avro from 'avsc';
 import { customerKey, customerRefOf } from '@cpm/sinch-webhooks';
-import { normalizeWebhook, type ConversationEvent, type OutboundRecord, type RawWebhookInput } from '@cpm/domain';
+import {
+  normalizeWebhook,
+  type ConversationEvent,
+  type OutboundRecord,
+  type RawWebhookInput,
+} from '@cpm/domain';
 
 const SCHEMAS_DIR = join(__dirname, '..', '..', '..', 'schemas');
 
@@ -21,7 +26,12 @@ export function rawInput(body: Buffer | object, offset = '0'): RawWebhookInput {
   } catch {
     // not JSON: the normalizer is expected to refuse it; any key will do
   }
-  return { body: bytes, receivedAtMs: RECEIVED_AT_MS, customerKey: key, source: { topic: 'sinch.webhooks.raw.v1', partition: 0, offset } };
+  return {
+    body: bytes,
+    receivedAtMs: RECEIVED_AT_MS,
+    customerKey: key,
+    source: { topic: 'sinch.webhooks.raw.v1', partition: 0, offset },
+  };
 }
 
 /** The one conversation event the normalizer makes of a callback body, as a raw record at offset 0. */
@@ -32,7 +42,8 @@ export function normalizedEvent(body: Buffer | object): ConversationEvent {
 }
 
 /** The `detailsJson` of an event, parsed. */
-export const detailsOf = (event: ConversationEvent): unknown => JSON.parse(event.detailsJson ?? 'null');
+export const detailsOf = (event: ConversationEvent): unknown =>
+  JSON.parse(event.detailsJson ?? 'null');
 
 /** What every event `normalizedEvent` gives must have: a content-derived id, its source and receive time, and a value the Avro contract accepts. */
 export function expectWellFormedEvent(event: ConversationEvent): void {
@@ -51,7 +62,10 @@ export function avroErrors(file: string, value: unknown): string[] {
     types.set(file, type);
   }
   const errors: string[] = [];
-  type.isValid(value, { noUndeclaredFields: true, errorHook: (path, val) => errors.push(`${path.join('.')}=${JSON.stringify(val)}`) });
+  type.isValid(value, {
+    noUndeclaredFields: true,
+    errorHook: (path, val) => errors.push(`${path.join('.')}=${JSON.stringify(val)}`),
+  });
   return errors;
 }
 
@@ -79,7 +93,11 @@ export function inbound(opts: {
       id: opts.id,
       direction: 'TO_APP',
       contact_message: opts.contactMessage ?? { text_message: { text: 'hi' } },
-      channel_identity: { channel: opts.channel ?? 'SMS', identity: opts.identity ?? '15550001111', app_id: '' },
+      channel_identity: {
+        channel: opts.channel ?? 'SMS',
+        identity: opts.identity ?? '15550001111',
+        app_id: '',
+      },
       conversation_id: opts.conversationId ?? 'conv-sms',
       contact_id: opts.contactId ?? 'contact-sms',
       metadata: opts.metadata ?? '',

@@ -34,6 +34,8 @@ export interface SignatureVector {
  * + "." + timestamp)), computed once over fixtures/signature/body.json and kept in vector.json.
  */
 export function signatureVector(): SignatureVector {
-  const { secret, headers } = JSON.parse(readFileSync(join(SIGNATURE_DIR, 'vector.json'), 'utf8')) as Omit<SignatureVector, 'body'>;
+  const { secret, headers } = JSON.parse(
+    readFileSync(join(SIGNATURE_DIR, 'vector.json'), 'utf8'),
+  ) as Omit<SignatureVector, 'body'>;
   return { body: readFileSync(join(SIGNATURE_DIR, 'body.json')), secret, headers };
 }

@@ -21,14 +21,18 @@ export async function startPrivateBroker(kafkaPort: number): Promise<PrivateBrok
   const dataDir = join(INFRA_DIR, 'test-brokers', randomBytes(4).toString('hex'));
   const logFile = join(dataDir, 'kafka.log');
   for (const port of [settings.kafkaPort, settings.controllerPort]) {
-    if (await portInUse(port)) throw new Error(`port ${port} is taken (a broker left by an earlier run?); set TEST_PRIVATE_BROKER_PORT to another port`);
+    if (await portInUse(port))
+      throw new Error(
+        `port ${port} is taken (a broker left by an earlier run?); set TEST_PRIVATE_BROKER_PORT to another port`,
+      );
   }
   let pid = startKafka(settings, dataDir, logFile);
   await waitForKafka(settings);
   return {
     brokers: `127.0.0.1:${kafkaPort}`,
     kill() {
-      if (!isAlive(pid)) throw new Error(`the test broker (pid ${pid}) is not running; see ${logFile}`);
+      if (!isAlive(pid))
+        throw new Error(`the test broker (pid ${pid}) is not running; see ${logFile}`);
       process.kill(pid, 'SIGKILL');
     },
     async restart() {

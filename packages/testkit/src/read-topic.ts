@@ -14,7 +14,11 @@ export interface ReadRecord {
  * `readToEnd`. For assertions: what is in the log right now. With `minRecords`, reads again
  * from the beginning until there are that many or `timeoutMs` has passed.
  */
-export async function readTopic(kafka: Kafka, topic: string, options: { timeoutMs?: number; minRecords?: number } = {}): Promise<ReadRecord[]> {
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  options: { timeoutMs?: number; minRecords?: number } = {},
+): Promise<ReadRecord[]> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (;;) {
     const records: ReadRecord[] = [];
@@ -23,7 +27,13 @@ export async function readTopic(kafka: Kafka, topic: string, options: { timeoutM
       [topic],
       (batch) => {
         for (const m of batch.messages)
-          records.push({ partition: batch.partition, offset: m.offset, key: m.key?.toString() ?? null, value: m.value, headers: m.headers });
+          records.push({
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key?.toString() ?? null,
+            value: m.value,
+            headers: m.headers,
+          });
       },
       { stallTimeoutMs: Math.max(deadline - Date.now(), 5_000) },
     );
@@ -57,7 +67,11 @@ export async function waitForGroup(
       const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
       const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
       const behind = ends
-        .map((e) => ({ partition: e.partition, committed: Math.max(at.get(e.partition) ?? -1, Number(e.low)), end: Number(e.offset) }))
+        .map((e) => ({
+          partition: e.partition,
+          committed: Math.max(at.get(e.partition) ?? -1, Number(e.low)),
+          end: Number(e.offset),
+        }))
         .filter((p) => p.committed < p.end);
       if (behind.length === 0 || Date.now() > deadline) return behind;
       await new Promise((r) => setTimeout(r, 250));

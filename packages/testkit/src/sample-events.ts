@@ -6,7 +6,10 @@ import type { ConversationEvent, Message } from '@cpm/domain';
 
 const BASE_MS = Date.UTC(2026, 10, 1, 10, 0, 0);
 
-export function sampleEvent(overrides: Partial<ConversationEvent> & { eventId: string; type: ConversationEvent['type'] }, atMs = BASE_MS): ConversationEvent {
+export function sampleEvent(
+  overrides: Partial<ConversationEvent> & { eventId: string; type: ConversationEvent['type'] },
+  atMs = BASE_MS,
+): ConversationEvent {
   const iso = new Date(atMs).toISOString();
   return {
     occurredAt: iso,
@@ -26,7 +29,12 @@ export function sampleEvent(overrides: Partial<ConversationEvent> & { eventId: s
     identity: '+46700000001',
     businessNumber: null,
     processingMode: 'CONVERSATION',
-    source: { topic: 'sinch.webhooks.raw.v1', partition: 0, offset: '0', trigger: 'MESSAGE_INBOUND' },
+    source: {
+      topic: 'sinch.webhooks.raw.v1',
+      partition: 0,
+      offset: '0',
+      trigger: 'MESSAGE_INBOUND',
+    },
     message: null,
     attachedData: null,
     status: null,

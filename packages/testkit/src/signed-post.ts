@@ -8,7 +8,14 @@ export async function postWebhook(
   options: { secret?: string; headers?: Record<string, string>; nowSeconds?: number } = {},
 ): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  const signature = options.secret ? signWebhook(bytes, options.secret, randomUUID(), options.nowSeconds ?? Math.floor(Date.now() / 1000)) : {};
+  const signature = options.secret
+    ? signWebhook(
+        bytes,
+        options.secret,
+        randomUUID(),
+        options.nowSeconds ?? Math.floor(Date.now() / 1000),
+      )
+    : {};
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...signature, ...options.headers },

@@ -19,7 +19,10 @@ export interface TestEnv {
 
 function required(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the int/e2e tiers through \`npm test\` (or jest's globalSetup)`);
+  if (!value)
+    throw new Error(
+      `${name} is not set: run the int/e2e tiers through \`npm test\` (or jest's globalSetup)`,
+    );
   return value;
 }
 
@@ -27,7 +30,9 @@ function required(name: string): string {
  * A namespace of its own for one test file: topics `t<random>.*` with their schemas, and a
  * fresh database, dropped by `cleanup`.
  */
-export async function createTestEnv(options: { partitions?: number; database?: boolean } = {}): Promise<TestEnv> {
+export async function createTestEnv(
+  options: { partitions?: number; database?: boolean } = {},
+): Promise<TestEnv> {
   const namespace = `t${randomBytes(4).toString('hex')}`;
   const partitions = options.partitions ?? 3;
   const brokers = required('KAFKA_BROKERS');

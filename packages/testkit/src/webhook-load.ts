@@ -1,7 +1,13 @@
 import { postWebhook } from './signed-post';
 
 /** A MESSAGE_INBOUND text callback (WhatsApp) with message id `id`, from customer `n % contacts`. */
-export function inboundTextBody(o: { appId: string; id: string; n: number; contacts: number; text?: string }): string {
+export function inboundTextBody(o: {
+  appId: string;
+  id: string;
+  n: number;
+  contacts: number;
+  text?: string;
+}): string {
   const customer = o.n % o.contacts;
   const now = new Date().toISOString();
   return JSON.stringify({
@@ -11,7 +17,11 @@ export function inboundTextBody(o: { appId: string; id: string; n: number; conta
       id: o.id,
       direction: 'TO_APP',
       contact_message: { text_message: { text: o.text ?? `hello ${o.n}` } },
-      channel_identity: { channel: 'WHATSAPP', identity: `4670${String(customer).padStart(6, '0')}`, app_id: '' },
+      channel_identity: {
+        channel: 'WHATSAPP',
+        identity: `4670${String(customer).padStart(6, '0')}`,
+        app_id: '',
+      },
       contact_id: `contact-${customer}`,
       conversation_id: `conv-${customer}`,
       accept_time: now,

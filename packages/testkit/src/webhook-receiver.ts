@@ -1,7 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { signatureHeadersFrom, verifySignature, type VerificationResult } from '@cpm/sinch-webhooks';
+import {
+  signatureHeadersFrom,
+  verifySignature,
+  type VerificationResult,
+} from '@cpm/sinch-webhooks';
 
 export interface ReceivedCallback {
   rawBody: Buffer;

@@ -1,4 +1,10 @@
-import { agentView, mediaView, type AgentViewOptions, type ConversationEvent, type MediaOutcome } from '@cpm/domain';
+import {
+  agentView,
+  mediaView,
+  type AgentViewOptions,
+  type ConversationEvent,
+  type MediaOutcome,
+} from '@cpm/domain';
 import type { Emit, ProcessContext } from '@cpm/kafka';
 import type { Logger, Metrics } from '@cpm/platform';
 import type { AgentState } from './agent-state';
@@ -14,7 +20,9 @@ export interface AgentEventsHandlerOptions {
    * Display-name look-ups: `ask` calls Sinch (live), `recorded` answers from the log
    * (replay: never calls Sinch), absent: no look-ups.
    */
-  lookup?: { ask: (event: ConversationEvent, customerKey: string) => Promise<LookupAnswer | null> } | { recorded: ReadonlyMap<string, LookupAnswer> };
+  lookup?:
+    | { ask: (event: ConversationEvent, customerKey: string) => Promise<LookupAnswer | null> }
+    | { recorded: ReadonlyMap<string, LookupAnswer> };
   metrics: Metrics;
   logger: Logger;
 }
@@ -40,17 +48,26 @@ export function agentEventsHandler(o: AgentEventsHandlerOptions) {
       if (next !== state) ctx.state.set(ctx.key, next);
       return [];
     }
-    if (ctx.topic === 'conversation.media.v1') return [emit(mediaView(value as MediaOutcome, state, o.mediaBaseUrl), ctx.key)];
+    if (ctx.topic === 'conversation.media.v1')
+      return [emit(mediaView(value as MediaOutcome, state, o.mediaBaseUrl), ctx.key)];
     const event = value as ConversationEvent;
     const out: Emit[] = [];
     let before = state;
     if (o.lookup && needsLookup(event, state)) {
       const key = event.customerKey || ctx.key;
-      const answer = 'ask' in o.lookup ? await o.lookup.ask(event, key) : o.lookup.recorded.get(lookupIdOf(key, event.eventId));
+      const answer =
+        'ask' in o.lookup
+          ? await o.lookup.ask(event, key)
+          : o.lookup.recorded.get(lookupIdOf(key, event.eventId));
       if (answer) {
-        o.metrics.sinchLookups.inc({ kind: answer.kind, outcome: answer.outcome, mode: 'ask' in o.lookup ? 'live' : 'replay' });
+        o.metrics.sinchLookups.inc({
+          kind: answer.kind,
+          outcome: answer.outcome,
+          mode: 'ask' in o.lookup ? 'live' : 'replay',
+        });
         before = applyLookup(state, answer);
-        if ('ask' in o.lookup) out.push({ topic: 'sinch.lookups.v1', key, value: answer, type: answer.outcome });
+        if ('ask' in o.lookup)
+          out.push({ topic: 'sinch.lookups.v1', key, value: answer, type: answer.outcome });
       }
     }
     const result = agentView(event, before, o.view);

@@ -8,7 +8,12 @@ import type { LookupAnswer } from '@cpm/contracts';
 import { lookupIdOf } from './name-lookup';
 import { customerSays, DAY } from '@cpm/testkit';
 
-const view = { quoteMaxAgeMs: 3 * DAY, quoteMaxTextLength: 200, knownMessages: 500, knownStatuses: 500 };
+const view = {
+  quoteMaxAgeMs: 3 * DAY,
+  quoteMaxTextLength: 200,
+  knownMessages: 500,
+  knownStatuses: 500,
+};
 
 function setup(lookup?: AgentEventsHandlerOptions['lookup']) {
   const metrics = createMetrics('agent-events');
@@ -21,11 +26,18 @@ function setup(lookup?: AgentEventsHandlerOptions['lookup']) {
     ...(lookup && { lookup }),
   });
   const state = new KeyedState<AgentState>(initialAgentState);
-  const ctx = (topic: string, key: string): ProcessContext<AgentState> => ({ topic, partition: 0, offset: '0', key, state });
+  const ctx = (topic: string, key: string): ProcessContext<AgentState> => ({
+    topic,
+    partition: 0,
+    offset: '0',
+    key,
+    state,
+  });
   return { handle, state, ctx, metrics };
 }
 
-const igEvent = (id: string): ConversationEvent => customerSays({ id, channel: 'INSTAGRAM', identity: '17841400000009' });
+const igEvent = (id: string): ConversationEvent =>
+  customerSays({ id, channel: 'INSTAGRAM', identity: '17841400000009' });
 const answer = (event: ConversationEvent, displayName: string | null): LookupAnswer => ({
   lookupId: lookupIdOf(event.customerKey, event.eventId),
   kind: 'CHANNEL_PROFILE',
@@ -43,7 +55,9 @@ const answer = (event: ConversationEvent, displayName: string | null): LookupAns
 describe('agentEventsHandler: display-name look-ups (docs/DOMAIN.md#display-names)', () => {
   it('writes the answer to sinch.lookups.v1 before the agent event that uses it, and asks once per customer', async () => {
     const asked: string[] = [];
-    const { handle, ctx, state } = setup({ ask: async (event) => (asked.push(event.eventId), answer(event, 'Ines')) });
+    const { handle, ctx, state } = setup({
+      ask: async (event) => (asked.push(event.eventId), answer(event, 'Ines')),
+    });
     const first = igEvent('ig-1');
     const out = await handle(first, ctx('conversation.events.v1', first.customerKey));
     expect(out.map((e) => e.topic)).toEqual(['sinch.lookups.v1', 'agent.events.v1.shadow']);
@@ -67,7 +81,12 @@ describe('agentEventsHandler: display-name look-ups (docs/DOMAIN.md#display-name
 
   it('records a failed call but asks again on the next event', async () => {
     let calls = 0;
-    const { handle, ctx, state } = setup({ ask: async (event) => (calls++, { ...answer(event, null), outcome: 'FAILED', reason: 'UNAVAILABLE' }) });
+    const { handle, ctx, state } = setup({
+      ask: async (event) => (
+        calls++,
+        { ...answer(event, null), outcome: 'FAILED', reason: 'UNAVAILABLE' }
+      ),
+    });
     const first = igEvent('ig-7');
     const out = await handle(first, ctx('conversation.events.v1', first.customerKey));
     expect(out.map((e) => e.topic)).toEqual(['sinch.lookups.v1', 'agent.events.v1.shadow']);
@@ -78,7 +97,9 @@ describe('agentEventsHandler: display-name look-ups (docs/DOMAIN.md#display-name
 
   it('in a replay, uses the recorded answer and writes no look-up', async () => {
     const first = igEvent('ig-5');
-    const { handle, ctx } = setup({ recorded: new Map([[lookupIdOf(first.customerKey, first.eventId), answer(first, 'Ines')]]) });
+    const { handle, ctx } = setup({
+      recorded: new Map([[lookupIdOf(first.customerKey, first.eventId), answer(first, 'Ines')]]),
+    });
     const out = await handle(first, ctx('conversation.events.v1', first.customerKey));
     expect(out.map((e) => e.topic)).toEqual(['agent.events.v1.shadow']);
     expect((out[0]!.value as AgentEvent).customer.label).toBe('Ines');
@@ -96,7 +117,9 @@ describe('agentEventsHandler: display-name look-ups (docs/DOMAIN.md#display-name
   it('learns a name from a sinch.lookups.v1 record read later', async () => {
     const first = igEvent('ig-6');
     const { handle, ctx, state } = setup();
-    expect(await handle(answer(first, 'Ines'), ctx('sinch.lookups.v1', first.customerKey))).toEqual([]);
+    expect(await handle(answer(first, 'Ines'), ctx('sinch.lookups.v1', first.customerKey))).toEqual(
+      [],
+    );
     state.commit();
     const out = await handle(first, ctx('conversation.events.v1', first.customerKey));
     expect((out[0]!.value as AgentEvent).customer.label).toBe('Ines');
@@ -104,8 +127,15 @@ describe('agentEventsHandler: display-name look-ups (docs/DOMAIN.md#display-name
 
   it('counts a hidden quote by reason', async () => {
     const { handle, ctx, metrics } = setup();
-    const reply = customerSays({ id: 'q-1', channel: 'SMS', identity: '15550001234', replyTo: 'x' });
+    const reply = customerSays({
+      id: 'q-1',
+      channel: 'SMS',
+      identity: '15550001234',
+      replyTo: 'x',
+    });
     await handle(reply, ctx('conversation.events.v1', reply.customerKey));
-    expect(await metrics.registry.getSingleMetricAsString('cpm_quotes_hidden_total')).toMatch(/reason="CHANNEL_NOT_SUPPORTED".* 1/);
+    expect(await metrics.registry.getSingleMetricAsString('cpm_quotes_hidden_total')).toMatch(
+      /reason="CHANNEL_NOT_SUPPORTED".* 1/,
+    );
   });
 });

@@ -29,11 +29,18 @@ beforeAll(async () => {
   sim = createSinchSimulator();
   await sim.start();
   ingress = await startIngress(
-    loadIngressConfig({ ...t.env, INGRESS_PORT: '0', INGRESS_INSTANCE_ID: 'ingress-test', INGRESS_INSECURE_ACCEPT_UNSIGNED: 'true' }),
+    loadIngressConfig({
+      ...t.env,
+      INGRESS_PORT: '0',
+      INGRESS_INSTANCE_ID: 'ingress-test',
+      INGRESS_INSECURE_ACCEPT_UNSIGNED: 'true',
+    }),
   );
   sim.registerWebhook({ target: ingress.webhookUrl });
   normalizer = await startNormalizer(loadNormalizerConfig({ ...t.env, NORMALIZER_HTTP_PORT: '0' }));
-  agentEvents = await startAgentEvents(loadAgentEventsConfig({ ...t.env, ...sinchEnv(), AGENT_EVENTS_HTTP_PORT: '0' }));
+  agentEvents = await startAgentEvents(
+    loadAgentEventsConfig({ ...t.env, ...sinchEnv(), AGENT_EVENTS_HTTP_PORT: '0' }),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -45,23 +52,38 @@ afterAll(async () => {
 });
 
 async function agentEventsOf(topic: string, min = 1): Promise<AgentEvent[]> {
-  const records = await readTopic(t.kafka, topicName(t.namespace, topic), { minRecords: min, timeoutMs: 30_000 });
+  const records = await readTopic(t.kafka, topicName(t.namespace, topic), {
+    minRecords: min,
+    timeoutMs: 30_000,
+  });
   return Promise.all(records.map((r) => t.codec.decode<AgentEvent>(r.value!)));
 }
 
 /** Polls agent.events.v1 until `done` holds (generous: the machine is shared). */
-async function waitFor(done: (events: AgentEvent[]) => boolean, topic = 'agent.events.v1'): Promise<AgentEvent[]> {
+async function waitFor(
+  done: (events: AgentEvent[]) => boolean,
+  topic = 'agent.events.v1',
+): Promise<AgentEvent[]> {
   let events: AgentEvent[] = [];
   for (let i = 0; i < 120; i++) {
     events = await agentEventsOf(topic, 0);
     if (done(events)) return events;
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`timed out; got ${JSON.stringify(events.map((e) => [e.type, e.customer.label, e.message?.id]))}`);
+  throw new Error(
+    `timed out; got ${JSON.stringify(events.map((e) => [e.type, e.customer.label, e.message?.id]))}`,
+  );
 }
 
 /** An agent message accepted by Sinch, as the outbound service records it in sinch.outbound.v1. */
-async function agentSent(opts: { sinchMessageId: string; customerKey: string; contactId: string; conversationId: string; identity: string; text: string }) {
+async function agentSent(opts: {
+  sinchMessageId: string;
+  customerKey: string;
+  contactId: string;
+  conversationId: string;
+  identity: string;
+  text: string;
+}) {
   const now = new Date().toISOString();
   const record = sentOutboundRecord({
     commandId: `cmd-${opts.sinchMessageId}`,
@@ -90,12 +112,18 @@ describe('agent-events: simulator → ingress → normalizer → agent-events on
   let live: AgentEvent[] = [];
 
   it('gives agents names, quotes, the MMS thread on MMS and the end of a conversation', async () => {
-    const alice = sim.customer({ channel: 'WHATSAPP', identity: '46700000101', displayName: 'Alice Svensson' });
+    const alice = sim.customer({
+      channel: 'WHATSAPP',
+      identity: '46700000101',
+      displayName: 'Alice Svensson',
+    });
     const ig = sim.customer({ channel: 'INSTAGRAM', identity: '17841400000101' });
     const mms = sim.customer({ channel: 'MMS', identity: '15550200101' });
 
     const first = await alice.sendText('Hi! Where is my order #42?');
-    const aliceKey = (await waitFor((es) => es.some((e) => e.message?.id === first.messageId))).find((e) => e.message?.id === first.messageId)!.customerKey;
+    const aliceKey = (
+      await waitFor((es) => es.some((e) => e.message?.id === first.messageId))
+    ).find((e) => e.message?.id === first.messageId)!.customerKey;
     await agentSent({
       sinchMessageId: 'agent-msg-1',
       customerKey: aliceKey,
@@ -104,7 +132,9 @@ describe('agent-events: simulator → ingress → normalizer → agent-events on
       identity: '46700000101',
       text: 'It ships on Monday.',
     });
-    await waitFor((es) => es.some((e) => e.type === 'MESSAGE_SENT' && e.message?.id === 'agent-msg-1'));
+    await waitFor((es) =>
+      es.some((e) => e.type === 'MESSAGE_SENT' && e.message?.id === 'agent-msg-1'),
+    );
     const reply = await alice.sendText('Great, thanks', { replyTo: 'agent-msg-1' });
     const igMessage = await ig.sendText('hello from instagram');
     const picture = await mms.sendMedia('png', { caption: 'damaged box' });
@@ -114,25 +144,49 @@ describe('agent-events: simulator → ingress → normalizer → agent-events on
 
     live = await waitFor(
       (es) =>
-        [reply.messageId, igMessage.messageId, picture.messageId, smsReply.messageId].every((id) => es.some((e) => e.message?.id === id)) &&
-        es.some((e) => e.type === 'CONVERSATION_ENDED'),
+        [reply.messageId, igMessage.messageId, picture.messageId, smsReply.messageId].every((id) =>
+          es.some((e) => e.message?.id === id),
+        ) && es.some((e) => e.type === 'CONVERSATION_ENDED'),
     );
-    const byMessage = (id: string) => live.find((e) => e.type === 'MESSAGE_RECEIVED' && e.message?.id === id)!;
+    const byMessage = (id: string) =>
+      live.find((e) => e.type === 'MESSAGE_RECEIVED' && e.message?.id === id)!;
 
     // WhatsApp customer with a display name: the label is the name; the quoted agent message is shown.
     const quoted = byMessage(reply.messageId);
-    expect(quoted.customer).toEqual({ identity: '+46700000101', displayName: 'Alice Svensson', label: 'Alice Svensson' });
+    expect(quoted.customer).toEqual({
+      identity: '+46700000101',
+      displayName: 'Alice Svensson',
+      label: 'Alice Svensson',
+    });
     expect(quoted.channel).toBe('WHATSAPP');
-    expect(quoted.message!.quoted).toEqual({ messageId: 'agent-msg-1', text: 'It ships on Monday.', truncated: false, attachment: null });
+    expect(quoted.message!.quoted).toEqual({
+      messageId: 'agent-msg-1',
+      text: 'It ships on Monday.',
+      truncated: false,
+      attachment: null,
+    });
 
     // Instagram customer without a name (Sinch has none either: the look-up is negative): the IGSID.
-    expect(byMessage(igMessage.messageId).customer).toEqual({ identity: '17841400000101', displayName: null, label: '17841400000101' });
-    const lookups = await readTopic(t.kafka, topicName(t.namespace, 'sinch.lookups.v1'), { minRecords: 1 });
+    expect(byMessage(igMessage.messageId).customer).toEqual({
+      identity: '17841400000101',
+      displayName: null,
+      label: '17841400000101',
+    });
+    const lookups = await readTopic(t.kafka, topicName(t.namespace, 'sinch.lookups.v1'), {
+      minRecords: 1,
+    });
     const answers = await Promise.all(lookups.map((r) => t.codec.decode<LookupAnswer>(r.value!)));
     expect(answers).toContainEqual(
-      expect.objectContaining({ kind: 'CHANNEL_PROFILE', channel: 'INSTAGRAM', identity: '17841400000101', outcome: 'NOT_FOUND' }),
+      expect.objectContaining({
+        kind: 'CHANNEL_PROFILE',
+        channel: 'INSTAGRAM',
+        identity: '17841400000101',
+        outcome: 'NOT_FOUND',
+      }),
     );
-    expect(sim.requests('contacts:getChannelProfile').length).toBe(answers.filter((a) => a.kind === 'CHANNEL_PROFILE').length);
+    expect(sim.requests('contacts:getChannelProfile').length).toBe(
+      answers.filter((a) => a.kind === 'CHANNEL_PROFILE').length,
+    );
 
     // The MMS thread: the picture and the SMS-reported reply are both on MMS, in one conversation.
     const thread = [byMessage(picture.messageId), byMessage(smsReply.messageId)];
@@ -140,14 +194,22 @@ describe('agent-events: simulator → ingress → normalizer → agent-events on
       ['MMS', 'MMS', picture.conversationId],
       ['MMS', 'SMS', picture.conversationId],
     ]);
-    expect(thread[0]!.message!.attachments).toEqual([expect.objectContaining({ status: 'PENDING' })]);
-    expect(live.filter((e) => e.customerKey === thread[0]!.customerKey).every((e) => e.channel === 'MMS')).toBe(true);
+    expect(thread[0]!.message!.attachments).toEqual([
+      expect.objectContaining({ status: 'PENDING' }),
+    ]);
+    expect(
+      live
+        .filter((e) => e.customerKey === thread[0]!.customerKey)
+        .every((e) => e.channel === 'MMS'),
+    ).toBe(true);
 
     // The end reaches the agent with no attached data; every other event carries it.
     const ended = live.find((e) => e.type === 'CONVERSATION_ENDED')!;
     expect(ended.customerKey).toBe(aliceKey);
     expect(ended.attachedData).toBeNull();
-    expect(live.filter((e) => e.type !== 'CONVERSATION_ENDED').every((e) => e.attachedData !== null)).toBe(true);
+    expect(
+      live.filter((e) => e.type !== 'CONVERSATION_ENDED').every((e) => e.attachedData !== null),
+    ).toBe(true);
     expect(live.filter((e) => e.customerKey === aliceKey).map((e) => e.type)).toEqual([
       'CONVERSATION_STARTED',
       'MESSAGE_RECEIVED',
@@ -161,11 +223,25 @@ describe('agent-events: simulator → ingress → normalizer → agent-events on
   it('sends a record it cannot read to agent.events.v1.dlq with the reason, and goes on', async () => {
     const producer = t.kafka.producer();
     await producer.connect();
-    await producer.send({ topic: topicName(t.namespace, 'conversation.events.v1'), messages: [{ key: 'poison', value: Buffer.from('not avro') }] });
+    await producer.send({
+      topic: topicName(t.namespace, 'conversation.events.v1'),
+      messages: [{ key: 'poison', value: Buffer.from('not avro') }],
+    });
     await producer.disconnect();
-    const dlq = await readTopic(t.kafka, topicName(t.namespace, 'agent.events.v1.dlq'), { minRecords: 1, timeoutMs: 30_000 });
-    const dead = await t.codec.decode<{ sourceTopic: string; errorCode: string; consumer: string; sourceValue: Buffer }>(dlq[0]!.value!);
-    expect(dead).toMatchObject({ sourceTopic: topicName(t.namespace, 'conversation.events.v1'), consumer: topicName(t.namespace, 'agent-events') });
+    const dlq = await readTopic(t.kafka, topicName(t.namespace, 'agent.events.v1.dlq'), {
+      minRecords: 1,
+      timeoutMs: 30_000,
+    });
+    const dead = await t.codec.decode<{
+      sourceTopic: string;
+      errorCode: string;
+      consumer: string;
+      sourceValue: Buffer;
+    }>(dlq[0]!.value!);
+    expect(dead).toMatchObject({
+      sourceTopic: topicName(t.namespace, 'conversation.events.v1'),
+      consumer: topicName(t.namespace, 'agent-events'),
+    });
     expect(dead.sourceValue.toString()).toBe('not avro');
     expect(dead.errorCode).toBe('CPM_ERR_RECORD_UNDECODABLE');
     // The poison record is on the log, so the replay below meets it too (into its own shadow DLQ).

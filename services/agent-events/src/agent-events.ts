@@ -1,6 +1,12 @@
 import express from 'express';
 import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
-import { changelogSpec, consumerHealthSettings, createKafka, ensureTopics, TransactionalProcessor } from '@cpm/kafka';
+import {
+  changelogSpec,
+  consumerHealthSettings,
+  createKafka,
+  ensureTopics,
+  TransactionalProcessor,
+} from '@cpm/kafka';
 import { SinchApi } from '@cpm/sinch-api';
 import { checkLookupConfig, type AgentEventsConfig } from './config';
 import { agentStateChangelogLists, initialAgentState } from './agent-state';
@@ -22,22 +28,41 @@ export interface AgentEvents {
  * events out, exactly once. With AGENT_EVENTS_OUTPUT_TOPIC_SUFFIX a replay rebuilds into a
  * shadow topic under its own consumer group and state, so nobody is notified.
  */
-export async function startAgentEvents(config: AgentEventsConfig, logger: Logger = createLogger('agent-events', config.LOG_LEVEL)): Promise<AgentEvents> {
+export async function startAgentEvents(
+  config: AgentEventsConfig,
+  logger: Logger = createLogger('agent-events', config.LOG_LEVEL),
+): Promise<AgentEvents> {
   checkLookupConfig(config);
   const suffix = config.AGENT_EVENTS_OUTPUT_TOPIC_SUFFIX;
   const name = `agent-events${suffix}`;
   const topics = outputTopics(suffix);
   const metrics = createMetrics('agent-events');
-  const kafka = createKafka(config.KAFKA_BROKERS, `${name}-${config.AGENT_EVENTS_INSTANCE_ID}`, logger);
+  const kafka = createKafka(
+    config.KAFKA_BROKERS,
+    `${name}-${config.AGENT_EVENTS_INSTANCE_ID}`,
+    logger,
+  );
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
-  await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS, [changelogSpec(name), ...topics.extraSpecs]);
+  await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS, [
+    changelogSpec(name),
+    ...topics.extraSpecs,
+  ]);
   const codec = AgentEventsCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
-  await codec.register(['conversation.events.v1', 'conversation.media.v1', 'sinch.lookups.v1', 'agent.events.v1', 'agent.events.v1.dlq']);
+  await codec.register([
+    'conversation.events.v1',
+    'conversation.media.v1',
+    'sinch.lookups.v1',
+    'agent.events.v1',
+    'agent.events.v1.dlq',
+  ]);
   await codec.registerSpecs(topics.extraSpecs);
   let lookup: AgentEventsHandlerOptions['lookup'];
   if (config.AGENT_EVENTS_REPLAY) {
     const recorded = await readLookupLog(kafka, codec, config.TOPIC_NAMESPACE);
-    logger.info({ answers: recorded.size }, 'replay: look-ups are read from sinch.lookups.v1, Sinch is never called');
+    logger.info(
+      { answers: recorded.size },
+      'replay: look-ups are read from sinch.lookups.v1, Sinch is never called',
+    );
     lookup = { recorded };
   } else if (config.AGENT_EVENTS_LOOKUP_NAMES) {
     const api = new SinchApi({
@@ -46,7 +71,9 @@ export async function startAgentEvents(config: AgentEventsConfig, logger: Logger
       keySecret: config.SINCH_KEY_SECRET,
       region: config.SINCH_REGION,
       timeoutMs: config.SINCH_TIMEOUT_MS,
-      ...(config.SINCH_CONVERSATION_BASE_URL !== undefined && { conversationBaseUrl: config.SINCH_CONVERSATION_BASE_URL }),
+      ...(config.SINCH_CONVERSATION_BASE_URL !== undefined && {
+        conversationBaseUrl: config.SINCH_CONVERSATION_BASE_URL,
+      }),
       ...(config.SINCH_AUTH_BASE_URL !== undefined && { authBaseUrl: config.SINCH_AUTH_BASE_URL }),
     });
     const budget = new LookupBudget(config.AGENT_EVENTS_LOOKUP_RATE_PER_SECOND);
@@ -89,7 +116,10 @@ export async function startAgentEvents(config: AgentEventsConfig, logger: Logger
   const app = express();
   app.use(opsRoutes(metrics.registry, async () => processor.health.check()));
   const { url, close } = await listen(app, config.AGENT_EVENTS_HTTP_PORT);
-  logger.info({ url, output: topics.output, replay: config.AGENT_EVENTS_REPLAY }, 'agent-events running');
+  logger.info(
+    { url, output: topics.output, replay: config.AGENT_EVENTS_REPLAY },
+    'agent-events running',
+  );
   return {
     url,
     outputTopic: topics.output,

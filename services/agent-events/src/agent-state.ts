@@ -9,12 +9,16 @@ export { initialAgentState, type AgentState, type KnownLookup } from '@cpm/domai
  * before it (StateChangelog).
  */
 export const agentStateChangelogLists = [
-  { name: 'message', get: (s) => s.messages, with: (s, messages) => ({ ...s, messages }), id: (m) => m.messageId } satisfies ChangelogList<
-    AgentState,
-    KnownMessage
-  >,
-  { name: 'status', get: (s) => s.statuses, with: (s, statuses) => ({ ...s, statuses }), id: ([id]) => id } satisfies ChangelogList<
-    AgentState,
-    [string, DeliveryState]
-  >,
+  {
+    name: 'message',
+    get: (s) => s.messages,
+    with: (s, messages) => ({ ...s, messages }),
+    id: (m) => m.messageId,
+  } satisfies ChangelogList<AgentState, KnownMessage>,
+  {
+    name: 'status',
+    get: (s) => s.statuses,
+    with: (s, statuses) => ({ ...s, statuses }),
+    id: ([id]) => id,
+  } satisfies ChangelogList<AgentState, [string, DeliveryState]>,
 ];

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { bool, ConfigError, connectionSchema, consumerHealthSchema, loadConfig, port, positiveInt } from '@cpm/platform';
+import {
+  bool,
+  ConfigError,
+  connectionSchema,
+  consumerHealthSchema,
+  loadConfig,
+  port,
+  positiveInt,
+} from '@cpm/platform';
 import { DEFAULT_QUOTE_MAX_AGE_MS, DEFAULT_QUOTE_MAX_TEXT_LENGTH } from '@cpm/domain';
 
 export const agentEventsConfigSchema = connectionSchema.merge(consumerHealthSchema).extend({
@@ -15,7 +23,10 @@ export const agentEventsConfigSchema = connectionSchema.merge(consumerHealthSche
   AGENT_EVENTS_REPLAY: bool(false), // replay: never call Sinch, use the look-ups already in sinch.lookups.v1
   AGENT_EVENTS_OUTPUT_TOPIC_SUFFIX: z
     .string()
-    .regex(/^(\.[a-z0-9-]+)?$/, 'a suffix such as ".shadow" (dot, lower-case letters, digits, dashes) or empty')
+    .regex(
+      /^(\.[a-z0-9-]+)?$/,
+      'a suffix such as ".shadow" (dot, lower-case letters, digits, dashes) or empty',
+    )
     .default(''), // '.shadow' writes agent.events.v1.shadow with its own consumer group and state; '' the product topic
   // Sinch Conversation API, only for look-ups (AGENT_EVENTS_LOOKUP_NAMES=true and not a replay).
   SINCH_PROJECT_ID: z.string().default(''), // required when look-ups are on; none by default
@@ -29,12 +40,17 @@ export const agentEventsConfigSchema = connectionSchema.merge(consumerHealthSche
 
 export type AgentEventsConfig = z.infer<typeof agentEventsConfigSchema>;
 
-export const loadAgentEventsConfig = (env: NodeJS.ProcessEnv = process.env): AgentEventsConfig => loadConfig(agentEventsConfigSchema, env);
+export const loadAgentEventsConfig = (env: NodeJS.ProcessEnv = process.env): AgentEventsConfig =>
+  loadConfig(agentEventsConfigSchema, env);
 
 /** Look-ups need Sinch credentials; a replay never calls Sinch. */
 export function checkLookupConfig(config: AgentEventsConfig): void {
   if (!config.AGENT_EVENTS_LOOKUP_NAMES || config.AGENT_EVENTS_REPLAY) return;
-  const missing = (['SINCH_PROJECT_ID', 'SINCH_KEY_ID', 'SINCH_KEY_SECRET'] as const).filter((name) => config[name] === '');
+  const missing = (['SINCH_PROJECT_ID', 'SINCH_KEY_ID', 'SINCH_KEY_SECRET'] as const).filter(
+    (name) => config[name] === '',
+  );
   if (missing.length > 0)
-    throw new ConfigError(`AGENT_EVENTS_LOOKUP_NAMES=true needs ${missing.join(', ')} (dashboard → Access keys), or set AGENT_EVENTS_LOOKUP_NAMES=false`);
+    throw new ConfigError(
+      `AGENT_EVENTS_LOOKUP_NAMES=true needs ${missing.join(', ')} (dashboard → Access keys), or set AGENT_EVENTS_LOOKUP_NAMES=false`,
+    );
 }

@@ -15,7 +15,10 @@ export class LookupBudget {
   tryTake(appId: string): boolean {
     const now = this.now();
     const bucket = this.buckets.get(appId) ?? { tokens: this.perSecond, at: now };
-    bucket.tokens = Math.min(this.perSecond, bucket.tokens + ((now - bucket.at) * this.perSecond) / 1000);
+    bucket.tokens = Math.min(
+      this.perSecond,
+      bucket.tokens + ((now - bucket.at) * this.perSecond) / 1000,
+    );
     bucket.at = now;
     this.buckets.set(appId, bucket);
     if (bucket.tokens < 1) return false;

@@ -8,7 +8,11 @@ import type { LookupAnswer } from '@cpm/contracts';
  * that an answer is known whatever the order of the topics' batches; a read that cannot
  * reach the end fails (TopicReadError) rather than start the replay with answers missing.
  */
-export async function readLookupLog(kafka: Kafka, codec: SchemaCodec, namespace: string): Promise<Map<string, LookupAnswer>> {
+export async function readLookupLog(
+  kafka: Kafka,
+  codec: SchemaCodec,
+  namespace: string,
+): Promise<Map<string, LookupAnswer>> {
   const answers = new Map<string, LookupAnswer>();
   await readToEnd(
     kafka,

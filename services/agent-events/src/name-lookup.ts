@@ -8,14 +8,27 @@ const NAME_CHANNELS = new Set(['WHATSAPP', 'MESSENGER', 'INSTAGRAM', 'VIBER', 'L
 /** Channels whose name comes from the channel profile rather than the contact. */
 const PROFILE_CHANNELS = new Set(['MESSENGER', 'INSTAGRAM', 'VIBER', 'LINE']);
 /** Events the agent sees with the customer's label. */
-const LABELLED = new Set(['CONVERSATION_STARTED', 'MESSAGE_RECEIVED', 'UNSUPPORTED_RECEIVED', 'MESSAGE_SENT', 'CONSENT_CHANGED']);
+const LABELLED = new Set([
+  'CONVERSATION_STARTED',
+  'MESSAGE_RECEIVED',
+  'UNSUPPORTED_RECEIVED',
+  'MESSAGE_SENT',
+  'CONSENT_CHANGED',
+]);
 
 /** Deterministic: the look-up made for this customer because of this event. */
-export const lookupIdOf = (customerKey: string, sourceEventId: string): string => eventIdOf(['LOOKUP', customerKey, sourceEventId]);
+export const lookupIdOf = (customerKey: string, sourceEventId: string): string =>
+  eventIdOf(['LOOKUP', customerKey, sourceEventId]);
 
 /** Whether the agent event of `event` needs a look-up first: no name known, never asked, a channel with names. */
 export function needsLookup(event: ConversationEvent, state: AgentState): boolean {
-  if (!LABELLED.has(event.type) || state.displayName !== null || state.lookup !== null || !NAME_CHANNELS.has(event.channel)) return false;
+  if (
+    !LABELLED.has(event.type) ||
+    state.displayName !== null ||
+    state.lookup !== null ||
+    !NAME_CHANNELS.has(event.channel)
+  )
+    return false;
   return PROFILE_CHANNELS.has(event.channel) ? event.identity !== '' : event.contactId !== ''; // Get Contact needs the contact id
 }
 
@@ -23,8 +36,15 @@ export function needsLookup(event: ConversationEvent, state: AgentState): boolea
 export function applyLookup(state: AgentState, answer: LookupAnswer): AgentState {
   // A failed call (Sinch unavailable) is recorded but not kept: the next event asks again.
   if (state.lookup !== null || answer.outcome === 'FAILED') return state;
-  const known: KnownLookup = { lookupId: answer.lookupId, outcome: answer.outcome, displayName: answer.displayName };
-  const name = answer.outcome === 'FOUND' ? customerName(answer.displayName, answer.identity).displayName : null;
+  const known: KnownLookup = {
+    lookupId: answer.lookupId,
+    outcome: answer.outcome,
+    displayName: answer.displayName,
+  };
+  const name =
+    answer.outcome === 'FOUND'
+      ? customerName(answer.displayName, answer.identity).displayName
+      : null;
   return { ...state, lookup: known, displayName: state.displayName ?? name };
 }
 
@@ -34,9 +54,18 @@ export function applyLookup(state: AgentState, answer: LookupAnswer): AgentState
  * too (FAILED, with the reason): recorded, so a replay labels the event the same, but
  * not kept, so the customer's next event asks again. It never blocks the pipeline.
  */
-export async function lookUpName(api: SinchApi, event: ConversationEvent, customerKey: string, now: () => number): Promise<LookupAnswer> {
+export async function lookUpName(
+  api: SinchApi,
+  event: ConversationEvent,
+  customerKey: string,
+  now: () => number,
+): Promise<LookupAnswer> {
   const profile = PROFILE_CHANNELS.has(event.channel);
-  const answer = (outcome: string, displayName: string | null, reason: string | null): LookupAnswer => ({
+  const answer = (
+    outcome: string,
+    displayName: string | null,
+    reason: string | null,
+  ): LookupAnswer => ({
     lookupId: lookupIdOf(customerKey, event.eventId),
     kind: profile ? 'CHANNEL_PROFILE' : 'CONTACT',
     appId: event.appId,
@@ -51,7 +80,11 @@ export async function lookUpName(api: SinchApi, event: ConversationEvent, custom
   });
   try {
     const name = profile
-      ? await api.getChannelProfile({ appId: event.appId, channel: event.channel, identity: event.identity })
+      ? await api.getChannelProfile({
+          appId: event.appId,
+          channel: event.channel,
+          identity: event.identity,
+        })
       : ((await api.getContact(event.contactId)).display_name ?? null);
     const shown = customerName(name, event.identity).displayName;
     return answer(shown === null ? 'NOT_FOUND' : 'FOUND', shown, null);
@@ -59,7 +92,8 @@ export async function lookUpName(api: SinchApi, event: ConversationEvent, custom
     // The answer keeps the API's reason (NOT_FOUND, NETWORK_ERROR, ...), as the outbound record does.
     const reason = error instanceof SinchApiError ? error.reason : 'ERROR';
     // Sinch knows no name for this customer (NO_PROFILE_AVAILABLE, unknown contact): a negative answer.
-    if (error instanceof SinchApiError && error.apiHttpStatus === 404) return answer('NOT_FOUND', null, reason);
+    if (error instanceof SinchApiError && error.apiHttpStatus === 404)
+      return answer('NOT_FOUND', null, reason);
     return answer('FAILED', null, `${reason}: ${(error as Error).message}`.slice(0, 500));
   }
 }

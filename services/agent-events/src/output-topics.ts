@@ -1,5 +1,13 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { readSchema, SchemaCodec, SchemaRegistryError, subjectOf, topicName, topicSpec, type TopicSpec } from '@cpm/kafka';
+import {
+  readSchema,
+  SchemaCodec,
+  SchemaRegistryError,
+  subjectOf,
+  topicName,
+  topicSpec,
+  type TopicSpec,
+} from '@cpm/kafka';
 
 /** Catalogue names of what one run writes: the product topic and its DLQ, or their shadows in a replay. */
 export interface OutputTopics {
@@ -19,7 +27,11 @@ export function outputTopics(suffix: string): OutputTopics {
     name,
     purpose: `Shadow of ${of} rebuilt by a replay (AGENT_EVENTS_OUTPUT_TOPIC_SUFFIX=${suffix}): compare it with ${of}; nobody consumes it.`,
   });
-  return { output, dlq, extraSpecs: [shadow(output, 'agent.events.v1'), shadow(dlq, 'agent.events.v1.dlq')] };
+  return {
+    output,
+    dlq,
+    extraSpecs: [shadow(output, 'agent.events.v1'), shadow(dlq, 'agent.events.v1.dlq')],
+  };
 }
 
 /**
@@ -30,7 +42,10 @@ export class AgentEventsCodec extends SchemaCodec {
   private readonly extraIds = new Map<string, number>();
 
   static override connect(url: string, namespace: string): AgentEventsCodec {
-    return new AgentEventsCodec(new SchemaRegistry({ host: url }, { [SchemaType.AVRO]: { noAnonymousTypes: true } } as never), namespace);
+    return new AgentEventsCodec(
+      new SchemaRegistry({ host: url }, { [SchemaType.AVRO]: { noAnonymousTypes: true } } as never),
+      namespace,
+    );
   }
 
   async registerSpecs(specs: readonly TopicSpec[]): Promise<void> {
@@ -39,10 +54,16 @@ export class AgentEventsCodec extends SchemaCodec {
       const schema = readSchema(spec.valueSchema);
       await this.checkCompatible(subject, schema);
       try {
-        const { id } = await this.registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY.BACKWARD });
+        const { id } = await this.registry.register(
+          { type: SchemaType.AVRO, schema },
+          { subject, compatibility: COMPATIBILITY.BACKWARD },
+        );
         this.extraIds.set(spec.name, id);
       } catch (error) {
-        throw new SchemaRegistryError(`could not register ${subject}: ${(error as Error).message}`, error);
+        throw new SchemaRegistryError(
+          `could not register ${subject}: ${(error as Error).message}`,
+          error,
+        );
       }
     }
   }

@@ -10,7 +10,16 @@ interface FieldRow {
 type Avro =
   | string
   | Avro[]
-  | { type: string | Avro; name?: string; fields?: AvroField[]; items?: Avro; values?: Avro; symbols?: string[]; logicalType?: string; doc?: string };
+  | {
+      type: string | Avro;
+      name?: string;
+      fields?: AvroField[];
+      items?: Avro;
+      values?: Avro;
+      symbols?: string[];
+      logicalType?: string;
+      doc?: string;
+    };
 interface AvroField {
   name: string;
   type: Avro;
@@ -19,8 +28,10 @@ interface AvroField {
 }
 
 const KEYS: Record<string, string> = {
-  record: 'the customer key `appId:contactId` (SMS/MMS: `appId:tel:+E164`; fallback `appId:CHANNEL:identity`, then the conversation id)',
-  derived: 'the customer key `appId:contactId` (SMS/MMS: `appId:tel:+E164`; fallback `appId:CHANNEL:identity`, then the conversation id)',
+  record:
+    'the customer key `appId:contactId` (SMS/MMS: `appId:tel:+E164`; fallback `appId:CHANNEL:identity`, then the conversation id)',
+  derived:
+    'the customer key `appId:contactId` (SMS/MMS: `appId:tel:+E164`; fallback `appId:CHANNEL:identity`, then the conversation id)',
   dlq: 'the key of the source record that could not be processed',
   quarantine: 'the ingress request id',
   changelog: 'the customer key',
@@ -32,7 +43,8 @@ const GUARANTEES: Record<string, string> = {
   derived:
     'Derived from the logs of record, exactly once: written in a Kafka transaction together with the consumed offsets, so a read_committed consumer sees every record once, in order per key, even when the producing service is killed mid-batch. Ids are deterministic: a rebuild gives the same records with the same ids; de-duplicate by id if you read a rebuilt copy too.',
   dlq: 'Written in the same transaction as the derived records: a record that could not be processed is either here (with error code, message and source topic/partition/offset) or was processed, never both, never lost.',
-  quarantine: 'Best effort, size-bounded: kept so that callbacks refused for a wrong secret can be recovered; not a log of record.',
+  quarantine:
+    'Best effort, size-bounded: kept so that callbacks refused for a wrong secret can be recovered; not a log of record.',
   changelog: 'Internal state of a service (compacted). Do not consume.',
 };
 
@@ -43,7 +55,8 @@ function typeName(t: Avro): string {
     const name = nonNull.map(typeName).join(' | ');
     return t.includes('null') ? `${name} (optional)` : name;
   }
-  if (t.logicalType) return `${typeof t.type === 'string' ? t.type : typeName(t.type)} (${t.logicalType})`;
+  if (t.logicalType)
+    return `${typeof t.type === 'string' ? t.type : typeName(t.type)} (${t.logicalType})`;
   if (t.type === 'array') return `array of ${typeName(t.items!)}`;
   if (t.type === 'map') return `map of string → ${typeName(t.values!)}`;
   if (t.type === 'record' || t.type === 'enum') return t.name ?? t.type;
@@ -58,14 +71,22 @@ function recordOf(t: Avro): { fields: AvroField[] } | null {
   return null;
 }
 
-const isArray = (t: Avro): boolean => (Array.isArray(t) ? t.some(isArray) : typeof t === 'object' && t.type === 'array');
+const isArray = (t: Avro): boolean =>
+  Array.isArray(t) ? t.some(isArray) : typeof t === 'object' && t.type === 'array';
 
 function rows(fields: AvroField[], prefix = ''): FieldRow[] {
   return fields.flatMap((f) => {
     const path = `${prefix}${f.name}`;
     const nested = recordOf(f.type);
-    const own: FieldRow = { path, type: typeName(f.type), doc: (f.doc ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|') };
-    return [own, ...(nested ? rows(nested.fields, isArray(f.type) ? `${path}[].` : `${path}.`) : [])];
+    const own: FieldRow = {
+      path,
+      type: typeName(f.type),
+      doc: (f.doc ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|'),
+    };
+    return [
+      own,
+      ...(nested ? rows(nested.fields, isArray(f.type) ? `${path}[].` : `${path}.`) : []),
+    ];
   });
 }
 
@@ -73,8 +94,16 @@ function retentionOf(config: Record<string, string>): string {
   if (config['cleanup.policy'] === 'compact') return 'compacted (latest value per key)';
   const ms = config['retention.ms'];
   const bytes = config['retention.bytes'];
-  const time = ms === undefined ? 'broker default' : ms === '-1' ? 'unlimited' : `${Number(ms) / (24 * 3600 * 1000)} days`;
-  const size = bytes === undefined || bytes === '-1' ? '' : `, at most ${Number(bytes) / (1024 * 1024)} MiB per partition`;
+  const time =
+    ms === undefined
+      ? 'broker default'
+      : ms === '-1'
+        ? 'unlimited'
+        : `${Number(ms) / (24 * 3600 * 1000)} days`;
+  const size =
+    bytes === undefined || bytes === '-1'
+      ? ''
+      : `, at most ${Number(bytes) / (1024 * 1024)} MiB per partition`;
   return time + size;
 }
 
@@ -83,7 +112,10 @@ function retentionOf(config: Record<string, string>): string {
  * drift from them): for each topic its purpose, key, schema, retention and guarantees,
  * and how to consume it.
  */
-export function renderTopicsDoc(topics: readonly TopicSpec[], readSchema: (file: string) => string): string {
+export function renderTopicsDoc(
+  topics: readonly TopicSpec[],
+  readSchema: (file: string) => string,
+): string {
   const out: string[] = [
     '# Topics',
     '',
@@ -107,7 +139,10 @@ export function renderTopicsDoc(topics: readonly TopicSpec[], readSchema: (file:
     '',
     '| topic | kind | produced by | retention |',
     '| --- | --- | --- | --- |',
-    ...topics.map((t) => `| [\`${t.name}\`](#${t.name.replace(/\./g, '')}) | ${t.kind} | ${t.producedBy} | ${retentionOf(t.config)} |`),
+    ...topics.map(
+      (t) =>
+        `| [\`${t.name}\`](#${t.name.replace(/\./g, '')}) | ${t.kind} | ${t.producedBy} | ${retentionOf(t.config)} |`,
+    ),
     '',
   ];
   for (const t of topics) {
@@ -121,8 +156,15 @@ export function renderTopicsDoc(topics: readonly TopicSpec[], readSchema: (file:
       out.push('');
       continue;
     }
-    const schema = JSON.parse(readSchema(t.valueSchema)) as { name: string; namespace?: string; doc?: string; fields: AvroField[] };
-    out.push(`- **Value schema**: \`schemas/${t.valueSchema}\` (${schema.namespace ? `${schema.namespace}.` : ''}${schema.name}), subject \`${t.name}-value\``);
+    const schema = JSON.parse(readSchema(t.valueSchema)) as {
+      name: string;
+      namespace?: string;
+      doc?: string;
+      fields: AvroField[];
+    };
+    out.push(
+      `- **Value schema**: \`schemas/${t.valueSchema}\` (${schema.namespace ? `${schema.namespace}.` : ''}${schema.name}), subject \`${t.name}-value\``,
+    );
     if (schema.doc) out.push('', schema.doc.replace(/\s+/g, ' '));
     out.push('', '| field | type | meaning |', '| --- | --- | --- |');
     for (const r of rows(schema.fields)) out.push(`| \`${r.path}\` | ${r.type} | ${r.doc} |`);

@@ -12,8 +12,12 @@ describe('docs/TOPICS.md', () => {
     const doc = renderTopicsDoc(TOPICS, readSchema);
     for (const t of TOPICS) expect(doc).toContain(`## ${t.name}\n\n${t.purpose}`);
     expect(doc).toContain('isolation.level=read_committed');
-    expect(doc).toContain('| `message.attachments[].status` | string | PENDING, READY or FAILED. |');
-    expect(doc).toContain("| `attachedData` | map of string → string (optional) | The conversation's key-value metadata; absent on CONVERSATION_ENDED. |");
+    expect(doc).toContain(
+      '| `message.attachments[].status` | string | PENDING, READY or FAILED. |',
+    );
+    expect(doc).toContain(
+      "| `attachedData` | map of string → string (optional) | The conversation's key-value metadata; absent on CONVERSATION_ENDED. |",
+    );
     expect(doc).toMatch(/## agent\.events\.v1\n[\s\S]*?\*\*Retention\*\*: unlimited/);
   });
 });

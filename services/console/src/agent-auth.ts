@@ -16,9 +16,20 @@ export interface AgentUser {
   passwordHash: string;
 }
 
-export function hashPassword(password: string, salt: Buffer = randomBytes(16), cost = DEFAULT_COST): string {
+export function hashPassword(
+  password: string,
+  salt: Buffer = randomBytes(16),
+  cost = DEFAULT_COST,
+): string {
   const hash = scryptSync(password, salt, KEY_LENGTH, { ...cost, maxmem: 64 * 1024 * 1024 });
-  return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
+  return [
+    'scrypt',
+    cost.N,
+    cost.r,
+    cost.p,
+    salt.toString('base64url'),
+    hash.toString('base64url'),
+  ].join('$');
 }
 
 /** Whether an encoded hash is well formed (checked once, at start-up). */
@@ -29,9 +40,21 @@ export function isPasswordHash(encoded: string): boolean {
 /** Compares in constant time; a malformed hash never matches. */
 export function verifyPassword(password: string, encoded: string): boolean {
   if (!isPasswordHash(encoded)) return false;
-  const [, n, r, p, salt, expected] = encoded.split('$') as [string, string, string, string, string, string];
+  const [, n, r, p, salt, expected] = encoded.split('$') as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const want = Buffer.from(expected, 'base64url');
-  const got = scryptSync(password, Buffer.from(salt, 'base64url'), want.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 });
+  const got = scryptSync(password, Buffer.from(salt, 'base64url'), want.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: 64 * 1024 * 1024,
+  });
   return timingSafeEqual(got, want);
 }
 
@@ -64,7 +87,8 @@ export class AgentDirectory {
   }
 }
 
-const sign = (payload: string, secret: string): Buffer => createHmac('sha256', secret).update(payload).digest();
+const sign = (payload: string, secret: string): Buffer =>
+  createHmac('sha256', secret).update(payload).digest();
 
 /** A session token: `<payload, base64url>.<HMAC-SHA256, base64url>`; the payload names the agent and the expiry. */
 export function issueSession(agent: string, secret: string, now: number, ttlMs: number): string {
@@ -73,7 +97,11 @@ export function issueSession(agent: string, secret: string, now: number, ttlMs: 
 }
 
 /** The agent a token names, or null when it is forged, malformed or expired. */
-export function verifySession(token: string | undefined, secret: string, now: number): string | null {
+export function verifySession(
+  token: string | undefined,
+  secret: string,
+  now: number,
+): string | null {
   if (!token) return null;
   const dot = token.indexOf('.');
   if (dot <= 0) return null;
@@ -82,7 +110,10 @@ export function verifySession(token: string | undefined, secret: string, now: nu
   const expected = sign(payload, secret);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   try {
-    const { a, e } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { a?: unknown; e?: unknown };
+    const { a, e } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      a?: unknown;
+      e?: unknown;
+    };
     return typeof a === 'string' && typeof e === 'number' && e > now ? a : null;
   } catch {
     return null;

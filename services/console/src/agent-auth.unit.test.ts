@@ -1,4 +1,12 @@
-import { AgentDirectory, hashPassword, isPasswordHash, issueSession, parseUsers, verifyPassword, verifySession } from './agent-auth';
+import {
+  AgentDirectory,
+  hashPassword,
+  isPasswordHash,
+  issueSession,
+  parseUsers,
+  verifyPassword,
+  verifySession,
+} from './agent-auth';
 
 const FAST = { N: 1024, r: 8, p: 1 }; // the format carries its cost, so tests may hash cheaply
 const SECRET = 'a-session-secret-of-at-least-32-characters';
@@ -46,7 +54,10 @@ describe('sessions', () => {
     const [, signature] = token.split('.');
     const forged = `${Buffer.from(JSON.stringify({ a: 'admin', e: now + 60_000 })).toString('base64url')}.${signature}`;
     expect(verifySession(forged, SECRET, now)).toBeNull();
-    expect(verifySession(issueSession('anna', `${SECRET}-other`, now, 60_000), SECRET, now)).toBeNull();
-    for (const bad of [undefined, '', '.', 'abc', `${token}x`, 'x.y']) expect(verifySession(bad, SECRET, now)).toBeNull();
+    expect(
+      verifySession(issueSession('anna', `${SECRET}-other`, now, 60_000), SECRET, now),
+    ).toBeNull();
+    for (const bad of [undefined, '', '.', 'abc', `${token}x`, 'x.y'])
+      expect(verifySession(bad, SECRET, now)).toBeNull();
   });
 });

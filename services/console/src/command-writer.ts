@@ -9,7 +9,15 @@ import { CommandNotWrittenError } from './errors';
 export class CommandWriter {
   private readonly producer: IdempotentProducer;
 
-  constructor(private readonly o: { kafka: Kafka; codec: SchemaCodec; namespace: string; metrics: Metrics; logger: Logger }) {
+  constructor(
+    private readonly o: {
+      kafka: Kafka;
+      codec: SchemaCodec;
+      namespace: string;
+      metrics: Metrics;
+      logger: Logger;
+    },
+  ) {
     this.producer = new IdempotentProducer(o.kafka, o.logger, { timeoutMs: 10_000 });
   }
 
@@ -20,7 +28,9 @@ export class CommandWriter {
   async write(customerKey: string, command: AgentCommand): Promise<void> {
     try {
       const value = await this.o.codec.encode(COMMANDS, command);
-      await this.producer.send(topicName(this.o.namespace, COMMANDS), [{ key: customerKey, value }]);
+      await this.producer.send(topicName(this.o.namespace, COMMANDS), [
+        { key: customerKey, value },
+      ]);
       this.o.metrics.recordsProduced.inc({ topic: COMMANDS, type: command.type });
     } catch (error) {
       this.o.metrics.kafkaErrors.inc({ operation: 'console_command' });

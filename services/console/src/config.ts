@@ -12,10 +12,15 @@ export const consoleConfigSchema = connectionSchema
     // Agents who may sign in: `name:hash,name:hash`, hashes from `npm run hash-password -w @cpm/console`.
     // Required: the console shows customers' conversations and sends for agents. A command's agentId is the name.
     CONSOLE_USERS: z
-      .string({ error: 'set the agents who may sign in: name:hash,... (npm run hash-password -w @cpm/console prints a hash)' })
+      .string({
+        error:
+          'set the agents who may sign in: name:hash,... (npm run hash-password -w @cpm/console prints a hash)',
+      })
       .transform((v, ctx) => {
         const users = parseUsers(v);
-        const bad = users.filter((u) => !u.name || !isPasswordHash(u.passwordHash)).map((u) => u.name || '(no name)');
+        const bad = users
+          .filter((u) => !u.name || !isPasswordHash(u.passwordHash))
+          .map((u) => u.name || '(no name)');
         if (users.length === 0 || bad.length > 0) {
           ctx.addIssue({
             code: 'custom',
@@ -25,7 +30,11 @@ export const consoleConfigSchema = connectionSchema
         return users;
       }),
     // Signs session cookies; the same on every console instance. Required, at least 32 characters.
-    CONSOLE_SESSION_SECRET: z.string({ error: 'set a random secret of at least 32 characters (e.g. openssl rand -hex 32)' }).min(32),
+    CONSOLE_SESSION_SECRET: z
+      .string({
+        error: 'set a random secret of at least 32 characters (e.g. openssl rand -hex 32)',
+      })
+      .min(32),
     CONSOLE_SESSION_HOURS: positiveInt(12), // a sign-in lasts this long
     CONSOLE_COOKIE_SECURE: bool(false), // mark the session cookie Secure: set true when agents reach the console over HTTPS
     CONSOLE_MEDIA_URL: z.url().optional(), // the media service (e.g. http://127.0.0.1:18084): GET /media/:key is proxied to it with the token; no proxy by default
@@ -37,4 +46,5 @@ export const consoleConfigSchema = connectionSchema
   });
 
 export type ConsoleConfig = z.infer<typeof consoleConfigSchema>;
-export const loadConsoleConfig = (env: NodeJS.ProcessEnv = process.env): ConsoleConfig => loadConfig(consoleConfigSchema, env);
+export const loadConsoleConfig = (env: NodeJS.ProcessEnv = process.env): ConsoleConfig =>
+  loadConfig(consoleConfigSchema, env);

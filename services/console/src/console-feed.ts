@@ -8,7 +8,11 @@ export const EVENTS = 'agent.events.v1';
 export const COMMANDS = 'agent.commands.v1';
 export const OUTBOUND = 'sinch.outbound.v1';
 
-const KIND: Record<string, ConsoleInput['kind']> = { [EVENTS]: 'event', [COMMANDS]: 'command', [OUTBOUND]: 'outcome' };
+const KIND: Record<string, ConsoleInput['kind']> = {
+  [EVENTS]: 'event',
+  [COMMANDS]: 'command',
+  [OUTBOUND]: 'outcome',
+};
 
 /**
  * Feeds the console from the log: agent events, the agents' commands and their outcomes,
@@ -41,7 +45,12 @@ export class ConsoleFeed {
 
   async start(): Promise<void> {
     const { kafka, codec, namespace, logger, metrics } = this.o;
-    const consumer = kafka.consumer({ groupId: this.groupId, readUncommitted: false, maxWaitTimeInMs: 200, retry: SERVICE_CONSUMER_RETRY });
+    const consumer = kafka.consumer({
+      groupId: this.groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: 200,
+      retry: SERVICE_CONSUMER_RETRY,
+    });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.joined = true;
@@ -61,7 +70,10 @@ export class ConsoleFeed {
           metrics.recordsProcessed.inc({ topic: name });
         } catch (error) {
           metrics.consoleRecordsSkipped.inc({ topic: name });
-          logger.warn({ topic, offset: message.offset, err: (error as Error).message }, 'record skipped by the console');
+          logger.warn(
+            { topic, offset: message.offset, err: (error as Error).message },
+            'record skipped by the console',
+          );
         }
       },
     });
@@ -79,12 +91,24 @@ export class ConsoleFeed {
   }
 }
 
-function inputOf(kind: ConsoleInput['kind'], customerKey: string, value: Record<string, unknown>): ConsoleInput {
+function inputOf(
+  kind: ConsoleInput['kind'],
+  customerKey: string,
+  value: Record<string, unknown>,
+): ConsoleInput {
   switch (kind) {
     case 'event':
-      return { kind, customerKey, event: { ...(value as unknown as AgentEvent), occurredAt: Number(value.occurredAt) } };
+      return {
+        kind,
+        customerKey,
+        event: { ...(value as unknown as AgentEvent), occurredAt: Number(value.occurredAt) },
+      };
     case 'command':
-      return { kind, customerKey, command: { ...(value as unknown as AgentCommand), createdAt: Number(value.createdAt) } };
+      return {
+        kind,
+        customerKey,
+        command: { ...(value as unknown as AgentCommand), createdAt: Number(value.createdAt) },
+      };
     case 'outcome':
       return { kind, customerKey, outcome: value as unknown as OutboundOutcome };
   }

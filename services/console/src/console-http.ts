@@ -20,13 +20,19 @@ export interface ConsoleHttpOptions {
   logger: Logger;
   ready: () => boolean;
   /** Who may sign in, and how sessions are signed and kept. */
-  auth: { directory: AgentDirectory; sessionSecret: string; sessionTtlMs: number; secureCookie: boolean };
+  auth: {
+    directory: AgentDirectory;
+    sessionSecret: string;
+    sessionTtlMs: number;
+    secureCookie: boolean;
+  };
   media: { url: string; token: string } | null;
   now?: () => number;
 }
 
 /** Scripts, styles and media only from the console itself: text from customers can never run. */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; base-uri 'none'; form-action 'self'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; base-uri 'none'; form-action 'self'";
 
 /**
  * The console's HTTP app: ops routes and the sign-in form are open; the page, the SSE stream,
@@ -37,9 +43,21 @@ export function consoleHttp(o: ConsoleHttpOptions): express.Express {
   const app = express();
   const now = o.now ?? Date.now;
   app.disable('x-powered-by');
-  app.use(opsRoutes(o.metrics.registry, async () => ({ ready: o.ready(), details: { conversations: o.store.size } })));
+  app.use(
+    opsRoutes(o.metrics.registry, async () => ({
+      ready: o.ready(),
+      details: { conversations: o.store.size },
+    })),
+  );
   const page = (type: string, body: string) => (_req: Request, res: Response) => {
-    res.set({ 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' }).type(type).send(body);
+    res
+      .set({
+        'Content-Security-Policy': CSP,
+        'X-Content-Type-Options': 'nosniff',
+        'Cache-Control': 'no-store',
+      })
+      .type(type)
+      .send(body);
   };
   app.get('/console.css', page('css', o.assets.css));
   const session = agentSession({
@@ -49,7 +67,8 @@ export function consoleHttp(o: ConsoleHttpOptions): express.Express {
     secureCookie: o.auth.secureCookie,
     loginPage: o.assets.loginHtml,
     now,
-    onSignIn: (agent) => (agent ? o.logger.info({ agent }, 'agent signed in') : o.logger.info('sign-in refused')),
+    onSignIn: (agent) =>
+      agent ? o.logger.info({ agent }, 'agent signed in') : o.logger.info('sign-in refused'),
   });
   app.use(session.routes);
   app.use(session.requireAgent);
@@ -64,9 +83,16 @@ export function consoleHttp(o: ConsoleHttpOptions): express.Express {
       const reply = parseReply(req.body);
       const conversation = o.store.get(reply.customerKey);
       if (!conversation) throw new UnknownConversationError(reply.customerKey);
-      const command = replyCommand(conversation, reply, { commandId: randomUUID(), now: now(), agentId: agentOf(res) });
+      const command = replyCommand(conversation, reply, {
+        commandId: randomUUID(),
+        now: now(),
+        agentId: agentOf(res),
+      });
       await o.writer.write(reply.customerKey, command);
-      o.logger.info({ commandId: command.commandId, customerKey: reply.customerKey, type: command.type }, 'agent command written');
+      o.logger.info(
+        { commandId: command.commandId, customerKey: reply.customerKey, type: command.type },
+        'agent command written',
+      );
       res.status(202).json({ commandId: command.commandId });
     } catch (error) {
       next(error);
@@ -76,7 +102,8 @@ export function consoleHttp(o: ConsoleHttpOptions): express.Express {
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     const { status, body } = httpAnswer(error);
-    if (status >= 500) o.logger.error({ code: body.code, err: body.message }, 'console request failed');
+    if (status >= 500)
+      o.logger.error({ code: body.code, err: body.message }, 'console request failed');
     sendError(res, error);
   });
   return app;

@@ -3,7 +3,14 @@
  * contracts (schemas/agent.events.v1.avsc, agent.commands.v1.avsc, sinch.outbound.v1.avsc)
  * field for field where the console reads them. Type-only imports: the browser bundle erases them.
  */
-import type { AgentAttachment, AgentCommand, AgentEvent, AgentMessage, AgentQuoted } from '@cpm/contracts';
+// The two modules, not the package's index: the index also holds Node-only types (Buffer).
+import type { AgentCommand } from '@cpm/contracts/agent-command';
+import type {
+  AgentAttachment,
+  AgentEvent,
+  AgentMessage,
+  AgentQuoted,
+} from '@cpm/contracts/agent-event';
 
 export type { AgentAttachment, AgentCommand, AgentEvent, AgentMessage, AgentQuoted };
 export type AgentLocation = NonNullable<AgentMessage['location']>;

@@ -34,7 +34,9 @@ let browser: BrowserContext;
 let page: Page;
 
 async function produce(topic: string, values: { key: string; value: object }[]): Promise<void> {
-  const messages = await Promise.all(values.map(async (v) => ({ key: v.key, value: await env.codec.encode(topic, v.value) })));
+  const messages = await Promise.all(
+    values.map(async (v) => ({ key: v.key, value: await env.codec.encode(topic, v.value) })),
+  );
   await producer.send({ topic: topicName(env.namespace, topic), acks: -1, messages });
 }
 const produceEvents = (events: AgentEvent[]) =>
@@ -45,33 +47,66 @@ const produceEvents = (events: AgentEvent[]) =>
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`chromium is not installed at ${CHROMIUM}: the browser test needs Debian's chromium (apt-get install -y chromium)`);
+    throw new Error(
+      `chromium is not installed at ${CHROMIUM}: the browser test needs Debian's chromium (apt-get install -y chromium)`,
+    );
   }
   env = await createTestEnv({ partitions: 2, database: false });
   producer = env.kafka.producer();
   await producer.connect();
-  const mms = { customerKey: 'app1:tel:+15550000003', channel: 'MMS', customer: { identity: '+15550000003', displayName: null, label: '+15550000003' } };
+  const mms = {
+    customerKey: 'app1:tel:+15550000003',
+    channel: 'MMS',
+    customer: { identity: '+15550000003', displayName: null, label: '+15550000003' },
+  };
   await produceEvents([
     agentEvent('CONVERSATION_STARTED', { attachedData: { order: 'A-1042', tier: 'gold' } }),
     agentEvent('CONSENT_CHANGED', { consent: { kind: 'OPT_IN', status: 'OPT_IN_SUCCEEDED' } }),
     agentEvent('MESSAGE_SENT', {
       occurredAt: T0 + 1000,
-      message: agentMessage({ id: 'm-agent', direction: 'TO_CONTACT', text: 'Your order A-1042 has shipped' }),
+      message: agentMessage({
+        id: 'm-agent',
+        direction: 'TO_CONTACT',
+        text: 'Your order A-1042 has shipped',
+      }),
     }),
     agentEvent('MESSAGE_RECEIVED', {
       occurredAt: T0 + 60_000,
       message: agentMessage({
         id: 'm1',
         text: 'Great, when will it arrive? <script>alert(1)</script>',
-        quoted: { messageId: 'm-agent', text: 'Your order A-1042 has shipped', truncated: false, attachment: null },
+        quoted: {
+          messageId: 'm-agent',
+          text: 'Your order A-1042 has shipped',
+          truncated: false,
+          attachment: null,
+        },
       }),
     }),
     agentEvent('MESSAGE_RECEIVED', {
       occurredAt: T0 + 61_000,
-      message: agentMessage({ id: 'm2', location: { latitude: 59.3293, longitude: 18.0686, title: 'Home', label: 'Drottninggatan 1' } }),
+      message: agentMessage({
+        id: 'm2',
+        location: {
+          latitude: 59.3293,
+          longitude: 18.0686,
+          title: 'Home',
+          label: 'Drottninggatan 1',
+        },
+      }),
     }),
-    agentEvent('MESSAGE_RECEIVED', { ...mms, sourceChannel: 'MMS', occurredAt: T0, message: agentMessage({ id: 'x1', text: 'photo of the box' }) }),
-    agentEvent('MESSAGE_RECEIVED', { ...mms, sourceChannel: 'SMS', occurredAt: T0 + 5000, message: agentMessage({ id: 'x2', text: 'reply sent as SMS' }) }),
+    agentEvent('MESSAGE_RECEIVED', {
+      ...mms,
+      sourceChannel: 'MMS',
+      occurredAt: T0,
+      message: agentMessage({ id: 'x1', text: 'photo of the box' }),
+    }),
+    agentEvent('MESSAGE_RECEIVED', {
+      ...mms,
+      sourceChannel: 'SMS',
+      occurredAt: T0 + 5000,
+      message: agentMessage({ id: 'x2', text: 'reply sent as SMS' }),
+    }),
   ]);
   agentConsole = await startConsole(
     loadConsoleConfig({
@@ -125,16 +160,25 @@ it('shows a WhatsApp conversation with name and quote, sends a reply, and shows 
   await expectText(page.locator('[data-testid=thread-label]'), 'Anna Svensson');
   await expectText(page.locator('[data-testid=quote]'), 'Your order A-1042 has shipped');
   // Customer text is shown as text, never run as HTML.
-  await expectText(page.locator('[data-testid=message-text]').filter({ hasText: 'when will it arrive' }), '<script>alert(1)</script>');
+  await expectText(
+    page.locator('[data-testid=message-text]').filter({ hasText: 'when will it arrive' }),
+    '<script>alert(1)</script>',
+  );
   expect(await page.locator('.messages script').count()).toBe(0);
   // The corrected MMS thread: badge MMS, the reported channel on hover.
-  const mmsBadge = page.locator('li[data-customer-key="app1:tel:+15550000003"] [data-testid=channel-badge]');
+  const mmsBadge = page.locator(
+    'li[data-customer-key="app1:tel:+15550000003"] [data-testid=channel-badge]',
+  );
   await expectText(mmsBadge, 'MMS');
   expect(await mmsBadge.getAttribute('title')).toContain('SMS');
 
-  await page.locator('[data-testid=reply-text]').fill('Tomorrow before noon. Tracking: https://example.com/t/A-1042');
+  await page
+    .locator('[data-testid=reply-text]')
+    .fill('Tomorrow before noon. Tracking: https://example.com/t/A-1042');
   await page.locator('[data-testid=send]').click();
-  const records = await readTopic(env.kafka, topicName(env.namespace, 'agent.commands.v1'), { minRecords: 1 });
+  const records = await readTopic(env.kafka, topicName(env.namespace, 'agent.commands.v1'), {
+    minRecords: 1,
+  });
   expect(records).toHaveLength(1);
   expect(records[0]!.key).toBe(KEY);
   const command = await env.codec.decode<AgentCommand>(records[0]!.value!);
@@ -155,13 +199,23 @@ it('shows a WhatsApp conversation with name and quote, sends a reply, and shows 
   // What outbound and agent-events write once Sinch accepted and delivered it.
   const sinchMessageId = 'sinch-reply-1';
   const now = Date.now();
-  await produce('sinch.outbound.v1', [{ key: KEY, value: outboundSent(command, sinchMessageId, now) }]);
+  await produce('sinch.outbound.v1', [
+    { key: KEY, value: outboundSent(command, sinchMessageId, now) },
+  ]);
   await produceEvents([
-    agentEvent('MESSAGE_SENT', { occurredAt: now, message: agentMessage({ id: sinchMessageId, direction: 'TO_CONTACT', text: command.text }) }),
-    agentEvent('MESSAGE_STATUS', { occurredAt: now + 1000, status: { messageId: sinchMessageId, status: 'DELIVERED', reason: null } }),
+    agentEvent('MESSAGE_SENT', {
+      occurredAt: now,
+      message: agentMessage({ id: sinchMessageId, direction: 'TO_CONTACT', text: command.text }),
+    }),
+    agentEvent('MESSAGE_STATUS', {
+      occurredAt: now + 1000,
+      status: { messageId: sinchMessageId, status: 'DELIVERED', reason: null },
+    }),
   ]);
   await row.locator('[data-testid=tick][data-status=DELIVERED]').waitFor({ timeout: 30_000 });
-  expect(await page.locator('[data-testid=message]').filter({ hasText: 'Tomorrow before noon' }).count()).toBe(1);
+  expect(
+    await page.locator('[data-testid=message]').filter({ hasText: 'Tomorrow before noon' }).count(),
+  ).toBe(1);
 
   const screenshot = join(tmpdir(), `cpm-console-e2e-${env.namespace}.png`);
   await page.screenshot({ path: screenshot, fullPage: true });
@@ -174,7 +228,8 @@ async function expectText(locator: ReturnType<Page['locator']>, text: string): P
   for (;;) {
     const content = (await locator.first().textContent()) ?? '';
     if (content.includes(text)) return;
-    if (Date.now() > deadline) throw new Error(`expected ${JSON.stringify(text)} in ${JSON.stringify(content)}`);
+    if (Date.now() > deadline)
+      throw new Error(`expected ${JSON.stringify(text)} in ${JSON.stringify(content)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

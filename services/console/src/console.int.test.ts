@@ -19,7 +19,12 @@ const AGENT = { user: 'agent.bo', password: 'int-test-password' };
 let cookie: string;
 
 async function produceEvents(events: AgentEvent[]): Promise<void> {
-  const messages = await Promise.all(events.map(async (e) => ({ key: e.customerKey, value: await env.codec.encode('agent.events.v1', e) })));
+  const messages = await Promise.all(
+    events.map(async (e) => ({
+      key: e.customerKey,
+      value: await env.codec.encode('agent.events.v1', e),
+    })),
+  );
   await producer.send({ topic: topicName(env.namespace, 'agent.events.v1'), acks: -1, messages });
 }
 
@@ -30,13 +35,24 @@ beforeAll(async () => {
   // History written before the console starts: the page must show it.
   await produceEvents([
     agentEvent('CONVERSATION_STARTED', { attachedData: { order: '42' } }),
-    agentEvent('MESSAGE_SENT', { message: agentMessage({ id: 'm-agent', direction: 'TO_CONTACT', text: 'Your order has shipped' }) }),
+    agentEvent('MESSAGE_SENT', {
+      message: agentMessage({
+        id: 'm-agent',
+        direction: 'TO_CONTACT',
+        text: 'Your order has shipped',
+      }),
+    }),
     agentEvent('MESSAGE_RECEIVED', {
       occurredAt: T0 + 60_000,
       message: agentMessage({
         id: 'm1',
         text: 'Where is it?',
-        quoted: { messageId: 'm-agent', text: 'Your order has shipped', truncated: false, attachment: null },
+        quoted: {
+          messageId: 'm-agent',
+          text: 'Your order has shipped',
+          truncated: false,
+          attachment: null,
+        },
       }),
     }),
   ]);
@@ -63,9 +79,16 @@ describe('agent console over real Kafka', () => {
     const stream = await followStream(`${agentConsole.url}/api/stream`, cookie);
     try {
       const history = await stream.waitFor((c) => c.get(KEY)?.messages.find((m) => m.id === 'm1'));
-      expect(history.quoted).toMatchObject({ messageId: 'm-agent', text: 'Your order has shipped' });
+      expect(history.quoted).toMatchObject({
+        messageId: 'm-agent',
+        text: 'Your order has shipped',
+      });
       expect(stream.received[0]).toBe('snapshot');
-      expect(stream.conversations.get(KEY)).toMatchObject({ label: 'Anna Svensson', channel: 'WHATSAPP', attachedData: { order: '42' } });
+      expect(stream.conversations.get(KEY)).toMatchObject({
+        label: 'Anna Svensson',
+        channel: 'WHATSAPP',
+        attachedData: { order: '42' },
+      });
 
       await produceEvents([
         agentEvent('MESSAGE_RECEIVED', {
@@ -78,7 +101,11 @@ describe('agent console over real Kafka', () => {
         agentEvent('CONVERSATION_ENDED', { attachedData: null }),
       ]);
       const mms = await stream.waitFor((c) => c.get('app1:tel:+46700000002'));
-      expect(mms).toMatchObject({ channel: 'MMS', reportedChannels: ['SMS'], label: '+46700000002' });
+      expect(mms).toMatchObject({
+        channel: 'MMS',
+        reportedChannels: ['SMS'],
+        label: '+46700000002',
+      });
       await stream.waitFor((c) => c.get(KEY)?.ended);
       expect(stream.received.filter((e) => e === 'input').length).toBeGreaterThan(0);
     } finally {
@@ -101,13 +128,19 @@ describe('agent console over real Kafka', () => {
     const response = await fetch(`${agentConsole.url}/api/commands`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie },
-      body: JSON.stringify({ customerKey: KEY, type: 'SEND_TEXT', text: 'It arrives tomorrow <b>10:00</b>' }),
+      body: JSON.stringify({
+        customerKey: KEY,
+        type: 'SEND_TEXT',
+        text: 'It arrives tomorrow <b>10:00</b>',
+      }),
     });
     expect(response.status).toBe(202);
     const { commandId } = (await response.json()) as { commandId: string };
     expect(commandId).toMatch(/^[0-9a-f-]{36}$/);
 
-    const records = await readTopic(env.kafka, topicName(env.namespace, 'agent.commands.v1'), { minRecords: 1 });
+    const records = await readTopic(env.kafka, topicName(env.namespace, 'agent.commands.v1'), {
+      minRecords: 1,
+    });
     expect(records).toHaveLength(1);
     expect(records[0]!.key).toBe(KEY);
     const command = await env.codec.decode<AgentCommand>(records[0]!.value!);
@@ -128,7 +161,9 @@ describe('agent console over real Kafka', () => {
 
     const stream = await followStream(`${agentConsole.url}/api/stream`, cookie);
     try {
-      const row = await stream.waitFor((c) => c.get(KEY)?.messages.find((m) => m.commandId === commandId));
+      const row = await stream.waitFor((c) =>
+        c.get(KEY)?.messages.find((m) => m.commandId === commandId),
+      );
       expect(row).toMatchObject({ status: 'PENDING', text: 'It arrives tomorrow <b>10:00</b>' });
     } finally {
       stream.close();
@@ -137,7 +172,11 @@ describe('agent console over real Kafka', () => {
 
   it('refuses a bad reply (400) and a reply to an unknown customer (404) with stable codes', async () => {
     const post = (body: object) =>
-      fetch(`${agentConsole.url}/api/commands`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) });
+      fetch(`${agentConsole.url}/api/commands`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie },
+        body: JSON.stringify(body),
+      });
     const bad = await post({ customerKey: KEY, type: 'SEND_TEXT', text: '' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ code: 'CPM_ERR_CONSOLE_INVALID_REPLY' });
@@ -156,7 +195,9 @@ describe('agent console over real Kafka', () => {
     expect((await fetch(`${agentConsole.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${agentConsole.url}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${agentConsole.url}/metrics`)).text();
-    expect(metrics).toContain('cpm_records_processed_total{topic="agent.events.v1",service="console"}');
+    expect(metrics).toContain(
+      'cpm_records_processed_total{topic="agent.events.v1",service="console"}',
+    );
   });
 
   it('refuses anonymous and forged requests: the page sends to /login, the API and the stream answer 401', async () => {
@@ -174,7 +215,10 @@ describe('agent console over real Kafka', () => {
         const response = await fetch(`${agentConsole.url}${path}`, {
           method,
           headers: { ...headers, 'content-type': 'application/json' },
-          body: method === 'POST' ? JSON.stringify({ customerKey: KEY, type: 'SEND_TEXT', text: 'hi' }) : undefined,
+          body:
+            method === 'POST'
+              ? JSON.stringify({ customerKey: KEY, type: 'SEND_TEXT', text: 'hi' })
+              : undefined,
         });
         expect([path, response.status]).toEqual([path, 401]);
         expect(await response.json()).toMatchObject({ code: 'CPM_ERR_CONSOLE_NOT_SIGNED_IN' });
@@ -183,10 +227,16 @@ describe('agent console over real Kafka', () => {
     const login = await fetch(`${agentConsole.url}/login`);
     expect(login.status).toBe(200);
     expect(login.headers.get('content-security-policy')).toContain("form-action 'self'");
-    await expect(signIn(agentConsole.url, AGENT.user, 'wrong-password')).rejects.toThrow(/refused: 401/);
-    await expect(signIn(agentConsole.url, 'nobody', AGENT.password)).rejects.toThrow(/refused: 401/);
+    await expect(signIn(agentConsole.url, AGENT.user, 'wrong-password')).rejects.toThrow(
+      /refused: 401/,
+    );
+    await expect(signIn(agentConsole.url, 'nobody', AGENT.password)).rejects.toThrow(
+      /refused: 401/,
+    );
     // Nothing an anonymous request sent reached the log.
-    const records = await readTopic(env.kafka, topicName(env.namespace, 'agent.commands.v1'), { minRecords: 1 });
+    const records = await readTopic(env.kafka, topicName(env.namespace, 'agent.commands.v1'), {
+      minRecords: 1,
+    });
     expect(records.map((r) => r.key)).toEqual([KEY]);
   });
 });

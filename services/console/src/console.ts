@@ -18,15 +18,28 @@ export interface AgentConsole {
 }
 
 /** Starts the agent console: the page bundled, the feed from the log, the command writer, then HTTP. */
-export async function startConsole(config: ConsoleConfig, logger: Logger = createLogger('console', config.LOG_LEVEL)): Promise<AgentConsole> {
+export async function startConsole(
+  config: ConsoleConfig,
+  logger: Logger = createLogger('console', config.LOG_LEVEL),
+): Promise<AgentConsole> {
   const metrics = createMetrics('console');
   const assets = await bundleWeb();
   const kafka = createKafka(config.KAFKA_BROKERS, `console-${config.CONSOLE_INSTANCE_ID}`, logger);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
   const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
   await codec.register([EVENTS, COMMANDS, OUTBOUND]);
-  const store = new ConversationStore({ ...DEFAULT_LIMITS, maxMessages: config.CONSOLE_MAX_MESSAGES, maxConversations: config.CONSOLE_MAX_CONVERSATIONS });
-  const writer = new CommandWriter({ kafka, codec, namespace: config.TOPIC_NAMESPACE, metrics, logger });
+  const store = new ConversationStore({
+    ...DEFAULT_LIMITS,
+    maxMessages: config.CONSOLE_MAX_MESSAGES,
+    maxConversations: config.CONSOLE_MAX_CONVERSATIONS,
+  });
+  const writer = new CommandWriter({
+    kafka,
+    codec,
+    namespace: config.TOPIC_NAMESPACE,
+    metrics,
+    logger,
+  });
   await writer.start();
   const feed = new ConsoleFeed({
     kafka,
@@ -38,7 +51,9 @@ export async function startConsole(config: ConsoleConfig, logger: Logger = creat
     apply: (i) => store.apply(i),
   });
   await feed.start();
-  const media = config.CONSOLE_MEDIA_URL ? { url: config.CONSOLE_MEDIA_URL, token: config.CONSOLE_MEDIA_TOKEN ?? '' } : null;
+  const media = config.CONSOLE_MEDIA_URL
+    ? { url: config.CONSOLE_MEDIA_URL, token: config.CONSOLE_MEDIA_TOKEN ?? '' }
+    : null;
   const sse = sseClients(store, metrics, { proxyMedia: media !== null });
   const auth = {
     directory: new AgentDirectory(config.CONSOLE_USERS),
@@ -46,7 +61,17 @@ export async function startConsole(config: ConsoleConfig, logger: Logger = creat
     sessionTtlMs: config.CONSOLE_SESSION_HOURS * 3_600_000,
     secureCookie: config.CONSOLE_COOKIE_SECURE,
   };
-  const app = consoleHttp({ assets, store, sse, writer, metrics, logger, ready: () => feed.ready, auth, media });
+  const app = consoleHttp({
+    assets,
+    store,
+    sse,
+    writer,
+    metrics,
+    logger,
+    ready: () => feed.ready,
+    auth,
+    media,
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.CONSOLE_HTTP_PORT, config.CONSOLE_HTTP_HOST, () => resolve(s));
   });

@@ -7,7 +7,8 @@ import { createInterface } from 'node:readline';
 import { hashPassword } from './agent-auth';
 
 async function main(): Promise<void> {
-  if (process.stdin.isTTY) process.stderr.write('password (one line; input is not hidden, so prefer a pipe): ');
+  if (process.stdin.isTTY)
+    process.stderr.write('password (one line; input is not hidden, so prefer a pipe): ');
   const lines = createInterface({ input: process.stdin });
   for await (const line of lines) {
     if (line.length < 8) throw new Error('a password of at least 8 characters, please');

@@ -14,15 +14,27 @@ export function mediaProxy(mediaUrl: string, token: string) {
   return async (req: Request, res: Response): Promise<void> => {
     const key = String(req.params.key);
     if (!STORAGE_KEY.test(key)) {
-      sendError(res, new AppError('CPM_ERR_MEDIA_NOT_FOUND', `not a storage key: ${key.slice(0, 200)}`));
+      sendError(
+        res,
+        new AppError('CPM_ERR_MEDIA_NOT_FOUND', `not a storage key: ${key.slice(0, 200)}`),
+      );
       return;
     }
     try {
       const upstream = await fetch(`${base}/media/${encodeURIComponent(key)}`, {
-        headers: { authorization: `Bearer ${token}`, ...(req.get('range') ? { range: req.get('range')! } : {}) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(req.get('range') ? { range: req.get('range')! } : {}),
+        },
       });
       res.status(upstream.status);
-      for (const h of ['content-type', 'content-length', 'content-disposition', 'content-range', 'accept-ranges']) {
+      for (const h of [
+        'content-type',
+        'content-length',
+        'content-disposition',
+        'content-range',
+        'accept-ranges',
+      ]) {
         const v = upstream.headers.get(h);
         if (v) res.set(h, v);
       }
@@ -33,7 +45,12 @@ export function mediaProxy(mediaUrl: string, token: string) {
       }
       Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream).pipe(res);
     } catch (error) {
-      sendError(res, new AppError('CPM_ERR_CONSOLE_MEDIA_UNAVAILABLE', (error as Error).message, { cause: error }));
+      sendError(
+        res,
+        new AppError('CPM_ERR_CONSOLE_MEDIA_UNAVAILABLE', (error as Error).message, {
+          cause: error,
+        }),
+      );
     }
   };
 }

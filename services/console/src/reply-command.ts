@@ -5,7 +5,11 @@ import { InvalidReplyError } from './errors';
 
 /** What the reply box posts. */
 export const replySchema = z.discriminatedUnion('type', [
-  z.object({ customerKey: z.string().min(1), type: z.literal('SEND_TEXT'), text: z.string().trim().min(1, 'text is empty').max(4096) }),
+  z.object({
+    customerKey: z.string().min(1),
+    type: z.literal('SEND_TEXT'),
+    text: z.string().trim().min(1, 'text is empty').max(4096),
+  }),
   z.object({
     customerKey: z.string().min(1),
     type: z.literal('SEND_TEMPLATE'),
@@ -18,12 +22,19 @@ export type Reply = z.infer<typeof replySchema>;
 
 export function parseReply(body: unknown): Reply {
   const result = replySchema.safeParse(body);
-  if (!result.success) throw new InvalidReplyError(result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  if (!result.success)
+    throw new InvalidReplyError(
+      result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+    );
   return result.data;
 }
 
 /** Pure: the agent.commands.v1 value of a reply to a conversation (its key is the customer key). */
-export function replyCommand(conversation: ConversationView, reply: Reply, o: { commandId: string; now: number; agentId: string | null }): AgentCommand {
+export function replyCommand(
+  conversation: ConversationView,
+  reply: Reply,
+  o: { commandId: string; now: number; agentId: string | null },
+): AgentCommand {
   return {
     commandId: o.commandId,
     createdAt: o.now,

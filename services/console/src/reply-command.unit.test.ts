@@ -3,12 +3,22 @@ import { parseReply, replyCommand } from './reply-command';
 import { agentEvent } from '../test/test-kit';
 import { reduceConversation } from './view-model';
 
-const conversation = reduceConversation(undefined, { kind: 'event', customerKey: 'app1:contact-anna', event: agentEvent('CONVERSATION_STARTED') });
+const conversation = reduceConversation(undefined, {
+  kind: 'event',
+  customerKey: 'app1:contact-anna',
+  event: agentEvent('CONVERSATION_STARTED'),
+});
 
 describe('reply → agent command', () => {
   it('a text reply carries the conversation ids, channel and identity, author AGENT', () => {
-    const reply = parseReply({ customerKey: 'app1:contact-anna', type: 'SEND_TEXT', text: ' Hi Anna ' });
-    expect(replyCommand(conversation, reply, { commandId: 'id1', now: 1234, agentId: 'agent-7' })).toEqual(
+    const reply = parseReply({
+      customerKey: 'app1:contact-anna',
+      type: 'SEND_TEXT',
+      text: ' Hi Anna ',
+    });
+    expect(
+      replyCommand(conversation, reply, { commandId: 'id1', now: 1234, agentId: 'agent-7' }),
+    ).toEqual(
       expect.objectContaining({
         commandId: 'id1',
         createdAt: 1234,
@@ -48,7 +58,10 @@ describe('reply → agent command', () => {
 
   it.each([
     [{ customerKey: 'k', type: 'SEND_TEXT', text: '   ' }, /text is empty/],
-    [{ customerKey: 'k', type: 'SEND_TEMPLATE', templateName: '', templateLanguage: 'en_US' }, /template name/],
+    [
+      { customerKey: 'k', type: 'SEND_TEMPLATE', templateName: '', templateLanguage: 'en_US' },
+      /template name/,
+    ],
     [{ customerKey: 'k', type: 'END_EVERYTHING' }, /type/],
     [{ type: 'SEND_TEXT', text: 'x' }, /customerKey/],
   ])('refuses %j with a typed error', (body, message) => {

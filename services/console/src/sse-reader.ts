@@ -6,7 +6,10 @@ export interface StreamView {
   conversations: Map<string, ConversationView>;
   /** Names of the SSE events received, in order (snapshot, input, ...). */
   received: string[];
-  waitFor<T>(probe: (conversations: Map<string, ConversationView>) => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  waitFor<T>(
+    probe: (conversations: Map<string, ConversationView>) => T | undefined | null | false,
+    timeoutMs?: number,
+  ): Promise<T>;
   close(): void;
 }
 
@@ -15,15 +18,23 @@ export interface StreamView {
  * cookie to send as the `cookie` header; throws when the console refuses the sign-in.
  */
 export async function signIn(consoleUrl: string, user: string, password: string): Promise<string> {
-  const response = await fetch(`${consoleUrl}/login`, { method: 'POST', body: new URLSearchParams({ user, password }), redirect: 'manual' });
+  const response = await fetch(`${consoleUrl}/login`, {
+    method: 'POST',
+    body: new URLSearchParams({ user, password }),
+    redirect: 'manual',
+  });
   const cookie = response.headers.get('set-cookie')?.split(';')[0];
-  if (response.status !== 303 || !cookie) throw new Error(`sign-in as ${user} refused: ${response.status}`);
+  if (response.status !== 303 || !cookie)
+    throw new Error(`sign-in as ${user} refused: ${response.status}`);
   return cookie;
 }
 
 export async function followStream(url: string, cookie: string): Promise<StreamView> {
   const controller = new AbortController();
-  const response = await fetch(url, { signal: controller.signal, headers: { accept: 'text/event-stream', cookie } });
+  const response = await fetch(url, {
+    signal: controller.signal,
+    headers: { accept: 'text/event-stream', cookie },
+  });
   if (!response.ok || !response.body) throw new Error(`GET ${url}: ${response.status}`);
   const conversations = new Map<string, ConversationView>();
   const received: string[] = [];
@@ -36,10 +47,14 @@ export async function followStream(url: string, cookie: string): Promise<StreamV
     received.push(event);
     if (event === 'snapshot') {
       conversations.clear();
-      for (const c of (JSON.parse(data) as { conversations: ConversationView[] }).conversations) conversations.set(c.customerKey, c);
+      for (const c of (JSON.parse(data) as { conversations: ConversationView[] }).conversations)
+        conversations.set(c.customerKey, c);
     } else if (event === 'input') {
       const input = JSON.parse(data) as ConsoleInput;
-      conversations.set(input.customerKey, reduceConversation(conversations.get(input.customerKey), input));
+      conversations.set(
+        input.customerKey,
+        reduceConversation(conversations.get(input.customerKey), input),
+      );
     }
   };
   void (async () => {
@@ -68,7 +83,9 @@ export async function followStream(url: string, cookie: string): Promise<StreamV
         const value = probe(conversations);
         if (value) return value;
         if (Date.now() > deadline)
-          throw new Error(`timed out after ${timeoutMs} ms; stream so far: ${JSON.stringify([...conversations.values()]).slice(0, 2000)}`);
+          throw new Error(
+            `timed out after ${timeoutMs} ms; stream so far: ${JSON.stringify([...conversations.values()]).slice(0, 2000)}`,
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     },

@@ -60,7 +60,12 @@ export interface ConversationView {
 
 /** Before any delivery report an agent message is PENDING (its command is written), then SENT (Sinch accepted it). */
 const BEFORE_REPORTS = ['PENDING', 'SENT'];
-const asDelivery = (status: string): DeliveryState => ({ status, delivered: false, reason: null, switchReason: null });
+const asDelivery = (status: string): DeliveryState => ({
+  status,
+  delivered: false,
+  reason: null,
+  switchReason: null,
+});
 
 /**
  * The next delivery status of an agent message: a late report never moves it back. The
@@ -97,7 +102,11 @@ function emptyConversation(customerKey: string): ConversationView {
   };
 }
 
-function emptyMessage(key: string, direction: MessageView['direction'], occurredAt: number): MessageView {
+function emptyMessage(
+  key: string,
+  direction: MessageView['direction'],
+  occurredAt: number,
+): MessageView {
   return {
     key,
     id: null,
@@ -115,27 +124,41 @@ function emptyMessage(key: string, direction: MessageView['direction'], occurred
   };
 }
 
-const mergeAttachments = (current: AgentAttachment[], update: AgentAttachment[]): AgentAttachment[] => {
+const mergeAttachments = (
+  current: AgentAttachment[],
+  update: AgentAttachment[],
+): AgentAttachment[] => {
   const merged = [...current];
   for (const a of update) {
     const i = merged.findIndex((m) => m.id === a.id);
     if (i < 0) merged.push(a);
     // A PENDING copy never replaces a READY/FAILED one (records of two topics may cross).
-    else if (!(a.status === 'PENDING' && merged[i]!.status !== 'PENDING')) merged[i] = { ...merged[i]!, ...a };
+    else if (!(a.status === 'PENDING' && merged[i]!.status !== 'PENDING'))
+      merged[i] = { ...merged[i]!, ...a };
   }
   return merged;
 };
 
-const findIndex = (c: ConversationView, id: string): number => c.messages.findIndex((m) => m.id === id || m.commandId === id || m.key === id);
+const findIndex = (c: ConversationView, id: string): number =>
+  c.messages.findIndex((m) => m.id === id || m.commandId === id || m.key === id);
 
 /** Puts `message` at `index` (or appends it), applies a status waiting for it, keeps the bound. */
-function place(c: ConversationView, index: number, message: MessageView, limits: ViewLimits): ConversationView {
+function place(
+  c: ConversationView,
+  index: number,
+  message: MessageView,
+  limits: ViewLimits,
+): ConversationView {
   const messages = [...c.messages];
   let m = message;
   let orphanStatuses = c.orphanStatuses;
   const waiting = orphanStatuses.find(([id]) => id === m.id || id === m.commandId);
   if (waiting) {
-    m = { ...m, status: nextStatus(m.status, waiting[1].status), statusReason: waiting[1].reason ?? m.statusReason };
+    m = {
+      ...m,
+      status: nextStatus(m.status, waiting[1].status),
+      statusReason: waiting[1].reason ?? m.statusReason,
+    };
     orphanStatuses = orphanStatuses.filter((o) => o !== waiting);
   }
   if (index < 0) messages.push(m);
@@ -143,21 +166,38 @@ function place(c: ConversationView, index: number, message: MessageView, limits:
   return { ...c, messages: messages.slice(-limits.maxMessages), orphanStatuses };
 }
 
-function withStatus(c: ConversationView, messageId: string, status: string, reason: string | null, limits: ViewLimits): ConversationView {
+function withStatus(
+  c: ConversationView,
+  messageId: string,
+  status: string,
+  reason: string | null,
+  limits: ViewLimits,
+): ConversationView {
   const i = findIndex(c, messageId);
   if (i < 0) {
-    const orphanStatuses = [...c.orphanStatuses.filter(([id]) => id !== messageId), [messageId, { status, reason }] as (typeof c.orphanStatuses)[number]];
+    const orphanStatuses = [
+      ...c.orphanStatuses.filter(([id]) => id !== messageId),
+      [messageId, { status, reason }] as (typeof c.orphanStatuses)[number],
+    ];
     return { ...c, orphanStatuses: orphanStatuses.slice(-limits.maxOrphanStatuses) };
   }
   const m = c.messages[i]!;
   const next = nextStatus(m.status, status);
   const messages = [...c.messages];
-  messages[i] = { ...m, status: next, statusReason: next === m.status && reason === null ? m.statusReason : reason };
+  messages[i] = {
+    ...m,
+    status: next,
+    statusReason: next === m.status && reason === null ? m.statusReason : reason,
+  };
   return { ...c, messages };
 }
 
 /** A command's outcome names its Sinch message: one row, whichever of the two came first. */
-function linkSent(c: ConversationView, commandId: string, sinchMessageId: string): ConversationView {
+function linkSent(
+  c: ConversationView,
+  commandId: string,
+  sinchMessageId: string,
+): ConversationView {
   const ci = c.messages.findIndex((m) => m.commandId === commandId);
   const si = c.messages.findIndex((m) => m.id === sinchMessageId && m.commandId === null);
   if (ci < 0) return c;
@@ -175,7 +215,11 @@ function linkSent(c: ConversationView, commandId: string, sinchMessageId: string
   return { ...c, messages };
 }
 
-function applyEvent(c0: ConversationView, input: Extract<ConsoleInput, { kind: 'event' }>, limits: ViewLimits): ConversationView {
+function applyEvent(
+  c0: ConversationView,
+  input: Extract<ConsoleInput, { kind: 'event' }>,
+  limits: ViewLimits,
+): ConversationView {
   const e = input.event;
   const c: ConversationView = {
     ...c0,
@@ -183,11 +227,17 @@ function applyEvent(c0: ConversationView, input: Extract<ConsoleInput, { kind: '
     contactId: e.contactId || c0.contactId,
     conversationId: e.conversationId || c0.conversationId,
     channel: e.channel || c0.channel,
-    reportedChannels: e.sourceChannel && !c0.reportedChannels.includes(e.sourceChannel) ? [...c0.reportedChannels, e.sourceChannel] : c0.reportedChannels,
+    reportedChannels:
+      e.sourceChannel && !c0.reportedChannels.includes(e.sourceChannel)
+        ? [...c0.reportedChannels, e.sourceChannel]
+        : c0.reportedChannels,
     identity: e.customer.identity || c0.identity,
     displayName: e.customer.displayName ?? c0.displayName,
     label: e.customer.label || c0.label,
-    attachedData: e.attachedData && e.type !== 'CONVERSATION_ENDED' ? { ...c0.attachedData, ...e.attachedData } : c0.attachedData,
+    attachedData:
+      e.attachedData && e.type !== 'CONVERSATION_ENDED'
+        ? { ...c0.attachedData, ...e.attachedData }
+        : c0.attachedData,
     attachedDataError: e.attachedDataError ?? c0.attachedDataError,
     lastActivityAt: Math.max(c0.lastActivityAt, e.occurredAt),
   };
@@ -200,16 +250,22 @@ function applyEvent(c0: ConversationView, input: Extract<ConsoleInput, { kind: '
     case 'CONSENT_CHANGED':
       return e.consent ? { ...c, consent: e.consent } : c;
     case 'MESSAGE_STATUS':
-      return e.status ? withStatus(c, e.status.messageId, e.status.status, e.status.reason, limits) : c;
+      return e.status
+        ? withStatus(c, e.status.messageId, e.status.status, e.status.reason, limits)
+        : c;
     case 'MESSAGE_RECEIVED':
     case 'MESSAGE_SENT':
     case 'ATTACHMENT_READY':
     case 'ATTACHMENT_FAILED': {
       const m = e.message;
       if (!m) return c;
-      const direction = e.type === 'MESSAGE_SENT' || m.direction === 'TO_CONTACT' ? 'TO_CONTACT' : 'TO_APP';
+      const direction =
+        e.type === 'MESSAGE_SENT' || m.direction === 'TO_CONTACT' ? 'TO_CONTACT' : 'TO_APP';
       const i = m.id ? findIndex(c, m.id) : -1;
-      const current = i >= 0 ? c.messages[i]! : { ...emptyMessage(m.id || e.eventId, direction, e.occurredAt), id: m.id || null };
+      const current =
+        i >= 0
+          ? c.messages[i]!
+          : { ...emptyMessage(m.id || e.eventId, direction, e.occurredAt), id: m.id || null };
       const attachmentOnly = e.type === 'ATTACHMENT_READY' || e.type === 'ATTACHMENT_FAILED';
       const next: MessageView = attachmentOnly
         ? { ...current, attachments: mergeAttachments(current.attachments, m.attachments) }
@@ -220,7 +276,8 @@ function applyEvent(c0: ConversationView, input: Extract<ConsoleInput, { kind: '
             location: m.location ?? current.location,
             quoted: m.quoted ?? current.quoted,
             quoteHiddenReason: m.quoteHiddenReason ?? current.quoteHiddenReason,
-            status: direction === 'TO_CONTACT' ? nextStatus(current.status, 'SENT') : current.status,
+            status:
+              direction === 'TO_CONTACT' ? nextStatus(current.status, 'SENT') : current.status,
           };
       return place(c, i, next, limits);
     }
@@ -230,7 +287,11 @@ function applyEvent(c0: ConversationView, input: Extract<ConsoleInput, { kind: '
 }
 
 /** One consumed record → the customer's next conversation view. */
-export function reduceConversation(current: ConversationView | undefined, input: ConsoleInput, limits: ViewLimits = DEFAULT_LIMITS): ConversationView {
+export function reduceConversation(
+  current: ConversationView | undefined,
+  input: ConsoleInput,
+  limits: ViewLimits = DEFAULT_LIMITS,
+): ConversationView {
   const c = current ?? emptyConversation(input.customerKey);
   switch (input.kind) {
     case 'event':
@@ -240,13 +301,42 @@ export function reduceConversation(current: ConversationView | undefined, input:
       if (cmd.type === 'END_CONVERSATION') return c;
       const i = c.messages.findIndex((m) => m.commandId === cmd.commandId);
       const base =
-        i >= 0 ? c.messages[i]! : { ...emptyMessage(`cmd:${cmd.commandId}`, 'TO_CONTACT', cmd.createdAt), commandId: cmd.commandId, status: 'PENDING' };
-      const template = cmd.templateName ? { name: cmd.templateName, language: cmd.templateLanguage, parameters: cmd.templateParameters } : null;
+        i >= 0
+          ? c.messages[i]!
+          : {
+              ...emptyMessage(`cmd:${cmd.commandId}`, 'TO_CONTACT', cmd.createdAt),
+              commandId: cmd.commandId,
+              status: 'PENDING',
+            };
+      const template = cmd.templateName
+        ? {
+            name: cmd.templateName,
+            language: cmd.templateLanguage,
+            parameters: cmd.templateParameters,
+          }
+        : null;
       const attachments: AgentAttachment[] = cmd.mediaUrl
-        ? [{ id: `cmd:${cmd.commandId}`, contentType: null, url: cmd.mediaUrl, fileName: cmd.fileName, sizeBytes: null, status: 'READY' }]
+        ? [
+            {
+              id: `cmd:${cmd.commandId}`,
+              contentType: null,
+              url: cmd.mediaUrl,
+              fileName: cmd.fileName,
+              sizeBytes: null,
+              status: 'READY',
+            },
+          ]
         : [];
-      const next = { ...base, text: cmd.text ?? base.text, template: template ?? base.template, attachments: mergeAttachments(base.attachments, attachments) };
-      return { ...place(c, i, next, limits), lastActivityAt: Math.max(c.lastActivityAt, cmd.createdAt) };
+      const next = {
+        ...base,
+        text: cmd.text ?? base.text,
+        template: template ?? base.template,
+        attachments: mergeAttachments(base.attachments, attachments),
+      };
+      return {
+        ...place(c, i, next, limits),
+        lastActivityAt: Math.max(c.lastActivityAt, cmd.createdAt),
+      };
     }
     case 'outcome': {
       const o = input.outcome;
@@ -259,9 +349,17 @@ export function reduceConversation(current: ConversationView | undefined, input:
           text: o.text,
           status: 'PENDING',
         };
-        v = place(v, -1, o.templateName ? { ...row, template: { name: o.templateName, language: null, parameters: {} } } : row, limits);
+        v = place(
+          v,
+          -1,
+          o.templateName
+            ? { ...row, template: { name: o.templateName, language: null, parameters: {} } }
+            : row,
+          limits,
+        );
       }
-      if (o.outcome === 'SENT' && o.sinchMessageId) return linkSent(v, o.commandId, o.sinchMessageId);
+      if (o.outcome === 'SENT' && o.sinchMessageId)
+        return linkSent(v, o.commandId, o.sinchMessageId);
       if (o.outcome === 'FAILED' || o.outcome === 'REJECTED') {
         const reason = [o.outcome, o.errorCode, o.errorMessage].filter((s) => s).join(': ');
         return withStatus(v, o.commandId, 'FAILED', reason, limits);

@@ -3,15 +3,33 @@ import { agentEvent, agentMessage, command, outcome, T0 } from '../test/test-kit
 import { nextStatus, reduceConversation, type ConversationView } from './view-model';
 
 const KEY = 'app1:contact-anna';
-const ev = (e: ReturnType<typeof agentEvent>): ConsoleInput => ({ kind: 'event', customerKey: e.customerKey, event: e });
-const fold = (inputs: ConsoleInput[], limits?: Parameters<typeof reduceConversation>[2]): ConversationView =>
-  inputs.reduce<ConversationView | undefined>((c, i) => reduceConversation(c, i, limits), undefined)!;
+const ev = (e: ReturnType<typeof agentEvent>): ConsoleInput => ({
+  kind: 'event',
+  customerKey: e.customerKey,
+  event: e,
+});
+const fold = (
+  inputs: ConsoleInput[],
+  limits?: Parameters<typeof reduceConversation>[2],
+): ConversationView =>
+  inputs.reduce<ConversationView | undefined>(
+    (c, i) => reduceConversation(c, i, limits),
+    undefined,
+  )!;
 
 describe('view model: agent events → conversation view', () => {
   it('shows the customer label, channel, attached data, quote and location', () => {
     const c = fold([
       ev(agentEvent('CONVERSATION_STARTED', { attachedData: { order: '42' } })),
-      ev(agentEvent('MESSAGE_SENT', { message: agentMessage({ id: 'm-agent', direction: 'TO_CONTACT', text: 'Your order has shipped' }) })),
+      ev(
+        agentEvent('MESSAGE_SENT', {
+          message: agentMessage({
+            id: 'm-agent',
+            direction: 'TO_CONTACT',
+            text: 'Your order has shipped',
+          }),
+        }),
+      ),
       ev(
         agentEvent('MESSAGE_RECEIVED', {
           occurredAt: T0 + 1000,
@@ -19,11 +37,23 @@ describe('view model: agent events → conversation view', () => {
           message: agentMessage({
             id: 'm1',
             text: 'Where is it?',
-            quoted: { messageId: 'm-agent', text: 'Your order has shipped', truncated: false, attachment: null },
+            quoted: {
+              messageId: 'm-agent',
+              text: 'Your order has shipped',
+              truncated: false,
+              attachment: null,
+            },
           }),
         }),
       ),
-      ev(agentEvent('MESSAGE_RECEIVED', { message: agentMessage({ id: 'm2', location: { latitude: 59.3, longitude: 18.1, title: 'Home', label: null } }) })),
+      ev(
+        agentEvent('MESSAGE_RECEIVED', {
+          message: agentMessage({
+            id: 'm2',
+            location: { latitude: 59.3, longitude: 18.1, title: 'Home', label: null },
+          }),
+        }),
+      ),
     ]);
     expect(c).toMatchObject({
       customerKey: KEY,
@@ -36,34 +66,81 @@ describe('view model: agent events → conversation view', () => {
     expect(c.attachedData).toEqual({ order: '42', topic: 'delivery' });
     expect(c.messages.map((m) => m.key)).toEqual(['m-agent', 'm1', 'm2']);
     expect(c.messages[0]).toMatchObject({ direction: 'TO_CONTACT', status: 'SENT' });
-    expect(c.messages[1]!.quoted).toMatchObject({ messageId: 'm-agent', text: 'Your order has shipped' });
+    expect(c.messages[1]!.quoted).toMatchObject({
+      messageId: 'm-agent',
+      text: 'Your order has shipped',
+    });
     expect(c.messages[2]!.location).toMatchObject({ title: 'Home' });
   });
 
   it('a corrected MMS thread keeps MMS and remembers every reported channel', () => {
     const c = fold([
-      ev(agentEvent('MESSAGE_RECEIVED', { channel: 'MMS', sourceChannel: 'MMS', message: agentMessage({ id: 'a' }) })),
-      ev(agentEvent('MESSAGE_RECEIVED', { channel: 'MMS', sourceChannel: 'SMS', message: agentMessage({ id: 'b', text: 'ok' }) })),
+      ev(
+        agentEvent('MESSAGE_RECEIVED', {
+          channel: 'MMS',
+          sourceChannel: 'MMS',
+          message: agentMessage({ id: 'a' }),
+        }),
+      ),
+      ev(
+        agentEvent('MESSAGE_RECEIVED', {
+          channel: 'MMS',
+          sourceChannel: 'SMS',
+          message: agentMessage({ id: 'b', text: 'ok' }),
+        }),
+      ),
     ]);
     expect(c.channel).toBe('MMS');
     expect(c.reportedChannels).toEqual(['MMS', 'SMS']);
   });
 
   it('fills a pending attachment with its url when ATTACHMENT_READY comes, and marks a failed one', () => {
-    const pending = { id: 'att1', contentType: null, url: null, fileName: 'photo.jpg', sizeBytes: null, status: 'PENDING' };
+    const pending = {
+      id: 'att1',
+      contentType: null,
+      url: null,
+      fileName: 'photo.jpg',
+      sizeBytes: null,
+      status: 'PENDING',
+    };
     const c = fold([
-      ev(agentEvent('MESSAGE_RECEIVED', { message: agentMessage({ id: 'm1', text: 'see', attachments: [pending, { ...pending, id: 'att2' }] }) })),
       ev(
-        agentEvent('ATTACHMENT_READY', {
-          message: agentMessage({ id: 'm1', attachments: [{ ...pending, url: 'http://m/media/abc', contentType: 'image/jpeg', status: 'READY' }] }),
+        agentEvent('MESSAGE_RECEIVED', {
+          message: agentMessage({
+            id: 'm1',
+            text: 'see',
+            attachments: [pending, { ...pending, id: 'att2' }],
+          }),
         }),
       ),
-      ev(agentEvent('ATTACHMENT_FAILED', { message: agentMessage({ id: 'm1', attachments: [{ ...pending, id: 'att2', status: 'FAILED' }] }) })),
+      ev(
+        agentEvent('ATTACHMENT_READY', {
+          message: agentMessage({
+            id: 'm1',
+            attachments: [
+              { ...pending, url: 'http://m/media/abc', contentType: 'image/jpeg', status: 'READY' },
+            ],
+          }),
+        }),
+      ),
+      ev(
+        agentEvent('ATTACHMENT_FAILED', {
+          message: agentMessage({
+            id: 'm1',
+            attachments: [{ ...pending, id: 'att2', status: 'FAILED' }],
+          }),
+        }),
+      ),
     ]);
     expect(c.messages).toHaveLength(1);
     expect(c.messages[0]!.text).toBe('see');
     expect(c.messages[0]!.attachments).toEqual([
-      expect.objectContaining({ id: 'att1', url: 'http://m/media/abc', contentType: 'image/jpeg', status: 'READY' }),
+      expect.objectContaining({
+        id: 'att1',
+        url: 'http://m/media/abc',
+        contentType: 'image/jpeg',
+        status: 'READY',
+      }),
       expect.objectContaining({ id: 'att2', status: 'FAILED' }),
     ]);
   });
@@ -71,35 +148,91 @@ describe('view model: agent events → conversation view', () => {
   it('consent and the end: CONVERSATION_ENDED keeps the attached data, a new start reopens', () => {
     const c = fold([
       ev(agentEvent('CONVERSATION_STARTED', { attachedData: { order: '42' } })),
-      ev(agentEvent('CONSENT_CHANGED', { consent: { kind: 'OPT_IN', status: 'OPT_IN_SUCCEEDED' } })),
+      ev(
+        agentEvent('CONSENT_CHANGED', { consent: { kind: 'OPT_IN', status: 'OPT_IN_SUCCEEDED' } }),
+      ),
       ev(agentEvent('CONVERSATION_ENDED', { attachedData: null })),
     ]);
-    expect(c).toMatchObject({ ended: true, consent: { kind: 'OPT_IN', status: 'OPT_IN_SUCCEEDED' }, attachedData: { order: '42' } });
-    expect(reduceConversation(c, ev(agentEvent('CONVERSATION_STARTED', { conversationId: 'conv-2' }))).ended).toBe(false);
+    expect(c).toMatchObject({
+      ended: true,
+      consent: { kind: 'OPT_IN', status: 'OPT_IN_SUCCEEDED' },
+      attachedData: { order: '42' },
+    });
+    expect(
+      reduceConversation(c, ev(agentEvent('CONVERSATION_STARTED', { conversationId: 'conv-2' })))
+        .ended,
+    ).toBe(false);
   });
 
   it('an agent command: PENDING, then linked to its Sinch message by the outcome, then delivery ticks', () => {
     const steps: ConsoleInput[] = [
-      { kind: 'command', customerKey: KEY, command: command({ commandId: 'c1', text: 'On its way' }) },
-      { kind: 'outcome', customerKey: KEY, outcome: outcome({ commandId: 'c1', sinchMessageId: 's1', text: 'On its way' }) },
-      ev(agentEvent('MESSAGE_SENT', { message: agentMessage({ id: 's1', direction: 'TO_CONTACT', text: 'On its way' }) })),
-      ev(agentEvent('MESSAGE_STATUS', { status: { messageId: 's1', status: 'DELIVERED', reason: null } })),
+      {
+        kind: 'command',
+        customerKey: KEY,
+        command: command({ commandId: 'c1', text: 'On its way' }),
+      },
+      {
+        kind: 'outcome',
+        customerKey: KEY,
+        outcome: outcome({ commandId: 'c1', sinchMessageId: 's1', text: 'On its way' }),
+      },
+      ev(
+        agentEvent('MESSAGE_SENT', {
+          message: agentMessage({ id: 's1', direction: 'TO_CONTACT', text: 'On its way' }),
+        }),
+      ),
+      ev(
+        agentEvent('MESSAGE_STATUS', {
+          status: { messageId: 's1', status: 'DELIVERED', reason: null },
+        }),
+      ),
     ];
-    const statuses = steps.map((_s, n) => fold(steps.slice(0, n + 1)).messages.map((m) => [m.key, m.id, m.status]));
-    expect(statuses).toEqual([[['cmd:c1', null, 'PENDING']], [['cmd:c1', 's1', 'SENT']], [['cmd:c1', 's1', 'SENT']], [['cmd:c1', 's1', 'DELIVERED']]]);
+    const statuses = steps.map((_s, n) =>
+      fold(steps.slice(0, n + 1)).messages.map((m) => [m.key, m.id, m.status]),
+    );
+    expect(statuses).toEqual([
+      [['cmd:c1', null, 'PENDING']],
+      [['cmd:c1', 's1', 'SENT']],
+      [['cmd:c1', 's1', 'SENT']],
+      [['cmd:c1', 's1', 'DELIVERED']],
+    ]);
   });
 
   it('links a command to its message whichever topic is read first, and applies an early status', () => {
     const c = fold([
-      ev(agentEvent('MESSAGE_SENT', { message: agentMessage({ id: 's1', direction: 'TO_CONTACT', text: 'On its way' }) })),
-      ev(agentEvent('MESSAGE_STATUS', { status: { messageId: 's1', status: 'READ', reason: null } })),
-      { kind: 'command', customerKey: KEY, command: command({ commandId: 'c1', text: 'On its way' }) },
-      { kind: 'outcome', customerKey: KEY, outcome: outcome({ commandId: 'c1', sinchMessageId: 's1' }) },
+      ev(
+        agentEvent('MESSAGE_SENT', {
+          message: agentMessage({ id: 's1', direction: 'TO_CONTACT', text: 'On its way' }),
+        }),
+      ),
+      ev(
+        agentEvent('MESSAGE_STATUS', { status: { messageId: 's1', status: 'READ', reason: null } }),
+      ),
+      {
+        kind: 'command',
+        customerKey: KEY,
+        command: command({ commandId: 'c1', text: 'On its way' }),
+      },
+      {
+        kind: 'outcome',
+        customerKey: KEY,
+        outcome: outcome({ commandId: 'c1', sinchMessageId: 's1' }),
+      },
     ]);
-    expect(c.messages.map((m) => [m.key, m.id, m.status, m.text])).toEqual([['cmd:c1', 's1', 'READ', 'On its way']]);
+    expect(c.messages.map((m) => [m.key, m.id, m.status, m.text])).toEqual([
+      ['cmd:c1', 's1', 'READ', 'On its way'],
+    ]);
     const early = fold([
-      ev(agentEvent('MESSAGE_STATUS', { status: { messageId: 's9', status: 'DELIVERED', reason: null } })),
-      ev(agentEvent('MESSAGE_SENT', { message: agentMessage({ id: 's9', direction: 'TO_CONTACT', text: 'x' }) })),
+      ev(
+        agentEvent('MESSAGE_STATUS', {
+          status: { messageId: 's9', status: 'DELIVERED', reason: null },
+        }),
+      ),
+      ev(
+        agentEvent('MESSAGE_SENT', {
+          message: agentMessage({ id: 's9', direction: 'TO_CONTACT', text: 'x' }),
+        }),
+      ),
     ]);
     expect(early.messages[0]!.status).toBe('DELIVERED');
     expect(early.orphanStatuses).toEqual([]);
@@ -111,16 +244,35 @@ describe('view model: agent events → conversation view', () => {
       {
         kind: 'outcome',
         customerKey: KEY,
-        outcome: outcome({ commandId: 'c1', outcome: 'REJECTED', errorCode: 'WHATSAPP_WINDOW_CLOSED', errorMessage: 'use a template' }),
+        outcome: outcome({
+          commandId: 'c1',
+          outcome: 'REJECTED',
+          errorCode: 'WHATSAPP_WINDOW_CLOSED',
+          errorMessage: 'use a template',
+        }),
       },
     ]);
-    expect(rejected.messages[0]).toMatchObject({ status: 'FAILED', statusReason: 'REJECTED: WHATSAPP_WINDOW_CLOSED: use a template' });
+    expect(rejected.messages[0]).toMatchObject({
+      status: 'FAILED',
+      statusReason: 'REJECTED: WHATSAPP_WINDOW_CLOSED: use a template',
+    });
     const failed = fold([
       { kind: 'command', customerKey: KEY, command: command({ commandId: 'c2' }) },
-      ev(agentEvent('MESSAGE_STATUS', { status: { messageId: 'c2', status: 'FAILED', reason: 'INVALID_RECIPIENT' } })),
-      ev(agentEvent('MESSAGE_STATUS', { status: { messageId: 'c2', status: 'DELIVERED', reason: null } })),
+      ev(
+        agentEvent('MESSAGE_STATUS', {
+          status: { messageId: 'c2', status: 'FAILED', reason: 'INVALID_RECIPIENT' },
+        }),
+      ),
+      ev(
+        agentEvent('MESSAGE_STATUS', {
+          status: { messageId: 'c2', status: 'DELIVERED', reason: null },
+        }),
+      ),
     ]);
-    expect(failed.messages[0]).toMatchObject({ status: 'FAILED', statusReason: 'INVALID_RECIPIENT' });
+    expect(failed.messages[0]).toMatchObject({
+      status: 'FAILED',
+      statusReason: 'INVALID_RECIPIENT',
+    });
   });
 
   it('a template command shows its name, language and parameters', () => {
@@ -138,13 +290,25 @@ describe('view model: agent events → conversation view', () => {
         }),
       },
     ]);
-    expect(c.messages[0]!.template).toEqual({ name: 'order_update', language: 'en_US', parameters: { 'body[1]text': 'Anna' } });
+    expect(c.messages[0]!.template).toEqual({
+      name: 'order_update',
+      language: 'en_US',
+      parameters: { 'body[1]text': 'Anna' },
+    });
   });
 
   it('is bounded: the oldest messages and waiting statuses are dropped', () => {
-    const inputs = Array.from({ length: 10 }, (_v, i) => ev(agentEvent('MESSAGE_RECEIVED', { message: agentMessage({ id: `m${i}`, text: String(i) }) })));
+    const inputs = Array.from({ length: 10 }, (_v, i) =>
+      ev(
+        agentEvent('MESSAGE_RECEIVED', { message: agentMessage({ id: `m${i}`, text: String(i) }) }),
+      ),
+    );
     const orphans = Array.from({ length: 5 }, (_v, i) =>
-      ev(agentEvent('MESSAGE_STATUS', { status: { messageId: `x${i}`, status: 'DELIVERED', reason: null } })),
+      ev(
+        agentEvent('MESSAGE_STATUS', {
+          status: { messageId: `x${i}`, status: 'DELIVERED', reason: null },
+        }),
+      ),
     );
     const c = fold([...inputs, ...orphans], { maxMessages: 3, maxOrphanStatuses: 2 });
     expect(c.messages.map((m) => m.text)).toEqual(['7', '8', '9']);
@@ -153,7 +317,9 @@ describe('view model: agent events → conversation view', () => {
 
   it('keeps text as data: markup is not interpreted by the model', () => {
     const text = '<img src=x onerror=alert(1)> https://example.com/?a=<b>';
-    const c = fold([ev(agentEvent('MESSAGE_RECEIVED', { message: agentMessage({ id: 'm1', text }) }))]);
+    const c = fold([
+      ev(agentEvent('MESSAGE_RECEIVED', { message: agentMessage({ id: 'm1', text }) })),
+    ]);
     expect(c.messages[0]!.text).toBe(text);
   });
 });

@@ -24,6 +24,10 @@ export async function bundleWeb(): Promise<WebAssets> {
     sourcemap: 'inline',
     logLevel: 'silent',
   });
-  const [html, loginHtml, css] = await Promise.all(['index.html', 'login.html', 'console.css'].map((file) => readFile(join(WEB_DIR, file), 'utf8')));
+  const [html, loginHtml, css] = await Promise.all(
+    ['index.html', 'login.html', 'console.css'].map((file) =>
+      readFile(join(WEB_DIR, file), 'utf8'),
+    ),
+  );
   return { html: html!, loginHtml: loginHtml!, css: css!, js: result.outputFiles[0]!.text };
 }

@@ -8,7 +8,10 @@ import type { AgentCommand, AgentEvent, AgentMessage, OutboundOutcome } from '..
 
 export const T0 = Date.UTC(2026, 10, 1, 10, 0, 0);
 
-export function agentEvent(type: AgentEvent['type'], o: Partial<AgentEvent> & { customerKey?: string } = {}): AgentEvent {
+export function agentEvent(
+  type: AgentEvent['type'],
+  o: Partial<AgentEvent> & { customerKey?: string } = {},
+): AgentEvent {
   return {
     eventId: `ev-${type}-${Math.random().toString(36).slice(2)}`,
     type,
@@ -30,7 +33,15 @@ export function agentEvent(type: AgentEvent['type'], o: Partial<AgentEvent> & { 
 }
 
 export function agentMessage(o: Partial<AgentMessage> & { id: string }): AgentMessage {
-  return { direction: 'TO_APP', text: null, attachments: [], location: null, quoted: null, quoteHiddenReason: null, ...o };
+  return {
+    direction: 'TO_APP',
+    text: null,
+    attachments: [],
+    location: null,
+    quoted: null,
+    quoteHiddenReason: null,
+    ...o,
+  };
 }
 
 export function outcome(o: Partial<OutboundOutcome> & { commandId: string }): OutboundOutcome {

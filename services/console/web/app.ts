@@ -16,7 +16,9 @@ function render(): void {
   scheduled = false;
   const list = [...conversations.values()].sort((a, b) => b.lastActivityAt - a.lastActivityAt);
   if (selected === null && list[0]) selected = list[0].customerKey;
-  $('conversations').replaceChildren(...list.map((c) => conversationItem(c, c.customerKey === selected)));
+  $('conversations').replaceChildren(
+    ...list.map((c) => conversationItem(c, c.customerKey === selected)),
+  );
   const c = selected ? conversations.get(selected) : undefined;
   $('reply').hidden = !c;
   if (!c) return;
@@ -51,7 +53,10 @@ function connect(): void {
   const state = $('connection');
   const source = new EventSource('/api/stream');
   source.addEventListener('snapshot', (e) => {
-    const data = JSON.parse((e as MessageEvent<string>).data) as { conversations: ConversationView[]; proxyMedia: boolean };
+    const data = JSON.parse((e as MessageEvent<string>).data) as {
+      conversations: ConversationView[];
+      proxyMedia: boolean;
+    };
     conversations.clear();
     for (const c of data.conversations) conversations.set(c.customerKey, c);
     proxyMedia = data.proxyMedia;
@@ -61,7 +66,10 @@ function connect(): void {
   });
   source.addEventListener('input', (e) => {
     const input = JSON.parse((e as MessageEvent<string>).data) as ConsoleInput;
-    conversations.set(input.customerKey, reduceConversation(conversations.get(input.customerKey), input));
+    conversations.set(
+      input.customerKey,
+      reduceConversation(conversations.get(input.customerKey), input),
+    );
     schedule();
   });
   source.onerror = () => {
@@ -104,9 +112,18 @@ function setUpReply(): void {
     result.className = 'send-result';
     result.textContent = 'sending…';
     try {
-      const response = await fetch('/api/commands', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      const answer = (await response.json()) as { commandId?: string; code?: string; message?: string };
-      if (!response.ok) throw new Error(`${answer.code ?? response.status}: ${answer.message ?? ''}`);
+      const response = await fetch('/api/commands', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const answer = (await response.json()) as {
+        commandId?: string;
+        code?: string;
+        message?: string;
+      };
+      if (!response.ok)
+        throw new Error(`${answer.code ?? response.status}: ${answer.message ?? ''}`);
       result.textContent = `command ${answer.commandId} written`;
       if (body.type === 'SEND_TEXT') text.value = '';
     } catch (error) {
@@ -118,7 +135,9 @@ function setUpReply(): void {
 
 function setUpList(): void {
   $('conversations').addEventListener('click', (event) => {
-    const item = (event.target as HTMLElement).closest('li[data-customer-key]') as HTMLElement | null;
+    const item = (event.target as HTMLElement).closest(
+      'li[data-customer-key]',
+    ) as HTMLElement | null;
     if (!item) return;
     selected = item.dataset.customerKey ?? null;
     schedule();

@@ -5,8 +5,11 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   ...children: (Node | string | null)[]
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) if (value !== undefined) node.setAttribute(name, value);
-  for (const child of children) if (child !== null) node.append(typeof child === 'string' ? document.createTextNode(child) : child);
+  for (const [name, value] of Object.entries(attrs))
+    if (value !== undefined) node.setAttribute(name, value);
+  for (const child of children)
+    if (child !== null)
+      node.append(typeof child === 'string' ? document.createTextNode(child) : child);
   return node;
 }
 

@@ -20,7 +20,9 @@ export function channelBadge(c: ConversationView): HTMLElement {
       class: corrected.length ? 'badge corrected' : 'badge',
       'data-channel': c.channel,
       'data-testid': 'channel-badge',
-      title: corrected.length ? `Reported by the Conversation API as ${c.reportedChannels.join(', ')}; shown as ${c.channel}` : `${c.channel}`,
+      title: corrected.length
+        ? `Reported by the Conversation API as ${c.reportedChannels.join(', ')}; shown as ${c.channel}`
+        : `${c.channel}`,
     },
     c.channel || '?',
   );
@@ -29,13 +31,27 @@ export function channelBadge(c: ConversationView): HTMLElement {
 function preview(c: ConversationView): string {
   const last = c.messages[c.messages.length - 1];
   if (!last) return '';
-  return last.text ?? (last.template ? `template ${last.template.name}` : last.location ? 'location' : last.attachments.length ? 'attachment' : '');
+  return (
+    last.text ??
+    (last.template
+      ? `template ${last.template.name}`
+      : last.location
+        ? 'location'
+        : last.attachments.length
+          ? 'attachment'
+          : '')
+  );
 }
 
 export function conversationItem(c: ConversationView, selected: boolean): HTMLElement {
   return el(
     'li',
-    { 'data-testid': 'conversation', 'data-customer-key': c.customerKey, 'aria-selected': String(selected), tabindex: '0' },
+    {
+      'data-testid': 'conversation',
+      'data-customer-key': c.customerKey,
+      'aria-selected': String(selected),
+      tabindex: '0',
+    },
     el('span', { class: 'label' }, c.label),
     channelBadge(c),
     c.ended ? el('span', { class: 'ended' }, 'ended') : null,
@@ -48,8 +64,18 @@ export function threadHeader(c: ConversationView): HTMLElement[] {
     el('strong', { 'data-testid': 'thread-label' }, c.label),
     channelBadge(c),
     el('span', {}, c.identity),
-    c.consent ? el('span', { class: 'state', 'data-testid': 'consent' }, `consent: ${c.consent.kind} ${c.consent.status}`) : null,
-    el('span', { class: c.ended ? 'state ended' : 'state', 'data-testid': 'conversation-state' }, c.ended ? 'conversation ended' : 'active'),
+    c.consent
+      ? el(
+          'span',
+          { class: 'state', 'data-testid': 'consent' },
+          `consent: ${c.consent.kind} ${c.consent.status}`,
+        )
+      : null,
+    el(
+      'span',
+      { class: c.ended ? 'state ended' : 'state', 'data-testid': 'conversation-state' },
+      c.ended ? 'conversation ended' : 'active',
+    ),
   ].filter((n): n is HTMLElement => n !== null);
 }
 
@@ -59,7 +85,9 @@ function attachmentNode(a: MessageView['attachments'][number], proxyMedia: boole
   if (a.status === 'FAILED') return el('div', { class: 'error' }, `attachment failed: ${name}`);
   if (!href) return el('div', { class: 'quote-hidden' }, `${name} (downloading…)`);
   const link = el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, name);
-  return a.contentType?.startsWith('image/') ? el('div', {}, el('img', { src: href, alt: name, loading: 'lazy' }), link) : el('div', {}, 'Attachment: ', link);
+  return a.contentType?.startsWith('image/')
+    ? el('div', {}, el('img', { src: href, alt: name, loading: 'lazy' }), link)
+    : el('div', {}, 'Attachment: ', link);
 }
 
 export function messageNode(m: MessageView, proxyMedia: boolean): HTMLElement {
@@ -74,16 +102,26 @@ export function messageNode(m: MessageView, proxyMedia: boolean): HTMLElement {
         q.attachment ? attachmentNode(q.attachment, proxyMedia) : null,
       ),
     );
-  } else if (m.quoteHiddenReason) parts.push(el('div', { class: 'quote-hidden' }, `quote not shown: ${m.quoteHiddenReason}`));
-  if (m.text !== null) parts.push(el('div', { class: 'text', 'data-testid': 'message-text' }, m.text));
+  } else if (m.quoteHiddenReason)
+    parts.push(el('div', { class: 'quote-hidden' }, `quote not shown: ${m.quoteHiddenReason}`));
+  if (m.text !== null)
+    parts.push(el('div', { class: 'text', 'data-testid': 'message-text' }, m.text));
   if (m.template) {
     const params = Object.entries(m.template.parameters).map(([k, v]) => `${k}=${v}`);
-    parts.push(el('div', { class: 'template' }, `template ${m.template.name}${m.template.language ? ` (${m.template.language})` : ''} ${params.join(', ')}`));
+    parts.push(
+      el(
+        'div',
+        { class: 'template' },
+        `template ${m.template.name}${m.template.language ? ` (${m.template.language})` : ''} ${params.join(', ')}`,
+      ),
+    );
   }
   for (const a of m.attachments) parts.push(attachmentNode(a, proxyMedia));
   if (m.location) {
     const { latitude, longitude, title, label } = m.location;
-    const map = safeUrl(`https://www.openstreetmap.org/?mlat=${latitude}&mlon=${longitude}#map=16/${latitude}/${longitude}`);
+    const map = safeUrl(
+      `https://www.openstreetmap.org/?mlat=${latitude}&mlon=${longitude}#map=16/${latitude}/${longitude}`,
+    );
     parts.push(
       el(
         'div',
@@ -97,8 +135,20 @@ export function messageNode(m: MessageView, proxyMedia: boolean): HTMLElement {
   }
   const meta: (HTMLElement | string)[] = [time(m.occurredAt)];
   if (m.direction === 'TO_CONTACT' && m.status) {
-    meta.push(el('span', { class: 'tick', 'data-testid': 'tick', 'data-status': m.status, title: m.statusReason ?? m.status }, TICKS[m.status] ?? m.status));
-    if (m.status === 'FAILED' && m.statusReason) meta.push(el('span', { class: 'error' }, m.statusReason));
+    meta.push(
+      el(
+        'span',
+        {
+          class: 'tick',
+          'data-testid': 'tick',
+          'data-status': m.status,
+          title: m.statusReason ?? m.status,
+        },
+        TICKS[m.status] ?? m.status,
+      ),
+    );
+    if (m.status === 'FAILED' && m.statusReason)
+      meta.push(el('span', { class: 'error' }, m.statusReason));
   }
   parts.push(el('div', { class: 'meta' }, ...meta));
   return el(

@@ -1,6 +1,12 @@
 import { createKafka, ensureTopics, SchemaCodec, topicName } from '@cpm/kafka';
 import { createLogger } from '@cpm/platform';
-import { inboundTextBody, readTopic, startPrivateBroker, startWebhookLoad, type PrivateBroker } from '@cpm/testkit';
+import {
+  inboundTextBody,
+  readTopic,
+  startPrivateBroker,
+  startWebhookLoad,
+  type PrivateBroker,
+} from '@cpm/testkit';
 import { loadIngressConfig } from './config';
 import { startIngress, type Ingress } from './ingress';
 
@@ -37,7 +43,8 @@ afterAll(async () => {
   await broker?.stop();
 });
 
-const body = (n: number): string => inboundTextBody({ appId: 'app-outage', id: `msg-${n}`, n, contacts: 50 });
+const body = (n: number): string =>
+  inboundTextBody({ appId: 'app-outage', id: `msg-${n}`, n, contacts: 50 });
 
 it('loses no acknowledged webhook when the broker is killed under load, and recovers by itself', async () => {
   const load = startWebhookLoad(ingress.webhookUrl, SECRET, body, 16);
@@ -49,7 +56,8 @@ it('loses no acknowledged webhook when the broker is killed under load, and reco
   await broker.restart();
   const afterRestart = outcomes.length;
   // Keep the load on until the ingress answers 200 again (kafkajs reconnects with backoff).
-  for (let i = 0; i < 300 && !outcomes.slice(afterRestart).some((o) => o.status === 200); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 300 && !outcomes.slice(afterRestart).some((o) => o.status === 200); i++)
+    await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 1000));
   await load.stop();
 
@@ -62,7 +70,9 @@ it('loses no acknowledged webhook when the broker is killed under load, and reco
 
   const kafka = createKafka(broker.brokers, 'outage-check', createLogger('test', 'silent'));
   const codec = SchemaCodec.connect(process.env.SCHEMA_REGISTRY_URL!, namespace);
-  const records = await readTopic(kafka, topicName(namespace, 'sinch.webhooks.raw.v1'), { minRecords: acked.size });
+  const records = await readTopic(kafka, topicName(namespace, 'sinch.webhooks.raw.v1'), {
+    minRecords: acked.size,
+  });
   const stored = new Set<number>();
   for (const r of records) {
     const value = await codec.decode<{ body: Buffer }>(r.value!);
@@ -70,5 +80,7 @@ it('loses no acknowledged webhook when the broker is killed under load, and reco
   }
   const missing = [...acked].filter((n) => !stored.has(n));
   expect(missing).toEqual([]);
-  console.log(`outage test: ${outcomes.length} requests, ${acked.size} acknowledged (all in the log), ${others.length} answered 503, ${stored.size} stored`);
+  console.log(
+    `outage test: ${outcomes.length} requests, ${acked.size} acknowledged (all in the log), ${others.length} answered 503, ${stored.size} stored`,
+  );
 }, 120_000);

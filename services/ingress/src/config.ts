@@ -42,11 +42,13 @@ export const ingressConfigSchema = ingressSettings.superRefine((config, ctx) => 
     ctx.addIssue({
       code: 'custom',
       path: ['INGRESS_INSECURE_ACCEPT_UNSIGNED'],
-      message: 'set together with SINCH_WEBHOOK_SECRETS: choose one (secrets are checked; unsigned acceptance is for local experiments only)',
+      message:
+        'set together with SINCH_WEBHOOK_SECRETS: choose one (secrets are checked; unsigned acceptance is for local experiments only)',
     });
   }
 });
 
 export type IngressConfig = z.infer<typeof ingressConfigSchema>;
 
-export const loadIngressConfig = (env: NodeJS.ProcessEnv = process.env): IngressConfig => loadConfig(ingressConfigSchema, env);
+export const loadIngressConfig = (env: NodeJS.ProcessEnv = process.env): IngressConfig =>
+  loadConfig(ingressConfigSchema, env);

@@ -16,12 +16,14 @@ describe('ingress configuration: signatures fail closed', () => {
   });
 
   it('accepts unsigned webhooks only when that is chosen by name', () => {
-    expect(loadIngressConfig({ INGRESS_INSECURE_ACCEPT_UNSIGNED: 'true' }).SINCH_WEBHOOK_SECRETS).toEqual([]);
+    expect(
+      loadIngressConfig({ INGRESS_INSECURE_ACCEPT_UNSIGNED: 'true' }).SINCH_WEBHOOK_SECRETS,
+    ).toEqual([]);
   });
 
   it('refuses secrets and unsigned acceptance together', () => {
-    expect(() => loadIngressConfig({ SINCH_WEBHOOK_SECRETS: 's', INGRESS_INSECURE_ACCEPT_UNSIGNED: 'true' })).toThrow(
-      /INGRESS_INSECURE_ACCEPT_UNSIGNED: set together/,
-    );
+    expect(() =>
+      loadIngressConfig({ SINCH_WEBHOOK_SECRETS: 's', INGRESS_INSECURE_ACCEPT_UNSIGNED: 'true' }),
+    ).toThrow(/INGRESS_INSECURE_ACCEPT_UNSIGNED: set together/);
   });
 });

@@ -24,9 +24,29 @@ const SIGNATURE_CODES: Record<VerificationFailure, ErrorCode & `CPM_ERR_SIGNATUR
 
 export const rejections = {
   unsupportedMediaType: (contentType: string | undefined) =>
-    new WebhookRejectedError('CPM_ERR_UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json, got ${contentType ?? 'none'}`, false),
-  tooLarge: (limit: number) => new WebhookRejectedError('CPM_ERR_PAYLOAD_TOO_LARGE', `body is larger than ${limit} bytes`, false),
-  signature: (reason: VerificationFailure, message: string) => new WebhookRejectedError(SIGNATURE_CODES[reason], message, true),
-  notJson: (detail: string) => new WebhookRejectedError('CPM_ERR_WEBHOOK_NOT_JSON', `body is not a JSON object: ${detail}`, true),
-  notObject: (topLevel: string) => new WebhookRejectedError('CPM_ERR_WEBHOOK_NOT_OBJECT', `body is not a JSON object: top level is ${topLevel}`, true),
+    new WebhookRejectedError(
+      'CPM_ERR_UNSUPPORTED_MEDIA_TYPE',
+      `content-type must be application/json, got ${contentType ?? 'none'}`,
+      false,
+    ),
+  tooLarge: (limit: number) =>
+    new WebhookRejectedError(
+      'CPM_ERR_PAYLOAD_TOO_LARGE',
+      `body is larger than ${limit} bytes`,
+      false,
+    ),
+  signature: (reason: VerificationFailure, message: string) =>
+    new WebhookRejectedError(SIGNATURE_CODES[reason], message, true),
+  notJson: (detail: string) =>
+    new WebhookRejectedError(
+      'CPM_ERR_WEBHOOK_NOT_JSON',
+      `body is not a JSON object: ${detail}`,
+      true,
+    ),
+  notObject: (topLevel: string) =>
+    new WebhookRejectedError(
+      'CPM_ERR_WEBHOOK_NOT_OBJECT',
+      `body is not a JSON object: top level is ${topLevel}`,
+      true,
+    ),
 };

@@ -21,11 +21,16 @@ export class IngressBusyError extends AppError<'CPM_ERR_INGRESS_BUSY'> {
  * size) and a capped heap (--max-old-space-size) is safe. One request is always admitted,
  * so a body up to the body limit never waits for ever.
  */
-export function inflightBudget(maxBytes: number, bodyLimit: number, onRefused: () => void): RequestHandler {
+export function inflightBudget(
+  maxBytes: number,
+  bodyLimit: number,
+  onRefused: () => void,
+): RequestHandler {
   let inflight = 0;
   return (req: Request, res: Response, next: NextFunction): void => {
     const declared = Number(req.headers['content-length']);
-    const cost = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, bodyLimit) : bodyLimit;
+    const cost =
+      Number.isFinite(declared) && declared >= 0 ? Math.min(declared, bodyLimit) : bodyLimit;
     if (inflight > 0 && inflight + cost > maxBytes) {
       onRefused();
       next(new IngressBusyError(inflight, cost, maxBytes));

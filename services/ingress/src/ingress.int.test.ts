@@ -1,5 +1,13 @@
 import { request } from 'node:http';
-import { callbackFixture, callbackFixtures, createTestEnv, postWebhook, readTopic, signatureVector, type TestEnv } from '@cpm/testkit';
+import {
+  callbackFixture,
+  callbackFixtures,
+  createTestEnv,
+  postWebhook,
+  readTopic,
+  signatureVector,
+  type TestEnv,
+} from '@cpm/testkit';
 import { topicName } from '@cpm/kafka';
 import { detectTrigger, signWebhook } from '@cpm/sinch-webhooks';
 import { loadIngressConfig } from './config';
@@ -30,7 +38,10 @@ afterAll(async () => {
 const rawTopic = () => topicName(t.namespace, 'sinch.webhooks.raw.v1');
 const rejectedTopic = () => topicName(t.namespace, 'sinch.webhooks.rejected.v1');
 
-async function storedByRequestId(topic: string, min: number): Promise<Map<string, { key: string | null; value: Record<string, unknown> }>> {
+async function storedByRequestId(
+  topic: string,
+  min: number,
+): Promise<Map<string, { key: string | null; value: Record<string, unknown> }>> {
   const records = await readTopic(t.kafka, topic, { minRecords: min });
   const out = new Map<string, { key: string | null; value: Record<string, unknown> }>();
   for (const r of records) {
@@ -55,7 +66,10 @@ describe('ingress against real Kafka', () => {
       expect(record).toBeDefined();
       const value = record!.value as unknown as RawWebhookRecord;
       expect(Buffer.compare(value.body, body)).toBe(0);
-      expect({ file, trigger: value.trigger }).toEqual({ file, trigger: detectTrigger(JSON.parse(body.toString())).trigger });
+      expect({ file, trigger: value.trigger }).toEqual({
+        file,
+        trigger: detectTrigger(JSON.parse(body.toString())).trigger,
+      });
       expect(value.verification).toBe('VERIFIED');
       expect(value.secretIndex).toBe(0);
       expect(record!.key).toBe(value.customerKey);
@@ -67,10 +81,22 @@ describe('ingress against real Kafka', () => {
     const ok = await postWebhook(ingress.webhookUrl, body, { headers });
     expect(ok.status).toBe(200);
     const stored = await storedByRequestId(rawTopic(), 1);
-    expect((stored.get(ok.json.requestId as string)?.value as unknown as RawWebhookRecord).secretIndex).toBe(2);
-    expect((stored.get(ok.json.requestId as string)?.value as unknown as RawWebhookRecord).signatureAgeSeconds).toBeGreaterThan(3600 * 24 * 365);
+    expect(
+      (stored.get(ok.json.requestId as string)?.value as unknown as RawWebhookRecord).secretIndex,
+    ).toBe(2);
+    expect(
+      (stored.get(ok.json.requestId as string)?.value as unknown as RawWebhookRecord)
+        .signatureAgeSeconds,
+    ).toBeGreaterThan(3600 * 24 * 365);
 
-    const other = await startIngress(loadIngressConfig({ ...t.env, INGRESS_PORT: '0', SINCH_WEBHOOK_SECRETS: 'wrong_secret', INGRESS_ENSURE_TOPICS: 'false' }));
+    const other = await startIngress(
+      loadIngressConfig({
+        ...t.env,
+        INGRESS_PORT: '0',
+        SINCH_WEBHOOK_SECRETS: 'wrong_secret',
+        INGRESS_ENSURE_TOPICS: 'false',
+      }),
+    );
     try {
       const refused = await postWebhook(other.webhookUrl, body, { headers });
       expect(refused.status).toBe(401);
@@ -81,51 +107,88 @@ describe('ingress against real Kafka', () => {
   });
 
   it('accepts the old secret during a rotation', async () => {
-    const res = await postWebhook(ingress.webhookUrl, callbackFixture('message-inbound.json'), { secret: OLD_SECRET });
+    const res = await postWebhook(ingress.webhookUrl, callbackFixture('message-inbound.json'), {
+      secret: OLD_SECRET,
+    });
     expect(res.status).toBe(200);
   });
 
   const body = callbackFixture('message-inbound.json');
-  const bad: [string, () => Promise<{ status: number; json: Record<string, unknown> }>, number, string][] = [
+  const bad: [
+    string,
+    () => Promise<{ status: number; json: Record<string, unknown> }>,
+    number,
+    string,
+  ][] = [
     [
       'a tampered body',
-      () => postWebhook(ingress.webhookUrl, Buffer.from(body.toString().replace('"', ' "')), { headers: signedFor(body) }),
+      () =>
+        postWebhook(ingress.webhookUrl, Buffer.from(body.toString().replace('"', ' "')), {
+          headers: signedFor(body),
+        }),
       401,
       'CPM_ERR_SIGNATURE_MISMATCH',
     ],
     [
       'a missing nonce header',
-      () => postWebhook(ingress.webhookUrl, body, { headers: { ...signedFor(body), 'x-sinch-webhook-signature-nonce': '' } }),
+      () =>
+        postWebhook(ingress.webhookUrl, body, {
+          headers: { ...signedFor(body), 'x-sinch-webhook-signature-nonce': '' },
+        }),
       401,
       'CPM_ERR_SIGNATURE_MISSING',
     ],
     [
       'an unknown algorithm',
-      () => postWebhook(ingress.webhookUrl, body, { headers: { ...signedFor(body), 'x-sinch-webhook-signature-algorithm': 'HmacSHA1' } }),
+      () =>
+        postWebhook(ingress.webhookUrl, body, {
+          headers: { ...signedFor(body), 'x-sinch-webhook-signature-algorithm': 'HmacSHA1' },
+        }),
       401,
       'CPM_ERR_SIGNATURE_ALGORITHM',
     ],
-    ['a wrong secret', () => postWebhook(ingress.webhookUrl, body, { secret: 'not-our-secret' }), 401, 'CPM_ERR_SIGNATURE_MISMATCH'],
-    ['no signature at all', () => postWebhook(ingress.webhookUrl, body), 401, 'CPM_ERR_SIGNATURE_MISSING'],
-    ['a signed body that is not JSON', () => postWebhook(ingress.webhookUrl, '{"app_id": "x",', { secret: SECRET }), 400, 'CPM_ERR_WEBHOOK_NOT_JSON'],
+    [
+      'a wrong secret',
+      () => postWebhook(ingress.webhookUrl, body, { secret: 'not-our-secret' }),
+      401,
+      'CPM_ERR_SIGNATURE_MISMATCH',
+    ],
+    [
+      'no signature at all',
+      () => postWebhook(ingress.webhookUrl, body),
+      401,
+      'CPM_ERR_SIGNATURE_MISSING',
+    ],
+    [
+      'a signed body that is not JSON',
+      () => postWebhook(ingress.webhookUrl, '{"app_id": "x",', { secret: SECRET }),
+      400,
+      'CPM_ERR_WEBHOOK_NOT_JSON',
+    ],
   ];
-  it.each(bad)('refuses %s with %i %s and keeps it on the quarantine topic', async (_name, send, status, code) => {
-    const res = await send();
-    expect(res.status).toBe(status);
-    expect(res.json.code).toBe(code);
-    expect(typeof res.json.message).toBe('string');
-    const quarantined = await storedByRequestId(rejectedTopic(), 1);
-    const kept = quarantined.get(res.json.requestId as string);
-    expect(kept?.value.reason).toBe(code);
-    expect(kept?.value.httpStatus).toBe(status);
-  });
+  it.each(bad)(
+    'refuses %s with %i %s and keeps it on the quarantine topic',
+    async (_name, send, status, code) => {
+      const res = await send();
+      expect(res.status).toBe(status);
+      expect(res.json.code).toBe(code);
+      expect(typeof res.json.message).toBe('string');
+      const quarantined = await storedByRequestId(rejectedTopic(), 1);
+      const kept = quarantined.get(res.json.requestId as string);
+      expect(kept?.value.reason).toBe(code);
+      expect(kept?.value.httpStatus).toBe(status);
+    },
+  );
 
   it('answers 413 over the body limit and 415 for a wrong content type, without storing anything', async () => {
     const big = Buffer.from(JSON.stringify({ app_id: 'a', message: { text: 'x'.repeat(5000) } }));
     const tooBig = await postWebhook(ingress.webhookUrl, big, { secret: SECRET });
     expect(tooBig.status).toBe(413);
     expect(tooBig.json.code).toBe('CPM_ERR_PAYLOAD_TOO_LARGE');
-    const wrongType = await postWebhook(ingress.webhookUrl, body, { secret: SECRET, headers: { 'content-type': 'text/plain' } });
+    const wrongType = await postWebhook(ingress.webhookUrl, body, {
+      secret: SECRET,
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(wrongType.status).toBe(415);
     expect(wrongType.json.code).toBe('CPM_ERR_UNSUPPORTED_MEDIA_TYPE');
   });
@@ -151,7 +214,9 @@ describe('ingress against real Kafka', () => {
     const stored = await storedByRequestId(rawTopic(), 1);
     expect(stored.get(res.json.requestId as string)?.key).toBe('app-d:WHATSAPP:+46700000001');
     const metrics = await (await fetch(`${ingress.url}/metrics`)).text();
-    expect(metrics).toMatch(/cpm_dispatch_mode_webhooks_total\{app_id="app-d",service="ingress"\} 1/);
+    expect(metrics).toMatch(
+      /cpm_dispatch_mode_webhooks_total\{app_id="app-d",service="ingress"\} 1/,
+    );
   });
 
   it('serves health, readiness (Kafka reachable) and metrics', async () => {
@@ -172,7 +237,13 @@ describe('the in-flight byte bound', () => {
   let bounded: Ingress;
   beforeAll(async () => {
     bounded = await startIngress(
-      loadIngressConfig({ ...t.env, INGRESS_PORT: '0', SINCH_WEBHOOK_SECRETS: SECRET, INGRESS_BODY_LIMIT_BYTES: '4096', INGRESS_MAX_INFLIGHT_BYTES: '5000' }),
+      loadIngressConfig({
+        ...t.env,
+        INGRESS_PORT: '0',
+        SINCH_WEBHOOK_SECRETS: SECRET,
+        INGRESS_BODY_LIMIT_BYTES: '4096',
+        INGRESS_MAX_INFLIGHT_BYTES: '5000',
+      }),
     );
   });
   afterAll(() => bounded?.stop());
@@ -194,7 +265,11 @@ describe('the in-flight byte bound', () => {
           port: url.port,
           path: url.pathname,
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': held.length, ...signedFor(held) },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': held.length,
+            ...signedFor(held),
+          },
         },
         (res) => {
           let text = '';
@@ -220,6 +295,8 @@ describe('the in-flight byte bound', () => {
     const again = await postWebhook(bounded.webhookUrl, padded(2500), { secret: SECRET });
     expect(again.status).toBe(200);
     const metrics = await (await fetch(`${bounded.url}/metrics`)).text();
-    expect(metrics).toMatch(/cpm_webhook_requests_total\{outcome="busy",trigger="",service="ingress"\} 1/);
+    expect(metrics).toMatch(
+      /cpm_webhook_requests_total\{outcome="busy",trigger="",service="ingress"\} 1/,
+    );
   });
 });

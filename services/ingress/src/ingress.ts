@@ -1,8 +1,22 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import express from 'express';
-import { AppError, createLogger, createMetrics, opsRoutes, sendError, type Logger } from '@cpm/platform';
-import { BatchingSender, createKafka, IdempotentProducer, ensureTopics, SchemaCodec, topicName } from '@cpm/kafka';
+import {
+  AppError,
+  createLogger,
+  createMetrics,
+  opsRoutes,
+  sendError,
+  type Logger,
+} from '@cpm/platform';
+import {
+  BatchingSender,
+  createKafka,
+  IdempotentProducer,
+  ensureTopics,
+  SchemaCodec,
+  topicName,
+} from '@cpm/kafka';
 import type { IngressConfig } from './config';
 import { Quarantine } from './quarantine';
 import { errorAnswer, webhookRoute } from './webhook-route';
@@ -17,10 +31,14 @@ export interface Ingress {
  * Starts the ingress: resolves schema ids (the only Schema Registry call), connects the
  * idempotent producer, then listens. After that the hot path talks only to Kafka.
  */
-export async function startIngress(config: IngressConfig, logger: Logger = createLogger('ingress', config.LOG_LEVEL)): Promise<Ingress> {
+export async function startIngress(
+  config: IngressConfig,
+  logger: Logger = createLogger('ingress', config.LOG_LEVEL),
+): Promise<Ingress> {
   const metrics = createMetrics('ingress');
   const kafka = createKafka(config.KAFKA_BROKERS, config.INGRESS_INSTANCE_ID, logger);
-  if (config.INGRESS_ENSURE_TOPICS) await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
+  if (config.INGRESS_ENSURE_TOPICS)
+    await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
   const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
   await codec.register(['sinch.webhooks.raw.v1', 'sinch.webhooks.rejected.v1']);
   const producer = new IdempotentProducer(kafka, logger, {
@@ -57,14 +75,29 @@ export async function startIngress(config: IngressConfig, logger: Logger = creat
     opsRoutes(metrics.registry, async () => {
       const cluster = await Promise.race([
         admin.describeCluster(),
-        new Promise<never>((_, r) => setTimeout(() => r(new Error('Kafka did not answer in 2 s')), 2000)),
+        new Promise<never>((_, r) =>
+          setTimeout(() => r(new Error('Kafka did not answer in 2 s')), 2000),
+        ),
       ]);
       return { ready: cluster.brokers.length > 0, details: { brokers: cluster.brokers.length } };
     }),
   );
-  app.use(webhookRoute({ config, codec, sender, quarantine, rawTopic: topicName(config.TOPIC_NAMESPACE, 'sinch.webhooks.raw.v1'), logger, metrics }));
+  app.use(
+    webhookRoute({
+      config,
+      codec,
+      sender,
+      quarantine,
+      rawTopic: topicName(config.TOPIC_NAMESPACE, 'sinch.webhooks.raw.v1'),
+      logger,
+      metrics,
+    }),
+  );
   app.use((_req, res) => {
-    sendError(res, new AppError('CPM_ERR_NOT_FOUND', `POST webhooks to ${config.INGRESS_WEBHOOK_PATH}`));
+    sendError(
+      res,
+      new AppError('CPM_ERR_NOT_FOUND', `POST webhooks to ${config.INGRESS_WEBHOOK_PATH}`),
+    );
   });
   app.use(errorAnswer(logger, metrics, config.INGRESS_RETRY_AFTER_SECONDS));
 
@@ -78,11 +111,16 @@ export async function startIngress(config: IngressConfig, logger: Logger = creat
     },
     app,
   );
-  await new Promise<void>((resolve) => server.listen(config.INGRESS_PORT, config.INGRESS_HOST, resolve));
+  await new Promise<void>((resolve) =>
+    server.listen(config.INGRESS_PORT, config.INGRESS_HOST, resolve),
+  );
   server.keepAliveTimeout = 65_000;
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.INGRESS_HOST}:${port}`;
-  logger.info({ url, path: config.INGRESS_WEBHOOK_PATH, secrets: config.SINCH_WEBHOOK_SECRETS.length }, 'ingress listening');
+  logger.info(
+    { url, path: config.INGRESS_WEBHOOK_PATH, secrets: config.SINCH_WEBHOOK_SECRETS.length },
+    'ingress listening',
+  );
 
   let stopping: Promise<void> | null = null;
   return {

@@ -12,7 +12,16 @@ const KEPT_HEADERS = /^(x-sinch-|content-type$|content-length$|user-agent$)/;
  * refused all the same (it was not valid), and the failure is logged.
  */
 export class Quarantine {
-  constructor(private readonly deps: { codec: SchemaCodec; sender: BatchingSender; topic: string; maxBytes: number; instance: string; logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      codec: SchemaCodec;
+      sender: BatchingSender;
+      topic: string;
+      maxBytes: number;
+      instance: string;
+      logger: Logger;
+    },
+  ) {}
 
   async keep(input: {
     requestId: string;
@@ -25,7 +34,8 @@ export class Quarantine {
     const { maxBytes } = this.deps;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(input.headers)) {
-      if (KEPT_HEADERS.test(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      if (KEPT_HEADERS.test(name) && value !== undefined)
+        headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
     try {
       const record: RejectedWebhookRecord = {
@@ -44,7 +54,10 @@ export class Quarantine {
       const value = await this.deps.codec.encode('sinch.webhooks.rejected.v1', record);
       await this.deps.sender.send({ topic: this.deps.topic, key: input.requestId, value });
     } catch (error) {
-      this.deps.logger.error({ requestId: input.requestId, err: (error as Error).message }, 'could not quarantine a rejected request');
+      this.deps.logger.error(
+        { requestId: input.requestId, err: (error as Error).message },
+        'could not quarantine a rejected request',
+      );
     }
   }
 }

@@ -1,5 +1,11 @@
 import type { RawWebhookRecord } from '@cpm/contracts';
-import { customerKey, customerRefOf, detectTrigger, type SignatureHeaders, type VerificationResult } from '@cpm/sinch-webhooks';
+import {
+  customerKey,
+  customerRefOf,
+  detectTrigger,
+  type SignatureHeaders,
+  type VerificationResult,
+} from '@cpm/sinch-webhooks';
 
 /** DISPATCH mode: the callback names a customer but has no contact or conversation id. */
 function processingModeOf(

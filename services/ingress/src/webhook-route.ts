@@ -20,7 +20,8 @@ export interface WebhookRouteDeps {
   now?: () => number;
 }
 
-const isJson = (contentType: string | undefined): boolean => /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType ?? '');
+const isJson = (contentType: string | undefined): boolean =>
+  /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType ?? '');
 
 /**
  * POST <webhook path>: verify, record, then acknowledge. The raw bytes are kept as
@@ -35,9 +36,15 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
 
   router.post(
     config.INGRESS_WEBHOOK_PATH,
-    inflightBudget(config.INGRESS_MAX_INFLIGHT_BYTES, config.INGRESS_BODY_LIMIT_BYTES, () => metrics.webhookRequests.inc({ outcome: 'busy', trigger: '' })),
+    inflightBudget(config.INGRESS_MAX_INFLIGHT_BYTES, config.INGRESS_BODY_LIMIT_BYTES, () =>
+      metrics.webhookRequests.inc({ outcome: 'busy', trigger: '' }),
+    ),
     (req: Request, _res: Response, next: NextFunction) => {
-      next(isJson(req.headers['content-type']) ? undefined : rejections.unsupportedMediaType(req.headers['content-type']));
+      next(
+        isJson(req.headers['content-type'])
+          ? undefined
+          : rejections.unsupportedMediaType(req.headers['content-type']),
+      );
     },
     express.raw({ type: () => true, limit: config.INGRESS_BODY_LIMIT_BYTES }),
     async (req: Request, res: Response, next: NextFunction) => {
@@ -61,7 +68,9 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
           throw rejections.notJson((error as Error).message);
         }
         if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-          throw rejections.notObject(parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed);
+          throw rejections.notObject(
+            parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed,
+          );
 
         const record = buildRawRecord({
           requestId,
@@ -75,7 +84,10 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
         });
         if (record.trigger === 'UNKNOWN') {
           metrics.unknownTriggers.inc();
-          logger.warn({ requestId, keys: Object.keys(parsed as object).slice(0, 10) }, 'callback with no known trigger key: stored and flagged');
+          logger.warn(
+            { requestId, keys: Object.keys(parsed as object).slice(0, 10) },
+            'callback with no known trigger key: stored and flagged',
+          );
         }
         if (record.processingMode === 'DISPATCH') {
           metrics.dispatchModeWebhooks.inc({ app_id: record.appId });
@@ -88,18 +100,31 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
           }
         }
         const value = await deps.codec.encode('sinch.webhooks.raw.v1', record);
-        await deps.sender.send({ topic: deps.rawTopic, key: record.customerKey, value, headers: { 'cpm-trigger': record.trigger } });
+        await deps.sender.send({
+          topic: deps.rawTopic,
+          key: record.customerKey,
+          value,
+          headers: { 'cpm-trigger': record.trigger },
+        });
         metrics.webhookRequests.inc({ outcome: 'accepted', trigger: record.trigger });
         metrics.webhookLatency.observe({ outcome: 'accepted' }, performance.now() - started);
         res.status(200).json({ status: 'accepted', requestId, trigger: record.trigger });
       } catch (error) {
         if (error instanceof WebhookRejectedError && error.quarantine) {
-          await deps.quarantine.keep({ requestId, error, body, headers: req.headers, remoteAddress: req.socket.remoteAddress ?? null, receivedAt });
+          await deps.quarantine.keep({
+            requestId,
+            error,
+            body,
+            headers: req.headers,
+            remoteAddress: req.socket.remoteAddress ?? null,
+            receivedAt,
+          });
         }
         (error as { requestId?: string }).requestId = requestId;
         next(error);
       } finally {
-        if (res.headersSent === false) metrics.webhookLatency.observe({ outcome: 'error' }, performance.now() - started);
+        if (res.headersSent === false)
+          metrics.webhookLatency.observe({ outcome: 'error' }, performance.now() - started);
       }
     },
   );
@@ -149,14 +174,24 @@ export function errorAnswer(logger: Logger, metrics: Metrics, retryAfterSeconds:
     }
     if (error instanceof KafkaUnavailableError) {
       metrics.webhookRequests.inc({ outcome: 'unavailable', trigger: '' });
-      logger.warn({ requestId, code: error.code, err: error.message }, 'webhook not stored: answered 503 so Sinch retries');
+      logger.warn(
+        { requestId, code: error.code, err: error.message },
+        'webhook not stored: answered 503 so Sinch retries',
+      );
       sendError(retryLater(), error, { requestId });
       return;
     }
     // Anything else is our bug or an outage we did not foresee: still nothing acknowledged.
-    const notStored = new AppError('CPM_ERR_WEBHOOK_NOT_STORED', 'the webhook was not stored; retry later', { cause: error });
+    const notStored = new AppError(
+      'CPM_ERR_WEBHOOK_NOT_STORED',
+      'the webhook was not stored; retry later',
+      { cause: error },
+    );
     metrics.webhookRequests.inc({ outcome: 'unavailable', trigger: '' });
-    logger.error({ requestId, code: notStored.code, err: error, path: req.path }, 'unexpected error while storing a webhook');
+    logger.error(
+      { requestId, code: notStored.code, err: error, path: req.path },
+      'unexpected error while storing a webhook',
+    );
     sendError(retryLater(), notStored, { requestId });
   };
 }

@@ -50,11 +50,17 @@ async function main(): Promise<void> {
   );
   stops.push(() => agentEvents.stop());
   step('projector (PostgreSQL views and the read API)');
-  const projector = await startProjector(loadProjectorConfig(env), logger.child({ service: 'projector' }));
+  const projector = await startProjector(
+    loadProjectorConfig(env),
+    logger.child({ service: 'projector' }),
+  );
   stops.push(() => projector.stop());
 
   step('Sinch simulator');
-  const sim = createSinchSimulator({ webhooks: [{ target: ingress.webhookUrl, secret: SECRET }], port: Number(env.SIMULATOR_PORT ?? 18090) });
+  const sim = createSinchSimulator({
+    webhooks: [{ target: ingress.webhookUrl, secret: SECRET }],
+    port: Number(env.SIMULATOR_PORT ?? 18090),
+  });
   const { url: simUrl } = await sim.start();
   stops.push(() => sim.stop());
 
@@ -71,7 +77,9 @@ async function main(): Promise<void> {
     logger.child({ service: 'outbound' }),
   );
   stops.push(() => outbound.stop());
-  step('media (downloads customer media; the simulator serves it on 127.0.0.1, allowed explicitly)');
+  step(
+    'media (downloads customer media; the simulator serves it on 127.0.0.1, allowed explicitly)',
+  );
   const media = await startMedia(
     loadMediaConfig({
       MEDIA_ALLOWED_HOSTS: '127.0.0.1',
@@ -112,14 +120,18 @@ async function main(): Promise<void> {
     },
     'the system is up: demo customers are writing in',
   );
-  if (!env.CONSOLE_USERS) logger.info(`agent console: ${agentConsole.url}  sign in as "agent" with password "${agentPassword}"`);
+  if (!env.CONSOLE_USERS)
+    logger.info(
+      `agent console: ${agentConsole.url}  sign in as "agent" with password "${agentPassword}"`,
+    );
 
   let running = true;
   const stopAll = async (): Promise<void> => {
     if (!running) return;
     running = false;
     logger.info('stopping services');
-    for (const stop of stops.reverse()) await stop().catch((error: Error) => logger.warn({ err: error.message }, 'stop failed'));
+    for (const stop of stops.reverse())
+      await stop().catch((error: Error) => logger.warn({ err: error.message }, 'stop failed'));
     process.exit(0);
   };
   process.once('SIGINT', () => void stopAll());

@@ -32,10 +32,14 @@ export class AddressGuard {
   }
 
   async check(url: URL): Promise<CheckedTarget> {
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DownloadError('BLOCKED_SCHEME', `scheme ${url.protocol} is not allowed`, false);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new DownloadError('BLOCKED_SCHEME', `scheme ${url.protocol} is not allowed`, false);
     const hostname = url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-    const addresses = isIP(hostname) ? [{ address: hostname, family: isIP(hostname) }] : await this.resolve(hostname);
-    if (addresses.length === 0) throw new DownloadError('DNS_FAILED', `${hostname} has no address`, false);
+    const addresses = isIP(hostname)
+      ? [{ address: hostname, family: isIP(hostname) }]
+      : await this.resolve(hostname);
+    if (addresses.length === 0)
+      throw new DownloadError('DNS_FAILED', `${hostname} has no address`, false);
     if (!this.allowed.has(hostname)) {
       for (const { address } of addresses) {
         const cls = classifyAddress(address);
@@ -56,7 +60,12 @@ export class AddressGuard {
       return await this.lookup(hostname);
     } catch (error) {
       const code = (error as { code?: string }).code;
-      throw new DownloadError('DNS_FAILED', `cannot resolve ${hostname}: ${code ?? (error as Error).message}`, code === 'EAI_AGAIN', error);
+      throw new DownloadError(
+        'DNS_FAILED',
+        `cannot resolve ${hostname}: ${code ?? (error as Error).message}`,
+        code === 'EAI_AGAIN',
+        error,
+      );
     }
   }
 }

@@ -1,6 +1,14 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { bool, connectionSchema, consumerHealthSchema, csv, loadConfig, port, positiveInt } from '@cpm/platform';
+import {
+  bool,
+  connectionSchema,
+  consumerHealthSchema,
+  csv,
+  loadConfig,
+  port,
+  positiveInt,
+} from '@cpm/platform';
 import { DEFAULT_ALLOWED_TYPES } from './content-sniffer';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
@@ -20,8 +28,12 @@ export const mediaConfigSchema = connectionSchema.merge(consumerHealthSchema).ex
   MEDIA_RETRY_MAX_MS: positiveInt(5_000),
   MEDIA_ALLOWED_HOSTS: csv, // hosts fetched even on private/loopback addresses (operator decision); none by default
   MEDIA_ALLOWED_TYPES: csv.transform((v) => (v.length ? v : DEFAULT_ALLOWED_TYPES)), // sniffed types stored; default: images, PDF, audio, MP4/3GP video
-  MEDIA_AGENT_TOKEN: z.string().min(16, 'MEDIA_AGENT_TOKEN: set a bearer token of at least 16 characters for agents'), // no default: required
-  MEDIA_URL_SECRET: z.string().min(32, 'MEDIA_URL_SECRET: set an HMAC secret of at least 32 characters'), // no default: required
+  MEDIA_AGENT_TOKEN: z
+    .string()
+    .min(16, 'MEDIA_AGENT_TOKEN: set a bearer token of at least 16 characters for agents'), // no default: required
+  MEDIA_URL_SECRET: z
+    .string()
+    .min(32, 'MEDIA_URL_SECRET: set an HMAC secret of at least 32 characters'), // no default: required
   MEDIA_PUBLIC_RETENTION_SECONDS: positiveInt(7 * 24 * 3600), // Contact Pro's "Retention Time for Public Attachments": 7 days
   MEDIA_SWEEP_INTERVAL_MS: positiveInt(60_000), // how often expired public files are deleted
   MEDIA_HANDLED_CAPACITY: positiveInt(1024), // attachment ids remembered per customer so duplicates download nothing
@@ -30,4 +42,5 @@ export const mediaConfigSchema = connectionSchema.merge(consumerHealthSchema).ex
 
 export type MediaConfig = z.infer<typeof mediaConfigSchema>;
 
-export const loadMediaConfig = (env: NodeJS.ProcessEnv = process.env): MediaConfig => loadConfig(mediaConfigSchema, env);
+export const loadMediaConfig = (env: NodeJS.ProcessEnv = process.env): MediaConfig =>
+  loadConfig(mediaConfigSchema, env);

@@ -11,8 +11,10 @@ export interface ContentSniffer {
 }
 
 const ascii = (head: Buffer, offset: number, text: string): boolean =>
-  head.length >= offset + text.length && head.toString('latin1', offset, offset + text.length) === text;
-const bytes = (head: Buffer, offset: number, expected: number[]): boolean => expected.every((b, i) => head[offset + i] === b);
+  head.length >= offset + text.length &&
+  head.toString('latin1', offset, offset + text.length) === text;
+const bytes = (head: Buffer, offset: number, expected: number[]): boolean =>
+  expected.every((b, i) => head[offset + i] === b);
 
 const MP4_BRANDS: Record<string, string> = {
   'M4A ': 'audio/mp4',
@@ -39,13 +41,20 @@ export class MagicBytesSniffer implements ContentSniffer {
     if (ascii(head, 0, 'RIFF') && ascii(head, 8, 'WEBP')) return 'image/webp';
     if (ascii(head, 0, 'RIFF') && ascii(head, 8, 'WAVE')) return 'audio/wav';
     if (ascii(head, 0, '%PDF-')) return 'application/pdf';
-    if (ascii(head, 0, 'OggS')) return ascii(head, 28, '\x01video') || ascii(head, 29, 'theora') ? 'video/ogg' : 'audio/ogg';
+    if (ascii(head, 0, 'OggS'))
+      return ascii(head, 28, '\x01video') || ascii(head, 29, 'theora') ? 'video/ogg' : 'audio/ogg';
     if (ascii(head, 0, '#!AMR-WB\n')) return 'audio/amr-wb';
     if (ascii(head, 0, '#!AMR\n')) return 'audio/amr';
     if (ascii(head, 4, 'ftyp')) return MP4_BRANDS[head.toString('latin1', 8, 12)] ?? 'video/mp4';
     if (ascii(head, 0, 'ID3')) return 'audio/mpeg';
     if (head.length >= 2 && head[0] === 0xff && (head[1]! & 0xf6) === 0xf0) return 'audio/aac'; // ADTS: sync word, layer 00
-    if (head.length >= 2 && head[0] === 0xff && (head[1]! & 0xe0) === 0xe0 && (head[1]! & 0x06) !== 0) return 'audio/mpeg'; // MPEG audio frame
+    if (
+      head.length >= 2 &&
+      head[0] === 0xff &&
+      (head[1]! & 0xe0) === 0xe0 &&
+      (head[1]! & 0x06) !== 0
+    )
+      return 'audio/mpeg'; // MPEG audio frame
     if (bytes(head, 0, [0x1a, 0x45, 0xdf, 0xa3])) return 'video/webm';
     // Recognised so that they are refused by name in logs, never allowed by default.
     if (bytes(head, 0, [0x50, 0x4b, 0x03, 0x04])) return 'application/zip';
@@ -74,6 +83,12 @@ export const DEFAULT_ALLOWED_TYPES = [
 
 /** A file extension for a sniffed type, for download names. */
 export function extensionOf(contentType: string): string {
-  const known: Record<string, string> = { 'image/jpeg': 'jpg', 'audio/mpeg': 'mp3', 'audio/mp4': 'm4a', 'video/3gpp': '3gp', 'video/quicktime': 'mov' };
+  const known: Record<string, string> = {
+    'image/jpeg': 'jpg',
+    'audio/mpeg': 'mp3',
+    'audio/mp4': 'm4a',
+    'video/3gpp': '3gp',
+    'video/quicktime': 'mov',
+  };
   return known[contentType] ?? contentType.split('/')[1] ?? 'bin';
 }

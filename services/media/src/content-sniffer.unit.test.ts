@@ -1,7 +1,8 @@
 import { extensionOf, MagicBytesSniffer } from './content-sniffer';
 
 const sniffer = new MagicBytesSniffer();
-const pad = (head: Buffer | string) => Buffer.concat([Buffer.from(head as string, 'latin1'), Buffer.alloc(48)]);
+const pad = (head: Buffer | string) =>
+  Buffer.concat([Buffer.from(head as string, 'latin1'), Buffer.alloc(48)]);
 
 describe('MagicBytesSniffer', () => {
   it.each([

@@ -22,7 +22,8 @@ export interface DownloaderOptions extends Timeouts {
 }
 
 export type DownloadOutcome =
-  { status: 'READY'; blob: StoredBlob; created: boolean; attempts: number } | { status: 'FAILED'; reason: FailureReason; message: string; attempts: number };
+  | { status: 'READY'; blob: StoredBlob; created: boolean; attempts: number }
+  | { status: 'FAILED'; reason: FailureReason; message: string; attempts: number };
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,7 +47,13 @@ export class MediaDownloader {
         return { status: 'READY', blob, created, attempts: attempt };
       } catch (error) {
         if (!(error instanceof DownloadError)) throw error;
-        if (!error.retriable || attempt >= this.o.attempts) return { status: 'FAILED', reason: error.reason, message: error.message, attempts: attempt };
+        if (!error.retriable || attempt >= this.o.attempts)
+          return {
+            status: 'FAILED',
+            reason: error.reason,
+            message: error.message,
+            attempts: attempt,
+          };
         await sleep(Math.min(this.o.backoffBaseMs * 2 ** (attempt - 1), this.o.backoffMaxMs));
       }
     }
@@ -66,7 +73,12 @@ export class MediaDownloader {
       const status = res.statusCode ?? 0;
       if (REDIRECTS.has(status) && res.headers.location) {
         res.resume();
-        if (redirects >= this.o.maxRedirects) throw new DownloadError('TOO_MANY_REDIRECTS', `more than ${this.o.maxRedirects} redirects`, false);
+        if (redirects >= this.o.maxRedirects)
+          throw new DownloadError(
+            'TOO_MANY_REDIRECTS',
+            `more than ${this.o.maxRedirects} redirects`,
+            false,
+          );
         url = new URL(res.headers.location, url);
         continue;
       }
@@ -77,7 +89,11 @@ export class MediaDownloader {
       const declared = Number(res.headers['content-length'] ?? NaN);
       if (declared > this.o.maxBytes) {
         res.destroy();
-        throw new DownloadError('TOO_LARGE', `${declared} bytes declared, limit ${this.o.maxBytes}`, false);
+        throw new DownloadError(
+          'TOO_LARGE',
+          `${declared} bytes declared, limit ${this.o.maxBytes}`,
+          false,
+        );
       }
       return this.store(res);
     }
@@ -88,15 +104,22 @@ export class MediaDownloader {
     let contentType: string | null = null;
     const typeOf = (): string => {
       const sniffed = this.o.sniffer.sniff(upload.head);
-      if (!sniffed || !this.allowedTypes.has(sniffed)) throw new DownloadError('TYPE_NOT_ALLOWED', `content is ${sniffed ?? 'of an unknown type'}`, false);
+      if (!sniffed || !this.allowedTypes.has(sniffed))
+        throw new DownloadError(
+          'TYPE_NOT_ALLOWED',
+          `content is ${sniffed ?? 'of an unknown type'}`,
+          false,
+        );
       return sniffed;
     };
     try {
       for await (const chunk of res as AsyncIterable<Buffer>) {
-        if (upload.size + chunk.length > this.o.maxBytes) throw new DownloadError('TOO_LARGE', `more than ${this.o.maxBytes} bytes`, false);
+        if (upload.size + chunk.length > this.o.maxBytes)
+          throw new DownloadError('TOO_LARGE', `more than ${this.o.maxBytes} bytes`, false);
         await upload.write(chunk);
         // Refuse a wrong type as soon as its head is known, not after the whole file.
-        if (contentType === null && upload.head.length >= this.o.sniffer.headBytes) contentType = typeOf();
+        if (contentType === null && upload.head.length >= this.o.sniffer.headBytes)
+          contentType = typeOf();
       }
       contentType ??= typeOf();
     } catch (error) {

@@ -44,7 +44,11 @@ export class DownloadError extends AppError<DownloadErrorCode> {
     retriable: boolean,
     cause?: unknown,
   ) {
-    super(reason.startsWith('HTTP_') ? 'CPM_ERR_MEDIA_HTTP' : CODE_OF[reason as keyof typeof CODE_OF], message, { retriable, cause });
+    super(
+      reason.startsWith('HTTP_') ? 'CPM_ERR_MEDIA_HTTP' : CODE_OF[reason as keyof typeof CODE_OF],
+      message,
+      { retriable, cause },
+    );
   }
 }
 

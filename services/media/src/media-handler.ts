@@ -50,7 +50,9 @@ export function mediaHandler(o: MediaHandlerOptions) {
         continue;
       }
       const result = await o.download(item.url);
-      o.metrics.mediaDownloads.inc({ outcome: result.status === 'READY' ? 'ready' : result.reason });
+      o.metrics.mediaDownloads.inc({
+        outcome: result.status === 'READY' ? 'ready' : result.reason,
+      });
       handled.push(attachmentId);
       const outcome: MediaOutcome = {
         eventId: eventIdOf(['MEDIA_OUTCOME', attachmentId]),
@@ -71,9 +73,15 @@ export function mediaHandler(o: MediaHandlerOptions) {
         reason: result.status === 'FAILED' ? result.reason : null,
         occurredAt: event.occurredAtMs,
       };
-      out.push({ topic: 'conversation.media.v1', key: outcome.customerKey, value: outcome, type: result.status });
+      out.push({
+        topic: 'conversation.media.v1',
+        key: outcome.customerKey,
+        value: outcome,
+        type: result.status,
+      });
     }
-    if (handled.length !== state.handled.length) ctx.state.set(ctx.key, { handled: handled.slice(-o.handledCapacity) });
+    if (handled.length !== state.handled.length)
+      ctx.state.set(ctx.key, { handled: handled.slice(-o.handledCapacity) });
     return out;
   };
 }

@@ -2,10 +2,19 @@ import type { ConversationEvent } from '@cpm/domain';
 import { KeyedState, type ProcessContext } from '@cpm/kafka';
 import { createMetrics } from '@cpm/platform';
 import { attachmentIdOf } from '@cpm/domain';
-import { initialMediaState, mediaHandler, type MediaOutcome, type MediaState } from './media-handler';
+import {
+  initialMediaState,
+  mediaHandler,
+  type MediaOutcome,
+  type MediaState,
+} from './media-handler';
 import type { DownloadOutcome } from './media-downloader';
 
-const event = (eventId: string, url: string | null, type: ConversationEvent['type'] = 'MESSAGE_RECEIVED') =>
+const event = (
+  eventId: string,
+  url: string | null,
+  type: ConversationEvent['type'] = 'MESSAGE_RECEIVED',
+) =>
   ({
     eventId,
     type,
@@ -14,7 +23,10 @@ const event = (eventId: string, url: string | null, type: ConversationEvent['typ
     conversationId: 'conv',
     contactId: 'contact',
     occurredAtMs: 1_800_000_000_000,
-    message: { id: `msg-${eventId}`, media: url ? { url, thumbnailUrl: null, fileName: null, caption: null } : null },
+    message: {
+      id: `msg-${eventId}`,
+      media: url ? { url, thumbnailUrl: null, fileName: null, caption: null } : null,
+    },
   }) as unknown as ConversationEvent;
 
 function setup(replay = false, capacity = 10) {
@@ -23,11 +35,27 @@ function setup(replay = false, capacity = 10) {
     calls.push(url);
     return url.endsWith('404')
       ? { status: 'FAILED', reason: 'HTTP_404', message: '404', attempts: 1 }
-      : { status: 'READY', created: true, attempts: 1, blob: { key: 'a'.repeat(64), sha256: 'a'.repeat(64), size: 3, contentType: 'image/png' } };
+      : {
+          status: 'READY',
+          created: true,
+          attempts: 1,
+          blob: { key: 'a'.repeat(64), sha256: 'a'.repeat(64), size: 3, contentType: 'image/png' },
+        };
   };
   const state = new KeyedState<MediaState>(initialMediaState);
-  const handle = mediaHandler({ download, handledCapacity: capacity, replay, metrics: createMetrics('media-test') });
-  const ctx: ProcessContext<MediaState> = { topic: 'conversation.events.v1', partition: 0, offset: '0', key: 'app:contact', state };
+  const handle = mediaHandler({
+    download,
+    handledCapacity: capacity,
+    replay,
+    metrics: createMetrics('media-test'),
+  });
+  const ctx: ProcessContext<MediaState> = {
+    topic: 'conversation.events.v1',
+    partition: 0,
+    offset: '0',
+    key: 'app:contact',
+    state,
+  };
   return { calls, run: (e: ConversationEvent) => handle(e, ctx) };
 }
 
@@ -38,7 +66,11 @@ describe('mediaHandler', () => {
     expect(await run(event('e1', 'https://cdn.example/a/photo.png'))).toEqual([]);
     expect(calls).toEqual(['https://cdn.example/a/photo.png']);
     const value = first[0]!.value as MediaOutcome;
-    expect(first[0]).toMatchObject({ topic: 'conversation.media.v1', key: 'app:contact', type: 'READY' });
+    expect(first[0]).toMatchObject({
+      topic: 'conversation.media.v1',
+      key: 'app:contact',
+      type: 'READY',
+    });
     expect(value).toMatchObject({
       attachmentId: attachmentIdOf('e1', 0),
       sourceEventId: 'e1',
@@ -54,7 +86,13 @@ describe('mediaHandler', () => {
 
   it('reports a failure with its reason', async () => {
     const [out] = await setup().run(event('e2', 'https://cdn.example/404'));
-    expect(out!.value).toMatchObject({ status: 'FAILED', reason: 'HTTP_404', storageKey: null, sha256: null, fileName: null });
+    expect(out!.value).toMatchObject({
+      status: 'FAILED',
+      reason: 'HTTP_404',
+      storageKey: null,
+      sha256: null,
+      fileName: null,
+    });
   });
 
   it('downloads nothing in a replay, and ignores events without customer media', async () => {

@@ -20,7 +20,10 @@ export interface MediaHttpOptions {
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** A name safe for a header: no path, no control characters. */
-const safeName = (name: unknown): string | null => (typeof name === 'string' && name.trim() ? name.replace(/[\\/\0-\x1f\x7f]/g, '_').slice(0, 200) : null);
+const safeName = (name: unknown): string | null =>
+  typeof name === 'string' && name.trim()
+    ? name.replace(/[\\/\0-\x1f\x7f]/g, '_').slice(0, 200)
+    : null;
 
 /**
  * Agents: GET /media/:storageKey (bearer token, Range), POST /attachments (bearer token) →
@@ -32,7 +35,10 @@ export function mediaRoutes(o: MediaHttpOptions): Router {
   const agentsOnly = (req: Request, res: Response, next: NextFunction) => {
     const token = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
     if (!timingSafeEqual(digest(token), expected)) {
-      sendError(res.set('WWW-Authenticate', 'Bearer'), new AppError('CPM_ERR_UNAUTHORIZED', 'a bearer token with the agent token is required'));
+      sendError(
+        res.set('WWW-Authenticate', 'Bearer'),
+        new AppError('CPM_ERR_UNAUTHORIZED', 'a bearer token with the agent token is required'),
+      );
       return;
     }
     next();
@@ -45,8 +51,14 @@ export function mediaRoutes(o: MediaHttpOptions): Router {
       sendError(res, new AppError('CPM_ERR_MEDIA_NOT_FOUND', `no stored file ${key}`));
       return;
     }
-    const fileName = safeName(req.query.name) ?? `${key.slice(0, 16)}.${extensionOf(blob.contentType)}`;
-    await serveFile(req, res, { size: blob.size, contentType: blob.contentType, fileName, read: (range) => o.store.read(key, range) });
+    const fileName =
+      safeName(req.query.name) ?? `${key.slice(0, 16)}.${extensionOf(blob.contentType)}`;
+    await serveFile(req, res, {
+      size: blob.size,
+      contentType: blob.contentType,
+      fileName,
+      read: (range) => o.store.read(key, range),
+    });
   });
 
   router.post('/attachments', agentsOnly, async (req, res) => {
@@ -54,15 +66,28 @@ export function mediaRoutes(o: MediaHttpOptions): Router {
     const saved = await o.publicFiles.save(req, fileName, o.now());
     const sig = o.signer.sign(saved.id, saved.expiresAtMs);
     const url = `${o.publicBaseUrl()}/public/${saved.id}?exp=${saved.expiresAtMs}&sig=${sig}`;
-    o.logger.info({ id: saved.id, size: saved.size, contentType: saved.contentType }, 'public attachment published');
-    res
-      .status(201)
-      .json({ url, id: saved.id, contentType: saved.contentType, sizeBytes: saved.size, fileName, expiresAt: new Date(saved.expiresAtMs).toISOString() });
+    o.logger.info(
+      { id: saved.id, size: saved.size, contentType: saved.contentType },
+      'public attachment published',
+    );
+    res.status(201).json({
+      url,
+      id: saved.id,
+      contentType: saved.contentType,
+      sizeBytes: saved.size,
+      fileName,
+      expiresAt: new Date(saved.expiresAtMs).toISOString(),
+    });
   });
 
   router.get('/public/:id', async (req, res) => {
     const id = String(req.params.id);
-    const check = o.signer.check(id, String(req.query.exp ?? ''), String(req.query.sig ?? ''), o.now());
+    const check = o.signer.check(
+      id,
+      String(req.query.exp ?? ''),
+      String(req.query.sig ?? ''),
+      o.now(),
+    );
     if (check === 'BAD_SIGNATURE') {
       sendError(res, new AppError('CPM_ERR_MEDIA_NOT_FOUND', `no public file ${id}`));
       return;
@@ -73,13 +98,19 @@ export function mediaRoutes(o: MediaHttpOptions): Router {
       return;
     }
     const fileName = meta.fileName ?? `${id.slice(0, 12)}.${extensionOf(meta.contentType)}`;
-    await serveFile(req, res, { size: meta.size, contentType: meta.contentType, fileName, read: (range) => o.publicFiles.read(id, range) });
+    await serveFile(req, res, {
+      size: meta.size,
+      contentType: meta.contentType,
+      fileName,
+      read: (range) => o.publicFiles.read(id, range),
+    });
   });
 
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     const { status, body } = httpAnswer(error);
-    if (status >= 500) o.logger.error({ code: body.code, err: body.message }, 'media request failed');
+    if (status >= 500)
+      o.logger.error({ code: body.code, err: body.message }, 'media request failed');
     sendError(res, error);
   });
   return router;

@@ -14,11 +14,23 @@ const TOKEN = 'agent-token-0123456789';
 const KEY = 'app-m:contact-m';
 const MAX_BYTES = 64 * 1024;
 
-const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('IHDR-image-bytes-'.repeat(20))]);
-const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('JFIF-flaky-bytes-'.repeat(20))]);
+const png = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  Buffer.from('IHDR-image-bytes-'.repeat(20)),
+]);
+const jpeg = Buffer.concat([
+  Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+  Buffer.from('JFIF-flaky-bytes-'.repeat(20)),
+]);
 const pdf = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n'.repeat(10));
-const ogg = Buffer.concat([Buffer.from('OggS\x00\x02' + '\x00'.repeat(22) + 'OpusHead', 'latin1'), Buffer.from('voice-note-'.repeat(30))]);
-const ogg2 = Buffer.concat([Buffer.from('OggS\x00\x02' + '\x00'.repeat(22) + 'OpusHead', 'latin1'), Buffer.from('second-voice-'.repeat(30))]);
+const ogg = Buffer.concat([
+  Buffer.from('OggS\x00\x02' + '\x00'.repeat(22) + 'OpusHead', 'latin1'),
+  Buffer.from('voice-note-'.repeat(30)),
+]);
+const ogg2 = Buffer.concat([
+  Buffer.from('OggS\x00\x02' + '\x00'.repeat(22) + 'OpusHead', 'latin1'),
+  Buffer.from('second-voice-'.repeat(30)),
+]);
 const html = Buffer.from('<!doctype html><html><body>' + 'x'.repeat(200) + '</body></html>');
 
 let t: TestEnv;
@@ -34,14 +46,16 @@ beforeAll(async () => {
   origin = createServer((req, res) => {
     const path = req.url ?? '';
     hits.set(path, (hits.get(path) ?? 0) + 1);
-    const send = (body: Buffer) => res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
+    const send = (body: Buffer) =>
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
     if (path === '/img.png') return send(png);
     if (path === '/doc.pdf') return send(pdf);
     if (path === '/voice.ogg') return send(ogg);
     if (path === '/voice2.ogg') return send(ogg2);
     if (path === '/page.png') return send(html); // claims an image, the bytes say HTML
     if (path === '/flaky.jpg') return ++flaky <= 2 ? res.writeHead(503).end() : send(jpeg);
-    if (path === '/redirect') return res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+    if (path === '/redirect')
+      return res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
     if (path === '/big.png') {
       // Chunked, no Content-Length: the cap must stop the stream itself.
       res.writeHead(200);
@@ -95,15 +109,27 @@ function mediaEvent(id: string, url: string, channel = 'WHATSAPP'): Conversation
 async function produce(events: ConversationEvent[]): Promise<void> {
   const producer = t.kafka.producer({ idempotent: true });
   await producer.connect();
-  const messages = await Promise.all(events.map(async (e) => ({ key: e.customerKey, value: await t.codec.encode('conversation.events.v1', e) })));
-  await producer.send({ topic: topicName(t.namespace, 'conversation.events.v1'), acks: -1, messages });
+  const messages = await Promise.all(
+    events.map(async (e) => ({
+      key: e.customerKey,
+      value: await t.codec.encode('conversation.events.v1', e),
+    })),
+  );
+  await producer.send({
+    topic: topicName(t.namespace, 'conversation.events.v1'),
+    acks: -1,
+    messages,
+  });
   await producer.disconnect();
 }
 
 async function outcomes(until: (o: MediaOutcome[]) => boolean): Promise<MediaOutcome[]> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const records = await readTopic(t.kafka, topicName(t.namespace, 'conversation.media.v1'), { timeoutMs: 2_000, minRecords: 1 });
+    const records = await readTopic(t.kafka, topicName(t.namespace, 'conversation.media.v1'), {
+      timeoutMs: 2_000,
+      minRecords: 1,
+    });
     const decoded = await Promise.all(records.map((r) => t.codec.decode<MediaOutcome>(r.value!)));
     if (until(decoded) || Date.now() > deadline) return decoded;
   }
@@ -129,7 +155,10 @@ describe('media service', () => {
       MEDIA_PUBLIC_RETENTION_SECONDS: '60',
       MEDIA_SWEEP_INTERVAL_MS: '200',
     });
-    media = await startMedia(config, { onConnect: (address) => connections.push(address), now: () => Date.now() + skewMs });
+    media = await startMedia(config, {
+      onConnect: (address) => connections.push(address),
+      now: () => Date.now() + skewMs,
+    });
   });
 
   afterAll(() => media.stop());
@@ -180,7 +209,11 @@ describe('media service', () => {
       expect(o.sha256).toMatch(/^[0-9a-f]{64}$/);
     }
     expect(by.get('m-img')!.fileName).toBe('img.png');
-    expect(by.get('m-404')).toMatchObject({ status: 'FAILED', reason: 'HTTP_404', storageKey: null });
+    expect(by.get('m-404')).toMatchObject({
+      status: 'FAILED',
+      reason: 'HTTP_404',
+      storageKey: null,
+    });
     expect(by.get('m-big')).toMatchObject({ status: 'FAILED', reason: 'TOO_LARGE' });
     expect(by.get('m-html')).toMatchObject({ status: 'FAILED', reason: 'TYPE_NOT_ALLOWED' });
     for (const id of ['m-meta', 'm-private', 'm-v6loop', 'm-localhost', 'm-redirect'])
@@ -201,7 +234,9 @@ describe('media service', () => {
     // No connection was ever opened to anything but the allowed test server.
     expect(new Set(connections)).toEqual(new Set(['127.0.0.1']));
     // One file per stored media, nothing half-written left behind.
-    expect((await media.store.keys()).sort()).toEqual(['m-img', 'm-pdf', 'm-ogg', 'm-flaky', 'm-sentinel'].map((id) => by.get(id)!.sha256).sort());
+    expect((await media.store.keys()).sort()).toEqual(
+      ['m-img', 'm-pdf', 'm-ogg', 'm-flaky', 'm-sentinel'].map((id) => by.get(id)!.sha256).sort(),
+    );
     expect(await readdir(join(storeDir, 'tmp'))).toEqual([]);
 
     const metrics = await (await fetch(`${media.url}/metrics`)).text();
@@ -213,22 +248,36 @@ describe('media service', () => {
     const stored = records.find((o) => o.messageId === 'm-pdf')!;
     const url = `${media.url}/media/${stored.storageKey}?name=contract.pdf`;
     expect((await fetch(url)).status).toBe(401);
-    expect((await fetch(url, { headers: { authorization: 'Bearer wrong-token-000000000' } })).status).toBe(401);
+    expect(
+      (await fetch(url, { headers: { authorization: 'Bearer wrong-token-000000000' } })).status,
+    ).toBe(401);
 
     const full = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(full.status).toBe(200);
     expect(full.headers.get('content-type')).toBe('application/pdf');
-    expect(full.headers.get('content-disposition')).toBe(`inline; filename="contract.pdf"; filename*=UTF-8''contract.pdf`);
+    expect(full.headers.get('content-disposition')).toBe(
+      `inline; filename="contract.pdf"; filename*=UTF-8''contract.pdf`,
+    );
     expect(Buffer.from(await full.arrayBuffer())).toEqual(pdf);
 
-    const part = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}`, range: 'bytes=5-14' } });
+    const part = await fetch(url, {
+      headers: { authorization: `Bearer ${TOKEN}`, range: 'bytes=5-14' },
+    });
     expect(part.status).toBe(206);
     expect(part.headers.get('content-range')).toBe(`bytes 5-14/${pdf.length}`);
     expect(Buffer.from(await part.arrayBuffer())).toEqual(pdf.subarray(5, 15));
 
-    const beyond = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}`, range: `bytes=${pdf.length + 10}-` } });
+    const beyond = await fetch(url, {
+      headers: { authorization: `Bearer ${TOKEN}`, range: `bytes=${pdf.length + 10}-` },
+    });
     expect(beyond.status).toBe(416);
-    expect((await fetch(`${media.url}/media/${'0'.repeat(64)}`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${media.url}/media/${'0'.repeat(64)}`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('publishes an agent attachment under a signed URL that expires (410) and is swept', async () => {
@@ -261,7 +310,8 @@ describe('media service', () => {
     skewMs = 61_000; // past the 60 s retention
     expect((await fetch(url)).status).toBe(410);
     const deadline = Date.now() + 20_000;
-    while ((await readdir(publicDir)).includes(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((await readdir(publicDir)).includes(id) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     expect((await readdir(publicDir)).filter((n) => n.startsWith(id))).toEqual([]);
     expect((await fetch(url)).status).toBe(410);
   });

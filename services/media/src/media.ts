@@ -1,5 +1,12 @@
 import express from 'express';
-import { changelogSpec, consumerHealthSettings, createKafka, ensureTopics, SchemaCodec, TransactionalProcessor } from '@cpm/kafka';
+import {
+  changelogSpec,
+  consumerHealthSettings,
+  createKafka,
+  ensureTopics,
+  SchemaCodec,
+  TransactionalProcessor,
+} from '@cpm/kafka';
 import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
 import { AddressGuard, type Lookup } from './address-guard';
 import type { MediaConfig } from './config';
@@ -58,9 +65,15 @@ export async function startMedia(config: MediaConfig, deps: MediaDeps = {}): Pro
 
   const kafka = createKafka(config.KAFKA_BROKERS, `media-${config.MEDIA_INSTANCE_ID}`, logger);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
-  await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS, [changelogSpec('media')]);
+  await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS, [
+    changelogSpec('media'),
+  ]);
   const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
-  await codec.register(['conversation.events.v1', 'conversation.media.v1', 'conversation.media.v1.dlq']);
+  await codec.register([
+    'conversation.events.v1',
+    'conversation.media.v1',
+    'conversation.media.v1.dlq',
+  ]);
   const processor = new TransactionalProcessor({
     name: 'media',
     instanceId: config.MEDIA_INSTANCE_ID,
@@ -73,7 +86,11 @@ export async function startMedia(config: MediaConfig, deps: MediaDeps = {}): Pro
     handle: mediaHandler({
       download: async (url) => {
         const outcome = await downloader.download(url);
-        if (outcome.status === 'FAILED') logger.warn({ reason: outcome.reason, attempts: outcome.attempts, err: outcome.message }, 'media download failed');
+        if (outcome.status === 'FAILED')
+          logger.warn(
+            { reason: outcome.reason, attempts: outcome.attempts, err: outcome.message },
+            'media download failed',
+          );
         return outcome;
       },
       handledCapacity: config.MEDIA_HANDLED_CAPACITY,
@@ -108,9 +125,16 @@ export async function startMedia(config: MediaConfig, deps: MediaDeps = {}): Pro
     if (deleted > 0) logger.info({ deleted }, 'expired public attachments deleted');
     return deleted;
   };
-  const sweeper = setInterval(() => void sweep().catch((error: Error) => logger.error({ err: error.message }, 'sweep failed')), config.MEDIA_SWEEP_INTERVAL_MS);
+  const sweeper = setInterval(
+    () =>
+      void sweep().catch((error: Error) => logger.error({ err: error.message }, 'sweep failed')),
+    config.MEDIA_SWEEP_INTERVAL_MS,
+  );
   sweeper.unref();
-  logger.info({ url: baseUrl, store: config.MEDIA_STORE_DIR, replay: config.MEDIA_REPLAY }, 'media running');
+  logger.info(
+    { url: baseUrl, store: config.MEDIA_STORE_DIR, replay: config.MEDIA_REPLAY },
+    'media running',
+  );
   return {
     url: baseUrl,
     store,

@@ -15,7 +15,11 @@ export interface Timeouts {
  * the URL's host), without an agent or keep-alive. Resolves with the response head; the
  * body's socket keeps the read timeout.
  */
-export function pinnedGet(url: URL, target: CheckedTarget, timeouts: Timeouts): Promise<IncomingMessage> {
+export function pinnedGet(
+  url: URL,
+  target: CheckedTarget,
+  timeouts: Timeouts,
+): Promise<IncomingMessage> {
   const secure = url.protocol === 'https:';
   return new Promise((resolve, reject) => {
     const req = (secure ? https : http).request({
@@ -30,7 +34,14 @@ export function pinnedGet(url: URL, target: CheckedTarget, timeouts: Timeouts): 
       timeout: timeouts.readTimeoutMs,
     });
     const connectTimer = setTimeout(
-      () => req.destroy(new DownloadError('TIMEOUT', `no connection to ${target.address} within ${timeouts.connectTimeoutMs} ms`, true)),
+      () =>
+        req.destroy(
+          new DownloadError(
+            'TIMEOUT',
+            `no connection to ${target.address} within ${timeouts.connectTimeoutMs} ms`,
+            true,
+          ),
+        ),
       timeouts.connectTimeoutMs,
     );
     req.once('socket', (socket) => {
@@ -39,7 +50,11 @@ export function pinnedGet(url: URL, target: CheckedTarget, timeouts: Timeouts): 
     });
     let response: IncomingMessage | null = null;
     req.once('timeout', () => {
-      const error = new DownloadError('TIMEOUT', `no data from ${url.host} for ${timeouts.readTimeoutMs} ms`, true);
+      const error = new DownloadError(
+        'TIMEOUT',
+        `no data from ${url.host} for ${timeouts.readTimeoutMs} ms`,
+        true,
+      );
       // Once the head arrived, the body's reader must see the timeout, not a bare "aborted".
       if (response) response.destroy(error);
       req.destroy(error);

@@ -15,7 +15,9 @@ export interface PublicAttachment {
   expiresAtMs: number;
 }
 
-export class UploadRefused extends AppError<'CPM_ERR_MEDIA_TOO_LARGE' | 'CPM_ERR_MEDIA_TYPE_NOT_ALLOWED'> {}
+export class UploadRefused extends AppError<
+  'CPM_ERR_MEDIA_TOO_LARGE' | 'CPM_ERR_MEDIA_TYPE_NOT_ALLOWED'
+> {}
 
 const ID = /^[A-Za-z0-9_-]{32}$/;
 
@@ -29,30 +31,49 @@ export class PublicAttachments {
 
   constructor(
     storeDir: string,
-    private readonly o: { sniffer: ContentSniffer; allowedTypes: readonly string[]; maxBytes: number; retentionMs: number },
+    private readonly o: {
+      sniffer: ContentSniffer;
+      allowedTypes: readonly string[];
+      maxBytes: number;
+      retentionMs: number;
+    },
   ) {
     this.dir = join(storeDir, 'public');
   }
 
-  async save(body: AsyncIterable<Buffer>, fileName: string | null, nowMs: number): Promise<PublicAttachment> {
+  async save(
+    body: AsyncIterable<Buffer>,
+    fileName: string | null,
+    nowMs: number,
+  ): Promise<PublicAttachment> {
     const writer = await FileWriter.open(join(this.dir, 'tmp'), this.o.sniffer.headBytes);
     let contentType: string | null;
     try {
       for await (const chunk of body) {
-        if (writer.size + chunk.length > this.o.maxBytes) throw new UploadRefused('CPM_ERR_MEDIA_TOO_LARGE', `more than ${this.o.maxBytes} bytes`);
+        if (writer.size + chunk.length > this.o.maxBytes)
+          throw new UploadRefused('CPM_ERR_MEDIA_TOO_LARGE', `more than ${this.o.maxBytes} bytes`);
         await writer.write(chunk);
       }
       await writer.finish();
       contentType = this.o.sniffer.sniff(writer.head);
       if (!contentType || !this.o.allowedTypes.includes(contentType)) {
-        throw new UploadRefused('CPM_ERR_MEDIA_TYPE_NOT_ALLOWED', `content is ${contentType ?? 'of an unknown type'}`);
+        throw new UploadRefused(
+          'CPM_ERR_MEDIA_TYPE_NOT_ALLOWED',
+          `content is ${contentType ?? 'of an unknown type'}`,
+        );
       }
     } catch (error) {
       await writer.abort();
       throw error;
     }
     const id = randomBytes(24).toString('base64url');
-    const meta: PublicAttachment = { id, contentType, fileName, size: writer.size, expiresAtMs: nowMs + this.o.retentionMs };
+    const meta: PublicAttachment = {
+      id,
+      contentType,
+      fileName,
+      size: writer.size,
+      expiresAtMs: nowMs + this.o.retentionMs,
+    };
     await rename(writer.tempPath, join(this.dir, id));
     await writeFile(join(this.dir, `${id}.json`), JSON.stringify(meta));
     return meta;

@@ -15,7 +15,12 @@ export function contentDisposition(fileName: string): string {
 export async function serveFile(
   req: Request,
   res: Response,
-  file: { size: number; contentType: string; fileName: string; read: (range?: { start: number; end: number }) => Readable },
+  file: {
+    size: number;
+    contentType: string;
+    fileName: string;
+    read: (range?: { start: number; end: number }) => Readable;
+  },
 ): Promise<void> {
   res.set({
     'Content-Type': file.contentType,

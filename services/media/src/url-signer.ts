@@ -20,7 +20,8 @@ export class UrlSigner {
     if (!/^\d{1,16}$/.test(exp)) return 'BAD_SIGNATURE';
     const expected = Buffer.from(this.sign(id, Number(exp)));
     const given = Buffer.from(sig);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'BAD_SIGNATURE';
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return 'BAD_SIGNATURE';
     return nowMs >= Number(exp) ? 'EXPIRED' : 'VALID';
   }
 }

@@ -10,7 +10,9 @@ describe('UrlSigner', () => {
 
   it('reports a genuine URL as expired at and after the expiry', () => {
     expect(signer.check('abc', String(exp), signer.sign('abc', exp), exp)).toBe('EXPIRED');
-    expect(signer.check('abc', String(exp), signer.sign('abc', exp), exp + 3_600_000)).toBe('EXPIRED');
+    expect(signer.check('abc', String(exp), signer.sign('abc', exp), exp + 3_600_000)).toBe(
+      'EXPIRED',
+    );
   });
 
   it('refuses a changed expiry, id or signature, and another secret', () => {

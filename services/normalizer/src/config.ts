@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { connectionSchema, consumerHealthSchema, csv, loadConfig, port, positiveInt } from '@cpm/platform';
+import {
+  connectionSchema,
+  consumerHealthSchema,
+  csv,
+  loadConfig,
+  port,
+  positiveInt,
+} from '@cpm/platform';
 import { DEFAULT_MMS_IDLE_TIMEOUT_MS } from '@cpm/domain';
 
 export const normalizerConfigSchema = connectionSchema.merge(consumerHealthSchema).extend({
@@ -12,4 +19,5 @@ export const normalizerConfigSchema = connectionSchema.merge(consumerHealthSchem
 });
 
 export type NormalizerConfig = z.infer<typeof normalizerConfigSchema>;
-export const loadNormalizerConfig = (env: NodeJS.ProcessEnv = process.env): NormalizerConfig => loadConfig(normalizerConfigSchema, env);
+export const loadNormalizerConfig = (env: NodeJS.ProcessEnv = process.env): NormalizerConfig =>
+  loadConfig(normalizerConfigSchema, env);

@@ -19,14 +19,19 @@ export interface NormalizerState {
   mms: MmsState;
 }
 
-export const initialNormalizerState = (): NormalizerState => ({ dedup: { recent: [] }, mms: emptyMmsState() });
+export const initialNormalizerState = (): NormalizerState => ({
+  dedup: { recent: [] },
+  mms: emptyMmsState(),
+});
 
 /** The remembered event ids go to the changelog one by one: a new event writes its id, not the 256 before it (StateChangelog). */
 export const normalizerChangelogLists = [
-  { name: 'event', get: (s) => s.dedup.recent, with: (s, recent) => ({ ...s, dedup: { recent } }), id: (eventId) => eventId } satisfies ChangelogList<
-    NormalizerState,
-    string
-  >,
+  {
+    name: 'event',
+    get: (s) => s.dedup.recent,
+    with: (s, recent) => ({ ...s, dedup: { recent } }),
+    id: (eventId) => eventId,
+  } satisfies ChangelogList<NormalizerState, string>,
 ];
 
 /**
@@ -34,7 +39,11 @@ export const normalizerChangelogLists = [
  * (pure), drop what this customer already had (same event id), apply the MMS correction
  * (pure state machine). Deterministic: the output depends on the log only.
  */
-export function normalizerHandler(config: { mms: MmsConfig; dedupCapacity: number; metrics: Metrics }) {
+export function normalizerHandler(config: {
+  mms: MmsConfig;
+  dedupCapacity: number;
+  metrics: Metrics;
+}) {
   return (value: unknown, ctx: ProcessContext<NormalizerState>): Emit[] => {
     const source = { topic: ctx.topic, partition: ctx.partition, offset: ctx.offset };
     let events: ConversationEvent[];
@@ -42,11 +51,21 @@ export function normalizerHandler(config: { mms: MmsConfig; dedupCapacity: numbe
       events = normalizeOutbound({ record: value as OutboundRecord, source });
     } else {
       const raw = value as RawWebhookRecord;
-      events = normalizeWebhook({ body: raw.body, receivedAtMs: Number(raw.receivedAt), customerKey: raw.customerKey || ctx.key, source });
+      events = normalizeWebhook({
+        body: raw.body,
+        receivedAtMs: Number(raw.receivedAt),
+        customerKey: raw.customerKey || ctx.key,
+        source,
+      });
     }
     const state = ctx.state.get(ctx.key);
-    const { state: dedup, fresh } = Deduplicator.filterNew(state.dedup, events, config.dedupCapacity);
-    for (const dropped of events.filter((e) => !fresh.includes(e))) config.metrics.duplicatesDropped.inc({ type: dropped.type });
+    const { state: dedup, fresh } = Deduplicator.filterNew(
+      state.dedup,
+      events,
+      config.dedupCapacity,
+    );
+    for (const dropped of events.filter((e) => !fresh.includes(e)))
+      config.metrics.duplicatesDropped.inc({ type: dropped.type });
     let mms = state.mms;
     const out: ConversationEvent[] = [];
     for (const event of fresh) {
@@ -54,8 +73,15 @@ export function normalizerHandler(config: { mms: MmsConfig; dedupCapacity: numbe
       mms = result.state;
       out.push(...result.events);
     }
-    for (const e of out) if (e.type === 'CHANNEL_CORRECTED') config.metrics.corrections.inc({ rule: e.correction?.rule ?? '' });
+    for (const e of out)
+      if (e.type === 'CHANNEL_CORRECTED')
+        config.metrics.corrections.inc({ rule: e.correction?.rule ?? '' });
     if (dedup !== state.dedup || mms !== state.mms) ctx.state.set(ctx.key, { dedup, mms });
-    return out.map((e) => ({ topic: 'conversation.events.v1', key: e.customerKey || ctx.key, value: e, type: e.type }));
+    return out.map((e) => ({
+      topic: 'conversation.events.v1',
+      key: e.customerKey || ctx.key,
+      value: e,
+      type: e.type,
+    }));
   };
 }

@@ -14,7 +14,11 @@ beforeAll(async () => {
 afterAll(() => t.cleanup());
 
 /** Writes callbacks to the raw topic as the ingress would (same record, same key). */
-async function produceRaw(env: TestEnv, bodies: Buffer[], receivedAt = 1_800_000_000_000): Promise<void> {
+async function produceRaw(
+  env: TestEnv,
+  bodies: Buffer[],
+  receivedAt = 1_800_000_000_000,
+): Promise<void> {
   const producer = env.kafka.producer({ idempotent: true });
   await producer.connect();
   const messages = [];
@@ -29,15 +33,34 @@ async function produceRaw(env: TestEnv, bodies: Buffer[], receivedAt = 1_800_000
       receivedAt: receivedAt + i,
       instance: 'test',
     });
-    messages.push({ key: record.customerKey, value: await env.codec.encode('sinch.webhooks.raw.v1', record) });
+    messages.push({
+      key: record.customerKey,
+      value: await env.codec.encode('sinch.webhooks.raw.v1', record),
+    });
   }
-  await producer.send({ topic: topicName(env.namespace, 'sinch.webhooks.raw.v1'), acks: -1, messages });
+  await producer.send({
+    topic: topicName(env.namespace, 'sinch.webhooks.raw.v1'),
+    acks: -1,
+    messages,
+  });
   await producer.disconnect();
 }
 
-async function events(env: TestEnv, min: number): Promise<{ partition: number; key: string | null; event: ConversationEvent }[]> {
-  const records = await readTopic(env.kafka, topicName(env.namespace, 'conversation.events.v1'), { minRecords: min, timeoutMs: 60_000 });
-  return Promise.all(records.map(async (r) => ({ partition: r.partition, key: r.key, event: await env.codec.decode<ConversationEvent>(r.value!) })));
+async function events(
+  env: TestEnv,
+  min: number,
+): Promise<{ partition: number; key: string | null; event: ConversationEvent }[]> {
+  const records = await readTopic(env.kafka, topicName(env.namespace, 'conversation.events.v1'), {
+    minRecords: min,
+    timeoutMs: 60_000,
+  });
+  return Promise.all(
+    records.map(async (r) => ({
+      partition: r.partition,
+      key: r.key,
+      event: await env.codec.decode<ConversationEvent>(r.value!),
+    })),
+  );
 }
 
 const inbound = (id: string, text: string, extra: Record<string, unknown> = {}) =>
@@ -68,10 +91,19 @@ describe('normalizer on real Kafka', () => {
     // A record whose value is not our Avro at all: poison.
     const producer = t.kafka.producer();
     await producer.connect();
-    await producer.send({ topic: topicName(t.namespace, 'sinch.webhooks.raw.v1'), messages: [{ key: 'poison', value: Buffer.from('not avro') }] });
+    await producer.send({
+      topic: topicName(t.namespace, 'sinch.webhooks.raw.v1'),
+      messages: [{ key: 'poison', value: Buffer.from('not avro') }],
+    });
     await producer.disconnect();
 
-    const normalizer = await startNormalizer(loadNormalizerConfig({ ...t.env, NORMALIZER_HTTP_PORT: '0', CONSUMER_LAG_INTERVAL_MS: '200' }));
+    const normalizer = await startNormalizer(
+      loadNormalizerConfig({
+        ...t.env,
+        NORMALIZER_HTTP_PORT: '0',
+        CONSUMER_LAG_INTERVAL_MS: '200',
+      }),
+    );
     try {
       const expectedTypes = [
         'MESSAGE_RECEIVED',
@@ -86,35 +118,61 @@ describe('normalizer on real Kafka', () => {
       let out = await events(t, 1);
       for (
         let i = 0;
-        i < 60 && !(out.some((o) => o.event.message?.id === 'dup-1') && expectedTypes.every((type) => out.some((o) => o.event.type === type)));
+        i < 60 &&
+        !(
+          out.some((o) => o.event.message?.id === 'dup-1') &&
+          expectedTypes.every((type) => out.some((o) => o.event.type === type))
+        );
         i++
       ) {
         await new Promise((r) => setTimeout(r, 500));
         out = await events(t, 1);
       }
-      const received = out.filter((o) => o.event.type === 'MESSAGE_RECEIVED' && o.event.message?.id === 'dup-1');
+      const received = out.filter(
+        (o) => o.event.type === 'MESSAGE_RECEIVED' && o.event.message?.id === 'dup-1',
+      );
       expect(received).toHaveLength(1);
       expect(received[0]!.event.message?.text).toBe('hello');
       expect(received[0]!.key).toBe('app-n:contact-n');
       const types = new Set(out.map((o) => o.event.type));
       for (const type of expectedTypes) expect(types).toContain(type);
-      const dlq = await readTopic(t.kafka, topicName(t.namespace, 'conversation.events.v1.dlq'), { minRecords: 1 });
-      const dead = await t.codec.decode<{ sourceTopic: string; sourceOffset: string; errorCode: string; sourceValue: Buffer }>(dlq[0]!.value!);
+      const dlq = await readTopic(t.kafka, topicName(t.namespace, 'conversation.events.v1.dlq'), {
+        minRecords: 1,
+      });
+      const dead = await t.codec.decode<{
+        sourceTopic: string;
+        sourceOffset: string;
+        errorCode: string;
+        sourceValue: Buffer;
+      }>(dlq[0]!.value!);
       expect(dead.sourceTopic).toBe(topicName(t.namespace, 'sinch.webhooks.raw.v1'));
       expect(dead.sourceValue.toString()).toBe('not avro');
       expect(dead.errorCode).toBe('CPM_ERR_RECORD_UNDECODABLE');
       const metrics = await (await fetch(`${normalizer.url}/metrics`)).text();
-      expect(metrics).toMatch(/cpm_duplicates_dropped_total\{type="MESSAGE_RECEIVED",service="normalizer"\} 1/);
+      expect(metrics).toMatch(
+        /cpm_duplicates_dropped_total\{type="MESSAGE_RECEIVED",service="normalizer"\} 1/,
+      );
 
       // Ready, and caught up: a lag of 0 on every partition of both inputs.
       const ready = await fetch(`${normalizer.url}/readyz`);
       expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', ready: true }]);
-      const lags = async () => (await (await fetch(`${normalizer.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('cpm_consumer_lag{'));
-      for (let i = 0; i < 100 && (await lags()).filter((l) => l.endsWith(' 0')).length < 2 * t.partitions; i++) await new Promise((r) => setTimeout(r, 200));
-      expect((await lags()).map((l) => l.replace(/partition="\d+"/, 'partition="*"')).sort()).toEqual(
-        [...Array<string>(t.partitions).fill('sinch.outbound.v1'), ...Array<string>(t.partitions).fill('sinch.webhooks.raw.v1')].map(
-          (topic) => `cpm_consumer_lag{topic="${topic}",partition="*",service="normalizer"} 0`,
-        ),
+      const lags = async () =>
+        (await (await fetch(`${normalizer.url}/metrics`)).text())
+          .split('\n')
+          .filter((l) => l.startsWith('cpm_consumer_lag{'));
+      for (
+        let i = 0;
+        i < 100 && (await lags()).filter((l) => l.endsWith(' 0')).length < 2 * t.partitions;
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 200));
+      expect(
+        (await lags()).map((l) => l.replace(/partition="\d+"/, 'partition="*"')).sort(),
+      ).toEqual(
+        [
+          ...Array<string>(t.partitions).fill('sinch.outbound.v1'),
+          ...Array<string>(t.partitions).fill('sinch.webhooks.raw.v1'),
+        ].map((topic) => `cpm_consumer_lag{topic="${topic}",partition="*",service="normalizer"} 0`),
       );
     } finally {
       await normalizer.stop();
@@ -129,15 +187,26 @@ describe('normalizer on real Kafka', () => {
       const producer = twin.kafka.producer({ idempotent: true });
       await producer.connect();
       for (const r of raw) {
-        const value = r.key === 'poison' ? r.value! : await twin.codec.encode('sinch.webhooks.raw.v1', await t.codec.decode(r.value!));
-        await producer.send({ topic: topicName(twin.namespace, 'sinch.webhooks.raw.v1'), acks: -1, messages: [{ key: r.key, value, partition: r.partition }] });
+        const value =
+          r.key === 'poison'
+            ? r.value!
+            : await twin.codec.encode('sinch.webhooks.raw.v1', await t.codec.decode(r.value!));
+        await producer.send({
+          topic: topicName(twin.namespace, 'sinch.webhooks.raw.v1'),
+          acks: -1,
+          messages: [{ key: r.key, value, partition: r.partition }],
+        });
       }
       await producer.disconnect();
-      const normalizer = await startNormalizer(loadNormalizerConfig({ ...twin.env, NORMALIZER_HTTP_PORT: '0' }));
+      const normalizer = await startNormalizer(
+        loadNormalizerConfig({ ...twin.env, NORMALIZER_HTTP_PORT: '0' }),
+      );
       try {
         const original = await events(t, 1);
         const again = await events(twin, original.length);
-        expect(again.map((o) => [o.partition, o.key, o.event])).toEqual(original.map((o) => [o.partition, o.key, o.event]));
+        expect(again.map((o) => [o.partition, o.key, o.event])).toEqual(
+          original.map((o) => [o.partition, o.key, o.event]),
+        );
       } finally {
         await normalizer.stop();
       }
@@ -180,12 +249,16 @@ describe('normalizer exactly-once under SIGKILL', () => {
       const admin = env.kafka.admin();
       await admin.connect();
       const committedOutput = async (): Promise<number> =>
-        (await admin.fetchTopicOffsets(topicName(env.namespace, 'conversation.events.v1'))).reduce((sum, p) => sum + Number(p.offset), 0);
+        (await admin.fetchTopicOffsets(topicName(env.namespace, 'conversation.events.v1'))).reduce(
+          (sum, p) => sum + Number(p.offset),
+          0,
+        );
       let kills = 0;
       for (let round = 0; round < 4; round++) {
         const before = await committedOutput();
         const child = spawnNormalizer();
-        for (let i = 0; i < 300 && (await committedOutput()) <= before; i++) await new Promise((r) => setTimeout(r, 100));
+        for (let i = 0; i < 300 && (await committedOutput()) <= before; i++)
+          await new Promise((r) => setTimeout(r, 100));
         child.kill('SIGKILL');
         await new Promise((r) => child.once('exit', r));
         const after = await committedOutput();

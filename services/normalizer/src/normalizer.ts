@@ -1,22 +1,47 @@
 import express from 'express';
 import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
-import { changelogSpec, consumerHealthSettings, createKafka, ensureTopics, SchemaCodec, TransactionalProcessor } from '@cpm/kafka';
+import {
+  changelogSpec,
+  consumerHealthSettings,
+  createKafka,
+  ensureTopics,
+  SchemaCodec,
+  TransactionalProcessor,
+} from '@cpm/kafka';
 import { mmsConfig } from '@cpm/domain';
 import type { NormalizerConfig } from './config';
-import { initialNormalizerState, normalizerChangelogLists, normalizerHandler } from './normalizer-handler';
+import {
+  initialNormalizerState,
+  normalizerChangelogLists,
+  normalizerHandler,
+} from './normalizer-handler';
 
 export interface Normalizer {
   url: string;
   stop(): Promise<void>;
 }
 
-export async function startNormalizer(config: NormalizerConfig, logger: Logger = createLogger('normalizer', config.LOG_LEVEL)): Promise<Normalizer> {
+export async function startNormalizer(
+  config: NormalizerConfig,
+  logger: Logger = createLogger('normalizer', config.LOG_LEVEL),
+): Promise<Normalizer> {
   const metrics = createMetrics('normalizer');
-  const kafka = createKafka(config.KAFKA_BROKERS, `normalizer-${config.NORMALIZER_INSTANCE_ID}`, logger);
+  const kafka = createKafka(
+    config.KAFKA_BROKERS,
+    `normalizer-${config.NORMALIZER_INSTANCE_ID}`,
+    logger,
+  );
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
-  await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS, [changelogSpec('normalizer')]);
+  await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS, [
+    changelogSpec('normalizer'),
+  ]);
   const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
-  await codec.register(['sinch.webhooks.raw.v1', 'sinch.outbound.v1', 'conversation.events.v1', 'conversation.events.v1.dlq']);
+  await codec.register([
+    'sinch.webhooks.raw.v1',
+    'sinch.outbound.v1',
+    'conversation.events.v1',
+    'conversation.events.v1.dlq',
+  ]);
   const processor = new TransactionalProcessor({
     name: 'normalizer',
     instanceId: config.NORMALIZER_INSTANCE_ID,
@@ -28,7 +53,11 @@ export async function startNormalizer(config: NormalizerConfig, logger: Logger =
     initialState: initialNormalizerState,
     changelogLists: normalizerChangelogLists,
     handle: normalizerHandler({
-      mms: mmsConfig({ mmsAppIds: config.MMS_APP_IDS, mmsBusinessNumbers: config.MMS_BUSINESS_NUMBERS, idleTimeoutMs: config.MMS_IDLE_TIMEOUT_MS }),
+      mms: mmsConfig({
+        mmsAppIds: config.MMS_APP_IDS,
+        mmsBusinessNumbers: config.MMS_BUSINESS_NUMBERS,
+        idleTimeoutMs: config.MMS_IDLE_TIMEOUT_MS,
+      }),
       dedupCapacity: config.DEDUP_CAPACITY,
       metrics,
     }),

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { connectionSchema, consumerHealthSchema, loadConfig, port, positiveInt } from '@cpm/platform';
+import {
+  connectionSchema,
+  consumerHealthSchema,
+  loadConfig,
+  port,
+  positiveInt,
+} from '@cpm/platform';
 
 /** Sinch credentials and hosts, shared by the service and the webhook set-up command. */
 export const sinchConnectionSchema = z.object({
@@ -27,7 +33,8 @@ export const outboundConfigSchema = connectionSchema
 
 export type SinchConnectionConfig = z.infer<typeof sinchConnectionSchema>;
 export type OutboundConfig = z.infer<typeof outboundConfigSchema>;
-export const loadOutboundConfig = (env: NodeJS.ProcessEnv = process.env): OutboundConfig => loadConfig(outboundConfigSchema, env);
+export const loadOutboundConfig = (env: NodeJS.ProcessEnv = process.env): OutboundConfig =>
+  loadConfig(outboundConfigSchema, env);
 
 /** The SinchApi settings of a config. */
 export function sinchApiSettings(config: SinchConnectionConfig) {
@@ -37,7 +44,9 @@ export function sinchApiSettings(config: SinchConnectionConfig) {
     keySecret: config.SINCH_KEY_SECRET,
     region: config.SINCH_REGION,
     timeoutMs: config.SINCH_TIMEOUT_MS,
-    ...(config.SINCH_CONVERSATION_BASE_URL !== undefined && { conversationBaseUrl: config.SINCH_CONVERSATION_BASE_URL }),
+    ...(config.SINCH_CONVERSATION_BASE_URL !== undefined && {
+      conversationBaseUrl: config.SINCH_CONVERSATION_BASE_URL,
+    }),
     ...(config.SINCH_AUTH_BASE_URL !== undefined && { authBaseUrl: config.SINCH_AUTH_BASE_URL }),
   };
 }

@@ -30,8 +30,16 @@ export function decideCommand(command: AgentCommand, state: OutboundState): Comm
   });
   if (!window.allowed) {
     const why =
-      window.reason === 'NO_CUSTOMER_MESSAGE' ? 'the customer has never written on WhatsApp' : 'the customer last wrote more than 24 h before the command';
-    return { action: 'reject', refusal: { code: OUTSIDE_WINDOW, message: `${why}: only templates may be sent (${window.reason})` } };
+      window.reason === 'NO_CUSTOMER_MESSAGE'
+        ? 'the customer has never written on WhatsApp'
+        : 'the customer last wrote more than 24 h before the command';
+    return {
+      action: 'reject',
+      refusal: {
+        code: OUTSIDE_WINDOW,
+        message: `${why}: only templates may be sent (${window.reason})`,
+      },
+    };
   }
   return { action: 'send', plan: planned.plan };
 }

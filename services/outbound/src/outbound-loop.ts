@@ -18,7 +18,12 @@ import { errorCode, isRetriable, type Logger, type Metrics } from '@cpm/platform
 import type { AgentCommand } from './agent-command';
 import { decideCommand } from './decide-command';
 import { outboundRecord, type Outcome } from './outbound-record';
-import { initialOutboundState, withCommand, withInbound, type OutboundState } from './outbound-state';
+import {
+  initialOutboundState,
+  withCommand,
+  withInbound,
+  type OutboundState,
+} from './outbound-state';
 import type { SinchSender } from './sinch-sender';
 
 export const COMMANDS = 'agent.commands.v1';
@@ -89,7 +94,11 @@ export class OutboundLoop {
 
   async start(): Promise<void> {
     const { kafka, namespace, logger } = this.o;
-    this.producer = new RenewableTransactionalProducer(kafka, `${this.groupId}-${this.o.instanceId}`, logger);
+    this.producer = new RenewableTransactionalProducer(
+      kafka,
+      `${this.groupId}-${this.o.instanceId}`,
+      logger,
+    );
     await this.producer.connect();
     this.consumer = kafka.consumer({
       groupId: this.groupId,
@@ -108,8 +117,15 @@ export class OutboundLoop {
       this.health.restore(() => this.restore());
     });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [topicName(namespace, EVENTS), topicName(namespace, COMMANDS)], fromBeginning: true });
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
+    await this.consumer.subscribe({
+      topics: [topicName(namespace, EVENTS), topicName(namespace, COMMANDS)],
+      fromBeginning: true,
+    });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
   }
 
   /**
@@ -129,10 +145,19 @@ export class OutboundLoop {
       // A transaction the broker completed without markers would hide a SENDING or DONE marker.
       await sealChangelog(this.o.kafka, this.producer!, this.changelogTopic);
       this.state.clear();
-      const count = await readChangelog(this.o.kafka, this.changelogTopic, this.assigned, (key, value) => {
-        if (!isChangelogBookkeeping(key)) this.state.load(key, value === null ? null : (JSON.parse(value) as OutboundState));
-      });
-      this.o.logger.info({ records: count, keys: this.state.size }, 'state restored from changelog');
+      const count = await readChangelog(
+        this.o.kafka,
+        this.changelogTopic,
+        this.assigned,
+        (key, value) => {
+          if (!isChangelogBookkeeping(key))
+            this.state.load(key, value === null ? null : (JSON.parse(value) as OutboundState));
+        },
+      );
+      this.o.logger.info(
+        { records: count, keys: this.state.size },
+        'state restored from changelog',
+      );
     })().catch((error: unknown) => {
       if (this.restored === restored) this.restored = null; // the next batch (or the retry after the join) tries again
       throw error;
@@ -150,21 +175,41 @@ export class OutboundLoop {
     await work;
   }
 
-  private async processBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+  private async processBatch({
+    batch,
+    heartbeat,
+    isRunning,
+    isStale,
+    resolveOffset,
+  }: EachBatchPayload): Promise<void> {
     const { namespace, metrics } = this.o;
     const topic = batch.topic === topicName(namespace, COMMANDS) ? COMMANDS : EVENTS;
     const pending: { topic: string; message: Message }[] = [];
     let done: string | null = null; // offset of the last message whose effects are in `pending`
     const commit = async (nextOffset: string): Promise<void> => {
       const outputs = [...pending];
-      for (const [key, value] of this.state.changes()) outputs.push({ topic: this.changelogTopic, message: { key, value: JSON.stringify(value) } });
+      for (const [key, value] of this.state.changes())
+        outputs.push({
+          topic: this.changelogTopic,
+          message: { key, value: JSON.stringify(value) },
+        });
       const byTopic = new Map<string, Message[]>();
-      for (const { topic: t, message } of outputs) byTopic.set(t, [...(byTopic.get(t) ?? []), message]);
+      for (const { topic: t, message } of outputs)
+        byTopic.set(t, [...(byTopic.get(t) ?? []), message]);
       await this.producer!.inTransaction(async (tx) => {
-        if (byTopic.size > 0) await tx.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
+        if (byTopic.size > 0)
+          await tx.sendBatch({
+            acks: -1,
+            topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })),
+          });
         await tx.sendOffsets({
           consumerGroupId: this.groupId,
-          topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset }] }],
+          topics: [
+            {
+              topic: batch.topic,
+              partitions: [{ partition: batch.partition, offset: nextOffset }],
+            },
+          ],
         });
       });
       this.state.commit();
@@ -190,7 +235,15 @@ export class OutboundLoop {
           continue;
         }
         if (topic === EVENTS) this.onEvent(key, value as ConversationEvent);
-        else await this.onCommand(key, value as AgentCommand, message, pending, () => commit(message.offset), heartbeat);
+        else
+          await this.onCommand(
+            key,
+            value as AgentCommand,
+            message,
+            pending,
+            () => commit(message.offset),
+            heartbeat,
+          );
         done = message.offset;
         metrics.recordsProcessed.inc({ topic });
       }
@@ -200,7 +253,12 @@ export class OutboundLoop {
       this.state.rollback();
       metrics.kafkaErrors.inc({ operation: 'transaction' });
       this.o.logger.warn(
-        { code: errorCode(error), err: (error as Error).message, topic: batch.topic, partition: batch.partition },
+        {
+          code: errorCode(error),
+          err: (error as Error).message,
+          topic: batch.topic,
+          partition: batch.partition,
+        },
         'batch failed; it will be processed again from the committed offset',
       );
       throw error;
@@ -238,11 +296,17 @@ export class OutboundLoop {
           outcome: 'FAILED',
           attempt: 1,
           errorCode: UNKNOWN_OUTCOME,
-          errorMessage: 'the service stopped while sending this command; Sinch may or may not have accepted it, so it is not sent again',
+          errorMessage:
+            'the service stopped while sending this command; Sinch may or may not have accepted it, so it is not sent again',
         };
         break;
       case 'reject':
-        outcome = { outcome: 'REJECTED', attempt: 1, errorCode: decision.refusal.code, errorMessage: decision.refusal.message };
+        outcome = {
+          outcome: 'REJECTED',
+          attempt: 1,
+          errorCode: decision.refusal.code,
+          errorMessage: decision.refusal.message,
+        };
         break;
       case 'send':
         this.state.set(key, withCommand(state, command.commandId, 'SENDING', handledCapacity));
@@ -251,15 +315,34 @@ export class OutboundLoop {
         await heartbeat();
         break;
     }
-    this.state.set(key, withCommand(this.state.get(key), command.commandId, 'DONE', handledCapacity));
+    this.state.set(
+      key,
+      withCommand(this.state.get(key), command.commandId, 'DONE', handledCapacity),
+    );
     const record = outboundRecord(command, key, outcome, Date.now());
-    pending.push({ topic: topicName(this.o.namespace, OUTBOUND), message: { key, value: await this.o.codec.encode(OUTBOUND, record) } });
+    pending.push({
+      topic: topicName(this.o.namespace, OUTBOUND),
+      message: { key, value: await this.o.codec.encode(OUTBOUND, record) },
+    });
     metrics.outboundSends.inc({ type: command.type, outcome: outcome.outcome });
     metrics.recordsProduced.inc({ topic: OUTBOUND, type: outcome.outcome });
-    logger.info({ commandId: command.commandId, outcome: outcome.outcome, code: outcome.errorCode ?? null, offset: message.offset }, 'command handled');
+    logger.info(
+      {
+        commandId: command.commandId,
+        outcome: outcome.outcome,
+        code: outcome.errorCode ?? null,
+        offset: message.offset,
+      },
+      'command handled',
+    );
   }
 
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown): Promise<{ topic: string; message: Message }> {
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    error: unknown,
+  ): Promise<{ topic: string; message: Message }> {
     const value = deadLetter(error, {
       consumer: this.groupId,
       topic: topicName(this.o.namespace, topic),
@@ -268,8 +351,14 @@ export class OutboundLoop {
       failedAt: Number(message.timestamp),
     });
     this.o.metrics.deadLetters.inc({ topic: DLQ, code: value.errorCode });
-    this.o.logger.warn({ code: value.errorCode, err: value.errorMessage, topic, partition, offset: message.offset }, 'record sent to the DLQ');
-    return { topic: topicName(this.o.namespace, DLQ), message: { key: message.key, value: await this.o.codec.encode(DLQ, value) } };
+    this.o.logger.warn(
+      { code: value.errorCode, err: value.errorMessage, topic, partition, offset: message.offset },
+      'record sent to the DLQ',
+    );
+    return {
+      topic: topicName(this.o.namespace, DLQ),
+      message: { key: message.key, value: await this.o.codec.encode(DLQ, value) },
+    };
   }
 
   async stop(): Promise<void> {

@@ -14,7 +14,12 @@ export interface Outcome {
 const AUTHORS = new Set(['AGENT', 'PROMPT', 'ERROR']);
 
 /** Pure: the sinch.outbound.v1 record of a command's outcome. */
-export function outboundRecord(command: AgentCommand, customerKey: string, outcome: Outcome, completedAtMs: number): OutboundRecord {
+export function outboundRecord(
+  command: AgentCommand,
+  customerKey: string,
+  outcome: Outcome,
+  completedAtMs: number,
+): OutboundRecord {
   const params = command.templateParameters ?? {};
   return {
     commandId: command.commandId,

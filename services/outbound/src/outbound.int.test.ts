@@ -6,7 +6,11 @@ import type { OutboundRecord } from '@cpm/contracts';
 import { normalizeWebhook, type ConversationEvent } from '@cpm/domain';
 import { startIngress, loadIngressConfig, type Ingress } from '@cpm/ingress';
 import { REQUIRED_WEBHOOK_TRIGGERS } from '@cpm/sinch-api';
-import { createSinchSimulator, type InboundResult, type SinchSimulator } from '@cpm/sinch-simulator';
+import {
+  createSinchSimulator,
+  type InboundResult,
+  type SinchSimulator,
+} from '@cpm/sinch-simulator';
 import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
 import type { AgentCommand } from './agent-command';
 import { loadOutboundConfig } from './config';
@@ -34,13 +38,20 @@ async function produceInboundEvent(customer: InboundResult, acceptMs: number): P
     source: { topic: 'sinch.webhooks.raw.v1', partition: 0, offset: '0' },
   }).filter((e) => e.type === 'MESSAGE_RECEIVED') as [ConversationEvent];
   const iso = new Date(acceptMs).toISOString();
-  const value: ConversationEvent = { ...event, occurredAt: iso, occurredAtMs: acceptMs, message: { ...event.message!, acceptedAt: iso } };
+  const value: ConversationEvent = {
+    ...event,
+    occurredAt: iso,
+    occurredAtMs: acceptMs,
+    message: { ...event.message!, acceptedAt: iso },
+  };
   const producer = t.kafka.producer({ idempotent: true });
   await producer.connect();
   await producer.send({
     topic: topicName(t.namespace, 'conversation.events.v1'),
     acks: -1,
-    messages: [{ key: keyOf(customer), value: await t.codec.encode('conversation.events.v1', value) }],
+    messages: [
+      { key: keyOf(customer), value: await t.codec.encode('conversation.events.v1', value) },
+    ],
   });
   await producer.disconnect();
 }
@@ -72,7 +83,9 @@ function command(customer: InboundResult, overrides: Partial<AgentCommand>): Age
 async function produceCommands(commands: AgentCommand[], key: string): Promise<void> {
   const producer = t.kafka.producer({ idempotent: true });
   await producer.connect();
-  const messages = await Promise.all(commands.map(async (c) => ({ key, value: await t.codec.encode('agent.commands.v1', c) })));
+  const messages = await Promise.all(
+    commands.map(async (c) => ({ key, value: await t.codec.encode('agent.commands.v1', c) })),
+  );
   await producer.send({ topic: topicName(t.namespace, 'agent.commands.v1'), acks: -1, messages });
   await producer.disconnect();
 }
@@ -82,9 +95,15 @@ async function outcomes(ids: string[]): Promise<(OutboundRecord & { key: string 
   const deadline = Date.now() + 45_000;
   for (;;) {
     const records = await readTopic(t.kafka, topicName(t.namespace, 'sinch.outbound.v1'));
-    const decoded = await Promise.all(records.map(async (r) => ({ ...(await t.codec.decode<OutboundRecord>(r.value!)), key: r.key })));
+    const decoded = await Promise.all(
+      records.map(async (r) => ({
+        ...(await t.codec.decode<OutboundRecord>(r.value!)),
+        key: r.key,
+      })),
+    );
     const mine = decoded.filter((r) => ids.includes(r.commandId));
-    if (ids.every((id) => mine.some((r) => r.commandId === id)) || Date.now() > deadline) return mine;
+    if (ids.every((id) => mine.some((r) => r.commandId === id)) || Date.now() > deadline)
+      return mine;
     await new Promise((r) => setTimeout(r, 300));
   }
 }
@@ -95,14 +114,19 @@ async function metric(pattern: RegExp): Promise<number> {
 }
 
 const sends = () => sim.requests('messages:send');
-const sendsWithText = (text: string) => sends().filter((r) => JSON.stringify(r.body).includes(text));
+const sendsWithText = (text: string) =>
+  sends().filter((r) => JSON.stringify(r.body).includes(text));
 
 beforeAll(async () => {
   t = await createTestEnv({ database: false, partitions: 2 });
   sim = createSinchSimulator({ delivery: { stepDelayMs: 5 } });
   await sim.start();
-  alice = await sim.customer({ channel: 'WHATSAPP', identity: '46700000001', displayName: 'Alice' }).sendText('hi');
-  bob = await sim.customer({ channel: 'WHATSAPP', identity: '46700000002', displayName: 'Bob' }).sendText('hello');
+  alice = await sim
+    .customer({ channel: 'WHATSAPP', identity: '46700000001', displayName: 'Alice' })
+    .sendText('hi');
+  bob = await sim
+    .customer({ channel: 'WHATSAPP', identity: '46700000002', displayName: 'Bob' })
+    .sendText('hello');
   aliceLastMs = Date.parse('2026-11-02T10:00:00.000Z');
   bobLastMs = aliceLastMs - 25 * HOUR;
   await produceInboundEvent(alice, aliceLastMs);
@@ -116,14 +140,32 @@ beforeAll(async () => {
     SINCH_AUTH_BASE_URL: sim.url,
   };
   outbound = await startOutbound(
-    loadOutboundConfig({ ...t.env, ...sinchEnv, OUTBOUND_HTTP_PORT: '0', OUTBOUND_RETRY_BASE_MS: '50', CONSUMER_LAG_INTERVAL_MS: '200' }),
+    loadOutboundConfig({
+      ...t.env,
+      ...sinchEnv,
+      OUTBOUND_HTTP_PORT: '0',
+      OUTBOUND_RETRY_BASE_MS: '50',
+      CONSUMER_LAG_INTERVAL_MS: '200',
+    }),
   );
   // The customers' messages are known before any command is produced (the topics are read independently).
   const deadline = Date.now() + 30_000;
-  while ((await metric(/cpm_records_processed_total\{topic="conversation.events.v1",service="outbound"\} (\d+)/)) < 2 && Date.now() < deadline) {
+  while (
+    (await metric(
+      /cpm_records_processed_total\{topic="conversation.events.v1",service="outbound"\} (\d+)/,
+    )) < 2 &&
+    Date.now() < deadline
+  ) {
     await new Promise((r) => setTimeout(r, 200));
   }
-  ingress = await startIngress(loadIngressConfig({ ...t.env, INGRESS_PORT: '0', SINCH_WEBHOOK_SECRETS: SECRET, INGRESS_INSTANCE_ID: 'outbound-test' }));
+  ingress = await startIngress(
+    loadIngressConfig({
+      ...t.env,
+      INGRESS_PORT: '0',
+      SINCH_WEBHOOK_SECRETS: SECRET,
+      INGRESS_INSTANCE_ID: 'outbound-test',
+    }),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -137,15 +179,32 @@ describe('outbound on real Kafka against the simulator', () => {
   it('is ready once its state is restored, with a lag of 0 on every partition once it has read everything', async () => {
     const ready = await fetch(`${outbound.url}/readyz`);
     expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', ready: true }]);
-    const lags = async () => (await (await fetch(`${outbound.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('cpm_consumer_lag{'));
-    for (let i = 0; i < 100 && (await lags()).filter((l) => l.endsWith(' 0')).length < 2 * t.partitions; i++) await new Promise((r) => setTimeout(r, 200));
+    const lags = async () =>
+      (await (await fetch(`${outbound.url}/metrics`)).text())
+        .split('\n')
+        .filter((l) => l.startsWith('cpm_consumer_lag{'));
+    for (
+      let i = 0;
+      i < 100 && (await lags()).filter((l) => l.endsWith(' 0')).length < 2 * t.partitions;
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 200));
     expect(await lags()).toHaveLength(2 * t.partitions); // conversation.events.v1 and agent.commands.v1
     expect((await lags()).filter((l) => !l.endsWith(' 0'))).toEqual([]);
   });
 
   it('sends each command type with the exact request body and records its outcome', async () => {
-    const text = command(alice, { text: 'Hello Alice', messageMetadata: '{"agent":"a1"}', conversationMetadata: '{"caseId":"42"}' });
-    const media = command(alice, { type: 'SEND_MEDIA', mediaUrl: `${sim.url}/media/sample.png`, fileName: 'sample.png', author: 'PROMPT' });
+    const text = command(alice, {
+      text: 'Hello Alice',
+      messageMetadata: '{"agent":"a1"}',
+      conversationMetadata: '{"caseId":"42"}',
+    });
+    const media = command(alice, {
+      type: 'SEND_MEDIA',
+      mediaUrl: `${sim.url}/media/sample.png`,
+      fileName: 'sample.png',
+      author: 'PROMPT',
+    });
     const template = command(alice, {
       type: 'SEND_TEMPLATE',
       templateName: 'order_update',
@@ -172,27 +231,50 @@ describe('outbound on real Kafka against the simulator', () => {
     expect(bodies[1]).toEqual({
       app_id: 'sim-app',
       recipient,
-      message: { media_message: { url: `${sim.url}/media/sample.png`, filename_override: 'sample.png' } },
+      message: {
+        media_message: { url: `${sim.url}/media/sample.png`, filename_override: 'sample.png' },
+      },
     });
     expect(bodies[2]).toEqual({
       app_id: 'sim-app',
       recipient,
       message: {
-        template_message: { channel_template: { WHATSAPP: { template_id: 'order_update', language_code: 'en_US', parameters: { 'body[1]text': 'Alice' } } } },
+        template_message: {
+          channel_template: {
+            WHATSAPP: {
+              template_id: 'order_update',
+              language_code: 'en_US',
+              parameters: { 'body[1]text': 'Alice' },
+            },
+          },
+        },
       },
     });
     const stops = sim.requests('conversations:stop');
-    expect(stops.map((r) => r.path)).toEqual([`/v1/projects/${sim.projectId}/conversations/${alice.conversationId}:stop`]);
+    expect(stops.map((r) => r.path)).toEqual([
+      `/v1/projects/${sim.projectId}/conversations/${alice.conversationId}:stop`,
+    ]);
 
     const byId = new Map(out.map((r) => [r.commandId, r]));
     for (const c of [text, media, template]) {
       const r = byId.get(c.commandId)!;
-      expect(r).toMatchObject({ outcome: 'SENT', commandType: c.type, author: c.author, key: keyOf(alice), customerKey: keyOf(alice), errorCode: null });
+      expect(r).toMatchObject({
+        outcome: 'SENT',
+        commandType: c.type,
+        author: c.author,
+        key: keyOf(alice),
+        customerKey: keyOf(alice),
+        errorCode: null,
+      });
       expect(sim.state.sentMessages.has(r.sinchMessageId!)).toBe(true);
       expect(Date.parse(r.sinchAcceptedTime!)).not.toBeNaN();
     }
     expect(byId.get(template.commandId)!.templateParamsJson).toBe('{"body[1]text":"Alice"}');
-    expect(byId.get(end.commandId)).toMatchObject({ outcome: 'SENT', commandType: 'END_CONVERSATION', sinchMessageId: null });
+    expect(byId.get(end.commandId)).toMatchObject({
+      outcome: 'SENT',
+      commandType: 'END_CONVERSATION',
+      sinchMessageId: null,
+    });
     expect(sim.state.conversations.get(alice.conversationId)!.active).toBe(false);
   });
 
@@ -214,13 +296,22 @@ describe('outbound on real Kafka against the simulator', () => {
     expect(sent).toMatchObject({ outcome: 'SENT', attempt: 3 });
     const attempts = sendsWithText('after two 500s');
     expect(attempts.map((r) => r.status)).toEqual([500, 500, 200]);
-    expect([...sim.state.sentMessages.values()].filter((m) => JSON.stringify(m.message).includes('after two 500s'))).toHaveLength(1);
+    expect(
+      [...sim.state.sentMessages.values()].filter((m) =>
+        JSON.stringify(m.message).includes('after two 500s'),
+      ),
+    ).toHaveLength(1);
 
     sim.failNext('messages:send', [{ status: 400 }]);
     const refused = command(alice, { text: 'refused by sinch' });
     await produceCommands([refused], keyOf(alice));
     const [failed] = await outcomes([refused.commandId]);
-    expect(failed).toMatchObject({ outcome: 'FAILED', attempt: 1, errorCode: 'INVALID_ARGUMENT', httpStatus: 400 });
+    expect(failed).toMatchObject({
+      outcome: 'FAILED',
+      attempt: 1,
+      errorCode: 'INVALID_ARGUMENT',
+      httpStatus: 400,
+    });
     expect(failed!.errorMessage).toContain('HTTP 400');
     expect(sendsWithText('refused by sinch')).toHaveLength(1);
   });
@@ -248,7 +339,13 @@ describe('outbound on real Kafka against the simulator', () => {
 
   it('registers the webhook with the setup command, idempotently', async () => {
     const cli = resolve(__dirname, 'setup-webhook-cli.ts');
-    const env = { ...process.env, ...sinchEnv, SINCH_APP_ID: 'sim-app', SINCH_WEBHOOK_TARGET_URL: ingress.webhookUrl, SINCH_WEBHOOK_SECRET: SECRET };
+    const env = {
+      ...process.env,
+      ...sinchEnv,
+      SINCH_APP_ID: 'sim-app',
+      SINCH_WEBHOOK_TARGET_URL: ingress.webhookUrl,
+      SINCH_WEBHOOK_SECRET: SECRET,
+    };
     const run = () => promisify(execFile)(process.execPath, ['--import', 'tsx', cli], { env });
     const first = await run();
     expect(first.stdout).toMatch(/^webhook created: /);
@@ -271,7 +368,8 @@ describe('outbound on real Kafka against the simulator', () => {
   }, 60_000);
 
   it("delivers the simulator's signed delivery reports through the real ingress to sinch.webhooks.raw.v1", async () => {
-    if (![...sim.state.webhooks.values()].some((w) => w.target === ingress.webhookUrl)) sim.registerWebhook({ target: ingress.webhookUrl, secret: SECRET });
+    if (![...sim.state.webhooks.values()].some((w) => w.target === ingress.webhookUrl))
+      sim.registerWebhook({ target: ingress.webhookUrl, secret: SECRET });
     const c = command(alice, { text: 'report back please' });
     await produceCommands([c], keyOf(alice));
     const [sent] = await outcomes([c.commandId]);
@@ -280,16 +378,28 @@ describe('outbound on real Kafka against the simulator', () => {
     let reports: { trigger: string; verification: string; body: Buffer }[] = [];
     while (Date.now() < deadline) {
       const raw = await readTopic(t.kafka, topicName(t.namespace, 'sinch.webhooks.raw.v1'));
-      const decoded = await Promise.all(raw.map((r) => t.codec.decode<{ trigger: string; verification: string; body: Buffer }>(r.value!)));
-      reports = decoded.filter((d) => d.trigger === 'MESSAGE_DELIVERY' && d.body.toString().includes(messageId));
+      const decoded = await Promise.all(
+        raw.map((r) =>
+          t.codec.decode<{ trigger: string; verification: string; body: Buffer }>(r.value!),
+        ),
+      );
+      reports = decoded.filter(
+        (d) => d.trigger === 'MESSAGE_DELIVERY' && d.body.toString().includes(messageId),
+      );
       if (reports.length >= 3) break;
       await new Promise((r) => setTimeout(r, 300));
     }
     expect(reports.length).toBeGreaterThanOrEqual(3); // QUEUED_ON_CHANNEL, DELIVERED, READ
     for (const r of reports) expect(r.verification).toBe('VERIFIED');
-    const statuses = reports.map((r) => (JSON.parse(r.body.toString()) as { message_delivery_report: { status: string } }).message_delivery_report.status);
+    const statuses = reports.map(
+      (r) =>
+        (JSON.parse(r.body.toString()) as { message_delivery_report: { status: string } })
+          .message_delivery_report.status,
+    );
     expect(new Set(statuses)).toEqual(new Set(['QUEUED_ON_CHANNEL', 'DELIVERED', 'READ']));
-    const refusedBySignature = sim.deliveries.filter((d) => d.attempts.some((a) => a.status === 401));
+    const refusedBySignature = sim.deliveries.filter((d) =>
+      d.attempts.some((a) => a.status === 401),
+    );
     expect(refusedBySignature).toHaveLength(0);
   });
 });

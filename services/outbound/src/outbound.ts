@@ -1,6 +1,12 @@
 import express from 'express';
 import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
-import { changelogSpec, consumerHealthSettings, createKafka, ensureTopics, SchemaCodec } from '@cpm/kafka';
+import {
+  changelogSpec,
+  consumerHealthSettings,
+  createKafka,
+  ensureTopics,
+  SchemaCodec,
+} from '@cpm/kafka';
 import { SinchApi } from '@cpm/sinch-api';
 import { sinchApiSettings, type OutboundConfig } from './config';
 import { COMMANDS, DLQ, EVENTS, OUTBOUND, OutboundLoop } from './outbound-loop';
@@ -13,18 +19,31 @@ export interface Outbound {
 }
 
 /** Starts the outbound service: topics and schemas, the exactly-once loop, then /healthz /readyz /metrics. */
-export async function startOutbound(config: OutboundConfig, logger: Logger = createLogger('outbound', config.LOG_LEVEL)): Promise<Outbound> {
+export async function startOutbound(
+  config: OutboundConfig,
+  logger: Logger = createLogger('outbound', config.LOG_LEVEL),
+): Promise<Outbound> {
   const metrics = createMetrics('outbound');
-  const kafka = createKafka(config.KAFKA_BROKERS, `outbound-${config.OUTBOUND_INSTANCE_ID}`, logger);
+  const kafka = createKafka(
+    config.KAFKA_BROKERS,
+    `outbound-${config.OUTBOUND_INSTANCE_ID}`,
+    logger,
+  );
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
-  await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS, [changelogSpec('outbound')]);
+  await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS, [
+    changelogSpec('outbound'),
+  ]);
   const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
   await codec.register([COMMANDS, EVENTS, OUTBOUND, DLQ]);
   const api = new SinchApi(sinchApiSettings(config));
   const sender = new SinchSender({
     api,
     limiter: new RateLimiter(config.OUTBOUND_RATE_LIMIT_PER_SECOND),
-    retry: { maxAttempts: config.OUTBOUND_RETRY_MAX_ATTEMPTS, baseMs: config.OUTBOUND_RETRY_BASE_MS, maxMs: config.OUTBOUND_RETRY_MAX_MS },
+    retry: {
+      maxAttempts: config.OUTBOUND_RETRY_MAX_ATTEMPTS,
+      baseMs: config.OUTBOUND_RETRY_BASE_MS,
+      maxMs: config.OUTBOUND_RETRY_MAX_MS,
+    },
     logger,
   });
   const loop = new OutboundLoop({
@@ -44,7 +63,10 @@ export async function startOutbound(config: OutboundConfig, logger: Logger = cre
   const app = express();
   app.use(opsRoutes(metrics.registry, async () => loop.health.check()));
   const { url, close } = await listen(app, config.OUTBOUND_HTTP_PORT);
-  logger.info({ url, region: config.SINCH_REGION, ratePerSecond: config.OUTBOUND_RATE_LIMIT_PER_SECOND }, 'outbound running');
+  logger.info(
+    { url, region: config.SINCH_REGION, ratePerSecond: config.OUTBOUND_RATE_LIMIT_PER_SECOND },
+    'outbound running',
+  );
   return {
     url,
     async stop() {

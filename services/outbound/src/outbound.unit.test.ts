@@ -1,4 +1,9 @@
-import { buildSendRequest, mediaMessage, textMessage, whatsAppTemplateMessage } from '@cpm/sinch-api';
+import {
+  buildSendRequest,
+  mediaMessage,
+  textMessage,
+  whatsAppTemplateMessage,
+} from '@cpm/sinch-api';
 import type { AgentCommand } from './agent-command';
 import { backoffMs } from './backoff';
 import { decideCommand, OUTSIDE_WINDOW } from './decide-command';
@@ -54,7 +59,11 @@ function planOf(c: AgentCommand): SendPlan {
 
 describe('planSend: command → messages:send body', () => {
   it('maps SEND_TEXT to a text message to the contact with both metadata fields', () => {
-    const body = bodyOf(planOf(command({ messageMetadata: '{"queue":"vip"}', conversationMetadata: '{"caseId":"42"}' })));
+    const body = bodyOf(
+      planOf(
+        command({ messageMetadata: '{"queue":"vip"}', conversationMetadata: '{"caseId":"42"}' }),
+      ),
+    );
     expect(body).toEqual({
       app_id: 'app-1',
       recipient: { contact_id: 'contact-1' },
@@ -65,20 +74,35 @@ describe('planSend: command → messages:send body', () => {
   });
 
   it('falls back to the channel identity when there is no contact id', () => {
-    const body = bodyOf(planOf(command({ contactId: '', channel: 'SMS', identity: '+46700000009' })));
+    const body = bodyOf(
+      planOf(command({ contactId: '', channel: 'SMS', identity: '+46700000009' })),
+    );
     expect(body).toEqual({
       app_id: 'app-1',
-      recipient: { identified_by: { channel_identities: [{ channel: 'SMS', identity: '+46700000009' }] } },
+      recipient: {
+        identified_by: { channel_identities: [{ channel: 'SMS', identity: '+46700000009' }] },
+      },
       message: { text_message: { text: 'Hello' } },
     });
   });
 
   it('maps SEND_MEDIA with its file name', () => {
-    const body = bodyOf(planOf(command({ type: 'SEND_MEDIA', text: null, mediaUrl: 'https://media.example/a.png', fileName: 'a.png' })));
+    const body = bodyOf(
+      planOf(
+        command({
+          type: 'SEND_MEDIA',
+          text: null,
+          mediaUrl: 'https://media.example/a.png',
+          fileName: 'a.png',
+        }),
+      ),
+    );
     expect(body).toEqual({
       app_id: 'app-1',
       recipient: { contact_id: 'contact-1' },
-      message: { media_message: { url: 'https://media.example/a.png', filename_override: 'a.png' } },
+      message: {
+        media_message: { url: 'https://media.example/a.png', filename_override: 'a.png' },
+      },
     });
   });
 
@@ -94,19 +118,33 @@ describe('planSend: command → messages:send body', () => {
       app_id: 'app-1',
       recipient: { contact_id: 'contact-1' },
       message: {
-        template_message: { channel_template: { WHATSAPP: { template_id: 'order_update', language_code: 'en_US', parameters: { 'body[1]text': 'Anna' } } } },
+        template_message: {
+          channel_template: {
+            WHATSAPP: {
+              template_id: 'order_update',
+              language_code: 'en_US',
+              parameters: { 'body[1]text': 'Anna' },
+            },
+          },
+        },
       },
     });
   });
 
   it('maps END_CONVERSATION to the conversation stop', () => {
-    expect(planOf(command({ type: 'END_CONVERSATION', text: null }))).toEqual({ kind: 'stop', conversationId: 'conv-1' });
+    expect(planOf(command({ type: 'END_CONVERSATION', text: null }))).toEqual({
+      kind: 'stop',
+      conversationId: 'conv-1',
+    });
   });
 
   it.each([
     [command({ type: 'SEND_TEXT', text: '' }), 'INVALID_COMMAND'],
     [command({ type: 'SEND_MEDIA', mediaUrl: 'not a url' }), 'INVALID_COMMAND'],
-    [command({ type: 'SEND_TEMPLATE', templateName: 'x', templateLanguage: null }), 'INVALID_COMMAND'],
+    [
+      command({ type: 'SEND_TEMPLATE', templateName: 'x', templateLanguage: null }),
+      'INVALID_COMMAND',
+    ],
     [command({ type: 'DANCE' }), 'INVALID_COMMAND'],
     [command({ type: 'END_CONVERSATION', conversationId: '' }), 'MISSING_CONVERSATION_ID'],
     [command({ contactId: '', identity: '' }), 'MISSING_RECIPIENT'],
@@ -119,17 +157,25 @@ describe('planSend: command → messages:send body', () => {
 });
 
 describe('decideCommand: idempotency and the WhatsApp window', () => {
-  const spoke = (hoursBefore: number) => withInbound(initialOutboundState(), 'WHATSAPP', T0 - hoursBefore * HOUR);
+  const spoke = (hoursBefore: number) =>
+    withInbound(initialOutboundState(), 'WHATSAPP', T0 - hoursBefore * HOUR);
 
   it('sends a WhatsApp text within 24 h of the customer message, refuses it after', () => {
     expect(decideCommand(command(), spoke(23)).action).toBe('send');
     const late = decideCommand(command(), spoke(25));
     expect(late).toMatchObject({ action: 'reject', refusal: { code: OUTSIDE_WINDOW } });
-    expect(decideCommand(command(), initialOutboundState())).toMatchObject({ action: 'reject', refusal: { code: OUTSIDE_WINDOW } });
+    expect(decideCommand(command(), initialOutboundState())).toMatchObject({
+      action: 'reject',
+      refusal: { code: OUTSIDE_WINDOW },
+    });
   });
 
   it('lets templates, conversation ends and other channels through a closed window', () => {
-    const template = command({ type: 'SEND_TEMPLATE', templateName: 'hello', templateLanguage: 'en_US' });
+    const template = command({
+      type: 'SEND_TEMPLATE',
+      templateName: 'hello',
+      templateLanguage: 'en_US',
+    });
     expect(decideCommand(template, spoke(25)).action).toBe('send');
     expect(decideCommand(command({ type: 'END_CONVERSATION' }), spoke(25)).action).toBe('send');
     expect(decideCommand(command({ channel: 'SMS' }), initialOutboundState()).action).toBe('send');
@@ -142,13 +188,19 @@ describe('decideCommand: idempotency and the WhatsApp window', () => {
   });
 
   it('never moves the last inbound time back', () => {
-    expect(withInbound(spoke(1), 'WHATSAPP', T0 - 30 * HOUR).lastInboundAcceptMs.WHATSAPP).toBe(T0 - HOUR);
+    expect(withInbound(spoke(1), 'WHATSAPP', T0 - 30 * HOUR).lastInboundAcceptMs.WHATSAPP).toBe(
+      T0 - HOUR,
+    );
   });
 
   it('skips a handled command and reports a send that was interrupted', () => {
     const state = spoke(1);
-    expect(decideCommand(command(), withCommand(state, 'cmd-1', 'DONE', 10))).toEqual({ action: 'skip' });
-    expect(decideCommand(command(), withCommand(state, 'cmd-1', 'SENDING', 10))).toEqual({ action: 'unknown-outcome' });
+    expect(decideCommand(command(), withCommand(state, 'cmd-1', 'DONE', 10))).toEqual({
+      action: 'skip',
+    });
+    expect(decideCommand(command(), withCommand(state, 'cmd-1', 'SENDING', 10))).toEqual({
+      action: 'unknown-outcome',
+    });
   });
 
   it('remembers at most `capacity` command ids, forgetting the oldest', () => {
@@ -160,11 +212,22 @@ describe('decideCommand: idempotency and the WhatsApp window', () => {
 
 describe('outboundRecord', () => {
   it('carries the command, the author and Sinch ids', () => {
-    const c = command({ type: 'SEND_TEMPLATE', author: 'PROMPT', templateName: 'hi', templateLanguage: 'en_US', templateParameters: { 'body[1]text': 'A' } });
+    const c = command({
+      type: 'SEND_TEMPLATE',
+      author: 'PROMPT',
+      templateName: 'hi',
+      templateLanguage: 'en_US',
+      templateParameters: { 'body[1]text': 'A' },
+    });
     const r = outboundRecord(
       c,
       'app-1:contact-1',
-      { outcome: 'SENT', attempt: 2, sinchMessageId: 'm1', sinchAcceptedTime: '2026-11-02T12:00:01.000Z' },
+      {
+        outcome: 'SENT',
+        attempt: 2,
+        sinchMessageId: 'm1',
+        sinchAcceptedTime: '2026-11-02T12:00:01.000Z',
+      },
       T0 + 5,
     );
     expect(r).toMatchObject({

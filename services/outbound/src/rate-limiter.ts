@@ -8,14 +8,18 @@ export class RateLimiter {
   constructor(
     private readonly perSecond: number,
     private readonly now: () => number = () => performance.now(),
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+      new Promise((r) => setTimeout(r, ms)),
   ) {}
 
   /** Ms to wait before a send for `key` may go; reserves the token. */
   reserve(key: string): number {
     const now = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: this.perSecond, at: now };
-    bucket.tokens = Math.min(this.perSecond, bucket.tokens + ((now - bucket.at) * this.perSecond) / 1000);
+    bucket.tokens = Math.min(
+      this.perSecond,
+      bucket.tokens + ((now - bucket.at) * this.perSecond) / 1000,
+    );
     bucket.at = now;
     bucket.tokens -= 1;
     this.buckets.set(key, bucket);

@@ -16,12 +16,16 @@ export interface Refusal {
 
 export type PlanResult = { ok: true; plan: SendPlan } | { ok: false; refusal: Refusal };
 
-const refuse = (code: string, message: string): PlanResult => ({ ok: false, refusal: { code, message } });
+const refuse = (code: string, message: string): PlanResult => ({
+  ok: false,
+  refusal: { code, message },
+});
 
 /** contactId when present, else the channel identity (the only choice in DISPATCH mode). */
 export function recipientOf(command: AgentCommand): Recipient | null {
   if (command.contactId) return { contactId: command.contactId };
-  if (command.channel && command.identity) return { channel: command.channel, identity: command.identity };
+  if (command.channel && command.identity)
+    return { channel: command.channel, identity: command.identity };
   return null;
 }
 
@@ -31,11 +35,16 @@ export function recipientOf(command: AgentCommand): Recipient | null {
  */
 export function planSend(command: AgentCommand): PlanResult {
   if (command.type === 'END_CONVERSATION') {
-    if (!command.conversationId) return refuse('MISSING_CONVERSATION_ID', 'END_CONVERSATION needs the conversationId');
+    if (!command.conversationId)
+      return refuse('MISSING_CONVERSATION_ID', 'END_CONVERSATION needs the conversationId');
     return { ok: true, plan: { kind: 'stop', conversationId: command.conversationId } };
   }
   const recipient = recipientOf(command);
-  if (!recipient) return refuse('MISSING_RECIPIENT', 'the command has neither contactId nor channel and identity');
+  if (!recipient)
+    return refuse(
+      'MISSING_RECIPIENT',
+      'the command has neither contactId nor channel and identity',
+    );
   const metadata = parseConversationMetadata(command.conversationMetadata);
   if (!metadata.ok) return refuse('INVALID_CONVERSATION_METADATA', metadata.message);
   const options: SendOptions = {
@@ -49,18 +58,32 @@ export function planSend(command: AgentCommand): PlanResult {
       if (!command.text) return refuse('INVALID_COMMAND', 'SEND_TEXT needs a non-empty text');
       return { ok: true, plan: { kind: 'text', options: { ...options, text: command.text } } };
     case 'SEND_MEDIA':
-      if (!command.mediaUrl || !URL.canParse(command.mediaUrl)) return refuse('INVALID_COMMAND', 'SEND_MEDIA needs a mediaUrl that is a URL');
+      if (!command.mediaUrl || !URL.canParse(command.mediaUrl))
+        return refuse('INVALID_COMMAND', 'SEND_MEDIA needs a mediaUrl that is a URL');
       return {
         ok: true,
-        plan: { kind: 'media', options: { ...options, url: command.mediaUrl, ...(command.fileName !== null && { fileName: command.fileName }) } },
+        plan: {
+          kind: 'media',
+          options: {
+            ...options,
+            url: command.mediaUrl,
+            ...(command.fileName !== null && { fileName: command.fileName }),
+          },
+        },
       };
     case 'SEND_TEMPLATE':
-      if (!command.templateName || !command.templateLanguage) return refuse('INVALID_COMMAND', 'SEND_TEMPLATE needs templateName and templateLanguage');
+      if (!command.templateName || !command.templateLanguage)
+        return refuse('INVALID_COMMAND', 'SEND_TEMPLATE needs templateName and templateLanguage');
       return {
         ok: true,
         plan: {
           kind: 'template',
-          options: { ...options, templateName: command.templateName, languageCode: command.templateLanguage, parameters: { ...command.templateParameters } },
+          options: {
+            ...options,
+            templateName: command.templateName,
+            languageCode: command.templateLanguage,
+            parameters: { ...command.templateParameters },
+          },
         },
       };
     default:
@@ -68,11 +91,14 @@ export function planSend(command: AgentCommand): PlanResult {
   }
 }
 
-function parseConversationMetadata(text: string | null): { ok: true; value: Record<string, unknown> | undefined } | { ok: false; message: string } {
+function parseConversationMetadata(
+  text: string | null,
+): { ok: true; value: Record<string, unknown> | undefined } | { ok: false; message: string } {
   if (text === null || text === '') return { ok: true, value: undefined };
   try {
     const value: unknown = JSON.parse(text);
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return { ok: true, value: value as Record<string, unknown> };
+    if (value !== null && typeof value === 'object' && !Array.isArray(value))
+      return { ok: true, value: value as Record<string, unknown> };
   } catch {
     // reported below
   }

@@ -25,16 +25,30 @@ export class SinchSender {
       await this.o.limiter.take(appId);
       try {
         const result = await this.call(plan);
-        return { outcome: 'SENT', attempt, sinchMessageId: result?.messageId ?? null, sinchAcceptedTime: result?.acceptedTime ?? null };
+        return {
+          outcome: 'SENT',
+          attempt,
+          sinchMessageId: result?.messageId ?? null,
+          sinchAcceptedTime: result?.acceptedTime ?? null,
+        };
       } catch (error) {
         const e = SinchApiError.from(plan.kind, error);
         if (!e.retriable || attempt >= this.o.retry.maxAttempts) {
           const exhausted = e.retriable ? ` (gave up after ${attempt} attempts)` : '';
           // The record keeps the API's reason (INVALID_ARGUMENT, NETWORK_ERROR, ...): an outcome for Contact Pro, not our error code.
-          return { outcome: 'FAILED', attempt, errorCode: e.reason, errorMessage: `${e.message}${exhausted}`, httpStatus: e.apiHttpStatus };
+          return {
+            outcome: 'FAILED',
+            attempt,
+            errorCode: e.reason,
+            errorMessage: `${e.message}${exhausted}`,
+            httpStatus: e.apiHttpStatus,
+          };
         }
         const wait = backoffMs(attempt, this.o.retry);
-        this.o.logger.warn({ code: e.code, reason: e.reason, apiHttpStatus: e.apiHttpStatus, attempt, waitMs: wait }, 'retriable Sinch error; retrying');
+        this.o.logger.warn(
+          { code: e.code, reason: e.reason, apiHttpStatus: e.apiHttpStatus, attempt, waitMs: wait },
+          'retriable Sinch error; retrying',
+        );
         await new Promise((r) => setTimeout(r, wait));
       }
     }

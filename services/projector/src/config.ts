@@ -12,4 +12,5 @@ export const projectorConfigSchema = connectionSchema.merge(consumerHealthSchema
 });
 
 export type ProjectorConfig = z.infer<typeof projectorConfigSchema>;
-export const loadProjectorConfig = (env: NodeJS.ProcessEnv = process.env): ProjectorConfig => loadConfig(projectorConfigSchema, env);
+export const loadProjectorConfig = (env: NodeJS.ProcessEnv = process.env): ProjectorConfig =>
+  loadConfig(projectorConfigSchema, env);

@@ -15,8 +15,12 @@ export interface Undecodable {
 
 /** The catalogue name of a namespaced topic (`t1.conversation.events.v1` → `conversation.events.v1`). */
 export function logicalTopic(namespace: string, fullTopic: string): InputTopic {
-  const name = namespace && fullTopic.startsWith(`${namespace}.`) ? fullTopic.slice(namespace.length + 1) : fullTopic;
-  if (!(INPUT_TOPICS as readonly string[]).includes(name)) throw new UnprojectableRecordError(`topic ${fullTopic} is not an input of the projector`);
+  const name =
+    namespace && fullTopic.startsWith(`${namespace}.`)
+      ? fullTopic.slice(namespace.length + 1)
+      : fullTopic;
+  if (!(INPUT_TOPICS as readonly string[]).includes(name))
+    throw new UnprojectableRecordError(`topic ${fullTopic} is not an input of the projector`);
   return name as InputTopic;
 }
 
@@ -36,17 +40,21 @@ export async function decodeBatch(
       const value = await codec.decode<unknown>(message.value);
       if (topic === 'conversation.events.v1') {
         const event = value as ConversationEvent;
-        if (typeof event?.eventId !== 'string' || typeof event.type !== 'string') throw new UnprojectableRecordError('value is not a conversation event');
+        if (typeof event?.eventId !== 'string' || typeof event.type !== 'string')
+          throw new UnprojectableRecordError('value is not a conversation event');
         records.push({ kind: 'event', event, position });
       } else {
         const media = value as MediaOutcome;
-        if (typeof media?.attachmentId !== 'string') throw new UnprojectableRecordError('value is not a media outcome');
+        if (typeof media?.attachmentId !== 'string')
+          throw new UnprojectableRecordError('value is not a media outcome');
         records.push({ kind: 'media', media, position });
       }
     } catch (error) {
       if (isRetriable(error)) throw error; // the registry or the network: retry the batch, never dead-letter it
       const reason =
-        error instanceof UnprojectableRecordError ? error : new UnprojectableRecordError(`${errorCode(error)}: ${(error as Error).message}`, error);
+        error instanceof UnprojectableRecordError
+          ? error
+          : new UnprojectableRecordError(`${errorCode(error)}: ${(error as Error).message}`, error);
       undecodable.push({ message, error: reason });
     }
   }

@@ -19,7 +19,8 @@ const POSITION: Column[] = [
   ['log_offset', 'bigint'],
 ];
 /** An update applies only when it comes from the same or a later log position. */
-const FORWARD = (t: string) => `(excluded.log_partition, excluded.log_offset) >= (${t}.log_partition, ${t}.log_offset)`;
+const FORWARD = (t: string) =>
+  `(excluded.log_partition, excluded.log_offset) >= (${t}.log_partition, ${t}.log_offset)`;
 
 export const COLUMNS = {
   customers: [
@@ -31,7 +32,13 @@ export const COLUMNS = {
     ['last_seen_at', 'timestamptz'],
     ...POSITION,
   ],
-  identities: [['customer_key', 'text'], ['channel', 'text'], ['identity', 'text'], ['first_seen_at', 'timestamptz'], ...POSITION],
+  identities: [
+    ['customer_key', 'text'],
+    ['channel', 'text'],
+    ['identity', 'text'],
+    ['first_seen_at', 'timestamptz'],
+    ...POSITION,
+  ],
   conversations: [
     ['conversation_id', 'text'],
     ['app_id', 'text'],
@@ -62,7 +69,14 @@ export const COLUMNS = {
     ['occurred_at', 'timestamptz'],
     ...POSITION,
   ],
-  statuses: [['event_id', 'text'], ['message_id', 'text'], ['status', 'text'], ['reason', 'text'], ['occurred_at', 'timestamptz'], ...POSITION],
+  statuses: [
+    ['event_id', 'text'],
+    ['message_id', 'text'],
+    ['status', 'text'],
+    ['reason', 'text'],
+    ['occurred_at', 'timestamptz'],
+    ...POSITION,
+  ],
   attachments: [
     ['attachment_id', 'text'],
     ['message_id', 'text'],
@@ -77,7 +91,14 @@ export const COLUMNS = {
     ['updated_at', 'timestamptz'],
     ...POSITION,
   ],
-  consents: [['customer_key', 'text'], ['channel', 'text'], ['kind', 'text'], ['status', 'text'], ['updated_at', 'timestamptz'], ...POSITION],
+  consents: [
+    ['customer_key', 'text'],
+    ['channel', 'text'],
+    ['kind', 'text'],
+    ['status', 'text'],
+    ['updated_at', 'timestamptz'],
+    ...POSITION,
+  ],
   statusUpdates: [
     ['message_id', 'text'],
     ['status', 'text'],
@@ -95,8 +116,10 @@ export const plans = {
   lockExclusive: `SELECT pg_advisory_xact_lock(hashtext($1))`,
   lockKey: (schema: string) => `cpm.projection.${schema}`,
 
-  readOffset: (s: string) => `SELECT next_offset FROM ${quoteIdent(s)}.consumer_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
-  readOffsets: (s: string) => `SELECT topic, partition, next_offset FROM ${quoteIdent(s)}.consumer_offsets WHERE consumer_group = $1`,
+  readOffset: (s: string) =>
+    `SELECT next_offset FROM ${quoteIdent(s)}.consumer_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
+  readOffsets: (s: string) =>
+    `SELECT topic, partition, next_offset FROM ${quoteIdent(s)}.consumer_offsets WHERE consumer_group = $1`,
   writeOffset: (s: string) =>
     `INSERT INTO ${quoteIdent(s)}.consumer_offsets (consumer_group, topic, partition, next_offset, updated_at) VALUES ($1, $2, $3, $4, now())
      ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET next_offset = GREATEST(consumer_offsets.next_offset, excluded.next_offset), updated_at = now()`,

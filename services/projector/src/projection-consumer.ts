@@ -1,5 +1,13 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { ConsumerHealth, deadLetter, IdempotentProducer, topicName, type ConsumerHealthSettings, type SchemaCodec, SERVICE_CONSUMER_RETRY } from '@cpm/kafka';
+import {
+  ConsumerHealth,
+  deadLetter,
+  IdempotentProducer,
+  topicName,
+  type ConsumerHealthSettings,
+  type SchemaCodec,
+  SERVICE_CONSUMER_RETRY,
+} from '@cpm/kafka';
 import type { Logger, Metrics } from '@cpm/platform';
 import { retryTransient } from '@cpm/postgres';
 import { decodeBatch, INPUT_TOPICS, logicalTopic, type Undecodable } from './decode-batch';
@@ -58,14 +66,27 @@ export class ProjectionConsumer {
     this.consumer = consumer;
     this.health.watch(consumer);
     await consumer.connect();
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.health.restore(() => this.seekToStored(payload.memberAssignment)));
-    await consumer.subscribe({ topics: INPUT_TOPICS.map((t) => topicName(namespace, t)), fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+      this.health.restore(() => this.seekToStored(payload.memberAssignment)),
+    );
+    await consumer.subscribe({
+      topics: INPUT_TOPICS.map((t) => topicName(namespace, t)),
+      fromBeginning: true,
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
   }
 
   private async seekToStored(assignment: Record<string, number[]>): Promise<void> {
     // A join can come while PostgreSQL is away: wait for it rather than read from Kafka's offsets.
-    const stored = await retryTransient('reading the stored offsets', () => this.o.store.storedOffsets(), { logger: this.o.logger });
+    const stored = await retryTransient(
+      'reading the stored offsets',
+      () => this.o.store.storedOffsets(),
+      { logger: this.o.logger },
+    );
     for (const [fullTopic, partitions] of Object.entries(assignment)) {
       const topic = logicalTopic(this.o.namespace, fullTopic);
       for (const partition of partitions) {
@@ -76,11 +97,22 @@ export class ProjectionConsumer {
     this.o.logger.info({ assignment }, 'partitions sought to the offsets stored in PostgreSQL');
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const started = Date.now();
     const topic = logicalTopic(this.o.namespace, batch.topic);
-    const { records, undecodable } = await decodeBatch(this.o.codec, topic, batch.partition, batch.messages);
+    const { records, undecodable } = await decodeBatch(
+      this.o.codec,
+      topic,
+      batch.partition,
+      batch.messages,
+    );
     if (undecodable.length > 0) await this.deadLetter(topic, batch.partition, undecodable);
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
     const applied = await this.o.store.apply(topic, batch.partition, records, next);
@@ -93,7 +125,9 @@ export class ProjectionConsumer {
   /** The offsets stored in PostgreSQL, as `topic:partition` (full topic name) → next offset. */
   private async storedOffsets(): Promise<Map<string, bigint>> {
     const stored = await this.o.store.storedOffsets();
-    return new Map([...stored].map(([key, offset]) => [topicName(this.o.namespace, key), BigInt(offset)]));
+    return new Map(
+      [...stored].map(([key, offset]) => [topicName(this.o.namespace, key), BigInt(offset)]),
+    );
   }
 
   private async deadLetter(topic: string, partition: number, items: Undecodable[]): Promise<void> {
@@ -101,10 +135,19 @@ export class ProjectionConsumer {
     const messages = await Promise.all(
       items.map(async ({ message, error }) => {
         this.o.metrics.deadLetters.inc({ topic: dlq, code: error.code });
-        this.o.logger.warn({ topic, partition, offset: message.offset, code: error.code }, error.message);
+        this.o.logger.warn(
+          { topic, partition, offset: message.offset, code: error.code },
+          error.message,
+        );
         const value = await this.o.codec.encode(
           dlq,
-          deadLetter(error, { consumer: this.o.store.group, topic: topicName(this.o.namespace, topic), partition, message, failedAt: Date.now() }),
+          deadLetter(error, {
+            consumer: this.o.store.group,
+            topic: topicName(this.o.namespace, topic),
+            partition,
+            message,
+            failedAt: Date.now(),
+          }),
         );
         return { key: message.key, value };
       }),

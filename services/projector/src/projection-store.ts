@@ -5,7 +5,10 @@ import { COLUMNS, plans } from './plans';
 import { projectionRows, type ProjectedRecord, type ProjectionRows } from './rows';
 
 /** Row objects → one array per column, in COLUMNS order, for an unnest(...) statement. */
-function columnArrays(rows: readonly object[], columns: readonly (readonly [string, string])[]): unknown[][] {
+function columnArrays(
+  rows: readonly object[],
+  columns: readonly (readonly [string, string])[],
+): unknown[][] {
   return columns.map(([name]) => rows.map((r) => (r as Record<string, unknown>)[name] ?? null));
 }
 
@@ -29,21 +32,44 @@ export class ProjectionStore {
   ) {}
 
   async storedOffsets(): Promise<Map<string, string>> {
-    const { rows } = await this.pool.query<{ topic: string; partition: number; next_offset: string }>(plans.readOffsets(this.schema), [this.group]);
+    const { rows } = await this.pool.query<{
+      topic: string;
+      partition: number;
+      next_offset: string;
+    }>(plans.readOffsets(this.schema), [this.group]);
     return new Map(rows.map((r) => [`${r.topic}:${r.partition}`, r.next_offset]));
   }
 
   /** `records`: one topic-partition, ascending offsets; `nextOffset`: the offset after the batch. Returns how many were written. */
-  async apply(topic: string, partition: number, records: readonly ProjectedRecord[], nextOffset: string): Promise<number> {
+  async apply(
+    topic: string,
+    partition: number,
+    records: readonly ProjectedRecord[],
+    nextOffset: string,
+  ): Promise<number> {
     return withClient(this.pool, async (client) => {
       try {
         await client.query(this.durable ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit = off');
         await client.query(plans.lockShared, [plans.lockKey(this.schema)]);
-        const stored = (await client.query<{ next_offset: string }>(plans.readOffset(this.schema), [this.group, topic, partition])).rows[0]?.next_offset;
-        const fresh = stored === undefined ? records : records.filter((r) => BigInt(r.position.log_offset) >= BigInt(stored));
+        const stored = (
+          await client.query<{ next_offset: string }>(plans.readOffset(this.schema), [
+            this.group,
+            topic,
+            partition,
+          ])
+        ).rows[0]?.next_offset;
+        const fresh =
+          stored === undefined
+            ? records
+            : records.filter((r) => BigInt(r.position.log_offset) >= BigInt(stored));
         if (fresh.length > 0) await this.write(client, projectionRows(fresh));
         if (stored === undefined || BigInt(nextOffset) > BigInt(stored))
-          await client.query(plans.writeOffset(this.schema), [this.group, topic, partition, nextOffset]);
+          await client.query(plans.writeOffset(this.schema), [
+            this.group,
+            topic,
+            partition,
+            nextOffset,
+          ]);
         await client.query('COMMIT');
         return fresh.length;
       } catch (error) {
@@ -55,7 +81,11 @@ export class ProjectionStore {
 
   private async write(client: PoolClient, rows: ProjectionRows): Promise<void> {
     const s = this.schema;
-    const upsert = async (sql: string, list: readonly object[], columns: readonly (readonly [string, string])[]) => {
+    const upsert = async (
+      sql: string,
+      list: readonly object[],
+      columns: readonly (readonly [string, string])[],
+    ) => {
       if (list.length > 0) await client.query(sql, columnArrays(list, columns));
     };
     await upsert(plans.upsertCustomers(s), rows.customers, COLUMNS.customers);
@@ -67,12 +97,25 @@ export class ProjectionStore {
     await upsert(plans.upsertConsents(s), rows.consents, COLUMNS.consents);
     // A message's status is the fold of its whole report history, in log order: the same
     // whatever the batches were, and a message that arrives after its reports gets them.
-    const touched = [...new Set([...rows.statuses.map((r) => r.message_id), ...rows.messages.map((r) => r.message_id)])];
+    const touched = [
+      ...new Set([
+        ...rows.statuses.map((r) => r.message_id),
+        ...rows.messages.map((r) => r.message_id),
+      ]),
+    ];
     if (touched.length === 0 || (rows.statuses.length === 0 && rows.messages.length === 0)) return;
-    const history = await client.query<{ message_id: string; status: string; reason: string | null }>(plans.statusHistory(s), [touched]);
+    const history = await client.query<{
+      message_id: string;
+      status: string;
+      reason: string | null;
+    }>(plans.statusHistory(s), [touched]);
     if (history.rows.length === 0) return;
     const states = new Map<string, DeliveryState>();
-    for (const h of history.rows) states.set(h.message_id, nextDeliveryState(states.get(h.message_id), { status: h.status, reason: h.reason }));
+    for (const h of history.rows)
+      states.set(
+        h.message_id,
+        nextDeliveryState(states.get(h.message_id), { status: h.status, reason: h.reason }),
+      );
     const updates = [...states].map(([message_id, st]) => ({
       message_id,
       status: st.status,

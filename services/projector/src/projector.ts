@@ -13,12 +13,19 @@ export interface Projector {
   stop(): Promise<void>;
 }
 
-export async function startProjector(config: ProjectorConfig, logger: Logger = createLogger('projector', config.LOG_LEVEL)): Promise<Projector> {
+export async function startProjector(
+  config: ProjectorConfig,
+  logger: Logger = createLogger('projector', config.LOG_LEVEL),
+): Promise<Projector> {
   const metrics = createMetrics('projector');
-  await retryTransient('projection migrations', () => migrate(config.DATABASE_URL, config.PROJECTION_SCHEMA), {
-    waitMs: config.POSTGRES_WAIT_MS,
-    logger,
-  });
+  await retryTransient(
+    'projection migrations',
+    () => migrate(config.DATABASE_URL, config.PROJECTION_SCHEMA),
+    {
+      waitMs: config.POSTGRES_WAIT_MS,
+      logger,
+    },
+  );
   const pool = createPool(config.DATABASE_URL);
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost')); // the pool reconnects; a batch in flight fails and is retried
   const store = new ProjectionStore(pool, config.PROJECTION_SCHEMA, config.PROJECTOR_GROUP);

@@ -27,12 +27,14 @@ function decodeCursor(cursor: unknown): [string, string] | [null, null] {
   throw new BadQueryError('cursor is not one this API gave out');
 }
 
-const encodeCursor = (occurredAt: Date, messageId: string): string => Buffer.from(JSON.stringify([occurredAt.toISOString(), messageId])).toString('base64url');
+const encodeCursor = (occurredAt: Date, messageId: string): string =>
+  Buffer.from(JSON.stringify([occurredAt.toISOString(), messageId])).toString('base64url');
 
 function parseLimit(raw: unknown): number {
   if (raw === undefined) return DEFAULT_LIMIT;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) throw new BadQueryError(`limit must be an integer from 1 to ${MAX_LIMIT}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT)
+    throw new BadQueryError(`limit must be an integer from 1 to ${MAX_LIMIT}`);
   return n;
 }
 
@@ -45,18 +47,21 @@ const position = (r: { log_topic: string; log_partition: number; log_offset: str
 /** The agent's history view (README.md, "Read API"). */
 export function readApi(pool: Pool, schema: string): Router {
   const router = Router();
-  const handle = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
-    try {
-      await fn(req, res);
-    } catch (error) {
-      sendError(res, error);
-    }
-  };
+  const handle =
+    (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
+      try {
+        await fn(req, res);
+      } catch (error) {
+        sendError(res, error);
+      }
+    };
 
   router.get(
     '/customers/:customerKey/conversations',
     handle(async (req, res) => {
-      const { rows } = await pool.query(plans.customerConversations(schema), [req.params.customerKey]);
+      const { rows } = await pool.query(plans.customerConversations(schema), [
+        req.params.customerKey,
+      ]);
       res.json({
         customerKey: req.params.customerKey,
         conversations: rows.map((r) => ({
@@ -81,7 +86,12 @@ export function readApi(pool: Pool, schema: string): Router {
     handle(async (req, res) => {
       const limit = parseLimit(req.query.limit);
       const [afterTime, afterId] = decodeCursor(req.query.cursor);
-      const { rows } = await pool.query(plans.conversationMessages(schema), [req.params.conversationId, afterTime, afterId, limit + 1]);
+      const { rows } = await pool.query(plans.conversationMessages(schema), [
+        req.params.conversationId,
+        afterTime,
+        afterId,
+        limit + 1,
+      ]);
       const page = rows.slice(0, limit);
       const lastRow = page[page.length - 1];
       res.json({
@@ -100,12 +110,21 @@ export function readApi(pool: Pool, schema: string): Router {
           status:
             r.status === null
               ? null
-              : { status: r.status, reason: r.status_reason, delivered: r.delivered, switchReason: r.switch_reason, history: r.status_history },
+              : {
+                  status: r.status,
+                  reason: r.status_reason,
+                  delivered: r.delivered,
+                  switchReason: r.switch_reason,
+                  history: r.status_history,
+                },
           attachedData: r.attached_data,
           occurredAt: r.occurred_at,
           logPosition: position(r),
         })),
-        nextCursor: rows.length > limit && lastRow ? encodeCursor(lastRow.occurred_at as Date, lastRow.message_id as string) : null,
+        nextCursor:
+          rows.length > limit && lastRow
+            ? encodeCursor(lastRow.occurred_at as Date, lastRow.message_id as string)
+            : null,
       });
     }),
   );

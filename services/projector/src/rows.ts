@@ -15,7 +15,9 @@ export interface LogPosition {
 // The conversation.media.v1 value is shared with the media service and agent-events.
 export type { MediaOutcome };
 
-export type ProjectedRecord = { position: LogPosition } & ({ kind: 'event'; event: ConversationEvent } | { kind: 'media'; media: MediaOutcome });
+export type ProjectedRecord = { position: LogPosition } & (
+  { kind: 'event'; event: ConversationEvent } | { kind: 'media'; media: MediaOutcome }
+);
 
 export interface CustomerRow extends LogPosition {
   customer_key: string;
@@ -97,9 +99,19 @@ export interface ProjectionRows {
   consents: ConsentRow[];
 }
 
-const LIFECYCLE: Record<string, string> = { CONVERSATION_STARTED: 'ACTIVE', CONVERSATION_STOPPED: 'ENDED', CONVERSATION_DELETED: 'DELETED' };
+const LIFECYCLE: Record<string, string> = {
+  CONVERSATION_STARTED: 'ACTIVE',
+  CONVERSATION_STOPPED: 'ENDED',
+  CONVERSATION_DELETED: 'DELETED',
+};
 /** Events that carry a message the agent sees in the history (CHANNEL_CORRECTED only audits another event). */
-const MESSAGE_TYPES = new Set(['MESSAGE_RECEIVED', 'MESSAGE_SUBMITTED', 'MESSAGE_SENT', 'MESSAGE_SEND_FAILED', 'UNSUPPORTED_RECEIVED']);
+const MESSAGE_TYPES = new Set([
+  'MESSAGE_RECEIVED',
+  'MESSAGE_SUBMITTED',
+  'MESSAGE_SENT',
+  'MESSAGE_SEND_FAILED',
+  'UNSUPPORTED_RECEIVED',
+]);
 const STATUS_TYPES = new Set(['MESSAGE_STATUS', 'MESSAGE_SEND_FAILED']);
 
 const isoOfMs = (ms: number): string => new Date(ms).toISOString();
@@ -136,25 +148,50 @@ const mergeMessage = (p: MessageRow, n: MessageRow): MessageRow => ({
 });
 const last = <R>(_p: R, n: R): R => n;
 
-function eventRows(e: ConversationEvent, pos: LogPosition, out: { [K in keyof ProjectionRows]: Map<string, ProjectionRows[K][number]> }): void {
+function eventRows(
+  e: ConversationEvent,
+  pos: LogPosition,
+  out: { [K in keyof ProjectionRows]: Map<string, ProjectionRows[K][number]> },
+): void {
   const at = e.occurredAt;
   const attached =
-    e.attachedData && e.attachedData.status === 'OK' && Object.keys(e.attachedData.entries).length > 0 ? JSON.stringify(e.attachedData.entries) : null;
+    e.attachedData &&
+    e.attachedData.status === 'OK' &&
+    Object.keys(e.attachedData.entries).length > 0
+      ? JSON.stringify(e.attachedData.entries)
+      : null;
   if (e.customerKey && e.type !== 'CHANNEL_CORRECTED') {
     const name = e.contact ? customerName(e.contact.displayName, e.identity).displayName : null;
     put(
       out.customers,
       e.customerKey,
-      { customer_key: e.customerKey, app_id: e.appId, contact_id: e.contactId, display_name: name, first_seen_at: at, last_seen_at: at, ...pos },
+      {
+        customer_key: e.customerKey,
+        app_id: e.appId,
+        contact_id: e.contactId,
+        display_name: name,
+        first_seen_at: at,
+        last_seen_at: at,
+        ...pos,
+      },
       mergeCustomer,
     );
-    const identities = [{ channel: e.channel, identity: e.identity }, ...(e.contact?.identities ?? [])];
+    const identities = [
+      { channel: e.channel, identity: e.identity },
+      ...(e.contact?.identities ?? []),
+    ];
     for (const id of identities) {
       if (!id.channel || !id.identity) continue;
       put(
         out.identities,
         `${e.customerKey}\u0000${id.channel}\u0000${id.identity}`,
-        { customer_key: e.customerKey, channel: id.channel, identity: id.identity, first_seen_at: at, ...pos },
+        {
+          customer_key: e.customerKey,
+          channel: id.channel,
+          identity: id.identity,
+          first_seen_at: at,
+          ...pos,
+        },
         keepFirstIdentity,
       );
     }
@@ -173,7 +210,8 @@ function eventRows(e: ConversationEvent, pos: LogPosition, out: { [K in keyof Pr
         source_channel: e.sourceChannel,
         state,
         started_at: e.type === 'CONVERSATION_STARTED' ? at : null,
-        ended_at: e.type === 'CONVERSATION_STOPPED' || e.type === 'CONVERSATION_DELETED' ? at : null,
+        ended_at:
+          e.type === 'CONVERSATION_STOPPED' || e.type === 'CONVERSATION_DELETED' ? at : null,
         last_event_at: at,
         attached_data: attached,
         ...pos,
@@ -217,14 +255,34 @@ function eventRows(e: ConversationEvent, pos: LogPosition, out: { [K in keyof Pr
     );
   }
   if (e.status && STATUS_TYPES.has(e.type)) {
-    const reason = [e.status.reasonCode, e.status.reasonDescription].filter(Boolean).join(': ') || null;
-    put(out.statuses, e.eventId, { event_id: e.eventId, message_id: e.status.messageId, status: e.status.status, reason, occurred_at: at, ...pos }, last);
+    const reason =
+      [e.status.reasonCode, e.status.reasonDescription].filter(Boolean).join(': ') || null;
+    put(
+      out.statuses,
+      e.eventId,
+      {
+        event_id: e.eventId,
+        message_id: e.status.messageId,
+        status: e.status.status,
+        reason,
+        occurred_at: at,
+        ...pos,
+      },
+      last,
+    );
   }
   if (e.consent && e.customerKey) {
     put(
       out.consents,
       `${e.customerKey}\u0000${e.channel}`,
-      { customer_key: e.customerKey, channel: e.channel, kind: e.consent.kind, status: e.consent.status, updated_at: at, ...pos },
+      {
+        customer_key: e.customerKey,
+        channel: e.channel,
+        kind: e.consent.kind,
+        status: e.consent.status,
+        updated_at: at,
+        ...pos,
+      },
       last,
     );
   }

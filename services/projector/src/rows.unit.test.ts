@@ -14,7 +14,16 @@ describe('projectionRows', () => {
     at(
       11,
       sampleEvent(
-        { eventId: 'b', type: 'CONTACT_UPDATED', contact: { id: 'contact1', displayName: 'Unknown', identities: [], mergedFromContactId: null } },
+        {
+          eventId: 'b',
+          type: 'CONTACT_UPDATED',
+          contact: {
+            id: 'contact1',
+            displayName: 'Unknown',
+            identities: [],
+            mergedFromContactId: null,
+          },
+        },
         2000,
       ),
     ),
@@ -25,12 +34,27 @@ describe('projectionRows', () => {
           eventId: 'c',
           type: 'MESSAGE_RECEIVED',
           message: sampleMessage({ id: 'm1', text: 'hi' }),
-          attachedData: { entries: { k: 'v' }, status: 'OK', reason: null, source: 'MESSAGE_METADATA' },
+          attachedData: {
+            entries: { k: 'v' },
+            status: 'OK',
+            reason: null,
+            source: 'MESSAGE_METADATA',
+          },
         },
         3000,
       ),
     ),
-    at(13, sampleEvent({ eventId: 'd', type: 'CHANNEL_CORRECTED', message: sampleMessage({ id: 'm1', text: 'audit copy' }) }, 3000)),
+    at(
+      13,
+      sampleEvent(
+        {
+          eventId: 'd',
+          type: 'CHANNEL_CORRECTED',
+          message: sampleMessage({ id: 'm1', text: 'audit copy' }),
+        },
+        3000,
+      ),
+    ),
     at(14, sampleEvent({ eventId: 'e', type: 'CONVERSATION_STOPPED' }, 4000)),
   ];
 
@@ -48,10 +72,22 @@ describe('projectionRows', () => {
     ]);
     // The placeholder name `Unknown` is not a name; the first sighting is kept.
     expect(rows.customers).toEqual([
-      expect.objectContaining({ customer_key: 'app1:contact1', display_name: null, first_seen_at: new Date(1000).toISOString(), log_offset: '14' }),
+      expect.objectContaining({
+        customer_key: 'app1:contact1',
+        display_name: null,
+        first_seen_at: new Date(1000).toISOString(),
+        log_offset: '14',
+      }),
     ]);
     // CHANNEL_CORRECTED only audits another event: it makes no message row.
-    expect(rows.messages).toEqual([expect.objectContaining({ message_id: 'm1', text: 'hi', author: 'CUSTOMER', log_offset: '12' })]);
+    expect(rows.messages).toEqual([
+      expect.objectContaining({
+        message_id: 'm1',
+        text: 'hi',
+        author: 'CUSTOMER',
+        log_offset: '12',
+      }),
+    ]);
   });
 
   it('gives the same rows whatever the cut of the log into batches, once merged the same way', () => {

@@ -30,10 +30,12 @@ function sinchTimes(body: Buffer): Record<string, string> {
   try {
     const root = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
     const times: Record<string, string> = {};
-    for (const k of ['accepted_time', 'event_time']) if (typeof root[k] === 'string') times[k] = root[k];
+    for (const k of ['accepted_time', 'event_time'])
+      if (typeof root[k] === 'string') times[k] = root[k];
     for (const v of Object.values(root)) {
       const inner = v as Record<string, unknown> | null;
-      if (inner && typeof inner === 'object' && typeof inner.accept_time === 'string') times.accept_time = inner.accept_time;
+      if (inner && typeof inner === 'object' && typeof inner.accept_time === 'string')
+        times.accept_time = inner.accept_time;
     }
     return times;
   } catch {
@@ -55,15 +57,24 @@ export async function audit(o: AuditOptions, subject: string): Promise<AuditEntr
       o.kafka,
       [topicName(o.namespace, topic)],
       async (batch) => {
-        for (const m of batch.messages) if (m.value) each(batch.partition, m.offset, await o.codec.decode(m.value).catch(() => null));
+        for (const m of batch.messages)
+          if (m.value)
+            each(batch.partition, m.offset, await o.codec.decode(m.value).catch(() => null));
       },
       { groupPrefix: 'replay' },
     );
 
   await read('conversation.events.v1', (partition, offset, value) => {
     const e = value as ConversationEvent | null;
-    if (!e || (e.customerKey !== subject && e.conversationId !== subject && e.sourceConversationId !== subject)) return;
-    if (e.source.topic === 'sinch.webhooks.raw.v1') rawPositions.add(`${e.source.partition}:${e.source.offset}`);
+    if (
+      !e ||
+      (e.customerKey !== subject &&
+        e.conversationId !== subject &&
+        e.sourceConversationId !== subject)
+    )
+      return;
+    if (e.source.topic === 'sinch.webhooks.raw.v1')
+      rawPositions.add(`${e.source.partition}:${e.source.offset}`);
     const corrected = e.correction
       ? ` corrected ${e.sourceChannel}→${e.channel} (${e.correction.rule}, bound to ${e.correction.boundConversationId || '-'})`
       : '';
@@ -84,7 +95,9 @@ export async function audit(o: AuditOptions, subject: string): Promise<AuditEntr
         sourceConversationId: e.sourceConversationId,
         correction: e.correction,
         source: e.source,
-        message: e.message ? { id: e.message.id, direction: e.message.direction, text: e.message.text } : null,
+        message: e.message
+          ? { id: e.message.id, direction: e.message.direction, text: e.message.text }
+          : null,
       },
     });
   });
@@ -92,14 +105,22 @@ export async function audit(o: AuditOptions, subject: string): Promise<AuditEntr
   await read('sinch.webhooks.raw.v1', (partition, offset, value) => {
     const r = value as RawWebhookRecord | null;
     if (!r) return;
-    if (r.customerKey !== subject && !rawPositions.has(`${partition}:${offset}`) && !r.body.toString('utf8').includes(needle)) return;
+    if (
+      r.customerKey !== subject &&
+      !rawPositions.has(`${partition}:${offset}`) &&
+      !r.body.toString('utf8').includes(needle)
+    )
+      return;
     const headers = {
       signature: r.signature ?? undefined,
       nonce: r.signatureNonce ?? undefined,
       timestamp: r.signatureTimestamp ?? undefined,
       algorithm: r.signatureAlgorithm ?? undefined,
     };
-    const check = verifySignature(r.body, headers, { secrets: o.secrets, nowSeconds: o.nowSeconds });
+    const check = verifySignature(r.body, headers, {
+      secrets: o.secrets,
+      nowSeconds: o.nowSeconds,
+    });
     const signature = check.ok
       ? check.status === 'VERIFIED'
         ? `VERIFIED (secret ${check.secretIndex})`
@@ -134,16 +155,32 @@ export async function audit(o: AuditOptions, subject: string): Promise<AuditEntr
       kind: 'AGENT_EVENT',
       log: { topic: 'agent.events.v1', partition, offset },
       summary: `${a.type} to agent on ${a.channel} (reported ${a.sourceChannel})${a.message ? ` message ${a.message.id}` : ''}`,
-      details: { eventId: a.eventId, type: a.type, channel: a.channel, sourceChannel: a.sourceChannel, conversationId: a.conversationId, message: a.message },
+      details: {
+        eventId: a.eventId,
+        type: a.type,
+        channel: a.channel,
+        sourceChannel: a.sourceChannel,
+        conversationId: a.conversationId,
+        message: a.message,
+      },
     });
   });
 
   return entries.sort(
-    (x, y) => x.atMs - y.atMs || RANK[x.kind] - RANK[y.kind] || x.log.partition - y.log.partition || Number(BigInt(x.log.offset) - BigInt(y.log.offset)),
+    (x, y) =>
+      x.atMs - y.atMs ||
+      RANK[x.kind] - RANK[y.kind] ||
+      x.log.partition - y.log.partition ||
+      Number(BigInt(x.log.offset) - BigInt(y.log.offset)),
   );
 }
 
 /** One readable line per entry. */
 export function formatTimeline(entries: readonly AuditEntry[]): string {
-  return entries.map((e) => `${e.at}  ${e.kind.padEnd(11)} ${e.log.topic}[${e.log.partition}]@${e.log.offset}  ${e.summary}`).join('\n');
+  return entries
+    .map(
+      (e) =>
+        `${e.at}  ${e.kind.padEnd(11)} ${e.log.topic}[${e.log.partition}]@${e.log.offset}  ${e.summary}`,
+    )
+    .join('\n');
 }

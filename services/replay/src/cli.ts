@@ -17,13 +17,19 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 
 function timeArg(name: string, value: string): number {
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (Number.isNaN(ms)) throw new ReplayUsageError(`--${name} must be an ISO-8601 time or epoch milliseconds, got ${JSON.stringify(value)}`);
+  if (Number.isNaN(ms))
+    throw new ReplayUsageError(
+      `--${name} must be an ISO-8601 time or epoch milliseconds, got ${JSON.stringify(value)}`,
+    );
   return ms;
 }
 
 async function withContext(run: (ctx: ReplayContext) => Promise<number>): Promise<void> {
   const config = loadReplayConfig();
-  const ctx = openReplay(config, createLogger('replay', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL));
+  const ctx = openReplay(
+    config,
+    createLogger('replay', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL),
+  );
   let code: number;
   try {
     code = await run(ctx);
@@ -34,13 +40,17 @@ async function withContext(run: (ctx: ReplayContext) => Promise<number>): Promis
 }
 
 const program = new Command('replay')
-  .description('Audit, rebuild, verify and export from the logs. Never sends, downloads or notifies.')
+  .description(
+    'Audit, rebuild, verify and export from the logs. Never sends, downloads or notifies.',
+  )
   .option('--json', 'JSON lines on stdout (and JSON progress on stderr)', false);
 const json = (): boolean => Boolean(program.opts().json);
 
 program
   .command('audit <subject>')
-  .description('ordered history of a conversation id or customer key, signatures re-verified with SINCH_WEBHOOK_SECRETS')
+  .description(
+    'ordered history of a conversation id or customer key, signatures re-verified with SINCH_WEBHOOK_SECRETS',
+  )
   .action((subject: string) =>
     withContext(async (ctx) => {
       const entries = await audit(
@@ -61,7 +71,9 @@ program
 
 program
   .command('rebuild')
-  .description('rebuild the projections from offset 0 into <schema>_<n>, then swap it in atomically')
+  .description(
+    'rebuild the projections from offset 0 into <schema>_<n>, then swap it in atomically',
+  )
   .action(() =>
     withContext(async (ctx) => {
       const report = await rebuildAndSwap(ctx, json());
@@ -76,23 +88,43 @@ program
 
 program
   .command('verify')
-  .description('rebuild into a scratch schema and diff against the live tables; exit 1 when they differ')
+  .description(
+    'rebuild into a scratch schema and diff against the live tables; exit 1 when they differ',
+  )
   .option('--keep', 'keep the scratch schema for inspection', false)
   .action((options: { keep: boolean }) =>
     withContext(async (ctx) => {
       const report = await verifyLive(ctx, json(), options.keep);
       for (const d of report.differences) {
-        out(json() ? JSON.stringify(d) : `DIFF ${d.table} ${JSON.stringify(d.key)} ${d.kind} columns: ${d.columns.join(', ')}`);
+        out(
+          json()
+            ? JSON.stringify(d)
+            : `DIFF ${d.table} ${JSON.stringify(d.key)} ${d.kind} columns: ${d.columns.join(', ')}`,
+        );
       }
-      if (json()) out(JSON.stringify({ verified: report.differences.length === 0, differences: report.differences.length, records: report.records }));
-      else out(report.differences.length === 0 ? `no difference (${report.records} records replayed)` : `${report.differences.length} difference(s)`);
+      if (json())
+        out(
+          JSON.stringify({
+            verified: report.differences.length === 0,
+            differences: report.differences.length,
+            records: report.records,
+          }),
+        );
+      else
+        out(
+          report.differences.length === 0
+            ? `no difference (${report.records} records replayed)`
+            : `${report.differences.length} difference(s)`,
+        );
       return report.differences.length === 0 ? 0 : 1;
     }),
   );
 
 program
   .command('export')
-  .description('raw webhook records received in [--from, --to) as JSON lines (body as UTF-8 text and base64)')
+  .description(
+    'raw webhook records received in [--from, --to) as JSON lines (body as UTF-8 text and base64)',
+  )
   .requiredOption('--from <time>', 'ISO-8601 or epoch ms, inclusive')
   .requiredOption('--to <time>', 'ISO-8601 or epoch ms, exclusive')
   .action((options: { from: string; to: string }) =>
@@ -100,12 +132,19 @@ program
       const from = timeArg('from', options.from);
       const to = timeArg('to', options.to);
       const n = await exportWindow(
-        { kafka: ctx.kafka, codec: ctx.codec, namespace: ctx.config.TOPIC_NAMESPACE, progress: (total) => new Progress('export', total, json()) },
+        {
+          kafka: ctx.kafka,
+          codec: ctx.codec,
+          namespace: ctx.config.TOPIC_NAMESPACE,
+          progress: (total) => new Progress('export', total, json()),
+        },
         from,
         to,
         out,
       );
-      process.stderr.write(json() ? `${JSON.stringify({ exported: n })}\n` : `exported ${n} record(s)\n`);
+      process.stderr.write(
+        json() ? `${JSON.stringify({ exported: n })}\n` : `exported ${n} record(s)\n`,
+      );
       return 0;
     }),
   );

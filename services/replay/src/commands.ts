@@ -40,7 +40,13 @@ export async function rebuildAndSwap(ctx: ReplayContext, json: boolean): Promise
   const n = await nextSchemaVersion(ctx.pool, live);
   const schema = `${live}_${n}`;
   await migrate(ctx.config.DATABASE_URL, schema);
-  const total: RebuildResult = { records: 0, skipped: 0, seconds: 0, decodeSeconds: 0, writeSeconds: 0 };
+  const total: RebuildResult = {
+    records: 0,
+    skipped: 0,
+    seconds: 0,
+    decodeSeconds: 0,
+    writeSeconds: 0,
+  };
   for (let attempt = 1; attempt <= SWAP_ATTEMPTS; attempt++) {
     const pass = await rebuildInto(rebuildOptions(ctx, schema, json));
     total.records += pass.records;
@@ -48,7 +54,12 @@ export async function rebuildAndSwap(ctx: ReplayContext, json: boolean): Promise
     total.seconds += pass.seconds;
     total.decodeSeconds += pass.decodeSeconds;
     total.writeSeconds += pass.writeSeconds;
-    const outcome = await swapSchemas(ctx.pool, { live, candidate: schema, retired: `${live}_${n}_retired`, group: ctx.config.PROJECTOR_GROUP });
+    const outcome = await swapSchemas(ctx.pool, {
+      live,
+      candidate: schema,
+      retired: `${live}_${n}_retired`,
+      group: ctx.config.PROJECTOR_GROUP,
+    });
     if (outcome.swapped) {
       return {
         ...total,
@@ -58,7 +69,10 @@ export async function rebuildAndSwap(ctx: ReplayContext, json: boolean): Promise
         eventsPerSecond: total.seconds > 0 ? Math.round(total.records / total.seconds) : 0,
       };
     }
-    ctx.logger.info({ behind: outcome.behind, attempt }, 'live projector moved on during the rebuild: catching up before the swap');
+    ctx.logger.info(
+      { behind: outcome.behind, attempt },
+      'live projector moved on during the rebuild: catching up before the swap',
+    );
   }
   throw new SwapNotCaughtUpError(
     `${schema} could not catch up with ${live} in ${SWAP_ATTEMPTS} attempts; it is kept: run rebuild again when the load is lower`,
@@ -72,7 +86,11 @@ export interface VerifyReport {
 }
 
 /** `verify`: rebuilds into a scratch schema, diffs it against the live one, drops it (unless kept). */
-export async function verifyLive(ctx: ReplayContext, json: boolean, keep = false): Promise<VerifyReport> {
+export async function verifyLive(
+  ctx: ReplayContext,
+  json: boolean,
+  keep = false,
+): Promise<VerifyReport> {
   const live = ctx.config.PROJECTION_SCHEMA;
   const scratch = `${live}_${await nextSchemaVersion(ctx.pool, live)}_verify`;
   await migrate(ctx.config.DATABASE_URL, scratch);

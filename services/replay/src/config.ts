@@ -12,4 +12,5 @@ export const replayConfigSchema = connectionSchema.extend({
 });
 
 export type ReplayConfig = z.infer<typeof replayConfigSchema>;
-export const loadReplayConfig = (env: NodeJS.ProcessEnv = process.env): ReplayConfig => loadConfig(replayConfigSchema, env);
+export const loadReplayConfig = (env: NodeJS.ProcessEnv = process.env): ReplayConfig =>
+  loadConfig(replayConfigSchema, env);

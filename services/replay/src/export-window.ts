@@ -8,7 +8,12 @@ import type { Progress } from './progress';
  * the record, the body as UTF-8 text and as base64 (the bytes the signature covers).
  */
 export async function exportWindow(
-  o: { kafka: Kafka; codec: SchemaCodec; namespace: string; progress?: (total: number) => Progress },
+  o: {
+    kafka: Kafka;
+    codec: SchemaCodec;
+    namespace: string;
+    progress?: (total: number) => Progress;
+  },
   fromMs: number,
   toMs: number,
   write: (line: string) => void,
@@ -20,7 +25,9 @@ export async function exportWindow(
     [topicName(o.namespace, 'sinch.webhooks.raw.v1')],
     async (batch) => {
       for (const m of batch.messages) {
-        const r = m.value ? await o.codec.decode<RawWebhookRecord>(m.value).catch(() => null) : null;
+        const r = m.value
+          ? await o.codec.decode<RawWebhookRecord>(m.value).catch(() => null)
+          : null;
         if (r && Number(r.receivedAt) >= fromMs && Number(r.receivedAt) < toMs) {
           const { body, ...fields } = r;
           write(

@@ -20,13 +20,15 @@ export const replayPlans = {
   schemaNames: `SELECT nspname FROM pg_namespace WHERE nspname LIKE $1 || '%'`,
   schemaExists: `SELECT 1 FROM pg_namespace WHERE nspname = $1`,
   dropSchema: (s: string) => `DROP SCHEMA IF EXISTS ${quoteIdent(s)} CASCADE`,
-  renameSchema: (from: string, to: string) => `ALTER SCHEMA ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`,
+  renameSchema: (from: string, to: string) =>
+    `ALTER SCHEMA ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`,
   /** Partitions where the candidate has read less than the live projector. */
   behindLive: (live: string, candidate: string) =>
     `SELECT l.topic, l.partition, l.next_offset AS live, c.next_offset AS candidate
      FROM ${quoteIdent(live)}.consumer_offsets l LEFT JOIN ${quoteIdent(candidate)}.consumer_offsets c USING (consumer_group, topic, partition)
      WHERE l.consumer_group = $1 AND (c.next_offset IS NULL OR c.next_offset < l.next_offset)`,
-  offsets: (s: string) => `SELECT topic, partition, next_offset FROM ${quoteIdent(s)}.consumer_offsets WHERE consumer_group = $1`,
+  offsets: (s: string) =>
+    `SELECT topic, partition, next_offset FROM ${quoteIdent(s)}.consumer_offsets WHERE consumer_group = $1`,
   /**
    * Rows that differ between two schemas, by key. Only the part of the log both sides have
    * read is compared: a row whose log position is at or past the smaller of the two stored

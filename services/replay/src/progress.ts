@@ -33,7 +33,9 @@ export class Progress {
     const rate = Math.round(this.rate);
     const etaSeconds = rate > 0 ? Math.max(0, Math.round((this.total - this.done) / rate)) : null;
     if (this.json) {
-      this.out.write(`${JSON.stringify({ progress: this.label, done: this.done, total: this.total, ratePerSecond: rate, etaSeconds, final })}\n`);
+      this.out.write(
+        `${JSON.stringify({ progress: this.label, done: this.done, total: this.total, ratePerSecond: rate, etaSeconds, final })}\n`,
+      );
       return;
     }
     const pct = this.total > 0 ? Math.min(100, Math.floor((100 * this.done) / this.total)) : 100;

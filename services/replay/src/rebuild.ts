@@ -37,7 +37,9 @@ export async function rebuildInto(o: RebuildOptions): Promise<RebuildResult> {
   const started = Date.now();
   const store = new ProjectionStore(o.pool, o.schema, o.group, false);
   const stored = await store.storedOffsets();
-  const startOffsets = new Map([...stored].map(([key, offset]) => [topicName(o.namespace, key), offset]));
+  const startOffsets = new Map(
+    [...stored].map(([key, offset]) => [topicName(o.namespace, key), offset]),
+  );
   let progress: Progress | undefined;
   let records = 0;
   let skipped = 0;
@@ -69,8 +71,19 @@ export async function rebuildInto(o: RebuildOptions): Promise<RebuildResult> {
   // Every partition gets its offset, empty ones too, so a swap can compare it with the live one.
   for (const [key, end] of ends) {
     const at = key.lastIndexOf(':');
-    await store.apply(logicalTopic(o.namespace, key.slice(0, at)), Number(key.slice(at + 1)), [], end);
+    await store.apply(
+      logicalTopic(o.namespace, key.slice(0, at)),
+      Number(key.slice(at + 1)),
+      [],
+      end,
+    );
   }
   progress?.finish();
-  return { records, skipped, seconds: (Date.now() - started) / 1000, decodeSeconds: decodeMs / 1000, writeSeconds: writeMs / 1000 };
+  return {
+    records,
+    skipped,
+    seconds: (Date.now() - started) / 1000,
+    decodeSeconds: decodeMs / 1000,
+    writeSeconds: writeMs / 1000,
+  };
 }

@@ -21,13 +21,21 @@ interface CliResult {
   stderr: string;
 }
 
-async function cli(env: TestEnv, args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+async function cli(
+  env: TestEnv,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(resolve(ROOT, 'node_modules', '.bin', 'tsx'), [resolve(__dirname, 'cli.ts'), ...args], {
-      env: { ...process.env, ...env.env, ...extraEnv },
-      cwd: ROOT,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const { stdout, stderr } = await run(
+      resolve(ROOT, 'node_modules', '.bin', 'tsx'),
+      [resolve(__dirname, 'cli.ts'), ...args],
+      {
+        env: { ...process.env, ...env.env, ...extraEnv },
+        cwd: ROOT,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -35,7 +43,13 @@ async function cli(env: TestEnv, args: string[], extraEnv: Record<string, string
   }
 }
 
-const mmsBody = (id: string, channel: 'MMS' | 'SMS', conversation: string, text: string, minute: number) =>
+const mmsBody = (
+  id: string,
+  channel: 'MMS' | 'SMS',
+  conversation: string,
+  text: string,
+  minute: number,
+) =>
   Buffer.from(
     JSON.stringify({
       app_id: 'app-mms',
@@ -44,7 +58,10 @@ const mmsBody = (id: string, channel: 'MMS' | 'SMS', conversation: string, text:
       message: {
         id,
         direction: 'TO_APP',
-        contact_message: channel === 'MMS' ? { media_message: { url: 'https://cdn.example/cat.jpg' } } : { text_message: { text } },
+        contact_message:
+          channel === 'MMS'
+            ? { media_message: { url: 'https://cdn.example/cat.jpg' } }
+            : { text_message: { text } },
         channel_identity: { channel, identity: '15550001111', app_id: '' },
         conversation_id: conversation,
         contact_id: channel === 'MMS' ? 'contact-mms' : 'contact-sms',
@@ -57,13 +74,23 @@ const mmsBody = (id: string, channel: 'MMS' | 'SMS', conversation: string, text:
 
 /** Raw records as the ingress writes them: the MMS thread is signed, the callback fixtures are not. */
 async function produceRaw(env: TestEnv): Promise<number> {
-  const signed = [mmsBody('mms-1', 'MMS', 'conv-mms', '', 0), mmsBody('sms-1', 'SMS', 'conv-sms', 'plain reply', 1)];
-  const bodies = [...signed.map((body) => ({ body, signed: true })), ...callbackFixtures().map((f) => ({ body: f.body, signed: false }))];
+  const signed = [
+    mmsBody('mms-1', 'MMS', 'conv-mms', '', 0),
+    mmsBody('sms-1', 'SMS', 'conv-sms', 'plain reply', 1),
+  ];
+  const bodies = [
+    ...signed.map((body) => ({ body, signed: true })),
+    ...callbackFixtures().map((f) => ({ body: f.body, signed: false })),
+  ];
   const producer = env.kafka.producer({ idempotent: true });
   await producer.connect();
   const messages = [];
   for (const [i, { body, signed: isSigned }] of bodies.entries()) {
-    const headers = isSigned ? signatureHeadersFrom(signWebhook(body, SECRET, `nonce-${i}`, Math.floor(RECEIVED_AT / 1000))) : {};
+    const headers = isSigned
+      ? signatureHeadersFrom(
+          signWebhook(body, SECRET, `nonce-${i}`, Math.floor(RECEIVED_AT / 1000)),
+        )
+      : {};
     const record = buildRawRecord({
       requestId: `req-${i}`,
       body,
@@ -76,9 +103,16 @@ async function produceRaw(env: TestEnv): Promise<number> {
       receivedAt: RECEIVED_AT + i * 1000,
       instance: 'test',
     });
-    messages.push({ key: record.customerKey, value: await env.codec.encode('sinch.webhooks.raw.v1', record) });
+    messages.push({
+      key: record.customerKey,
+      value: await env.codec.encode('sinch.webhooks.raw.v1', record),
+    });
   }
-  await producer.send({ topic: topicName(env.namespace, 'sinch.webhooks.raw.v1'), acks: -1, messages });
+  await producer.send({
+    topic: topicName(env.namespace, 'sinch.webhooks.raw.v1'),
+    acks: -1,
+    messages,
+  });
   await producer.disconnect();
   return bodies.length;
 }
@@ -95,14 +129,19 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 45_000): Promi
 async function projectorCaughtUp(env: TestEnv, pool: Pool): Promise<boolean> {
   const admin = env.kafka.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topicName(env.namespace, 'conversation.events.v1')).finally(() => admin.disconnect());
+  const ends = await admin
+    .fetchTopicOffsets(topicName(env.namespace, 'conversation.events.v1'))
+    .finally(() => admin.disconnect());
   const stored = new Map(
-    (await pool.query(`SELECT partition, next_offset FROM projection.consumer_offsets WHERE topic = 'conversation.events.v1'`)).rows.map((r) => [
-      r.partition as number,
-      Number(r.next_offset),
-    ]),
+    (
+      await pool.query(
+        `SELECT partition, next_offset FROM projection.consumer_offsets WHERE topic = 'conversation.events.v1'`,
+      )
+    ).rows.map((r) => [r.partition as number, Number(r.next_offset)]),
   );
-  return ends.every((e) => Number(e.offset) === 0 || (stored.get(e.partition) ?? -1) >= Number(e.offset) - 1);
+  return ends.every(
+    (e) => Number(e.offset) === 0 || (stored.get(e.partition) ?? -1) >= Number(e.offset) - 1,
+  );
 }
 
 let t: TestEnv;
@@ -113,10 +152,16 @@ beforeAll(async () => {
   t = await createTestEnv({ partitions: 3 });
   pool = createPool(t.databaseUrl);
   rawCount = await produceRaw(t);
-  const normalizer = await startNormalizer(loadNormalizerConfig({ ...t.env, NORMALIZER_HTTP_PORT: '0' }));
+  const normalizer = await startNormalizer(
+    loadNormalizerConfig({ ...t.env, NORMALIZER_HTTP_PORT: '0' }),
+  );
   projector = await startProjector(loadProjectorConfig({ ...t.env, PROJECTOR_HTTP_PORT: '0' }));
   try {
-    await waitFor(async () => (await pool.query(`SELECT 1 FROM projection.messages WHERE message_id = 'sms-1'`)).rowCount === 1);
+    await waitFor(
+      async () =>
+        (await pool.query(`SELECT 1 FROM projection.messages WHERE message_id = 'sms-1'`))
+          .rowCount === 1,
+    );
     await waitFor(() => projectorCaughtUp(t, pool));
   } finally {
     await normalizer.stop();
@@ -141,52 +186,113 @@ describe('replay CLI', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines).toContainEqual(expect.objectContaining({ table: 'messages', key: { message_id: 'sms-1' }, kind: 'DIFFERENT', columns: ['text'] }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        table: 'messages',
+        key: { message_id: 'sms-1' },
+        kind: 'DIFFERENT',
+        columns: ['text'],
+      }),
+    );
     expect(lines.at(-1)).toMatchObject({ verified: false, differences: 1 });
   }, 60_000);
 
   it('rebuild swaps a freshly built schema in while the live projector keeps serving', async () => {
     const rebuilt = await cli(t, ['--json', 'rebuild']);
     expect(rebuilt.code).toBe(0);
-    const report = JSON.parse(rebuilt.stdout.trim().split('\n').at(-1)!) as { schema: string; retired: string; records: number };
+    const report = JSON.parse(rebuilt.stdout.trim().split('\n').at(-1)!) as {
+      schema: string;
+      retired: string;
+      records: number;
+    };
     expect(report).toMatchObject({ schema: 'projection_1', retired: 'projection_1_retired' });
     expect(rebuilt.stderr).toMatch(/"progress":"rebuild projection_1".*"final":true/);
     // The rebuilt tables are live: the corrupted text is gone, the old tables are kept aside.
-    expect((await pool.query(`SELECT text FROM projection.messages WHERE message_id = 'sms-1'`)).rows).toEqual([{ text: 'plain reply' }]);
-    expect((await pool.query(`SELECT text FROM projection_1_retired.messages WHERE message_id = 'sms-1'`)).rows).toEqual([{ text: 'tampered' }]);
-    const page = (await (await fetch(`${projector.url}/conversations/conv-mms/messages`)).json()) as {
+    expect(
+      (await pool.query(`SELECT text FROM projection.messages WHERE message_id = 'sms-1'`)).rows,
+    ).toEqual([{ text: 'plain reply' }]);
+    expect(
+      (
+        await pool.query(
+          `SELECT text FROM projection_1_retired.messages WHERE message_id = 'sms-1'`,
+        )
+      ).rows,
+    ).toEqual([{ text: 'tampered' }]);
+    const page = (await (
+      await fetch(`${projector.url}/conversations/conv-mms/messages`)
+    ).json()) as {
       messages: { messageId: string; text: string; channel: string; sourceChannel: string }[];
     };
-    expect(page.messages).toContainEqual(expect.objectContaining({ messageId: 'sms-1', text: 'plain reply', channel: 'MMS', sourceChannel: 'SMS' }));
+    expect(page.messages).toContainEqual(
+      expect.objectContaining({
+        messageId: 'sms-1',
+        text: 'plain reply',
+        channel: 'MMS',
+        sourceChannel: 'SMS',
+      }),
+    );
     expect((await cli(t, ['verify'])).code).toBe(0);
   }, 60_000);
 
   it('audit of the MMS conversation shows the SMS-reported message, its correction and the signature re-verified', async () => {
-    const result = await cli(t, ['--json', 'audit', 'conv-mms'], { SINCH_WEBHOOK_SECRETS: `rotated-new,${SECRET}` });
+    const result = await cli(t, ['--json', 'audit', 'conv-mms'], {
+      SINCH_WEBHOOK_SECRETS: `rotated-new,${SECRET}`,
+    });
     expect(result.code).toBe(0);
     const entries = result.stdout
       .trim()
       .split('\n')
       .map(
-        (l) => JSON.parse(l) as { kind: string; summary: string; log: { topic: string; partition: number; offset: string }; details: Record<string, unknown> },
+        (l) =>
+          JSON.parse(l) as {
+            kind: string;
+            summary: string;
+            log: { topic: string; partition: number; offset: string };
+            details: Record<string, unknown>;
+          },
       );
-    const received = entries.find((e) => e.kind === 'EVENT' && e.details.type === 'MESSAGE_RECEIVED' && (e.details.message as { id: string }).id === 'sms-1');
+    const received = entries.find(
+      (e) =>
+        e.kind === 'EVENT' &&
+        e.details.type === 'MESSAGE_RECEIVED' &&
+        (e.details.message as { id: string }).id === 'sms-1',
+    );
     expect(received?.details).toMatchObject({
       channel: 'MMS',
       sourceChannel: 'SMS',
       sourceConversationId: 'conv-sms',
       correction: { rule: 'MMS_THREAD', boundConversationId: 'conv-mms' },
     });
-    expect(entries).toContainEqual(expect.objectContaining({ kind: 'EVENT', details: expect.objectContaining({ type: 'CHANNEL_CORRECTED' }) }));
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        kind: 'EVENT',
+        details: expect.objectContaining({ type: 'CHANNEL_CORRECTED' }),
+      }),
+    );
     const source = received!.details.source as { partition: number; offset: string };
-    const webhook = entries.find((e) => e.kind === 'WEBHOOK' && e.log.partition === source.partition && e.log.offset === source.offset);
-    expect(webhook?.details).toMatchObject({ trigger: 'MESSAGE_INBOUND', signature: 'VERIFIED (secret 1)', sinchTimes: { accept_time: expect.any(String) } });
-    expect(entries.filter((e) => e.kind === 'WEBHOOK').every((e) => e.details.signature === 'VERIFIED (secret 1)')).toBe(true);
+    const webhook = entries.find(
+      (e) =>
+        e.kind === 'WEBHOOK' &&
+        e.log.partition === source.partition &&
+        e.log.offset === source.offset,
+    );
+    expect(webhook?.details).toMatchObject({
+      trigger: 'MESSAGE_INBOUND',
+      signature: 'VERIFIED (secret 1)',
+      sinchTimes: { accept_time: expect.any(String) },
+    });
+    expect(
+      entries
+        .filter((e) => e.kind === 'WEBHOOK')
+        .every((e) => e.details.signature === 'VERIFIED (secret 1)'),
+    ).toBe(true);
     // Ordered: the MMS message's webhook comes first, the SMS reply after it.
     expect(entries[0]).toMatchObject({ kind: 'WEBHOOK' });
 
     const readable = await cli(t, ['audit', 'conv-mms'], { SINCH_WEBHOOK_SECRETS: 'wrong' });
-    expect(readable.stdout).toMatch(/MESSAGE_RECEIVED MMS message sms-1 corrected SMS→MMS \(MMS_THREAD, bound to conv-mms\)/);
+    expect(readable.stdout).toMatch(
+      /MESSAGE_RECEIVED MMS message sms-1 corrected SMS→MMS \(MMS_THREAD, bound to conv-mms\)/,
+    );
     expect(readable.stdout).toMatch(/signature FAILED SIGNATURE_MISMATCH/);
   }, 60_000);
 
@@ -200,7 +306,8 @@ describe('replay CLI', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { requestId: string; body: { text: string; base64: string } });
     expect(lines.map((l) => l.requestId).sort()).toEqual(['req-0', 'req-1']);
-    for (const l of lines) expect(Buffer.from(l.body.base64, 'base64').toString('utf8')).toBe(l.body.text);
+    for (const l of lines)
+      expect(Buffer.from(l.body.base64, 'base64').toString('utf8')).toBe(l.body.text);
     expect(rawCount).toBeGreaterThan(2);
     const bad = await cli(t, ['export', '--from', 'yesterday', '--to', to]);
     expect(bad.code).toBe(2);

@@ -5,7 +5,11 @@ import { replayPlans } from './plans';
 import { schemaExists } from './schema-versions';
 
 export type SwapOutcome =
-  { swapped: true; retired: string | null } | { swapped: false; behind: { topic: string; partition: number; live: string; candidate: string | null }[] };
+  | { swapped: true; retired: string | null }
+  | {
+      swapped: false;
+      behind: { topic: string; partition: number; live: string; candidate: string | null }[];
+    };
 
 /**
  * Blue-green swap in one transaction: the live schema is renamed to `retired`, the
@@ -16,7 +20,10 @@ export type SwapOutcome =
  * (the caller catches up and tries again); the live projector then skips what the
  * candidate already holds, from the offsets stored in it.
  */
-export async function swapSchemas(pool: Pool, o: { live: string; candidate: string; retired: string; group: string }): Promise<SwapOutcome> {
+export async function swapSchemas(
+  pool: Pool,
+  o: { live: string; candidate: string; retired: string; group: string },
+): Promise<SwapOutcome> {
   return withClient(pool, async (client): Promise<SwapOutcome> => {
     try {
       await client.query('BEGIN');

@@ -12,13 +12,23 @@ export interface RowDifference {
 }
 
 /** Every row of the compared tables that differs between the live schema and a rebuilt one. */
-export async function diffSchemas(pool: Pool, live: string, scratch: string, group: string): Promise<RowDifference[]> {
+export async function diffSchemas(
+  pool: Pool,
+  live: string,
+  scratch: string,
+  group: string,
+): Promise<RowDifference[]> {
   const out: RowDifference[] = [];
   for (const { table, key } of COMPARED_TABLES) {
-    const { rows } = await pool.query<Omit<RowDifference, 'table' | 'columns'>>(replayPlans.diff(live, scratch, table, key), [group]);
+    const { rows } = await pool.query<Omit<RowDifference, 'table' | 'columns'>>(
+      replayPlans.diff(live, scratch, table, key),
+      [group],
+    );
     for (const r of rows) {
       const names = new Set([...Object.keys(r.live ?? {}), ...Object.keys(r.rebuilt ?? {})]);
-      const columns = [...names].filter((c) => JSON.stringify(r.live?.[c]) !== JSON.stringify(r.rebuilt?.[c]));
+      const columns = [...names].filter(
+        (c) => JSON.stringify(r.live?.[c]) !== JSON.stringify(r.rebuilt?.[c]),
+      );
       out.push({ table, ...r, columns });
     }
   }

@@ -17,18 +17,31 @@ const TOKEN_LIFETIME_SECONDS = 3600;
  */
 export function authRoutes(kit: RouteKit, credentials?: SimCredentials): Router {
   const router = Router();
-  router.post('/oauth2/token', ...guarded(kit, 'oauth2:token', false), (req: Request, res: Response) => {
-    const form = new URLSearchParams(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
-    if (form.get('grant_type') !== 'client_credentials') return sendApiError(res, 400, 'grant_type must be client_credentials');
-    const client = basicCredentials(req.headers.authorization);
-    if (!client) return sendApiError(res, 401, 'missing HTTP Basic client credentials');
-    if (credentials && (client.keyId !== credentials.keyId || client.keySecret !== credentials.keySecret)) {
-      return sendApiError(res, 401, 'unknown key id or wrong secret');
-    }
-    const token = fakeJwt(client.keyId, kit.ctx.now());
-    kit.tokens.add(token);
-    res.json({ access_token: token, expires_in: TOKEN_LIFETIME_SECONDS, scope: '', token_type: 'bearer' });
-  });
+  router.post(
+    '/oauth2/token',
+    ...guarded(kit, 'oauth2:token', false),
+    (req: Request, res: Response) => {
+      const form = new URLSearchParams(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+      if (form.get('grant_type') !== 'client_credentials')
+        return sendApiError(res, 400, 'grant_type must be client_credentials');
+      const client = basicCredentials(req.headers.authorization);
+      if (!client) return sendApiError(res, 401, 'missing HTTP Basic client credentials');
+      if (
+        credentials &&
+        (client.keyId !== credentials.keyId || client.keySecret !== credentials.keySecret)
+      ) {
+        return sendApiError(res, 401, 'unknown key id or wrong secret');
+      }
+      const token = fakeJwt(client.keyId, kit.ctx.now());
+      kit.tokens.add(token);
+      res.json({
+        access_token: token,
+        expires_in: TOKEN_LIFETIME_SECONDS,
+        scope: '',
+        token_type: 'bearer',
+      });
+    },
+  );
   return router;
 }
 

@@ -5,7 +5,9 @@ import { SAMPLE_MEDIA } from '../sample-media';
 export function mediaRoutes(): Router {
   const router = Router();
   router.get('/media/:fileName', (req: Request, res: Response) => {
-    const media = Object.values(SAMPLE_MEDIA).find((sample) => sample.fileName === req.params.fileName);
+    const media = Object.values(SAMPLE_MEDIA).find(
+      (sample) => sample.fileName === req.params.fileName,
+    );
     if (!media) return void res.status(404).end();
     res.type(media.contentType).send(media.bytes);
   });

@@ -5,39 +5,56 @@ import { newId } from '../ids';
 import { contactFor, conversationFor, dispatchInOrder, type PendingCallback } from '../lifecycle';
 import { parseSendMessageRequest, type SendMessageRequest } from '../send-request-schema';
 import type { SimContext } from '../sim-context';
-import { channelIdentity, type SimApp, type SimChannelIdentity, type SimContact } from '../sim-state';
+import {
+  channelIdentity,
+  type SimApp,
+  type SimChannelIdentity,
+  type SimContact,
+} from '../sim-state';
 import { guarded, jsonBody, type RouteKit } from './route-kit';
 
 /** `POST /v1/projects/{project}/messages:send`: validates, answers `{message_id, accepted_time}`, then reports. */
 export function messageRoutes(kit: RouteKit, reporter: DeliveryReporter): Router {
   const router = Router();
-  router.post('/v1/projects/:project/messages\\:send', ...guarded(kit, 'messages:send'), (req: Request, res: Response) => {
-    const parsed = parseSendMessageRequest(jsonBody(req));
-    if (!parsed.ok) return sendApiError(res, 400, parsed.message);
-    const request = parsed.request;
-    const app = kit.ctx.state.apps.get(request.app_id);
-    if (!app) return sendApiError(res, 404, `app ${request.app_id} not found`);
-    if (app.processing_mode === 'DISPATCH' && 'contact_id' in request.recipient) {
-      return sendApiError(res, 400, 'recipient.contact_id is not allowed in DISPATCH processing mode; use identified_by');
-    }
-    const target = resolveTarget(kit.ctx, app, request);
-    const messageId = newId(kit.ctx.now());
-    const acceptedTime = kit.ctx.now().toISOString();
-    kit.ctx.state.sentMessages.set(messageId, {
-      id: messageId,
-      appId: app.id,
-      contactId: target.contactId,
-      conversationId: target.conversationId,
-      channelIdentity: target.channelIdentity,
-      messageMetadata: request.message_metadata ?? '',
-      correlationId: request.correlation_id ?? '',
-      message: request.message,
-    });
-    res.json({ message_id: messageId, accepted_time: acceptedTime });
-    void dispatchInOrder(kit.ctx, app.id, target.callbacks).then(() =>
-      reporter.schedule(kit.ctx.state.sentMessages.get(messageId)!, app.processing_mode, target.steps),
-    );
-  });
+  router.post(
+    '/v1/projects/:project/messages\\:send',
+    ...guarded(kit, 'messages:send'),
+    (req: Request, res: Response) => {
+      const parsed = parseSendMessageRequest(jsonBody(req));
+      if (!parsed.ok) return sendApiError(res, 400, parsed.message);
+      const request = parsed.request;
+      const app = kit.ctx.state.apps.get(request.app_id);
+      if (!app) return sendApiError(res, 404, `app ${request.app_id} not found`);
+      if (app.processing_mode === 'DISPATCH' && 'contact_id' in request.recipient) {
+        return sendApiError(
+          res,
+          400,
+          'recipient.contact_id is not allowed in DISPATCH processing mode; use identified_by',
+        );
+      }
+      const target = resolveTarget(kit.ctx, app, request);
+      const messageId = newId(kit.ctx.now());
+      const acceptedTime = kit.ctx.now().toISOString();
+      kit.ctx.state.sentMessages.set(messageId, {
+        id: messageId,
+        appId: app.id,
+        contactId: target.contactId,
+        conversationId: target.conversationId,
+        channelIdentity: target.channelIdentity,
+        messageMetadata: request.message_metadata ?? '',
+        correlationId: request.correlation_id ?? '',
+        message: request.message,
+      });
+      res.json({ message_id: messageId, accepted_time: acceptedTime });
+      void dispatchInOrder(kit.ctx, app.id, target.callbacks).then(() =>
+        reporter.schedule(
+          kit.ctx.state.sentMessages.get(messageId)!,
+          app.processing_mode,
+          target.steps,
+        ),
+      );
+    },
+  );
   return router;
 }
 
@@ -60,9 +77,13 @@ function resolveTarget(ctx: SimContext, app: SimApp, request: SendMessageRequest
   if ('identified_by' in recipient) {
     const first = recipient.identified_by.channel_identities[0]!;
     const identity = channelIdentity(app.id, first.channel, first.identity);
-    if (app.processing_mode === 'DISPATCH') return { contactId: '', conversationId: '', channelIdentity: identity, callbacks: [] };
+    if (app.processing_mode === 'DISPATCH')
+      return { contactId: '', conversationId: '', channelIdentity: identity, callbacks: [] };
     const { contact, callbacks } = contactFor(ctx, app.id, first.channel, first.identity);
-    return { ...inConversation(ctx, app, contact, first.channel, request, callbacks), channelIdentity: identity };
+    return {
+      ...inConversation(ctx, app, contact, first.channel, request, callbacks),
+      channelIdentity: identity,
+    };
   }
   const contact = ctx.state.contacts.get(recipient.contact_id);
   const unknown = channelIdentity(app.id, request.channel_priority_order?.[0] ?? '', '');
@@ -75,7 +96,11 @@ function resolveTarget(ctx: SimContext, app: SimApp, request: SendMessageRequest
       steps: failure('CONTACT_NOT_FOUND', 'no such contact'),
     };
   }
-  const channel = request.channel_priority_order?.[0] ?? ctx.state.activeConversation(app.id, contact.id)?.active_channel ?? contact.channel_priority[0] ?? '';
+  const channel =
+    request.channel_priority_order?.[0] ??
+    ctx.state.activeConversation(app.id, contact.id)?.active_channel ??
+    contact.channel_priority[0] ??
+    '';
   const identity = contact.channel_identities.find((known) => known.channel === channel);
   if (!identity) {
     return {
@@ -100,8 +125,14 @@ function inConversation(
   const { conversation, callbacks } = conversationFor(ctx, app.id, contact, channel);
   if (request.conversation_metadata !== undefined) {
     const merge = request.conversation_metadata_update_strategy === 'MERGE_PATCH';
-    conversation.metadata_json = merge ? { ...conversation.metadata_json, ...request.conversation_metadata } : request.conversation_metadata;
+    conversation.metadata_json = merge
+      ? { ...conversation.metadata_json, ...request.conversation_metadata }
+      : request.conversation_metadata;
   }
   if (request.correlation_id !== undefined) conversation.correlation_id = request.correlation_id;
-  return { contactId: contact.id, conversationId: conversation.id, callbacks: [...earlier, ...callbacks] };
+  return {
+    contactId: contact.id,
+    conversationId: conversation.id,
+    callbacks: [...earlier, ...callbacks],
+  };
 }

@@ -16,7 +16,11 @@ export interface RouteKit {
 
 /** Record the request, check its bearer token (unless `auth` is false), then play scripted failures. */
 export function guarded(kit: RouteKit, endpoint: SimEndpoint, auth = true): RequestHandler[] {
-  return [kit.log.middleware(endpoint), ...(auth ? [requireBearer(kit.tokens)] : []), kit.scripted.middleware(endpoint)];
+  return [
+    kit.log.middleware(endpoint),
+    ...(auth ? [requireBearer(kit.tokens)] : []),
+    kit.scripted.middleware(endpoint),
+  ];
 }
 
 function requireBearer(tokens: Set<string>): RequestHandler {
