@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { INFRA_DIR, isAlive, portInUse, startKafka, stopPid, waitForKafka } from '@cpm/infra';
+import {
+  INFRA_DIR,
+  isAlive,
+  portInUse,
+  prepareKafka,
+  startKafka,
+  stopPid,
+  waitForKafka,
+} from '@cpm/infra';
 
 export interface PrivateBroker {
   brokers: string;
@@ -26,6 +34,8 @@ export async function startPrivateBroker(kafkaPort: number): Promise<PrivateBrok
         `port ${port} is taken (a broker left by an earlier run?); set TEST_PRIVATE_BROKER_PORT to another port`,
       );
   }
+  // This checkout's Kafka libraries, also when the shared broker was started from another one.
+  prepareKafka();
   let pid = startKafka(settings, dataDir, logFile);
   await waitForKafka(settings);
   return {
