@@ -191,7 +191,7 @@ export const ERROR_CATALOGUE = {
   },
   CPM_ERR_CHANGELOG_RESTORE: {
     cause:
-      'A changelog was not read to its end in time; processing waits rather than start from partial state.',
+      'Reading a changelog to its end made no progress within the bound; processing waits rather than start from partial state.',
     action:
       'Retried with the next batch. If it persists, check that the broker is healthy and the changelog partitions have a leader.',
     retriable: true,

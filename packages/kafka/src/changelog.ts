@@ -8,7 +8,7 @@ export class ChangelogRestoreError extends AppError {
   constructor(topic: string, behind: string[], timeoutMs: number) {
     super(
       'CPM_ERR_CHANGELOG_RESTORE',
-      `the changelog ${topic} was not read to its end within ${timeoutMs} ms (partition:reached/end ${behind.join(', ')}); ` +
+      `reading the changelog ${topic} to its end made no progress for ${timeoutMs} ms (partition:reached/end ${behind.join(', ')}); ` +
         'processing waits rather than start from partial state: it is retried with the next batch. ' +
         'If it persists, check that the broker is healthy and the changelog partitions have a leader',
       { retriable: true },
