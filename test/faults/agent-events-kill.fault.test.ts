@@ -1,7 +1,7 @@
 import type { AgentEvent } from '@cpm/contracts';
 import { topicName } from '@cpm/kafka';
 import { loadEvent, createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
-import { keepLoading, killMidStream, startService, type ServiceProcess } from './service-process';
+import { keepLoading, killUnderLoad, type ServiceProcess } from './service-process';
 
 /**
  * Guarantees 2 and 4 for agent-events (the product topic): SIGKILLed repeatedly while
@@ -46,27 +46,19 @@ it(`emits one agent event per customer message and dead-letters every poison rec
     await producer.send({ topic: input, acks: -1, messages });
   });
 
-  const env = { ...t.env, AGENT_EVENTS_HTTP_PORT: '0', LOG_LEVEL: 'error' };
-  const start = (): ServiceProcess => {
-    const service = startService('agent-events', 'services/agent-events/src/main.ts', env);
-    started.push(service);
-    return service;
-  };
-  const kills = await killMidStream({
+  const { kills, records } = await killUnderLoad({
     kafka: t.kafka,
+    service: 'agent-events',
+    main: 'services/agent-events/src/main.ts',
+    env: { ...t.env, AGENT_EVENTS_HTTP_PORT: '0', LOG_LEVEL: 'error' },
     outputTopic: topicName(t.namespace, 'agent.events.v1'),
     kills: KILLS,
-    start,
+    load,
+    started,
+    expected: () => sent,
   });
-  await load.finish();
   await producer.disconnect();
   expect(kills).toBe(KILLS);
-
-  start();
-  const records = await readTopic(t.kafka, topicName(t.namespace, 'agent.events.v1'), {
-    minRecords: sent,
-    timeoutMs: 90_000,
-  });
   const events = await Promise.all(records.map((r) => t.codec.decode<AgentEvent>(r.value!)));
   const ids = events.filter((e) => e.type === 'MESSAGE_RECEIVED').map((e) => e.message!.id);
   expect(ids.length - new Set(ids).size).toBe(0); // no duplicate

@@ -2,7 +2,7 @@ import { topicName } from '@cpm/kafka';
 import { buildRawRecord } from '@cpm/ingress';
 import type { ConversationEvent } from '@cpm/domain';
 import { createTestEnv, inboundTextBody, readTopic, type TestEnv } from '@cpm/testkit';
-import { keepLoading, killMidStream, startService, type ServiceProcess } from './service-process';
+import { keepLoading, killUnderLoad, type ServiceProcess } from './service-process';
 
 /**
  * Guarantees 2 and 4 for the normalizer: SIGKILLed repeatedly while raw webhooks keep
@@ -113,27 +113,20 @@ it(`emits every event exactly once and dead-letters every poison record across $
     await producer.send({ topic: rawTopic, acks: -1, messages });
   });
 
-  const env = { ...t.env, NORMALIZER_HTTP_PORT: '0', LOG_LEVEL: 'error' };
-  const start = (): ServiceProcess => {
-    const normalizer = startService('normalizer', 'services/normalizer/src/main.ts', env);
-    started.push(normalizer);
-    return normalizer;
-  };
-  const kills = await killMidStream({
+  const { kills, records } = await killUnderLoad({
     kafka: t.kafka,
+    service: 'normalizer',
+    main: 'services/normalizer/src/main.ts',
+    env: { ...t.env, NORMALIZER_HTTP_PORT: '0', LOG_LEVEL: 'error' },
     outputTopic: topicName(t.namespace, 'conversation.events.v1'),
     kills: KILLS,
-    start,
+    load,
+    started,
+    expected: () => sent,
   });
-  await load.finish();
   await producer.disconnect();
   expect(kills).toBe(KILLS);
 
-  start();
-  const records = await readTopic(t.kafka, topicName(t.namespace, 'conversation.events.v1'), {
-    minRecords: sent,
-    timeoutMs: 90_000,
-  });
   const ids = await Promise.all(
     records.map(
       async (r) => (await t.codec.decode<ConversationEvent>(r.value!)).message?.id ?? null,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Kafka } from 'kafkajs';
+import { readTopic, type ReadRecord } from '@cpm/testkit';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
@@ -190,4 +191,41 @@ export async function killMidStream(o: {
     await admin.disconnect();
   }
   return kills;
+}
+
+/**
+ * The kill test of a consumer service: starts it, SIGKILLs it `kills` times while `load`
+ * keeps writing (each kill after it committed some output), lets the load finish, starts it
+ * once more and reads its output topic until it holds `expected()` records (or 90 s pass).
+ * Every process it starts is pushed to `started`, for the test's teardown.
+ */
+export async function killUnderLoad(o: {
+  kafka: Kafka;
+  service: string;
+  main: string;
+  env: Record<string, string>;
+  outputTopic: string;
+  kills: number;
+  load: { finish(): Promise<void> };
+  started: ServiceProcess[];
+  expected: () => number;
+}): Promise<{ kills: number; records: ReadRecord[] }> {
+  const start = (): ServiceProcess => {
+    const service = startService(o.service, o.main, o.env);
+    o.started.push(service);
+    return service;
+  };
+  const kills = await killMidStream({
+    kafka: o.kafka,
+    outputTopic: o.outputTopic,
+    kills: o.kills,
+    start,
+  });
+  await o.load.finish();
+  start();
+  const records = await readTopic(o.kafka, o.outputTopic, {
+    minRecords: o.expected(),
+    timeoutMs: 90_000,
+  });
+  return { kills, records };
 }
