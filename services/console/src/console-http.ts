@@ -90,7 +90,8 @@ export function consoleHttp(o: ConsoleHttpOptions): express.Express {
       });
       await o.writer.write(reply.customerKey, command);
       o.logger.info(
-        { commandId: command.commandId, customerKey: reply.customerKey, type: command.type },
+        // No customer key: an SMS or MMS customer's key holds their phone number.
+        { commandId: command.commandId, type: command.type, agent: agentOf(res) },
         'agent command written',
       );
       res.status(202).json({ commandId: command.commandId });
