@@ -44,12 +44,15 @@ const notFound = (error: unknown): boolean => {
   return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
 };
 
+const contentTypeOf = (head: HeadObjectCommandOutput): string =>
+  head.Metadata?.['content-type'] ?? head.ContentType ?? 'application/octet-stream';
+
 /**
  * BlobStore in an S3-compatible bucket (MEDIA_STORE=s3), through the AWS SDK v3: every
  * instance on the same bucket serves every file. Keys (under `prefix`): `tmp/<random>` while
  * an upload streams in (lib-storage, one part at a time), then copied inside the bucket to
  * `blobs/<sha256>` (content type on the object) or `public/<id>` (type, name and expiry as
- * object metadata), and the temporary object deleted. Two instances storing the same bytes
+ * object metadata, the type also), and the temporary object deleted. Two instances storing the same bytes
  * at once both copy them to the same key, which is harmless. A crashed instance's
  * multipart uploads are not visible as objects: a bucket lifecycle rule
  * (AbortIncompleteMultipartUpload) removes them; its finished `tmp/` objects are swept.
@@ -101,7 +104,9 @@ export class S3BlobStore implements BlobStore {
           CopySource: `${this.o.bucket}/${from}`,
           MetadataDirective: 'REPLACE',
           ContentType: contentType,
-          Metadata: metadata,
+          // Also as user metadata, which is what this store reads back: S3Mock 3.12 keeps the
+          // source's type on a copy even with MetadataDirective REPLACE (seen in its test).
+          Metadata: { ...metadata, 'content-type': contentType },
         }),
       ),
     );
@@ -199,7 +204,7 @@ export class S3BlobStore implements BlobStore {
           key,
           sha256: key,
           size: head.ContentLength ?? 0,
-          contentType: head.ContentType ?? 'application/octet-stream',
+          contentType: contentTypeOf(head),
         }
       : null;
   }
@@ -237,7 +242,7 @@ export class S3BlobStore implements BlobStore {
     if (!head || meta['expires-at-ms'] === undefined) return null;
     return {
       id,
-      contentType: head.ContentType ?? 'application/octet-stream',
+      contentType: contentTypeOf(head),
       fileName: meta['file-name'] === undefined ? null : decodeURIComponent(meta['file-name']),
       size: head.ContentLength ?? 0,
       expiresAtMs: Number(meta['expires-at-ms']),
