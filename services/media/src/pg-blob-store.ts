@@ -81,6 +81,15 @@ export class PgBlobStore implements BlobStore {
         () => undefined,
         () => undefined,
       );
+    /** A commit or publish that fails leaves nothing behind either. */
+    const dropOnError = async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (error) {
+        await drop();
+        throw error;
+      }
+    };
     return {
       get size() {
         return tally.size;
@@ -96,14 +105,16 @@ export class PgBlobStore implements BlobStore {
       },
       abort: drop,
       commit: async (contentType) => {
-        await flush(true);
         const sha256 = tally.sha256();
-        const named = await this.query('cannot store a blob', mediaPlans.commitBlob, [
-          sha256,
-          objectId,
-          tally.size,
-          contentType,
-        ]);
+        const named = await dropOnError(async () => {
+          await flush(true);
+          return this.query('cannot store a blob', mediaPlans.commitBlob, [
+            sha256,
+            objectId,
+            tally.size,
+            contentType,
+          ]);
+        });
         if (named.length === 1)
           return { key: sha256, sha256, size: tally.size, contentType, created: true };
         await drop();
@@ -112,17 +123,18 @@ export class PgBlobStore implements BlobStore {
         return { ...existing, created: false };
       },
       publish: async (meta) => {
-        await flush(true);
-        const attachment: PublicAttachment = { ...meta, size: tally.size };
-        await this.query('cannot publish an attachment', mediaPlans.publishAttachment, [
-          meta.id,
-          objectId,
-          meta.contentType,
-          meta.fileName,
-          tally.size,
-          meta.expiresAtMs,
-        ]);
-        return attachment;
+        await dropOnError(async () => {
+          await flush(true);
+          await this.query('cannot publish an attachment', mediaPlans.publishAttachment, [
+            meta.id,
+            objectId,
+            meta.contentType,
+            meta.fileName,
+            tally.size,
+            meta.expiresAtMs,
+          ]);
+        });
+        return { ...meta, size: tally.size };
       },
     };
   }
