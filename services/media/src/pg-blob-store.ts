@@ -12,7 +12,7 @@ import {
 } from './blob-store';
 import { BlobStoreError } from './media-error';
 import { mediaPlans } from './plans';
-import { UploadTally } from './upload-tally';
+import { talliedUpload, UploadTally } from './upload-tally';
 
 /** 256 KiB: a 16 MiB file is 64 rows; a reader holds one chunk at a time. */
 export const DEFAULT_CHUNK_BYTES = 256 * 1024;
@@ -90,15 +90,8 @@ export class PgBlobStore implements BlobStore {
         throw error;
       }
     };
-    return {
-      get size() {
-        return tally.size;
-      },
-      get head() {
-        return tally.head;
-      },
+    return talliedUpload(tally, {
       write: async (chunk) => {
-        tally.add(chunk);
         pending.push(chunk);
         pendingBytes += chunk.length;
         await flush(false);
@@ -136,7 +129,7 @@ export class PgBlobStore implements BlobStore {
         });
         return { ...meta, size: tally.size };
       },
-    };
+    });
   }
 
   async stat(key: string): Promise<StoredBlob | null> {

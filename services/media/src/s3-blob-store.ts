@@ -23,7 +23,7 @@ import {
   type StoredBlob,
 } from './blob-store';
 import { BlobStoreError } from './media-error';
-import { UploadTally } from './upload-tally';
+import { talliedUpload, UploadTally } from './upload-tally';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -140,15 +140,8 @@ export class S3BlobStore implements BlobStore {
       body.end();
       await done;
     };
-    return {
-      get size() {
-        return tally.size;
-      },
-      get head() {
-        return tally.head;
-      },
+    return talliedUpload(tally, {
       write: async (chunk) => {
-        tally.add(chunk);
         if (!body.write(chunk))
           await Promise.race([
             once(body, 'drain'),
@@ -183,7 +176,7 @@ export class S3BlobStore implements BlobStore {
         });
         return attachment;
       },
-    };
+    });
   }
 
   private blobKey(key: string): string {

@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import type { BlobUpload } from './blob-store';
 
 /**
  * What every store's upload keeps of the bytes passing through: their size, their SHA-256,
@@ -31,4 +32,29 @@ export class UploadTally {
   sha256(): string {
     return this.hash.digest('hex');
   }
+}
+
+/**
+ * A BlobUpload whose size and head come from `tally`, which sees every chunk before the
+ * store's own `write` gets it.
+ */
+export function talliedUpload(
+  tally: UploadTally,
+  store: Pick<BlobUpload, 'write' | 'commit' | 'publish' | 'abort'>,
+): BlobUpload {
+  return {
+    get size() {
+      return tally.size;
+    },
+    get head() {
+      return tally.head;
+    },
+    write: async (chunk) => {
+      tally.add(chunk);
+      await store.write(chunk);
+    },
+    commit: (contentType) => store.commit(contentType),
+    publish: (meta) => store.publish(meta),
+    abort: () => store.abort(),
+  };
 }
