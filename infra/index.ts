@@ -5,3 +5,4 @@ export * from './local/kafka';
 export * from './local/registry';
 export * from './local/postgres';
 export * from './local/local-infra';
+export * from './local/s3mock';

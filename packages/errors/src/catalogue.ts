@@ -320,8 +320,10 @@ export const ERROR_CATALOGUE = {
     httpStatus: 502,
   },
   CPM_ERR_MEDIA_STORE: {
-    cause: 'The internal file store failed (disk full, permissions).',
-    action: 'Retried, nothing is lost. Check the disk of `MEDIA_STORE_DIR`.',
+    cause:
+      'The media store failed: PostgreSQL or the S3 bucket did not answer or refused (`MEDIA_STORE`), or the local directory is full or not writable.',
+    action:
+      'Retried, nothing is lost. Check the store `MEDIA_STORE` names: `DATABASE_URL`, the `MEDIA_S3_*` settings and bucket, or the disk of `MEDIA_STORE_DIR`.',
     retriable: true,
     httpStatus: 503,
   },

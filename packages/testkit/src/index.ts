@@ -8,3 +8,4 @@ export * from './domain-inputs';
 export * from './conversation-events';
 export * from './sample-events';
 export * from './webhook-receiver';
+export * from './s3-mock';

@@ -1,9 +1,10 @@
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { BlobStoreError } from './media-error';
+import { UploadTally } from './upload-tally';
 
 /**
  * Bytes streamed into a temporary file while their SHA-256 and size are computed, and the
@@ -12,15 +13,10 @@ import { BlobStoreError } from './media-error';
 export class FileWriter {
   readonly tempPath: string;
   private readonly stream: WriteStream;
-  private readonly hash: Hash = createHash('sha256');
-  private headChunks: Buffer[] = [];
-  private headLength = 0;
-  size = 0;
+  private readonly tally: UploadTally;
 
-  private constructor(
-    tempDir: string,
-    private readonly headBytes: number,
-  ) {
+  private constructor(tempDir: string, headBytes: number) {
+    this.tally = new UploadTally(headBytes);
     this.tempPath = join(tempDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
     this.stream = createWriteStream(this.tempPath, { flags: 'wx' });
   }
@@ -34,16 +30,15 @@ export class FileWriter {
 
   /** The first bytes written (up to headBytes). */
   get head(): Buffer {
-    return Buffer.concat(this.headChunks).subarray(0, this.headBytes);
+    return this.tally.head;
+  }
+
+  get size(): number {
+    return this.tally.size;
   }
 
   async write(chunk: Buffer): Promise<void> {
-    this.size += chunk.length;
-    this.hash.update(chunk);
-    if (this.headLength < this.headBytes) {
-      this.headChunks.push(chunk.subarray(0, this.headBytes - this.headLength));
-      this.headLength += Math.min(chunk.length, this.headBytes - this.headLength);
-    }
+    this.tally.add(chunk);
     if (!this.stream.write(chunk)) await once(this.stream, 'drain');
   }
 
@@ -53,7 +48,7 @@ export class FileWriter {
     await once(this.stream, 'close').catch((e) => {
       throw new BlobStoreError(`cannot write ${this.tempPath}`, e);
     });
-    return this.hash.digest('hex');
+    return this.tally.sha256();
   }
 
   async abort(): Promise<void> {

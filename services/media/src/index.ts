@@ -8,6 +8,8 @@ export * from './address-class';
 export * from './address-guard';
 export * from './blob-store';
 export * from './fs-blob-store';
+export * from './pg-blob-store';
+export * from './s3-blob-store';
 export * from './content-sniffer';
 export * from './public-attachments';
 export * from './url-signer';

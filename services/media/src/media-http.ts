@@ -102,7 +102,7 @@ export function mediaRoutes(o: MediaHttpOptions): Router {
       size: meta.size,
       contentType: meta.contentType,
       fileName,
-      read: (range) => o.publicFiles.read(id, range),
+      read: (range) => o.store.readAttachment(id, range),
     });
   });
 

@@ -1,14 +1,12 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { normalizeWebhook, type ConversationEvent } from '@cpm/domain';
 import { topicName } from '@cpm/kafka';
 import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
 import { loadMediaConfig } from './config';
 import { startMedia, type MediaService } from './media';
 import type { MediaOutcome } from './media-handler';
+import { PgBlobStore } from './pg-blob-store';
 
 const TOKEN = 'agent-token-0123456789';
 const KEY = 'app-m:contact-m';
@@ -36,12 +34,10 @@ const html = Buffer.from('<!doctype html><html><body>' + 'x'.repeat(200) + '</bo
 let t: TestEnv;
 let origin: Server;
 let base: string;
-let storeDir: string;
 const hits = new Map<string, number>();
 
 beforeAll(async () => {
-  t = await createTestEnv({ database: false, partitions: 3 });
-  storeDir = await mkdtemp(join(tmpdir(), 'cpm-media-'));
+  t = await createTestEnv({ partitions: 3 }); // the media store is this test's database (the default)
   let flaky = 0;
   origin = createServer((req, res) => {
     const path = req.url ?? '';
@@ -71,7 +67,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((r) => origin.close(r));
-  await rm(storeDir, { recursive: true, force: true });
   await t.cleanup();
 });
 
@@ -137,28 +132,31 @@ async function outcomes(until: (o: MediaOutcome[]) => boolean): Promise<MediaOut
 
 describe('media service', () => {
   let media: MediaService;
+  let store: PgBlobStore;
   const connections: string[] = [];
   let skewMs = 0;
+  const settings = () => ({
+    ...t.env,
+    MEDIA_HTTP_PORT: '0',
+    MEDIA_ALLOWED_HOSTS: '127.0.0.1',
+    MEDIA_MAX_BYTES: String(MAX_BYTES),
+    MEDIA_RETRY_BASE_MS: '50',
+    MEDIA_CONNECT_TIMEOUT_MS: '3000',
+    MEDIA_READ_TIMEOUT_MS: '5000',
+    MEDIA_AGENT_TOKEN: TOKEN,
+    MEDIA_URL_SECRET: 'test-url-secret-0123456789abcdef0123',
+    MEDIA_PUBLIC_RETENTION_SECONDS: '60',
+    MEDIA_SWEEP_INTERVAL_MS: '200',
+    MEDIA_PG_CHUNK_BYTES: '1024', // small chunks: the files below span several
+  });
 
   beforeAll(async () => {
-    const config = loadMediaConfig({
-      ...t.env,
-      MEDIA_HTTP_PORT: '0',
-      MEDIA_STORE_DIR: storeDir,
-      MEDIA_ALLOWED_HOSTS: '127.0.0.1',
-      MEDIA_MAX_BYTES: String(MAX_BYTES),
-      MEDIA_RETRY_BASE_MS: '50',
-      MEDIA_CONNECT_TIMEOUT_MS: '3000',
-      MEDIA_READ_TIMEOUT_MS: '5000',
-      MEDIA_AGENT_TOKEN: TOKEN,
-      MEDIA_URL_SECRET: 'test-url-secret-0123456789abcdef0123',
-      MEDIA_PUBLIC_RETENTION_SECONDS: '60',
-      MEDIA_SWEEP_INTERVAL_MS: '200',
-    });
-    media = await startMedia(config, {
+    media = await startMedia(loadMediaConfig(settings()), {
       onConnect: (address) => connections.push(address),
       now: () => Date.now() + skewMs,
     });
+    expect(media.store).toBeInstanceOf(PgBlobStore); // PostgreSQL is the default store
+    store = media.store as PgBlobStore;
   });
 
   afterAll(() => media.stop());
@@ -237,7 +235,7 @@ describe('media service', () => {
     expect((await media.store.keys()).sort()).toEqual(
       ['m-img', 'm-pdf', 'm-ogg', 'm-flaky', 'm-sentinel'].map((id) => by.get(id)!.sha256).sort(),
     );
-    expect(await readdir(join(storeDir, 'tmp'))).toEqual([]);
+    expect(await store.unnamedObjects()).toBe(0);
 
     const metrics = await (await fetch(`${media.url}/metrics`)).text();
     expect(metrics).toMatch(/cpm_media_downloads_total\{outcome="duplicate",service="media"\} 12/);
@@ -280,6 +278,39 @@ describe('media service', () => {
     ).toBe(404);
   });
 
+  it('serves from a second instance what the first downloaded and published (one shared store)', async () => {
+    const second = await startMedia(loadMediaConfig({ ...settings(), MEDIA_INSTANCE_ID: '1' }));
+    try {
+      const records = await outcomes((o) => o.some((x) => x.messageId === 'm-pdf'));
+      const stored = records.find((o) => o.messageId === 'm-pdf')!;
+      const agent = { authorization: `Bearer ${TOKEN}` };
+      const customerFile = await fetch(`${second.url}/media/${stored.storageKey}`, {
+        headers: agent,
+      });
+      expect(customerFile.status).toBe(200);
+      expect(Buffer.from(await customerFile.arrayBuffer())).toEqual(pdf);
+
+      // An attachment of eleven 1 KiB chunks, uploaded to the first instance.
+      const large = Buffer.concat([png, Buffer.alloc(10 * 1024, 7)]);
+      const created = await fetch(`${media.url}/attachments?fileName=plan.png`, {
+        method: 'POST',
+        headers: { ...agent, 'content-type': 'application/octet-stream' },
+        body: large,
+      });
+      expect(created.status).toBe(201);
+      const url = new URL(((await created.json()) as { url: string }).url);
+      const onSecond = `${second.url}${url.pathname}${url.search}`;
+      const whole = await fetch(onSecond);
+      expect(whole.status).toBe(200);
+      expect(Buffer.from(await whole.arrayBuffer())).toEqual(large);
+      const part = await fetch(onSecond, { headers: { range: 'bytes=1000-5000' } });
+      expect(part.status).toBe(206);
+      expect(Buffer.from(await part.arrayBuffer())).toEqual(large.subarray(1000, 5001));
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('publishes an agent attachment under a signed URL that expires (410) and is swept', async () => {
     const upload = (body: Buffer, token = TOKEN) =>
       fetch(`${media.url}/attachments?fileName=offer.png`, {
@@ -290,6 +321,7 @@ describe('media service', () => {
     expect((await upload(png, 'not-the-token-000000')).status).toBe(401);
     expect((await upload(html)).status).toBe(415);
     expect((await upload(Buffer.concat([png, Buffer.alloc(MAX_BYTES)]))).status).toBe(413);
+    expect(await store.unnamedObjects()).toBe(0); // the refused uploads left no bytes behind
 
     const created = await upload(png);
     expect(created.status).toBe(201);
@@ -305,14 +337,14 @@ describe('media service', () => {
     forged.searchParams.set('exp', String(Number(forged.searchParams.get('exp')) + 3_600_000));
     expect((await fetch(forged)).status).toBe(404);
 
-    const publicDir = join(storeDir, 'public');
-    expect(await readdir(publicDir)).toEqual(expect.arrayContaining([id, `${id}.json`]));
+    expect(await store.attachment(id)).toMatchObject({ id, size: png.length });
     skewMs = 61_000; // past the 60 s retention
     expect((await fetch(url)).status).toBe(410);
     const deadline = Date.now() + 20_000;
-    while ((await readdir(publicDir)).includes(id) && Date.now() < deadline)
+    while ((await store.attachment(id)) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
-    expect((await readdir(publicDir)).filter((n) => n.startsWith(id))).toEqual([]);
+    expect(await store.attachment(id)).toBeNull();
+    expect(await store.unnamedObjects()).toBe(0); // its bytes went with it
     expect((await fetch(url)).status).toBe(410);
   });
 });

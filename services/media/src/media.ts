@@ -8,19 +8,23 @@ import {
   TransactionalProcessor,
 } from '@cpm/kafka';
 import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
+import { createPool, migrate, retryTransient } from '@cpm/postgres';
 import { AddressGuard, type Lookup } from './address-guard';
+import type { BlobStore } from './blob-store';
 import type { MediaConfig } from './config';
 import { MagicBytesSniffer, type ContentSniffer } from './content-sniffer';
 import { FsBlobStore } from './fs-blob-store';
 import { MediaDownloader } from './media-downloader';
 import { initialMediaState, mediaHandler } from './media-handler';
 import { mediaRoutes } from './media-http';
+import { PgBlobStore } from './pg-blob-store';
 import { PublicAttachments } from './public-attachments';
+import { S3BlobStore } from './s3-blob-store';
 import { UrlSigner } from './url-signer';
 
 export interface MediaService {
   url: string;
-  store: FsBlobStore;
+  store: BlobStore;
   /** Deletes expired public attachments now (the sweeper also runs every MEDIA_SWEEP_INTERVAL_MS). */
   sweep(): Promise<number>;
   stop(): Promise<void>;
@@ -35,13 +39,44 @@ export interface MediaDeps {
   now?: () => number;
 }
 
+/**
+ * The store MEDIA_STORE names. PostgreSQL: the migrations run first (as at the projector's
+ * start, retried while PostgreSQL is unreachable), so the media tables exist whichever
+ * service starts first.
+ */
+export async function openBlobStore(config: MediaConfig, logger: Logger): Promise<BlobStore> {
+  switch (config.MEDIA_STORE) {
+    case 'fs':
+      return new FsBlobStore(config.MEDIA_STORE_DIR);
+    case 's3':
+      return new S3BlobStore({
+        bucket: config.MEDIA_S3_BUCKET!,
+        endpoint: config.MEDIA_S3_ENDPOINT!,
+        region: config.MEDIA_S3_REGION,
+        accessKeyId: config.MEDIA_S3_ACCESS_KEY_ID!,
+        secretAccessKey: config.MEDIA_S3_SECRET_ACCESS_KEY!,
+        forcePathStyle: config.MEDIA_S3_FORCE_PATH_STYLE,
+        prefix: config.MEDIA_S3_PREFIX,
+      });
+    case 'postgres': {
+      await retryTransient('media store migrations', () => migrate(config.DATABASE_URL), {
+        waitMs: config.POSTGRES_WAIT_MS,
+        logger,
+      });
+      const pool = createPool(config.DATABASE_URL);
+      pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost')); // the pool reconnects; a request in flight fails
+      return new PgBlobStore(pool, config.MEDIA_PG_CHUNK_BYTES);
+    }
+  }
+}
+
 export async function startMedia(config: MediaConfig, deps: MediaDeps = {}): Promise<MediaService> {
   const logger = deps.logger ?? createLogger('media', config.LOG_LEVEL);
   const now = deps.now ?? Date.now;
   const sniffer = deps.sniffer ?? new MagicBytesSniffer();
   const metrics = createMetrics('media');
-  const store = new FsBlobStore(config.MEDIA_STORE_DIR);
-  const publicFiles = new PublicAttachments(config.MEDIA_STORE_DIR, {
+  const store = await openBlobStore(config, logger);
+  const publicFiles = new PublicAttachments(store, {
     sniffer,
     allowedTypes: config.MEDIA_ALLOWED_TYPES,
     maxBytes: config.MEDIA_MAX_BYTES,
@@ -121,7 +156,7 @@ export async function startMedia(config: MediaConfig, deps: MediaDeps = {}): Pro
   baseUrl = http.url;
 
   const sweep = async (): Promise<number> => {
-    const deleted = await publicFiles.sweep(now());
+    const deleted = await store.sweep(now());
     if (deleted > 0) logger.info({ deleted }, 'expired public attachments deleted');
     return deleted;
   };
@@ -132,7 +167,7 @@ export async function startMedia(config: MediaConfig, deps: MediaDeps = {}): Pro
   );
   sweeper.unref();
   logger.info(
-    { url: baseUrl, store: config.MEDIA_STORE_DIR, replay: config.MEDIA_REPLAY },
+    { url: baseUrl, store: config.MEDIA_STORE, replay: config.MEDIA_REPLAY },
     'media running',
   );
   return {
@@ -143,6 +178,7 @@ export async function startMedia(config: MediaConfig, deps: MediaDeps = {}): Pro
       clearInterval(sweeper);
       await processor.stop();
       await http.close();
+      await store.close();
     },
   };
 }
