@@ -1,5 +1,6 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { readToEnd } from '@cpm/kafka';
+import { isRetriable } from '@cpm/platform';
 
 export interface ReadRecord {
   partition: number;
@@ -22,7 +23,7 @@ export async function readTopic(
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (;;) {
     const records: ReadRecord[] = [];
-    await readToEnd(
+    const read = readToEnd(
       kafka,
       [topic],
       (batch) => {
@@ -37,6 +38,17 @@ export async function readTopic(
       },
       { stallTimeoutMs: Math.max(deadline - Date.now(), 5_000) },
     );
+    // A broker that has just restarted answers "coordinator loading" and the like for a
+    // while: a retriable failure is read again from the start until the deadline.
+    const failed = await read.then(
+      () => null,
+      (error: unknown) => error,
+    );
+    if (failed) {
+      if (!isRetriable(failed) || Date.now() > deadline) throw failed;
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
     records.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
     if (records.length >= (options.minRecords ?? 0) || Date.now() > deadline) return records;
     await new Promise((r) => setTimeout(r, 250));
