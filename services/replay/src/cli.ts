@@ -4,7 +4,9 @@
  * 2 error (with its code on stderr).
  */
 import { Command } from 'commander';
+import { agentViewSettings, loadAgentEventsConfig } from '@cpm/agent-events';
 import { createLogger, errorCode } from '@cpm/platform';
+import { agentViewAt, formatAgentView } from './agent-view-at';
 import { audit, formatTimeline } from './audit';
 import { rebuildAndSwap, verifyLive } from './commands';
 import { loadReplayConfig } from './config';
@@ -204,6 +206,32 @@ program
         );
         return 0;
       }),
+  );
+
+program
+  .command('agent-view <subject>')
+  .description(
+    "what the agent saw for a customer key or conversation id at a time or log position, rebuilt by agent-events' own handler",
+  )
+  .requiredOption('--at <point>', 'ISO-8601 time, epoch ms, or <topic>:<partition>:<offset>')
+  .action((subject: string, options: { at: string }) =>
+    withContext(async (ctx) => {
+      const result = await agentViewAt(
+        {
+          kafka: ctx.kafka,
+          codec: ctx.codec,
+          pool: ctx.pool,
+          namespace: ctx.config.TOPIC_NAMESPACE,
+          projectionSchema: ctx.config.PROJECTION_SCHEMA,
+          settings: agentViewSettings(loadAgentEventsConfig()),
+          logger: ctx.logger,
+        },
+        subject,
+        options.at,
+      );
+      out(json() ? JSON.stringify(result) : formatAgentView(result));
+      return 0;
+    }),
   );
 
 program.parseAsync(process.argv).catch((error: Error) => {
