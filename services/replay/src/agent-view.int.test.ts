@@ -1,77 +1,38 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { Pool } from 'pg';
 import type { AgentEvent, ConversationEvent } from '@cpm/contracts';
 import { loadAgentEventsConfig, startAgentEvents, type AgentEvents } from '@cpm/agent-events';
-import { buildRawRecord } from '@cpm/ingress';
 import { partitionOfKey, readToEnd, topicName } from '@cpm/kafka';
 import { loadNormalizerConfig, startNormalizer, type Normalizer } from '@cpm/normalizer';
 import { createPool } from '@cpm/postgres';
 import { loadProjectorConfig, startProjector, type Projector } from '@cpm/projector';
 import { createTestEnv, inbound, readTopic, type TestEnv } from '@cpm/testkit';
 import type { AgentViewAt } from './agent-view-at';
+import { eventually, runCli, unsignedRawRecord } from './test-support';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
-const run = promisify(execFile);
 const APP = 'app-view';
 const ALICE = `${APP}:alice`;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      resolve(ROOT, 'node_modules', '.bin', 'tsx'),
-      [resolve(__dirname, 'cli.ts'), ...args],
-      { env: { ...process.env, ...t.env }, cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
 let t: TestEnv;
+const cli = (args: string[]) => runCli(t.env, args);
 let pool: Pool;
 let normalizer: Normalizer;
 let agentEvents: AgentEvents;
 let projector: Projector;
 
 async function say(contact: string, id: string, text: string): Promise<void> {
-  const body = Buffer.from(
-    JSON.stringify(
-      inbound({
-        appId: APP,
-        id,
-        channel: 'WHATSAPP',
-        identity: `4670${contact.length}`,
-        contactId: contact,
-        conversationId: `conv-${contact}`,
-        contactMessage: { text_message: { text } },
-        acceptTime: new Date().toISOString(),
-      }),
-    ),
+  const record = unsignedRawRecord(
+    `req-${id}`,
+    inbound({
+      appId: APP,
+      id,
+      channel: 'WHATSAPP',
+      identity: `4670${contact.length}`,
+      contactId: contact,
+      conversationId: `conv-${contact}`,
+      contactMessage: { text_message: { text } },
+      acceptTime: new Date().toISOString(),
+    }),
   );
-  const record = buildRawRecord({
-    requestId: `req-${id}`,
-    body,
-    parsed: JSON.parse(body.toString()) as Record<string, unknown>,
-    contentType: 'application/json',
-    headers: {},
-    verification: { ok: true, status: 'UNSIGNED_ACCEPTED', secretIndex: -1, ageSeconds: null },
-    receivedAt: Date.now(),
-    instance: 'test',
-  });
   const producer = t.kafka.producer({ idempotent: true });
   await producer.connect();
   await producer.send({
@@ -127,7 +88,7 @@ describe('replay agent-view', () => {
   it('shows at a time between two messages the first and not the second, as the live service emitted it', async () => {
     await say('alice', 'a-1', 'Where is my order?');
     await say('bob', 'b-1', 'Someone else');
-    await waitFor(async () => {
+    await eventually(async () => {
       const live = messageIds(await liveEvents(ALICE));
       return live.includes('a-1') ? true : undefined;
     });
@@ -135,7 +96,7 @@ describe('replay agent-view', () => {
     const between = Date.now();
     await new Promise((r) => setTimeout(r, 50));
     await say('alice', 'a-2', 'Hello?');
-    const live = await waitFor(async () => {
+    const live = await eventually(async () => {
       const events = await liveEvents(ALICE);
       return messageIds(events).includes('a-2') ? events : undefined;
     });
@@ -161,7 +122,7 @@ describe('replay agent-view', () => {
 
     // By conversation id (the projection knows its customer), at the log position of the
     // second message's event: that record included, so both messages, as the live service emitted them.
-    await waitFor(async () =>
+    await eventually(async () =>
       (
         await pool.query(
           `SELECT 1 FROM projection.conversations WHERE conversation_id = 'conv-alice'`,

@@ -1,9 +1,4 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { ConversationEvent, DeadLetter } from '@cpm/contracts';
-import { mmsConfig } from '@cpm/domain';
-import { buildRawRecord } from '@cpm/ingress';
 import {
   changelogSpec,
   consumerHealthSettings,
@@ -15,31 +10,16 @@ import {
   initialNormalizerState,
   loadNormalizerConfig,
   normalizerChangelogLists,
-  normalizerHandler,
+  normalizerHandlerOf,
   startNormalizer,
   type NormalizerState,
 } from '@cpm/normalizer';
 import { AppError, createLogger, createMetrics } from '@cpm/platform';
 import { createTestEnv, inbound, readTopic, type TestEnv } from '@cpm/testkit';
+import { eventually, runCli, unsignedRawRecord } from './test-support';
 import { REDRIVE_HEADER } from './redrive';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
-const run = promisify(execFile);
 const APP = 'app-redrive';
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      resolve(ROOT, 'node_modules', '.bin', 'tsx'),
-      [resolve(__dirname, 'cli.ts'), '--json', ...args],
-      { env: { ...process.env, ...t.env }, cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const lines = (stdout: string) =>
   stdout
@@ -48,17 +28,8 @@ const lines = (stdout: string) =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-async function waitFor<T>(check: () => Promise<T | null>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => null);
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
 let t: TestEnv;
+const cli = (args: string[]) => runCli(t.env, ['--json', ...args]);
 const keyOf = (contact: string) => `${APP}:${contact}`;
 const DLQ = 'conversation.events.v1.dlq';
 const raw = () => readTopic(t.kafka, topicName(t.namespace, 'sinch.webhooks.raw.v1'));
@@ -78,15 +49,7 @@ async function buggyNormalizer(
   const config = loadNormalizerConfig(t.env);
   await ensureTopics(t.kafka, t.namespace, t.partitions, [changelogSpec('normalizer')]);
   const metrics = createMetrics('normalizer');
-  const handler = normalizerHandler({
-    mms: mmsConfig({
-      mmsAppIds: config.MMS_APP_IDS,
-      mmsBusinessNumbers: config.MMS_BUSINESS_NUMBERS,
-      idleTimeoutMs: config.MMS_IDLE_TIMEOUT_MS,
-    }),
-    dedupCapacity: config.DEDUP_CAPACITY,
-    metrics,
-  });
+  const handler = normalizerHandlerOf(config, metrics);
   const processor = new TransactionalProcessor<NormalizerState>({
     name: 'normalizer',
     instanceId: config.NORMALIZER_INSTANCE_ID,
@@ -116,21 +79,10 @@ beforeAll(async () => {
   await producer.connect();
   const messages = [];
   for (const contact of ['ca', 'cb', 'cc', 'cd']) {
-    const body = Buffer.from(
-      JSON.stringify(
-        inbound({ appId: APP, id: `m-${contact}`, channel: 'WHATSAPP', contactId: contact }),
-      ),
+    const record = unsignedRawRecord(
+      `req-${contact}`,
+      inbound({ appId: APP, id: `m-${contact}`, channel: 'WHATSAPP', contactId: contact }),
     );
-    const record = buildRawRecord({
-      requestId: `req-${contact}`,
-      body,
-      parsed: JSON.parse(body.toString()) as Record<string, unknown>,
-      contentType: 'application/json',
-      headers: {},
-      verification: { ok: true, status: 'UNSIGNED_ACCEPTED', secretIndex: -1, ageSeconds: null },
-      receivedAt: Date.now(),
-      instance: 'test',
-    });
     expect(record.customerKey).toBe(keyOf(contact));
     messages.push({
       key: record.customerKey,
@@ -154,11 +106,11 @@ beforeAll(async () => {
     ]),
   );
   try {
-    await waitFor(async () =>
+    await eventually(async () =>
       (await readTopic(t.kafka, topicName(t.namespace, DLQ))).length === 3 &&
       (await receivedIds()).includes('m-cd')
         ? true
-        : null,
+        : undefined,
     );
   } finally {
     await buggy.stop();
@@ -220,7 +172,7 @@ describe('replay redrive', () => {
       expect(first.code).toBe(0);
       const [item, summary] = lines(first.stdout);
       expect(summary).toMatchObject({ matched: 1, alreadyRedriven: 0, redriven: 1 });
-      await waitFor(async () => ((await receivedIds()).includes('m-ca') ? true : null));
+      await eventually(async () => ((await receivedIds()).includes('m-ca') ? true : undefined));
       const copies = (await raw()).filter((r) => r.headers?.[REDRIVE_HEADER] !== undefined);
       expect(copies).toHaveLength(1);
       const original = (await raw()).find(
@@ -242,7 +194,7 @@ describe('replay redrive', () => {
       ]);
       expect(both.map((r) => r.code)).toEqual([0, 0]);
       expect(both.map((r) => lines(r.stdout).at(-1)!.redriven as number).sort()).toEqual([0, 1]);
-      await waitFor(async () => ((await receivedIds()).includes('m-cb') ? true : null));
+      await eventually(async () => ((await receivedIds()).includes('m-cb') ? true : undefined));
 
       // Again: nothing left for that code; cc (the other code) was never touched.
       const again = await cli(['redrive', DLQ, '--code', 'CPM_ERR_WEBHOOK_NOT_JSON']);
