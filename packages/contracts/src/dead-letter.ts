@@ -13,4 +13,6 @@ export interface DeadLetter {
   sourceKey: Buffer | null;
   sourceValue: Buffer | null;
   failedAt: number;
+  /** The source record's headers, each name with its values in order; null in older records. */
+  sourceHeaders?: Record<string, Buffer[]> | null;
 }

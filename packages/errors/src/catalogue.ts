@@ -403,6 +403,14 @@ export const ERROR_CATALOGUE = {
     retriable: true,
     httpStatus: 503,
   },
+  CPM_ERR_REDRIVE_CONFLICT: {
+    cause:
+      'Other `replay redrive` runs of the same DLQ kept taking over this one (they share a transactional id, so only one writes at a time).',
+    action:
+      'Run the redrive again: what the other runs committed is on `replay.redrives.v1` and is not redriven twice.',
+    retriable: true,
+    httpStatus: 409,
+  },
 } as const satisfies Record<`CPM_ERR_${string}`, ErrorEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,4 +1,4 @@
-import type { Admin, Kafka } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka } from 'kafkajs';
 import { TOPICS, topicName, type TopicSpec } from './topics';
 
 /** Runs `work` with a connected admin client, disconnected afterwards whatever happens. */
@@ -30,6 +30,25 @@ export async function partitionEnds(
       ends.set(`${topic}:${partition}`, { low: BigInt(low), high: BigInt(high) });
   }
   return ends;
+}
+
+/**
+ * The partition a record with this key goes to, out of `partitions`: what kafkajs's default
+ * partitioner (the one every producer here uses) chooses, so where a customer's records are.
+ */
+export function partitionOfKey(key: string, partitions: number): number {
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    partitionErrorCode: 0,
+  }));
+  return Partitioners.DefaultPartitioner()({
+    topic: '',
+    partitionMetadata,
+    message: { key, value: null },
+  });
 }
 
 /** A consumer group's committed offsets on `topics` (full names), as `topic:partition` → next offset; partitions without one are left out. */

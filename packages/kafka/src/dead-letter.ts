@@ -9,7 +9,8 @@ export function deadLetter(
     consumer: string;
     topic: string;
     partition: number;
-    message: Pick<KafkaMessage, 'offset' | 'key' | 'value'>;
+    message: Pick<KafkaMessage, 'offset' | 'key' | 'value'> &
+      Partial<Pick<KafkaMessage, 'headers'>>;
     failedAt: number;
   },
 ): DeadLetter {
@@ -23,5 +24,18 @@ export function deadLetter(
     sourceKey: source.message.key ?? null,
     sourceValue: source.message.value ?? null,
     failedAt: source.failedAt,
+    sourceHeaders: headersOf(source.message.headers),
   };
+}
+
+/** Kafka record headers as the DLQ keeps them: each name with its values as bytes, in order. */
+function headersOf(headers: KafkaMessage['headers']): Record<string, Buffer[]> | null {
+  const entries = Object.entries(headers ?? {}).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) return null;
+  return Object.fromEntries(
+    entries.map(([name, v]) => [
+      name,
+      (Array.isArray(v) ? v : [v!]).map((x) => (Buffer.isBuffer(x) ? x : Buffer.from(x))),
+    ]),
+  );
 }

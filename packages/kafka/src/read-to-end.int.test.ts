@@ -102,6 +102,23 @@ it('reads from the given start offsets, the given partitions only', async () => 
   expect(keysOf(batches, 1)).toEqual([]);
 });
 
+it('stops at the given end offsets: the log as it was at an earlier point', async () => {
+  const topic = await createTopic('rte-end', 2);
+  await produce(topic, 0, 'a', 5);
+  await produce(topic, 1, 'b', 3);
+  const batches: TopicBatch[] = [];
+  const ends = await readToEnd(t.kafka, [topic], (batch) => void batches.push(batch), {
+    startOffsets: new Map([[`${topic}:0`, '1']]),
+    endOffsets: new Map([
+      [`${topic}:0`, '3'],
+      [`${topic}:1`, '99'], // past the end: the end
+    ]),
+  });
+  expect(Object.fromEntries(ends)).toEqual({ [`${topic}:0`]: '3', [`${topic}:1`]: '3' });
+  expect(keysOf(batches, 0)).toEqual(['a1', 'a2']);
+  expect(keysOf(batches, 1)).toEqual(['b0', 'b1', 'b2']);
+});
+
 it('fails with TopicReadError, returning nothing, when the broker read fails midway', async () => {
   const topic = await createTopic('rte-gone', 1);
   await produce(topic, 0, 'a', 20);

@@ -39,6 +39,11 @@ export interface ReadToEndOptions {
   partitions?: ReadonlySet<number>;
   /** Per `topic:partition`: where to start (default: the earliest offset). */
   startOffsets?: ReadonlyMap<string, string>;
+  /**
+   * Per `topic:partition`: where to stop, exclusive (default: the end when the call starts;
+   * a bound past that end is that end). A log as it was at some earlier point.
+   */
+  endOffsets?: ReadonlyMap<string, string>;
   /** Fail with TopicReadError when no partition comes closer to its end within this time. Default 60 s. */
   stallTimeoutMs?: number;
   maxBytesPerPartition?: number;
@@ -54,7 +59,7 @@ export interface ReadToEndOptions {
 
 /**
  * Reads topics from the given start offsets (default the earliest) up to the end offsets
- * they have when the call starts, committed records only, and hands each batch to
+ * they have when the call starts (or the given, lower, end offsets), committed records only, and hands each batch to
  * `onBatch`. Returns those end offsets, per `topic:partition` (every partition read, empty
  * ones too). kafkajs has no `assign()`, so a throwaway consumer group that commits nothing
  * is used and deleted afterwards.
@@ -91,12 +96,14 @@ export async function readToEnd(
       for (const p of await admin.fetchTopicOffsets(topic)) {
         if (options.partitions && !options.partitions.has(p.partition)) continue;
         const key = `${topic}:${p.partition}`;
-        ends.set(key, p.offset);
+        const bound = BigInt(options.endOffsets?.get(key) ?? p.offset);
+        const end = bound < BigInt(p.offset) ? bound : BigInt(p.offset);
+        ends.set(key, end.toString());
         const requested = BigInt(options.startOffsets?.get(key) ?? p.low);
         const start = requested > BigInt(p.low) ? requested : BigInt(p.low);
-        if (BigInt(p.offset) > start) {
-          pending.set(key, { start, end: BigInt(p.offset), reached: start - 1n });
-          total += Number(BigInt(p.offset) - start);
+        if (end > start) {
+          pending.set(key, { start, end, reached: start - 1n });
+          total += Number(end - start);
         }
       }
     }

@@ -120,6 +120,16 @@ declare(
   true,
 );
 
+declare({
+  name: 'replay.redrives.v1',
+  kind: 'record',
+  valueSchema: 'replay.redrives.v1.avsc',
+  purpose:
+    'Dead letters put back on their source topic by `replay redrive`, keyed by DLQ position, each written in the transaction that put it back: a position found here is not redriven again.',
+  producedBy: 'replay',
+  config: { 'cleanup.policy': 'compact', 'retention.ms': '-1' },
+});
+
 export const TOPICS: readonly TopicSpec[] = specs;
 
 /** `ns` is the deployment's namespace: `acme` gives `acme.sinch.webhooks.raw.v1`. */

@@ -8,7 +8,7 @@ import {
   TransactionalProcessor,
 } from '@cpm/kafka';
 import { SinchApi } from '@cpm/sinch-api';
-import { checkLookupConfig, type AgentEventsConfig } from './config';
+import { agentViewSettings, checkLookupConfig, type AgentEventsConfig } from './config';
 import { agentStateChangelogLists, initialAgentState } from './agent-state';
 import { agentEventsHandler, type AgentEventsHandlerOptions } from './agent-events-handler';
 import { readLookupLog } from './lookup-log';
@@ -96,13 +96,7 @@ export async function startAgentEvents(
     initialState: initialAgentState,
     changelogLists: agentStateChangelogLists,
     handle: agentEventsHandler({
-      view: {
-        quoteMaxAgeMs: config.AGENT_EVENTS_QUOTE_MAX_AGE_MS,
-        quoteMaxTextLength: config.AGENT_EVENTS_QUOTE_MAX_TEXT_LENGTH,
-        knownMessages: config.AGENT_EVENTS_KNOWN_MESSAGES,
-        knownStatuses: config.AGENT_EVENTS_KNOWN_STATUSES,
-      },
-      mediaBaseUrl: config.AGENT_EVENTS_MEDIA_BASE_URL,
+      ...agentViewSettings(config),
       outputTopic: topics.output,
       ...(lookup !== undefined && { lookup }),
       metrics,

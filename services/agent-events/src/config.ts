@@ -8,7 +8,11 @@ import {
   port,
   positiveInt,
 } from '@cpm/platform';
-import { DEFAULT_QUOTE_MAX_AGE_MS, DEFAULT_QUOTE_MAX_TEXT_LENGTH } from '@cpm/domain';
+import {
+  DEFAULT_QUOTE_MAX_AGE_MS,
+  DEFAULT_QUOTE_MAX_TEXT_LENGTH,
+  type AgentViewOptions,
+} from '@cpm/domain';
 
 export const agentEventsConfigSchema = connectionSchema.merge(consumerHealthSchema).extend({
   AGENT_EVENTS_INSTANCE_ID: z.string().default('0'), // stable per instance: its transactional id fences a crashed predecessor
@@ -42,6 +46,22 @@ export type AgentEventsConfig = z.infer<typeof agentEventsConfigSchema>;
 
 export const loadAgentEventsConfig = (env: NodeJS.ProcessEnv = process.env): AgentEventsConfig =>
   loadConfig(agentEventsConfigSchema, env);
+
+/** The view settings of the handler (agentEventsHandler): the live service and a replay of it use the same. */
+export function agentViewSettings(config: AgentEventsConfig): {
+  view: AgentViewOptions;
+  mediaBaseUrl: string;
+} {
+  return {
+    view: {
+      quoteMaxAgeMs: config.AGENT_EVENTS_QUOTE_MAX_AGE_MS,
+      quoteMaxTextLength: config.AGENT_EVENTS_QUOTE_MAX_TEXT_LENGTH,
+      knownMessages: config.AGENT_EVENTS_KNOWN_MESSAGES,
+      knownStatuses: config.AGENT_EVENTS_KNOWN_STATUSES,
+    },
+    mediaBaseUrl: config.AGENT_EVENTS_MEDIA_BASE_URL,
+  };
+}
 
 /** Look-ups need Sinch credentials; a replay never calls Sinch. */
 export function checkLookupConfig(config: AgentEventsConfig): void {

@@ -6,3 +6,4 @@ export * from './name-lookup';
 export * from './agent-events-handler';
 export * from './output-topics';
 export * from './agent-events';
+export * from './lookup-log';

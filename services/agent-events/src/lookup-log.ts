@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { readToEnd, topicName, type SchemaCodec } from '@cpm/kafka';
+import { readToEnd, topicName, type ReadToEndOptions, type SchemaCodec } from '@cpm/kafka';
 import type { LookupAnswer } from '@cpm/contracts';
 
 /**
@@ -7,11 +7,13 @@ import type { LookupAnswer } from '@cpm/contracts';
  * a replay uses instead of calling Sinch. Read to the end before the replay starts, so
  * that an answer is known whatever the order of the topics' batches; a read that cannot
  * reach the end fails (TopicReadError) rather than start the replay with answers missing.
+ * `options` narrows the read (some partitions, up to some offsets: the log at a point).
  */
 export async function readLookupLog(
   kafka: Kafka,
   codec: SchemaCodec,
   namespace: string,
+  options: Pick<ReadToEndOptions, 'partitions' | 'endOffsets'> = {},
 ): Promise<Map<string, LookupAnswer>> {
   const answers = new Map<string, LookupAnswer>();
   await readToEnd(
@@ -24,7 +26,7 @@ export async function readLookupLog(
         if (!answers.has(answer.lookupId)) answers.set(answer.lookupId, answer);
       }
     },
-    { groupPrefix: 'lookups' },
+    { ...options, groupPrefix: 'lookups' },
   );
   return answers;
 }

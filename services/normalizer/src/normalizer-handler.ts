@@ -2,6 +2,7 @@ import {
   correct,
   Deduplicator,
   emptyMmsState,
+  mmsConfig,
   normalizeOutbound,
   normalizeWebhook,
   type ConversationEvent,
@@ -12,6 +13,7 @@ import {
 import type { OutboundRecord, RawWebhookRecord } from '@cpm/contracts';
 import type { ChangelogList, Emit, ProcessContext } from '@cpm/kafka';
 import type { Metrics } from '@cpm/platform';
+import type { NormalizerConfig } from './config';
 
 /** The normalizer's state per customer key, restored from its changelog. */
 export interface NormalizerState {
@@ -85,3 +87,15 @@ export function normalizerHandler(config: {
     }));
   };
 }
+
+/** The handler with the settings of a normalizer's configuration (MMS_*, DEDUP_CAPACITY). */
+export const normalizerHandlerOf = (config: NormalizerConfig, metrics: Metrics) =>
+  normalizerHandler({
+    mms: mmsConfig({
+      mmsAppIds: config.MMS_APP_IDS,
+      mmsBusinessNumbers: config.MMS_BUSINESS_NUMBERS,
+      idleTimeoutMs: config.MMS_IDLE_TIMEOUT_MS,
+    }),
+    dedupCapacity: config.DEDUP_CAPACITY,
+    metrics,
+  });

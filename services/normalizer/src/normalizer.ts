@@ -8,12 +8,11 @@ import {
   SchemaCodec,
   TransactionalProcessor,
 } from '@cpm/kafka';
-import { mmsConfig } from '@cpm/domain';
 import type { NormalizerConfig } from './config';
 import {
   initialNormalizerState,
   normalizerChangelogLists,
-  normalizerHandler,
+  normalizerHandlerOf,
 } from './normalizer-handler';
 
 export interface Normalizer {
@@ -52,15 +51,7 @@ export async function startNormalizer(
     dlqTopic: 'conversation.events.v1.dlq',
     initialState: initialNormalizerState,
     changelogLists: normalizerChangelogLists,
-    handle: normalizerHandler({
-      mms: mmsConfig({
-        mmsAppIds: config.MMS_APP_IDS,
-        mmsBusinessNumbers: config.MMS_BUSINESS_NUMBERS,
-        idleTimeoutMs: config.MMS_IDLE_TIMEOUT_MS,
-      }),
-      dedupCapacity: config.DEDUP_CAPACITY,
-      metrics,
-    }),
+    handle: normalizerHandlerOf(config, metrics),
     logger,
     metrics,
     health: consumerHealthSettings(config),

@@ -4,13 +4,16 @@
  * 2 error (with its code on stderr).
  */
 import { Command } from 'commander';
+import { agentViewSettings, loadAgentEventsConfig } from '@cpm/agent-events';
 import { createLogger, errorCode } from '@cpm/platform';
+import { agentViewAt, formatAgentView } from './agent-view-at';
 import { audit, formatTimeline } from './audit';
 import { rebuildAndSwap, verifyLive } from './commands';
 import { loadReplayConfig } from './config';
 import { ReplayUsageError } from './errors';
 import { exportWindow } from './export-window';
 import { Progress } from './progress';
+import { redrive } from './redrive';
 import { openReplay, type ReplayContext } from './replay-context';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -145,6 +148,88 @@ program
       process.stderr.write(
         json() ? `${JSON.stringify({ exported: n })}\n` : `exported ${n} record(s)\n`,
       );
+      return 0;
+    }),
+  );
+
+program
+  .command('redrive <dlqTopic>')
+  .description(
+    'put dead letters back on their source topic (once each, recorded on replay.redrives.v1) after the cause is fixed',
+  )
+  .option('--code <code>', 'only those that failed with this error code')
+  .option('--from <time>', 'failed at or after (ISO-8601 or epoch ms)')
+  .option('--to <time>', 'failed before (ISO-8601 or epoch ms)')
+  .option('--key <customerKey>', "only this customer's")
+  .option('--dry-run', 'print what would be redriven, write nothing', false)
+  .action(
+    (
+      dlqTopic: string,
+      options: { code?: string; from?: string; to?: string; key?: string; dryRun: boolean },
+    ) =>
+      withContext(async (ctx) => {
+        const report = await redrive(
+          {
+            kafka: ctx.kafka,
+            codec: ctx.codec,
+            namespace: ctx.config.TOPIC_NAMESPACE,
+            partitions: ctx.config.TOPIC_PARTITIONS,
+            logger: ctx.logger,
+          },
+          dlqTopic,
+          {
+            ...(options.code !== undefined && { code: options.code }),
+            ...(options.from !== undefined && { fromMs: timeArg('from', options.from) }),
+            ...(options.to !== undefined && { toMs: timeArg('to', options.to) }),
+            ...(options.key !== undefined && { key: options.key }),
+          },
+          options.dryRun,
+        );
+        const verb = report.dryRun ? 'would redrive' : 'redriven';
+        for (const item of report.items)
+          out(
+            json()
+              ? JSON.stringify({ ...item, dryRun: report.dryRun })
+              : `${verb} ${item.position} ${item.errorCode} key ${item.key ?? '-'} failed ${item.failedAt} → ${item.source.topic}[${item.source.partition}]${item.redrivenOffset !== null ? `@${item.redrivenOffset}` : ''} (failed at offset ${item.source.offset})`,
+          );
+        const summary = {
+          dlqTopic: report.dlqTopic,
+          dryRun: report.dryRun,
+          matched: report.matched,
+          alreadyRedriven: report.alreadyRedriven,
+          redriven: report.dryRun ? 0 : report.items.length,
+        };
+        out(
+          json()
+            ? JSON.stringify(summary)
+            : `${report.matched} dead letter(s) matched, ${report.alreadyRedriven} already redriven, ${report.items.length} ${verb}`,
+        );
+        return 0;
+      }),
+  );
+
+program
+  .command('agent-view <subject>')
+  .description(
+    "what the agent saw for a customer key or conversation id at a time or log position, rebuilt by agent-events' own handler",
+  )
+  .requiredOption('--at <point>', 'ISO-8601 time, epoch ms, or <topic>:<partition>:<offset>')
+  .action((subject: string, options: { at: string }) =>
+    withContext(async (ctx) => {
+      const result = await agentViewAt(
+        {
+          kafka: ctx.kafka,
+          codec: ctx.codec,
+          pool: ctx.pool,
+          namespace: ctx.config.TOPIC_NAMESPACE,
+          projectionSchema: ctx.config.PROJECTION_SCHEMA,
+          settings: agentViewSettings(loadAgentEventsConfig()),
+          logger: ctx.logger,
+        },
+        subject,
+        options.at,
+      );
+      out(json() ? JSON.stringify(result) : formatAgentView(result));
       return 0;
     }),
   );

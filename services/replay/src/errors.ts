@@ -13,3 +13,10 @@ export class SwapNotCaughtUpError extends AppError<'CPM_ERR_SWAP_NOT_CAUGHT_UP'>
     super('CPM_ERR_SWAP_NOT_CAUGHT_UP', message);
   }
 }
+
+/** Other redrive runs of the same DLQ kept fencing this one; what any of them committed stands. */
+export class RedriveConflictError extends AppError<'CPM_ERR_REDRIVE_CONFLICT'> {
+  constructor(message: string, cause?: unknown) {
+    super('CPM_ERR_REDRIVE_CONFLICT', message, { cause });
+  }
+}
