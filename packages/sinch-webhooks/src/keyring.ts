@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { csv } from '@cpm/platform';
 import { verifySignature, type SignatureHeaders, type VerificationResult } from './signature';
 
 /**
@@ -116,13 +115,8 @@ export const keyringSetting = z
   )
   .transform((keyring): Keyring | null => keyring ?? null);
 
-/** The two ways to configure the secrets; a service's config schema extends with these. */
-export const webhookSecretSettings = {
-  SINCH_WEBHOOK_SECRETS: csv, // secrets without ids or windows, newest first, comma-separated
-  SINCH_WEBHOOK_KEYRING: keyringSetting, // the keyring form (JSON); not together with the above
-};
-
-interface WebhookSecretConfig {
+/** The two ways to configure the secrets, as a service's config holds them (ingress, replay). */
+export interface WebhookSecretConfig {
   SINCH_WEBHOOK_SECRETS: string[];
   SINCH_WEBHOOK_KEYRING: Keyring | null;
 }

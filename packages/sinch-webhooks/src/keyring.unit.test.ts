@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig } from '@cpm/platform';
+import { csv, loadConfig } from '@cpm/platform';
 import {
   keyringFromSecrets,
   keyringOf,
@@ -7,12 +7,15 @@ import {
   secretFingerprint,
   secretsValidAt,
   verifyWithKeyring,
-  webhookSecretSettings,
+  keyringSetting,
   type Keyring,
 } from './keyring';
 import { signWebhook, signatureHeadersFrom } from './signature';
 
-const schema = z.object(webhookSecretSettings).superRefine(refineWebhookSecrets);
+// As the services' config schemas hold them (services/ingress/src/config.ts).
+const schema = z
+  .object({ SINCH_WEBHOOK_SECRETS: csv, SINCH_WEBHOOK_KEYRING: keyringSetting })
+  .superRefine(refineWebhookSecrets);
 const load = (env: Record<string, string>) => loadConfig(schema, env);
 const keyringEnv = (entries: unknown) => ({ SINCH_WEBHOOK_KEYRING: JSON.stringify(entries) });
 

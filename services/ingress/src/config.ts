@@ -1,6 +1,12 @@
 import { z } from 'zod';
-import { bool, connectionSchema, loadConfig, positiveInt, port } from '@cpm/platform';
-import { keyringOf, refineWebhookSecrets, webhookSecretSettings } from '@cpm/sinch-webhooks';
+import { bool, connectionSchema, csv, loadConfig, positiveInt, port } from '@cpm/platform';
+import { keyringOf, keyringSetting, refineWebhookSecrets } from '@cpm/sinch-webhooks';
+
+/** The webhook secrets, in either form (docs/DOMAIN.md#signatures); the replay CLI takes them too. */
+export const webhookSecretSettings = {
+  SINCH_WEBHOOK_SECRETS: csv, // secrets without ids or windows, newest first, comma-separated
+  SINCH_WEBHOOK_KEYRING: keyringSetting, // the keyring form (JSON: ids and validity windows); not together with the above
+};
 
 const ingressSettings = connectionSchema.extend({
   INGRESS_PORT: port(18080), // HTTP port; 0 picks a free one (tests)

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { connectionSchema, loadConfig } from '@cpm/platform';
-import { refineWebhookSecrets, webhookSecretSettings } from '@cpm/sinch-webhooks';
+import { webhookSecretSettings } from '@cpm/ingress';
+import { refineWebhookSecrets } from '@cpm/sinch-webhooks';
 
 export const replayConfigSchema = connectionSchema.extend({
   // The webhook keyring (SINCH_WEBHOOK_SECRETS or SINCH_WEBHOOK_KEYRING, as the ingress's): audit
