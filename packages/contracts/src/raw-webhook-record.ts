@@ -8,7 +8,10 @@ export interface RawWebhookRecord {
   signatureTimestamp: string | null;
   signatureAlgorithm: string | null;
   verification: 'VERIFIED' | 'UNSIGNED_ACCEPTED';
+  /** Old records only: position among the secrets accepted at receipt; see secretId. */
   secretIndex: number;
+  /** The keyring id of the secret that verified it; null when unchecked or written before ids. */
+  secretId: string | null;
   signatureAgeSeconds: number | null;
   receivedAt: number;
   ingressInstance: string;
@@ -17,4 +20,6 @@ export interface RawWebhookRecord {
   customerKey: string;
   keySource: string;
   processingMode: string | null;
+  /** Where a readmitted request was quarantined (`replay readmit`); null when accepted at once. */
+  admittedFrom: { topic: string; partition: number; offset: number } | null;
 }

@@ -91,9 +91,10 @@ export const ERROR_CATALOGUE = {
     httpStatus: 401,
   },
   CPM_ERR_SIGNATURE_MISMATCH: {
-    cause: 'The signature matches none of `SINCH_WEBHOOK_SECRETS`.',
+    cause:
+      'The signature matches none of the webhook secrets valid at receipt (`SINCH_WEBHOOK_SECRETS`, or `SINCH_WEBHOOK_KEYRING` and its validity windows), or no secret of the keyring is valid then.',
     action:
-      "Compare the secret of the app's webhook with `SINCH_WEBHOOK_SECRETS` (during a rotation list both, newest first). Refused callbacks are kept on sinch.webhooks.rejected.v1 to be recovered.",
+      "Compare the secret of the app's webhook with the configured ones (during a rotation list both, newest first, or give each a window in the keyring). Refused callbacks are kept on sinch.webhooks.rejected.v1: once the secret is fixed, `npm run replay -- readmit` admits them.",
     retriable: false,
     httpStatus: 401,
   },

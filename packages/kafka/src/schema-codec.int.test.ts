@@ -44,7 +44,8 @@ describe('Avro through the real Schema Registry and Kafka', () => {
     const fresh = SchemaCodec.connect(t.registryUrl, t.namespace);
     const decoded = await fresh.decode<typeof value>(record!.value!);
     expect(record!.key).toBe('a:c1');
-    expect(decoded).toEqual(value);
+    // Fields added later (with defaults) decode as their default for a writer that left them out.
+    expect(decoded).toEqual({ ...value, secretId: null, admittedFrom: null });
   });
 
   it('refuses an incompatible change to a registered schema and accepts a compatible one', async () => {

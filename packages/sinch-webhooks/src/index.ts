@@ -2,3 +2,4 @@ export * from './triggers';
 export * from './signature';
 export * from './phone';
 export * from './customer-key';
+export * from './keyring';

@@ -1,13 +1,21 @@
 import { z } from 'zod';
 import { bool, connectionSchema, csv, loadConfig, positiveInt, port } from '@cpm/platform';
+import { keyringOf, keyringSetting, refineWebhookSecrets } from '@cpm/sinch-webhooks';
+
+/** The webhook secrets, in either form (docs/DOMAIN.md#signatures); the replay CLI takes them too. */
+export const webhookSecretSettings = {
+  SINCH_WEBHOOK_SECRETS: csv, // secrets without ids or windows, newest first, comma-separated
+  SINCH_WEBHOOK_KEYRING: keyringSetting, // the keyring form (JSON: ids and validity windows); not together with the above
+};
 
 const ingressSettings = connectionSchema.extend({
   INGRESS_PORT: port(18080), // HTTP port; 0 picks a free one (tests)
   INGRESS_HOST: z.string().default('127.0.0.1'),
   INGRESS_WEBHOOK_PATH: z.string().startsWith('/').default('/webhooks/sinch'), // the URL to register on the Sinch app
-  // Accepted webhook secrets, newest first, comma-separated; two during a rotation. Required:
+  // Accepted webhook secrets: SINCH_WEBHOOK_SECRETS (newest first, comma-separated; two during
+  // a rotation) or SINCH_WEBHOOK_KEYRING (ids and validity windows; see README). Required:
   // without one the ingress refuses to start, unless the setting below says otherwise.
-  SINCH_WEBHOOK_SECRETS: csv,
+  ...webhookSecretSettings,
   // Accept webhooks without checking their signature. Insecure (anyone who reaches the port
   // can write to the log of record): for a local experiment only; logged at start.
   INGRESS_INSECURE_ACCEPT_UNSIGNED: bool(false),
@@ -28,13 +36,15 @@ const ingressSettings = connectionSchema.extend({
 
 /** Signatures fail closed: no secret and no explicit insecure choice is a configuration error. */
 export const ingressConfigSchema = ingressSettings.superRefine((config, ctx) => {
-  const secrets = config.SINCH_WEBHOOK_SECRETS.length > 0;
+  refineWebhookSecrets(config, ctx);
+  const secrets = keyringOf(config).length > 0;
   if (!secrets && !config.INGRESS_INSECURE_ACCEPT_UNSIGNED) {
     ctx.addIssue({
       code: 'custom',
       path: ['SINCH_WEBHOOK_SECRETS'],
       message:
         "no webhook secret: set the secret(s) of the Sinch app's webhook (newest first, comma-separated), " +
+        'or SINCH_WEBHOOK_KEYRING, ' +
         'or INGRESS_INSECURE_ACCEPT_UNSIGNED=true to accept unsigned webhooks (local experiments only)',
     });
   }
@@ -43,7 +53,7 @@ export const ingressConfigSchema = ingressSettings.superRefine((config, ctx) => 
       code: 'custom',
       path: ['INGRESS_INSECURE_ACCEPT_UNSIGNED'],
       message:
-        'set together with SINCH_WEBHOOK_SECRETS: choose one (secrets are checked; unsigned acceptance is for local experiments only)',
+        'set together with a webhook secret: choose one (secrets are checked; unsigned acceptance is for local experiments only)',
     });
   }
 });

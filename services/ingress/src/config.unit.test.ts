@@ -26,4 +26,19 @@ describe('ingress configuration: signatures fail closed', () => {
       loadIngressConfig({ SINCH_WEBHOOK_SECRETS: 's', INGRESS_INSECURE_ACCEPT_UNSIGNED: 'true' }),
     ).toThrow(/INGRESS_INSECURE_ACCEPT_UNSIGNED: set together/);
   });
+
+  it('takes the keyring form as a secret, and refuses it together with unsigned acceptance', () => {
+    const keyring = JSON.stringify([{ id: 'current', secret: 's', validFrom: '2026-01-01' }]);
+    const config = loadIngressConfig({ SINCH_WEBHOOK_KEYRING: keyring });
+    expect(config.SINCH_WEBHOOK_KEYRING?.map((k) => k.id)).toEqual(['current']);
+    expect(() =>
+      loadIngressConfig({
+        SINCH_WEBHOOK_KEYRING: keyring,
+        INGRESS_INSECURE_ACCEPT_UNSIGNED: 'true',
+      }),
+    ).toThrow(/INGRESS_INSECURE_ACCEPT_UNSIGNED: set together/);
+    expect(() => loadIngressConfig({ SINCH_WEBHOOK_KEYRING: '[]' })).toThrow(
+      /SINCH_WEBHOOK_KEYRING: an empty keyring/,
+    );
+  });
 });

@@ -9,7 +9,7 @@ import {
   type TestEnv,
 } from '@cpm/testkit';
 import { topicName } from '@cpm/kafka';
-import { detectTrigger, signWebhook } from '@cpm/sinch-webhooks';
+import { detectTrigger, secretFingerprint, signWebhook } from '@cpm/sinch-webhooks';
 import { loadIngressConfig } from './config';
 import { startIngress, type Ingress } from './ingress';
 import type { RawWebhookRecord } from '@cpm/contracts';
@@ -72,6 +72,8 @@ describe('ingress against real Kafka', () => {
       });
       expect(value.verification).toBe('VERIFIED');
       expect(value.secretIndex).toBe(0);
+      expect(value.secretId).toBe(secretFingerprint(SECRET));
+      expect(value.admittedFrom).toBeNull();
       expect(record!.key).toBe(value.customerKey);
     }
   });

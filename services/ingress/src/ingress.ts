@@ -17,6 +17,7 @@ import {
   SchemaCodec,
   topicName,
 } from '@cpm/kafka';
+import { keyringOf, secretsValidAt } from '@cpm/sinch-webhooks';
 import type { IngressConfig } from './config';
 import { Quarantine } from './quarantine';
 import { errorAnswer, webhookRoute } from './webhook-route';
@@ -63,6 +64,13 @@ export async function startIngress(
     instance: config.INGRESS_INSTANCE_ID,
     logger,
   });
+  const keyring = keyringOf(config);
+  if (keyring.length > 0 && secretsValidAt(keyring, Date.now()).length === 0) {
+    logger.error(
+      { secretIds: keyring.map((k) => k.id) },
+      'no webhook secret of the keyring is valid now: every webhook is refused (and quarantined) until one is',
+    );
+  }
   if (config.INGRESS_INSECURE_ACCEPT_UNSIGNED) {
     logger.warn(
       'INGRESS_INSECURE_ACCEPT_UNSIGNED=true: webhook signatures are NOT verified. Never run this way where Sinch or anyone else can reach the port.',
@@ -118,7 +126,7 @@ export async function startIngress(
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.INGRESS_HOST}:${port}`;
   logger.info(
-    { url, path: config.INGRESS_WEBHOOK_PATH, secrets: config.SINCH_WEBHOOK_SECRETS.length },
+    { url, path: config.INGRESS_WEBHOOK_PATH, secretIds: keyring.map((k) => k.id) },
     'ingress listening',
   );
 

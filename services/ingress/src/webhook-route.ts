@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { AppError, httpAnswer, sendError, type Logger, type Metrics } from '@cpm/platform';
 import { KafkaUnavailableError, type BatchingSender, type SchemaCodec } from '@cpm/kafka';
-import { signatureHeadersFrom, verifySignature } from '@cpm/sinch-webhooks';
+import { keyringOf, signatureHeadersFrom } from '@cpm/sinch-webhooks';
 import type { IngressConfig } from './config';
 import { rejections, WebhookRejectedError } from './errors';
 import { IngressBusyError, inflightBudget } from './inflight';
-import { buildRawRecord } from './raw-record';
+import { admitWebhook } from './raw-record';
 import { Quarantine } from './quarantine';
 
 export interface WebhookRouteDeps {
@@ -33,6 +33,7 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
   const now = deps.now ?? Date.now;
   const router = Router();
   const dispatchWarned = new Set<string>();
+  const keyring = keyringOf(config);
 
   router.post(
     config.INGRESS_WEBHOOK_PATH,
@@ -53,39 +54,23 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
       const requestId = randomUUID();
       const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       try {
-        const headers = signatureHeadersFrom(req.headers);
-        const verification = verifySignature(body, headers, {
-          secrets: config.SINCH_WEBHOOK_SECRETS,
-          nowSeconds: Math.floor(receivedAt / 1000),
-          maxAgeSeconds: config.SIGNATURE_MAX_AGE_SECONDS ?? null,
-        });
-        if (!verification.ok) throw rejections.signature(verification.reason, verification.message);
-
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(body.toString('utf8'));
-        } catch (error) {
-          throw rejections.notJson((error as Error).message);
-        }
-        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-          throw rejections.notObject(
-            parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed,
-          );
-
-        const record = buildRawRecord({
+        const record = admitWebhook({
           requestId,
           body,
-          parsed: parsed as Record<string, unknown>,
           contentType: req.headers['content-type'],
-          headers,
-          verification,
+          headers: signatureHeadersFrom(req.headers),
+          keyring,
+          maxAgeSeconds: config.SIGNATURE_MAX_AGE_SECONDS ?? null,
           receivedAt,
           instance: config.INGRESS_INSTANCE_ID,
         });
         if (record.trigger === 'UNKNOWN') {
           metrics.unknownTriggers.inc();
           logger.warn(
-            { requestId, keys: Object.keys(parsed as object).slice(0, 10) },
+            {
+              requestId,
+              keys: Object.keys(JSON.parse(body.toString('utf8')) as object).slice(0, 10),
+            },
             'callback with no known trigger key: stored and flagged',
           );
         }

@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { ConversationEvent } from '@cpm/domain';
 import type { AgentEvent, RawWebhookRecord } from '@cpm/contracts';
 import { readToEnd, topicName, type SchemaCodec } from '@cpm/kafka';
-import { verifySignature } from '@cpm/sinch-webhooks';
+import { verifyWithKeyring, type Keyring } from '@cpm/sinch-webhooks';
 
 export interface AuditEntry {
   /** Sort time: receive time for webhooks and events, Sinch time for agent events. */
@@ -18,8 +18,7 @@ export interface AuditOptions {
   kafka: Kafka;
   codec: SchemaCodec;
   namespace: string;
-  secrets: readonly string[];
-  nowSeconds: number;
+  keyring: Keyring;
 }
 
 const RANK = { WEBHOOK: 0, EVENT: 1, AGENT_EVENT: 2 };
@@ -46,7 +45,9 @@ function sinchTimes(body: Buffer): Record<string, string> {
 /**
  * The history of one conversation id or customer key, from the log of record
  * (sinch.webhooks.raw.v1) and the derived topics (conversation.events.v1, agent.events.v1),
- * in order. Each stored signature is verified again with the configured secrets.
+ * in order. Each stored signature is verified again with the secret that verified it at
+ * receipt (`secretId`), or, for records older than ids, with the secrets of the keyring valid
+ * at their receipt time (docs/DOMAIN.md#signatures).
  */
 export async function audit(o: AuditOptions, subject: string): Promise<AuditEntry[]> {
   const entries: AuditEntry[] = [];
@@ -117,16 +118,17 @@ export async function audit(o: AuditOptions, subject: string): Promise<AuditEntr
       timestamp: r.signatureTimestamp ?? undefined,
       algorithm: r.signatureAlgorithm ?? undefined,
     };
-    const check = verifySignature(r.body, headers, {
-      secrets: o.secrets,
-      nowSeconds: o.nowSeconds,
+    const receivedAt = Number(r.receivedAt);
+    const check = verifyWithKeyring(r.body, headers, {
+      keyring: o.keyring,
+      receivedAtMs: receivedAt,
+      secretId: r.secretId,
     });
     const signature = check.ok
       ? check.status === 'VERIFIED'
-        ? `VERIFIED (secret ${check.secretIndex})`
+        ? `VERIFIED (secret ${check.secretId})`
         : 'NOT CHECKED (no secret configured)'
-      : `FAILED ${check.reason}`;
-    const receivedAt = Number(r.receivedAt);
+      : `FAILED ${check.reason} (${check.message})`;
     entries.push({
       atMs: receivedAt,
       at: iso(receivedAt),
@@ -139,6 +141,8 @@ export async function audit(o: AuditOptions, subject: string): Promise<AuditEntr
         receivedAt: iso(receivedAt),
         sinchTimes: sinchTimes(r.body),
         storedVerification: r.verification,
+        storedSecretId: r.secretId ?? null,
+        admittedFrom: r.admittedFrom ?? null,
         signature,
         signatureAgeSeconds: r.signatureAgeSeconds,
       },

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { agentViewSettings, loadAgentEventsConfig } from '@cpm/agent-events';
 import { createLogger, errorCode } from '@cpm/platform';
+import { keyringOf } from '@cpm/sinch-webhooks';
 import { agentViewAt, formatAgentView } from './agent-view-at';
 import { audit, formatTimeline } from './audit';
 import { rebuildAndSwap, verifyLive } from './commands';
@@ -13,6 +14,7 @@ import { loadReplayConfig } from './config';
 import { ReplayUsageError } from './errors';
 import { exportWindow } from './export-window';
 import { Progress } from './progress';
+import { formatReadmitLine, readmit } from './readmit';
 import { redrive } from './redrive';
 import { openReplay, type ReplayContext } from './replay-context';
 
@@ -52,7 +54,7 @@ const json = (): boolean => Boolean(program.opts().json);
 program
   .command('audit <subject>')
   .description(
-    'ordered history of a conversation id or customer key, signatures re-verified with SINCH_WEBHOOK_SECRETS',
+    'ordered history of a conversation id or customer key, signatures re-verified with the secret valid at receipt',
   )
   .action((subject: string) =>
     withContext(async (ctx) => {
@@ -61,13 +63,50 @@ program
           kafka: ctx.kafka,
           codec: ctx.codec,
           namespace: ctx.config.TOPIC_NAMESPACE,
-          secrets: ctx.config.SINCH_WEBHOOK_SECRETS,
-          nowSeconds: Math.floor(Date.now() / 1000),
+          keyring: keyringOf(ctx.config),
         },
         subject,
       );
       if (json()) entries.forEach((e) => out(JSON.stringify(e)));
       else out(entries.length > 0 ? formatTimeline(entries) : `nothing in the logs for ${subject}`);
+      return 0;
+    }),
+  );
+
+program
+  .command('readmit')
+  .description(
+    'admit quarantined requests (sinch.webhooks.rejected.v1) that pass with the current keyring into sinch.webhooks.raw.v1; say why the rest stay',
+  )
+  .option('--from <time>', 'receipt time, ISO-8601 or epoch ms, inclusive')
+  .option('--to <time>', 'receipt time, ISO-8601 or epoch ms, exclusive')
+  .option('--dry-run', 'report what would be admitted, write nothing', false)
+  .action((options: { from?: string; to?: string; dryRun: boolean }) =>
+    withContext(async (ctx) => {
+      const lines = await readmit({
+        kafka: ctx.kafka,
+        codec: ctx.codec,
+        namespace: ctx.config.TOPIC_NAMESPACE,
+        keyring: keyringOf(ctx.config),
+        logger: ctx.logger,
+        fromMs: options.from === undefined ? null : timeArg('from', options.from),
+        toMs: options.to === undefined ? null : timeArg('to', options.to),
+        dryRun: options.dryRun,
+        progress: (label, total) => new Progress(label, total, json()),
+      });
+      lines.forEach((l) => out(json() ? JSON.stringify(l) : formatReadmitLine(l)));
+      const count = (outcome: string) => lines.filter((l) => l.outcome === outcome).length;
+      const summary = {
+        admitted: count(options.dryRun ? 'WOULD_ADMIT' : 'ADMITTED'),
+        alreadyAdmitted: count('ALREADY_ADMITTED'),
+        kept: count('KEPT'),
+        dryRun: options.dryRun,
+      };
+      out(
+        json()
+          ? JSON.stringify(summary)
+          : `${summary.admitted} ${options.dryRun ? 'would be ' : ''}admitted, ${summary.alreadyAdmitted} admitted before, ${summary.kept} kept in quarantine`,
+      );
       return 0;
     }),
   );

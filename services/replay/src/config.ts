@@ -1,8 +1,13 @@
 import { z } from 'zod';
-import { connectionSchema, csv, loadConfig } from '@cpm/platform';
+import { connectionSchema, loadConfig } from '@cpm/platform';
+import { webhookSecretSettings } from '@cpm/ingress';
+import { refineWebhookSecrets } from '@cpm/sinch-webhooks';
 
 export const replayConfigSchema = connectionSchema.extend({
-  SINCH_WEBHOOK_SECRETS: csv, // secrets to re-verify stored signatures with, newest first; none: signatures are reported as not checked
+  // The webhook keyring (SINCH_WEBHOOK_SECRETS or SINCH_WEBHOOK_KEYRING, as the ingress's): audit
+  // re-verifies stored signatures and readmit admits quarantined requests with it; none: audit
+  // reports signatures as not checked, readmit admits nothing.
+  ...webhookSecretSettings,
   PROJECTION_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'lower-case letters, digits and _')
@@ -13,4 +18,4 @@ export const replayConfigSchema = connectionSchema.extend({
 
 export type ReplayConfig = z.infer<typeof replayConfigSchema>;
 export const loadReplayConfig = (env: NodeJS.ProcessEnv = process.env): ReplayConfig =>
-  loadConfig(replayConfigSchema, env);
+  loadConfig(replayConfigSchema.superRefine(refineWebhookSecrets), env);

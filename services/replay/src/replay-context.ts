@@ -14,7 +14,7 @@ export interface ReplayContext {
   close(): Promise<void>;
 }
 
-/** What every command needs: a Kafka client (read only: no producer is ever made), the registry, PostgreSQL. */
+/** What every command needs: a Kafka client (only `readmit` makes a producer), the registry, PostgreSQL. */
 export function openReplay(config: ReplayConfig, logger: Logger): ReplayContext {
   const pool = createPool(config.DATABASE_URL, { max: 6 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));

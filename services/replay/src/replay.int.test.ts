@@ -1,47 +1,18 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { Pool } from 'pg';
 import { buildRawRecord } from '@cpm/ingress';
 import { topicName } from '@cpm/kafka';
 import { loadNormalizerConfig, startNormalizer } from '@cpm/normalizer';
 import { createPool } from '@cpm/postgres';
 import { loadProjectorConfig, startProjector, type Projector } from '@cpm/projector';
-import { signWebhook, signatureHeadersFrom } from '@cpm/sinch-webhooks';
+import { secretFingerprint, signWebhook, signatureHeadersFrom } from '@cpm/sinch-webhooks';
 import { createTestEnv, callbackFixtures, type TestEnv } from '@cpm/testkit';
+import { runReplayCli } from './run-cli';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
 const SECRET = 'audit-secret';
 const RECEIVED_AT = Date.UTC(2026, 10, 2, 9, 0, 0);
-const run = promisify(execFile);
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(
-  env: TestEnv,
-  args: string[],
-  extraEnv: Record<string, string> = {},
-): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(
-      resolve(ROOT, 'node_modules', '.bin', 'tsx'),
-      [resolve(__dirname, 'cli.ts'), ...args],
-      {
-        env: { ...process.env, ...env.env, ...extraEnv },
-        cwd: ROOT,
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (env: TestEnv, args: string[], extraEnv: Record<string, string> = {}) =>
+  runReplayCli(env.env, args, extraEnv);
 
 const mmsBody = (
   id: string,
@@ -278,13 +249,14 @@ describe('replay CLI', () => {
     );
     expect(webhook?.details).toMatchObject({
       trigger: 'MESSAGE_INBOUND',
-      signature: 'VERIFIED (secret 1)',
+      // Written before secret ids: the secret is found among those valid at receipt.
+      signature: `VERIFIED (secret ${secretFingerprint(SECRET)})`,
       sinchTimes: { accept_time: expect.any(String) },
     });
     expect(
       entries
         .filter((e) => e.kind === 'WEBHOOK')
-        .every((e) => e.details.signature === 'VERIFIED (secret 1)'),
+        .every((e) => e.details.signature === `VERIFIED (secret ${secretFingerprint(SECRET)})`),
     ).toBe(true);
     // Ordered: the MMS message's webhook comes first, the SMS reply after it.
     expect(entries[0]).toMatchObject({ kind: 'WEBHOOK' });
