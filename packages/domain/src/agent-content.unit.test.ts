@@ -220,7 +220,7 @@ describe('what the agent reads of each kind of customer content (docs/DOMAIN.md#
   });
 });
 
-describe('one CONVERSATION_ENDED per conversation (docs/DOMAIN.md#end-of-conversation)', () => {
+describe('one CONVERSATION_ENDED per conversation (docs/DOMAIN.md#conversation-lifecycle)', () => {
   const stop = (eventId: string, conversationId: string): ConversationEvent => ({
     ...normalizedEvent(callbackFixture('conversation-stop.json')),
     eventId,
