@@ -1,5 +1,5 @@
 import type { AgentChoice, AgentProduct, ConversationEvent, Message } from '@cpm/contracts';
-import { isObj, obj, optNum, optStr, type Obj } from './json';
+import { arr, isObj, obj, optNum, optStr, parseJson as parse, type Obj } from './json';
 import type { ChoiceOption } from './message-content';
 
 /** The options an app message offered, remembered to name the customer's choice (docs/DOMAIN.md#what-the-agent-reads). */
@@ -17,15 +17,6 @@ export interface AgentContent {
   fields: Record<string, string>;
   contentJson: string | null;
 }
-
-const parse = (json: string | null): unknown => {
-  if (json === null) return null;
-  try {
-    return JSON.parse(json) as unknown;
-  } catch {
-    return null;
-  }
-};
 
 const none = (kind: string, text: string | null): AgentContent => ({
   kind,
@@ -122,7 +113,7 @@ function choiceContent(m: Message, offers: readonly KnownOffer[]): AgentContent 
 
 function productContent(m: Message): AgentContent {
   const body = obj(parse(m.productsJson));
-  const products: AgentProduct[] = (Array.isArray(body.products) ? body.products : [])
+  const products: AgentProduct[] = arr(body.products)
     .filter(isObj)
     .map((p) => ({
       id: optStr(p.id) ?? '',
@@ -175,7 +166,7 @@ function contactInfoContent(card: Obj): AgentContent {
   const name = obj(card.name);
   const org = obj(card.organization);
   const list = (value: unknown, key: string): string | null => {
-    const items = (Array.isArray(value) ? value : [])
+    const items = arr(value)
       .map((item) => optStr(obj(item)[key]))
       .filter((s): s is string => s !== null);
     return items.length > 0 ? items.join(', ') : null;

@@ -6,7 +6,7 @@ import { nextDeliveryState, type DeliveryState } from './delivery-status';
 import { customerName } from './display-name';
 import { attachmentIdOf, eventIdOf } from './event-id';
 import type { ConversationEvent } from '@cpm/contracts';
-import { obj } from './json';
+import { obj, parseJson } from './json';
 import type { ChoiceOption } from './message-content';
 import { decideQuote, type KnownMessage, type QuoteRefusal } from './quoting';
 import { sinchTimeToMs } from './sinch-time';
@@ -135,13 +135,7 @@ const offersOf = (state: AgentState): KnownOffer[] => state.offers ?? [];
 /** The options an app message offered, from its MESSAGE_SUBMITTED (detailsOf in message-content.ts). */
 function offerOf(event: ConversationEvent): KnownOffer | null {
   if (!event.message?.id || event.detailsJson === null) return null;
-  let details: unknown;
-  try {
-    details = JSON.parse(event.detailsJson);
-  } catch {
-    return null;
-  }
-  const options = obj(details).options;
+  const options = obj(parseJson(event.detailsJson)).options;
   return Array.isArray(options) && options.length > 0
     ? { messageId: event.message.id, options: options as ChoiceOption[] }
     : null;

@@ -1,5 +1,5 @@
 import type { Location, Media, Message, Reason } from '@cpm/contracts';
-import { type Obj, isObj, obj, optNum, optStr, str } from './json';
+import { type Obj, arr, isObj, obj, optNum, optStr, str } from './json';
 
 /** The content part of a Message: everything but id, direction, author, acceptedAt, commandId. */
 export type MessageContent = Pick<
@@ -103,25 +103,24 @@ export interface ChoiceOption {
 export function choiceOptionsOf(message: unknown): ChoiceOption[] {
   const root = obj(message);
   const choices = (value: unknown): ChoiceOption[] =>
-    (Array.isArray(value) ? value : []).flatMap((choice): ChoiceOption[] => {
+    arr(value).flatMap((choice): ChoiceOption[] => {
       const c = obj(choice);
       const variant = Object.values(c).find(isObj);
       const title = variant ? (optStr(variant.text) ?? optStr(variant.title)) : null;
       return title === null ? [] : [{ title, postbackData: optStr(c.postback_data) }];
     });
-  const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
   if (isObj(root.choice_message)) return choices(root.choice_message.choices);
   if (isObj(root.card_message)) return choices(root.card_message.choices);
   if (isObj(root.carousel_message)) {
     const carousel = root.carousel_message;
     return [
-      ...list(carousel.cards).flatMap((card) => choices(obj(card).choices)),
+      ...arr(carousel.cards).flatMap((card) => choices(obj(card).choices)),
       ...choices(carousel.choices),
     ];
   }
   if (isObj(root.list_message))
-    return list(root.list_message.sections).flatMap((section) =>
-      list(obj(section).items).flatMap((item): ChoiceOption[] => {
+    return arr(root.list_message.sections).flatMap((section) =>
+      arr(obj(section).items).flatMap((item): ChoiceOption[] => {
         const c = obj(obj(item).choice);
         const title = optStr(c.title);
         return title === null ? [] : [{ title, postbackData: optStr(c.postback_data) }];
