@@ -246,6 +246,11 @@ describe('one CONVERSATION_ENDED per conversation (docs/DOMAIN.md#conversation-l
 
   it("an agent's end (our send's outcome) then Sinch's stop of the same conversation: one", () => {
     const out = ended([stop('ours', 'cv-1'), stop('sinch', 'cv-1')]);
+    const first = agentView(stop('ours', 'cv-1'), initialAgentState(), options);
+    expect(agentView(stop('sinch', 'cv-1'), first.state, options)).toMatchObject({
+      events: [],
+      endRepeated: true,
+    });
     expect(out).toHaveLength(1);
     expect(out[0]!.attachedData).toBeNull();
   });

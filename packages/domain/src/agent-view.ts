@@ -26,6 +26,8 @@ export interface AgentViewResult {
   attachedDataInvalid: boolean;
   /** A status report that changed nothing the agent sees. */
   statusUnchanged: boolean;
+  /** A second stop of a conversation already shown as ended (docs/DOMAIN.md#conversation-lifecycle). */
+  endRepeated?: boolean;
 }
 
 /** How many app messages' options, and ended conversation ids, a customer's state keeps. */
@@ -83,7 +85,7 @@ export function agentView(
       // An agent's end comes twice: our send's outcome and Sinch's CONVERSATION_STOP. The first ends it.
       const ended = endedOf(state);
       if (event.conversationId !== '') {
-        if (ended.includes(event.conversationId)) return result([]);
+        if (ended.includes(event.conversationId)) return result([], { endRepeated: true });
         state = {
           ...state,
           endedConversations: [...ended, event.conversationId].slice(-KNOWN_ENDED_CONVERSATIONS),
