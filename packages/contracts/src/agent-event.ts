@@ -29,6 +29,23 @@ export interface AgentQuoted {
   attachment: AgentAttachment | null;
 }
 
+/** A button or list reply: the message that offered the options, and what was chosen. */
+export interface AgentChoice {
+  messageId: string;
+  postbackData: string | null;
+  /** The chosen option's title, when known (docs/DOMAIN.md#what-the-agent-reads). */
+  title: string | null;
+}
+
+/** One line of a cart (PRODUCT_RESPONSE). */
+export interface AgentProduct {
+  id: string;
+  marketplace: string | null;
+  quantity: number | null;
+  itemPrice: number | null;
+  currency: string | null;
+}
+
 export interface AgentMessage {
   id: string;
   direction: string;
@@ -43,6 +60,14 @@ export interface AgentMessage {
   quoted: AgentQuoted | null;
   /** Why the message the customer quoted is not shown (a QuoteRefusal), null otherwise. */
   quoteHiddenReason: string | null;
+  /** TEXT, MEDIA, CHOICE_RESPONSE, ..., UNSUPPORTED; null in records written before it existed. */
+  kind: string | null;
+  choice: AgentChoice | null;
+  products: AgentProduct[];
+  /** Named values: a Flow reply's answers, a shared contact's details, a fallback's reason. */
+  fields: Record<string, string>;
+  /** The content as the channel sent it, when the fields above do not hold all of it. */
+  contentJson: string | null;
 }
 
 export interface AgentEvent {

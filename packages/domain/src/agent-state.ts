@@ -1,3 +1,4 @@
+import type { KnownOffer } from './agent-content';
 import type { DeliveryState } from './delivery-status';
 import type { KnownMessage } from './quoting';
 
@@ -26,6 +27,10 @@ export interface AgentState {
   messages: KnownMessage[];
   /** Delivery state per agent message id, oldest first. */
   statuses: [string, DeliveryState][];
+  /** The options of recent app messages that offered choices, oldest first (MESSAGE_SUBMITTED). */
+  offers: KnownOffer[];
+  /** Conversations already shown as ended, oldest first: a second stop of one is dropped. */
+  endedConversations: string[];
 }
 
 export const initialAgentState = (): AgentState => ({
@@ -36,4 +41,6 @@ export const initialAgentState = (): AgentState => ({
   sourceChannel: '',
   messages: [],
   statuses: [],
+  offers: [],
+  endedConversations: [],
 });

@@ -1,10 +1,13 @@
 import type { AgentAttachment, AgentEvent, AgentEventType, AgentMessage } from '@cpm/contracts';
+import { customerContentOf, unsupportedContentOf, type KnownOffer } from './agent-content';
 import type { AgentState } from './agent-state';
 import { contentTypeOf } from './content-type';
 import { nextDeliveryState, type DeliveryState } from './delivery-status';
 import { customerName } from './display-name';
 import { attachmentIdOf, eventIdOf } from './event-id';
 import type { ConversationEvent } from '@cpm/contracts';
+import { obj, parseJson } from './json';
+import type { ChoiceOption } from './message-content';
 import { decideQuote, type KnownMessage, type QuoteRefusal } from './quoting';
 import { sinchTimeToMs } from './sinch-time';
 
@@ -23,7 +26,13 @@ export interface AgentViewResult {
   attachedDataInvalid: boolean;
   /** A status report that changed nothing the agent sees. */
   statusUnchanged: boolean;
+  /** A second stop of a conversation already shown as ended (docs/DOMAIN.md#conversation-lifecycle). */
+  endRepeated?: boolean;
 }
+
+/** How many app messages' options, and ended conversation ids, a customer's state keeps. */
+export const KNOWN_OFFERS = 50;
+export const KNOWN_ENDED_CONVERSATIONS = 20;
 
 /** Same source event, same type → same id, whatever the run (docs/ARCHITECTURE.md#deterministic-ids). */
 export const agentEventIdOf = (type: AgentEventType, sourceEventId: string): string =>
@@ -62,12 +71,41 @@ export function agentView(
       if (name !== null) state = { ...state, displayName: name };
       return result([]);
     }
-    case 'CONVERSATION_STARTED':
+    case 'CONVERSATION_STARTED': {
+      // A conversation started again (same id) can end again.
+      const ended = endedOf(state);
+      if (ended.includes(event.conversationId))
+        state = {
+          ...state,
+          endedConversations: ended.filter((id) => id !== event.conversationId),
+        };
       return result([base('CONVERSATION_STARTED')]);
-    case 'CONVERSATION_STOPPED':
+    }
+    case 'CONVERSATION_STOPPED': {
+      // An agent's end comes twice: our send's outcome and Sinch's CONVERSATION_STOP. The first ends it.
+      const ended = endedOf(state);
+      if (event.conversationId !== '') {
+        if (ended.includes(event.conversationId)) return result([], { endRepeated: true });
+        state = {
+          ...state,
+          endedConversations: [...ended, event.conversationId].slice(-KNOWN_ENDED_CONVERSATIONS),
+        };
+      }
       return result([
         { ...base('CONVERSATION_ENDED'), attachedData: null, attachedDataError: null },
       ]);
+    }
+    case 'MESSAGE_SUBMITTED': {
+      const offer = offerOf(event);
+      if (offer === null) return result([]);
+      state = {
+        ...state,
+        offers: [...offersOf(state).filter((o) => o.messageId !== offer.messageId), offer].slice(
+          -KNOWN_OFFERS,
+        ),
+      };
+      return result([]);
+    }
     case 'CONSENT_CHANGED':
       return result(
         event.consent
@@ -90,6 +128,19 @@ export function agentView(
     default:
       return result([]);
   }
+}
+
+// State restored from a changelog written before these lists existed lacks them.
+const endedOf = (state: AgentState): string[] => state.endedConversations ?? [];
+const offersOf = (state: AgentState): KnownOffer[] => state.offers ?? [];
+
+/** The options an app message offered, from its MESSAGE_SUBMITTED (detailsOf in message-content.ts). */
+function offerOf(event: ConversationEvent): KnownOffer | null {
+  if (!event.message?.id || event.detailsJson === null) return null;
+  const options = obj(parseJson(event.detailsJson)).options;
+  return Array.isArray(options) && options.length > 0
+    ? { messageId: event.message.id, options: options as ChoiceOption[] }
+    : null;
 }
 
 function baseEvent(type: AgentEventType, event: ConversationEvent, state: AgentState): AgentEvent {
@@ -140,14 +191,27 @@ function received(
 ): AgentViewResult {
   const m = event.message;
   const e = base('MESSAGE_RECEIVED');
-  if (!m)
+  if (!m) {
+    // UNSUPPORTED: no typed content, but the agent must learn that the customer sent something.
+    const { id, content } = unsupportedContentOf(event);
+    const message: AgentMessage = {
+      id,
+      direction: 'TO_APP',
+      attachments: [],
+      location: null,
+      quoted: null,
+      quoteHiddenReason: null,
+      ...content,
+    };
     return {
       state,
-      events: [e],
+      events: [{ ...e, message }],
       quoteHidden: null,
       attachedDataInvalid: e.attachedDataError !== null,
       statusUnchanged: false,
     };
+  }
+  const content = customerContentOf(m, event.detailsJson, offersOf(state));
   const attachments: AgentAttachment[] = m.media
     ? [
         {
@@ -201,11 +265,11 @@ function received(
   const message: AgentMessage = {
     id: m.id,
     direction: 'TO_APP',
-    text: m.text ?? m.media?.caption ?? null,
     attachments,
     location,
     quoted,
     quoteHiddenReason: quoteHidden,
+    ...content,
   };
   const next = remember(
     state,
@@ -264,6 +328,11 @@ function sent(
     location: null,
     quoted: null,
     quoteHiddenReason: null,
+    kind: m.kind,
+    choice: null,
+    products: [],
+    fields: {},
+    contentJson: null,
   };
   const acceptedAtMs = (m.acceptedAt ? sinchTimeToMs(m.acceptedAt) : null) ?? event.occurredAtMs;
   const next = m.id

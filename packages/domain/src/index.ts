@@ -47,5 +47,7 @@ export * from './delivery-status';
 export * from './whatsapp-window';
 export * from './agent-state';
 export * from './agent-view';
+export * from './agent-content';
+export { choiceOptionsOf, type ChoiceOption } from './message-content';
 export * from './media-view';
 export { contentTypeOf } from './content-type';

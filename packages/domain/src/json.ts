@@ -11,6 +11,18 @@ export const optStr = (value: unknown): string | null =>
   typeof value === 'string' && value !== '' ? value : null;
 export const optNum = (value: unknown): number | null =>
   typeof value === 'number' && Number.isFinite(value) ? value : null;
+/** An array, or [] when absent or not an array. */
+export const arr = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+/** JSON text parsed, or null when there is none or it is not JSON. */
+export function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * JSON text with object keys sorted at every level, so that two equal values give the

@@ -48,6 +48,12 @@ export function mediaView(
       location: null,
       quoted: null,
       quoteHiddenReason: null,
+      // An update of the message's attachment only: its content came with MESSAGE_RECEIVED.
+      kind: null,
+      choice: null,
+      products: [],
+      fields: {},
+      contentJson: null,
     },
     attachedData: {},
     attachedDataError: null,

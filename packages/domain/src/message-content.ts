@@ -1,5 +1,5 @@
 import type { Location, Media, Message, Reason } from '@cpm/contracts';
-import { type Obj, isObj, obj, optNum, optStr, str } from './json';
+import { type Obj, arr, isObj, obj, optNum, optStr, str } from './json';
 
 /** The content part of a Message: everything but id, direction, author, acceptedAt, commandId. */
 export type MessageContent = Pick<
@@ -83,10 +83,63 @@ export function messageContentOf(content: unknown): MessageContent {
     case 'card_message':
       return { ...result, text: optStr(body.title) ?? optStr(body.description) };
     default:
-      // Templates, carousels, lists, contact info: the kind says what it was; the agent
-      // view needs no more, and the raw log keeps the rest.
+      // Templates, carousels, lists, contact info: the kind says what it was. What the agent
+      // must read of them travels in the event's detailsJson (detailsOf), the raw log keeps the rest.
       return result;
   }
+}
+
+/** An option an app message offered (choice, card, carousel or list), as the customer saw it. */
+export interface ChoiceOption {
+  title: string;
+  postbackData: string | null;
+}
+
+/**
+ * The options of an app message, in order: a choice message's choices, a card's, a carousel's
+ * (its cards', then its own), a list's items. Each choice is one of text_message{text} or
+ * url/call/location/calendar/share_location_message{title, ...}, beside its postback_data.
+ */
+export function choiceOptionsOf(message: unknown): ChoiceOption[] {
+  const root = obj(message);
+  const choices = (value: unknown): ChoiceOption[] =>
+    arr(value).flatMap((choice): ChoiceOption[] => {
+      const c = obj(choice);
+      const variant = Object.values(c).find(isObj);
+      const title = variant ? (optStr(variant.text) ?? optStr(variant.title)) : null;
+      return title === null ? [] : [{ title, postbackData: optStr(c.postback_data) }];
+    });
+  if (isObj(root.choice_message)) return choices(root.choice_message.choices);
+  if (isObj(root.card_message)) return choices(root.card_message.choices);
+  if (isObj(root.carousel_message)) {
+    const carousel = root.carousel_message;
+    return [
+      ...arr(carousel.cards).flatMap((card) => choices(obj(card).choices)),
+      ...choices(carousel.choices),
+    ];
+  }
+  if (isObj(root.list_message))
+    return arr(root.list_message.sections).flatMap((section) =>
+      arr(obj(section).items).flatMap((item): ChoiceOption[] => {
+        const c = obj(obj(item).choice);
+        const title = optStr(c.title);
+        return title === null ? [] : [{ title, postbackData: optStr(c.postback_data) }];
+      }),
+    );
+  return [];
+}
+
+/**
+ * What a message event carries in detailsJson beside its typed content, so that nothing the
+ * agent must read is lost: a customer's content of a kind without typed fields (contact info,
+ * unknown variants) as sent, and the options an app message offered (for the customer's
+ * choice later). Null when the typed fields hold everything.
+ */
+export function detailsOf(kind: string, key: string, content: unknown): string | null {
+  if (kind === 'UNKNOWN' || kind === 'CONTACT_INFO')
+    return JSON.stringify({ [key]: content ?? null });
+  const options = choiceOptionsOf(content);
+  return options.length > 0 ? JSON.stringify({ options }) : null;
 }
 
 function mediaOf(body: Obj, caption: string | null): Media {

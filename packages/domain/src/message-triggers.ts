@@ -1,7 +1,7 @@
 import type { ConversationEvent, DeliveryStatusReport, Direction } from '@cpm/contracts';
 import { attachedDataOf } from './attached-data';
 import { type Obj, isObj, obj, optStr, str } from './json';
-import { messageContentOf, reasonOf } from './message-content';
+import { detailsOf, messageContentOf, reasonOf } from './message-content';
 import { msToIso, sinchTimeToMs } from './sinch-time';
 import { type WebhookContext, buildEvent, businessNumberOf } from './webhook-context';
 
@@ -32,15 +32,14 @@ export function messageReceived(ctx: WebhookContext): ConversationEvent {
     // Nothing silently dropped: content we cannot type travels as JSON.
     detailsJson: redacted
       ? JSON.stringify({ redacted: true })
-      : content.kind === 'UNKNOWN'
-        ? JSON.stringify({ contact_message: m.contact_message ?? null })
-        : null,
+      : detailsOf(content.kind, 'contact_message', m.contact_message),
   });
 }
 
 /** MESSAGE_SUBMIT → MESSAGE_SUBMITTED: an app message handed to a channel (one per channel tried). */
 export function messageSubmitted(ctx: WebhookContext): ConversationEvent {
   const s = ctx.inner;
+  const content = messageContentOf(s.submitted_message);
   return buildEvent(ctx, {
     type: 'MESSAGE_SUBMITTED',
     idParts: [str(s.message_id), ctx.ref.channel],
@@ -48,10 +47,12 @@ export function messageSubmitted(ctx: WebhookContext): ConversationEvent {
       id: str(s.message_id),
       direction: 'TO_CONTACT',
       author: null,
-      ...messageContentOf(s.submitted_message),
+      ...content,
       acceptedAt: null,
       commandId: null,
     },
+    // The options offered, so that the customer's choice can be shown by its title.
+    detailsJson: detailsOf(content.kind, 'submitted_message', s.submitted_message),
   });
 }
 

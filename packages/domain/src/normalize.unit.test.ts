@@ -118,7 +118,8 @@ describe("normalizeWebhook on every one of the project's callback fixtures", () 
       expect(e).toMatchObject({
         type: 'EVENT_STATUS',
         channel: 'VIBERBM',
-        identity: '46709876543',
+        // Viber Business Messages address customers by phone number: E.164.
+        identity: '+46709876543',
         contactId: '01JQ7CPMCONTACT0000000CT03',
         processingMode: 'CONVERSATION',
       });

@@ -153,3 +153,29 @@ export function optNotification(
     },
   };
 }
+
+export interface Unsupported {
+  id: string;
+  channelIdentity: SimChannelIdentity;
+  contactId: string;
+  conversationId: string;
+  /** The channel's own callback, which Sinch forwards as a JSON string. */
+  payload: unknown;
+  processingMode: string;
+}
+
+/** UNSUPPORTED: a channel callback the Conversation API could not map, forwarded as it came. */
+export function unsupportedCallback(e: Envelope, u: Unsupported): Record<string, unknown> {
+  return {
+    ...envelope(e),
+    unsupported_callback: {
+      channel: u.channelIdentity.channel,
+      payload: JSON.stringify(u.payload),
+      processing_mode: u.processingMode,
+      id: u.id,
+      contact_id: u.contactId,
+      conversation_id: u.conversationId,
+      channel_identity: u.channelIdentity,
+    },
+  };
+}

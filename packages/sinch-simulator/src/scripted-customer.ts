@@ -1,4 +1,9 @@
-import { contactNotification, messageInbound, optNotification } from './callbacks';
+import {
+  contactNotification,
+  messageInbound,
+  optNotification,
+  unsupportedCallback,
+} from './callbacks';
 import { newId } from './ids';
 import {
   contactFor,
@@ -92,6 +97,38 @@ export class ScriptedCustomer {
       },
     };
     return this.arrive(this.options.channel, content, options);
+  }
+
+  /** A button or list reply to an app message that offered choices (`choice_response_message`). */
+  answerChoice(
+    messageId: string,
+    postbackData: string,
+    options: MessageOptions = {},
+  ): Promise<InboundResult> {
+    const content = {
+      choice_response_message: { message_id: messageId, postback_data: postbackData },
+    };
+    return this.arrive(this.options.channel, content, options);
+  }
+
+  /**
+   * Something the Conversation API cannot map (an Instagram voice note, a sticker): Sinch
+   * forwards the channel's callback `payload` on the UNSUPPORTED trigger.
+   */
+  async sendUnsupported(payload: unknown): Promise<{ id: string; body: Record<string, unknown> }> {
+    const { contactId, conversationId, callbacks } = this.conversationOn(this.options.channel);
+    await dispatchInOrder(this.ctx, this.appId, callbacks);
+    const id = newId(this.ctx.now());
+    const body = unsupportedCallback(envelopeFor(this.ctx, this.appId), {
+      id,
+      channelIdentity: channelIdentity(this.appId, this.options.channel, this.options.identity),
+      contactId,
+      conversationId,
+      payload,
+      processingMode: this.dispatchMode ? 'DISPATCH' : 'CONVERSATION',
+    });
+    await this.ctx.dispatcher.dispatch(this.appId, 'UNSUPPORTED', body);
+    return { id, body };
   }
 
   optIn(): Promise<void> {

@@ -49,4 +49,5 @@ export const SIMULATED_TRIGGERS = [
   'CONTACT_UPDATE',
   'OPT_IN',
   'OPT_OUT',
+  'UNSUPPORTED',
 ];

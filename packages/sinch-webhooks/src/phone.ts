@@ -11,13 +11,17 @@ export function toE164(identity: string): string {
   return match ? `+${match[1]}` : trimmed;
 }
 
-/** Channels whose identity is a phone number (MSISDN) in the Conversation API. */
+/**
+ * Channels whose identity is a phone number (MSISDN) in the Conversation API
+ * (docs/DOMAIN.md#phone-numbers). `VIBERBM` is Viber Business Messages, addressed by phone
+ * number; `VIBER` is the Viber bot, whose identities are Viber user ids: not a phone channel.
+ */
 export const PHONE_CHANNELS: ReadonlySet<string> = new Set([
   'SMS',
   'MMS',
   'WHATSAPP',
   'RCS',
-  'VIBER',
+  'VIBERBM',
 ]);
 
 export function normalizeIdentity(channel: string, identity: string): string {

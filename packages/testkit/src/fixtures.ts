@@ -21,6 +21,15 @@ export function callbackFixture(file: string): Buffer {
   return readFileSync(join(CALLBACK_FIXTURES_DIR, file));
 }
 
+/**
+ * Callbacks of each kind of customer content (fixtures/callbacks/content): one file per
+ * contact_message variant, an app message offering choices (MESSAGE_SUBMIT) and an
+ * UNSUPPORTED callback with a channel payload, in the documented shapes.
+ */
+export function contentFixture(file: string): Buffer {
+  return readFileSync(join(CALLBACK_FIXTURES_DIR, 'content', file));
+}
+
 export interface SignatureVector {
   /** The exact bytes that were signed, trailing newline included. */
   body: Buffer;

@@ -77,6 +77,7 @@ export function agentEventsHandler(o: AgentEventsHandlerOptions) {
     }
     if (result.attachedDataInvalid) o.metrics.attachedDataInvalid.inc();
     if (result.statusUnchanged) o.metrics.duplicatesDropped.inc({ type: 'MESSAGE_STATUS' });
+    if (result.endRepeated) o.metrics.duplicatesDropped.inc({ type: 'CONVERSATION_ENDED' });
     if (result.state !== state) ctx.state.set(ctx.key, result.state);
     for (const e of result.events) out.push(emit(e, ctx.key));
     return out;

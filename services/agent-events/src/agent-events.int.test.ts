@@ -6,7 +6,7 @@ import { createSinchSimulator, type SinchSimulator } from '@cpm/sinch-simulator'
 import type { AgentEvent } from './agent-event';
 import { startAgentEvents, type AgentEvents } from './agent-events';
 import { loadAgentEventsConfig } from './config';
-import type { LookupAnswer } from '@cpm/contracts';
+import type { LookupAnswer, OutboundRecord } from '@cpm/contracts';
 
 let t: TestEnv;
 let sim: SinchSimulator;
@@ -98,12 +98,48 @@ async function agentSent(opts: {
     sinchAcceptedTime: now,
     text: opts.text,
   });
+  await produceOutbound(opts.customerKey, record);
+}
+
+/** Another app (a bot) offers choices through the Conversation API; Sinch then sends MESSAGE_SUBMIT with them. */
+async function botOffersChoices(contactId: string, choices: [title: string, postback: string][]) {
+  const auth = await fetch(`${sim.url}/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from('key:secret').toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  const { access_token: token } = (await auth.json()) as { access_token: string };
+  const sent = await fetch(`${sim.url}/v1/projects/sim-project/messages:send`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      app_id: APP,
+      recipient: { contact_id: contactId },
+      message: {
+        choice_message: {
+          text_message: { text: 'When should we deliver?' },
+          choices: choices.map(([text, postback_data]) => ({
+            text_message: { text },
+            postback_data,
+          })),
+        },
+      },
+    }),
+  });
+  expect(sent.status).toBe(200);
+  return ((await sent.json()) as { message_id: string }).message_id;
+}
+
+async function produceOutbound(customerKey: string, record: OutboundRecord) {
   const producer = t.kafka.producer({ idempotent: true });
   await producer.connect();
   await producer.send({
     topic: topicName(t.namespace, 'sinch.outbound.v1'),
     acks: -1,
-    messages: [{ key: opts.customerKey, value: await t.codec.encode('sinch.outbound.v1', record) }],
+    messages: [{ key: customerKey, value: await t.codec.encode('sinch.outbound.v1', record) }],
   });
   await producer.disconnect();
 }
@@ -218,6 +254,84 @@ describe('agent-events: simulator → ingress → normalizer → agent-events on
       'CONVERSATION_ENDED',
     ]);
     expect(new Set(live.map((e) => e.eventId)).size).toBe(live.length);
+  });
+
+  it('shows a choice reply by its title, an UNSUPPORTED callback as readable text, and an agent-ended conversation once', async () => {
+    const bob = sim.customer({ channel: 'WHATSAPP', identity: '46700000202' });
+    const kim = sim.customer({ channel: 'INSTAGRAM', identity: '17841400000202' });
+    const hello = await bob.sendText('Can I choose a delivery slot?');
+    const bobKey = (await waitFor((es) => es.some((e) => e.message?.id === hello.messageId))).find(
+      (e) => e.message?.id === hello.messageId,
+    )!.customerKey;
+    const offer = await botOffersChoices(hello.contactId, [
+      ['Monday morning', 'SLOT_MONDAY'],
+      ['Tuesday afternoon', 'SLOT_TUESDAY'],
+    ]);
+    // The offer is on the log before the answer (same customer, same partition).
+    await sim.waitForDeliveries(
+      (d) =>
+        d.trigger === 'MESSAGE_SUBMIT' &&
+        d.delivered &&
+        (d.body.message_submit_notification as { message_id: string }).message_id === offer,
+    );
+    const answer = await bob.answerChoice(offer, 'SLOT_TUESDAY');
+    const voice = await kim.sendUnsupported({
+      object: 'instagram',
+      entry: [{ messaging: [{ message: { attachments: [{ type: 'audio' }] } }] }],
+    });
+    const events = await waitFor(
+      (es) =>
+        es.some((e) => e.message?.id === answer.messageId) &&
+        es.some((e) => e.message?.id === voice.id),
+    );
+    expect(events.find((e) => e.message?.id === answer.messageId)!.message).toMatchObject({
+      direction: 'TO_APP',
+      kind: 'CHOICE_RESPONSE',
+      text: 'Tuesday afternoon',
+      choice: { messageId: offer, postbackData: 'SLOT_TUESDAY', title: 'Tuesday afternoon' },
+    });
+    const unsupported = events.find((e) => e.message?.id === voice.id)!;
+    expect(unsupported).toMatchObject({ type: 'MESSAGE_RECEIVED', channel: 'INSTAGRAM' });
+    expect(unsupported.message).toMatchObject({
+      kind: 'UNSUPPORTED',
+      text: 'Content the Conversation API cannot convert arrived on INSTAGRAM (audio); it cannot be shown here.',
+      fields: {
+        reason: 'UNSUPPORTED_BY_CONVERSATION_API',
+        channel: 'INSTAGRAM',
+        contentType: 'audio',
+      },
+    });
+
+    // The agent ends Bob's conversation: our send's outcome, then Sinch's CONVERSATION_STOP.
+    const now = new Date().toISOString();
+    await produceOutbound(
+      bobKey,
+      sentOutboundRecord({
+        commandId: 'cmd-end-bob',
+        commandType: 'END_CONVERSATION',
+        appId: APP,
+        contactId: hello.contactId,
+        conversationId: hello.conversationId,
+        identity: '46700000202',
+        customerKey: bobKey,
+        createdAt: now,
+        completedAt: now,
+        sinchMessageId: null,
+        sinchAcceptedTime: now,
+        text: null,
+      }),
+    );
+    await waitFor((es) =>
+      es.some((e) => e.customerKey === bobKey && e.type === 'CONVERSATION_ENDED'),
+    );
+    await bob.endConversation();
+    // A later message of Bob (a new conversation) is behind the stop in his partition.
+    const after = await bob.sendText('One more question');
+    const bobs = (await waitFor((es) => es.some((e) => e.message?.id === after.messageId))).filter(
+      (e) => e.customerKey === bobKey,
+    );
+    expect(bobs.filter((e) => e.type === 'CONVERSATION_ENDED')).toHaveLength(1);
+    live = await agentEventsOf('agent.events.v1');
   });
 
   it('sends a record it cannot read to agent.events.v1.dlq with the reason, and goes on', async () => {

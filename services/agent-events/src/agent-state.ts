@@ -1,4 +1,4 @@
-import type { AgentState, DeliveryState, KnownMessage } from '@cpm/domain';
+import type { AgentState, DeliveryState, KnownMessage, KnownOffer } from '@cpm/domain';
 import type { ChangelogList } from '@cpm/kafka';
 
 // The state itself is the pure agent view's, so it lives in @cpm/domain; how the changelog keeps it is this service's.
@@ -21,4 +21,11 @@ export const agentStateChangelogLists = [
     with: (s, statuses) => ({ ...s, statuses }),
     id: ([id]) => id,
   } satisfies ChangelogList<AgentState, [string, DeliveryState]>,
+  {
+    name: 'offer',
+    // A header written before offers were kept has none.
+    get: (s) => s.offers ?? [],
+    with: (s, offers) => ({ ...s, offers }),
+    id: (o) => o.messageId,
+  } satisfies ChangelogList<AgentState, KnownOffer>,
 ];

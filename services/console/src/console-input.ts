@@ -7,12 +7,13 @@
 import type { AgentCommand } from '@cpm/contracts/agent-command';
 import type {
   AgentAttachment,
+  AgentChoice,
   AgentEvent,
   AgentMessage,
   AgentQuoted,
 } from '@cpm/contracts/agent-event';
 
-export type { AgentAttachment, AgentCommand, AgentEvent, AgentMessage, AgentQuoted };
+export type { AgentAttachment, AgentChoice, AgentCommand, AgentEvent, AgentMessage, AgentQuoted };
 export type AgentLocation = NonNullable<AgentMessage['location']>;
 
 /** The fields of a sinch.outbound.v1 record the console shows (a command's outcome). */

@@ -6,7 +6,13 @@
  * apply the live records it receives, so both always agree.
  */
 import { nextDeliveryState, type DeliveryState } from '@cpm/domain/delivery-status';
-import type { AgentAttachment, AgentLocation, AgentQuoted, ConsoleInput } from './console-input';
+import type {
+  AgentAttachment,
+  AgentChoice,
+  AgentLocation,
+  AgentQuoted,
+  ConsoleInput,
+} from './console-input';
 
 export interface ViewLimits {
   /** Messages kept per conversation (the oldest are dropped). */
@@ -31,6 +37,12 @@ export interface MessageView {
   location: AgentLocation | null;
   quoted: AgentQuoted | null;
   quoteHiddenReason: string | null;
+  /** What was sent (TEXT, CHOICE_RESPONSE, PRODUCT_RESPONSE, UNSUPPORTED, ...); null when unknown. */
+  kind: string | null;
+  /** A button or list reply: what was chosen (the text says it too). */
+  choice: AgentChoice | null;
+  /** Named values of the content (a Flow reply's answers, a shared contact, a reason). */
+  fields: Record<string, string>;
   /** Agent messages: PENDING (command written), SENT, QUEUED_ON_CHANNEL, DELIVERED, READ, FAILED, ... */
   status: string | null;
   statusReason: string | null;
@@ -56,6 +68,27 @@ export interface ConversationView {
   messages: MessageView[];
   /** Status reports whose message is not in the view yet, by message id. */
   orphanStatuses: [string, { status: string; reason: string | null }][];
+}
+
+const KIND_LABELS: Record<string, string> = {
+  CHOICE_RESPONSE: 'button or list reply',
+  PRODUCT_RESPONSE: 'cart',
+  CHANNEL_SPECIFIC: 'form reply',
+  CONTACT_INFO: 'shared contact',
+  FALLBACK: 'not converted by the channel',
+  UNSUPPORTED: 'unsupported content',
+  UNKNOWN: 'unknown content',
+};
+
+/**
+ * The label the console puts on a message of a kind whose text is derived (a choice's title,
+ * a cart's lines...), so that the agent knows what it was; null for text, media, locations,
+ * templates, whose form says it.
+ */
+export function kindLabel(m: Pick<MessageView, 'kind' | 'choice'>): string | null {
+  const label = m.kind === null ? undefined : KIND_LABELS[m.kind];
+  if (label === undefined) return null;
+  return m.choice?.postbackData ? `${label} (${m.choice.postbackData})` : label;
 }
 
 /** Before any delivery report an agent message is PENDING (its command is written), then SENT (Sinch accepted it). */
@@ -119,6 +152,9 @@ function emptyMessage(
     location: null,
     quoted: null,
     quoteHiddenReason: null,
+    kind: null,
+    choice: null,
+    fields: {},
     status: null,
     statusReason: null,
   };
@@ -258,7 +294,21 @@ function applyEvent(
     case 'ATTACHMENT_READY':
     case 'ATTACHMENT_FAILED': {
       const m = e.message;
-      if (!m) return c;
+      if (!m) {
+        // A customer's message without content (written before UNSUPPORTED callbacks got one):
+        // still a row, so the agent learns that the customer sent something.
+        if (e.type !== 'MESSAGE_RECEIVED' || findIndex(c, e.eventId) >= 0) return c;
+        return place(
+          c,
+          -1,
+          {
+            ...emptyMessage(e.eventId, 'TO_APP', e.occurredAt),
+            kind: 'UNSUPPORTED',
+            text: 'The customer sent something that cannot be shown here.',
+          },
+          limits,
+        );
+      }
       const direction =
         e.type === 'MESSAGE_SENT' || m.direction === 'TO_CONTACT' ? 'TO_CONTACT' : 'TO_APP';
       const i = m.id ? findIndex(c, m.id) : -1;
@@ -276,6 +326,9 @@ function applyEvent(
             location: m.location ?? current.location,
             quoted: m.quoted ?? current.quoted,
             quoteHiddenReason: m.quoteHiddenReason ?? current.quoteHiddenReason,
+            kind: m.kind ?? current.kind,
+            choice: m.choice ?? current.choice,
+            fields: { ...current.fields, ...m.fields },
             status:
               direction === 'TO_CONTACT' ? nextStatus(current.status, 'SENT') : current.status,
           };

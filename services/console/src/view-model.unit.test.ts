@@ -1,6 +1,6 @@
 import type { ConsoleInput } from './console-input';
 import { agentEvent, agentMessage, command, outcome, T0 } from '../test/test-kit';
-import { nextStatus, reduceConversation, type ConversationView } from './view-model';
+import { kindLabel, nextStatus, reduceConversation, type ConversationView } from './view-model';
 
 const KEY = 'app1:contact-anna';
 const ev = (e: ReturnType<typeof agentEvent>): ConsoleInput => ({
@@ -321,6 +321,116 @@ describe('view model: agent events → conversation view', () => {
       ev(agentEvent('MESSAGE_RECEIVED', { message: agentMessage({ id: 'm1', text }) })),
     ]);
     expect(c.messages[0]!.text).toBe(text);
+  });
+});
+
+describe('view model: every kind of customer content is a row the agent reads', () => {
+  it('a choice reply: its title as text, labelled with the postback', () => {
+    const c = fold([
+      ev(
+        agentEvent('MESSAGE_RECEIVED', {
+          message: agentMessage({
+            id: 'm1',
+            kind: 'CHOICE_RESPONSE',
+            text: 'Tuesday afternoon',
+            choice: { messageId: 'mt-5', postbackData: 'SLOT_TUESDAY', title: 'Tuesday afternoon' },
+          }),
+        }),
+      ),
+    ]);
+    expect(c.messages[0]).toMatchObject({
+      text: 'Tuesday afternoon',
+      kind: 'CHOICE_RESPONSE',
+      choice: { postbackData: 'SLOT_TUESDAY' },
+    });
+    expect(kindLabel(c.messages[0]!)).toBe('button or list reply (SLOT_TUESDAY)');
+  });
+
+  it('a cart, a Flow reply, a shared contact, an UNSUPPORTED callback: labelled text and fields', () => {
+    const c = fold([
+      ev(
+        agentEvent('MESSAGE_RECEIVED', {
+          message: agentMessage({
+            id: 'cart',
+            kind: 'PRODUCT_RESPONSE',
+            text: 'Cart:\n2 × sku-1 at 12.5 EUR',
+            products: [
+              { id: 'sku-1', marketplace: null, quantity: 2, itemPrice: 12.5, currency: 'EUR' },
+            ],
+          }),
+        }),
+      ),
+      ev(
+        agentEvent('MESSAGE_RECEIVED', {
+          message: agentMessage({
+            id: 'flow',
+            kind: 'CHANNEL_SPECIFIC',
+            text: 'Form reply (flow)\nparty_size: 4',
+            fields: { party_size: '4' },
+          }),
+        }),
+      ),
+      ev(
+        agentEvent('MESSAGE_RECEIVED', {
+          message: agentMessage({
+            id: 'card',
+            kind: 'CONTACT_INFO',
+            text: 'Shared a contact:\nErik',
+          }),
+        }),
+      ),
+      ev(
+        agentEvent('MESSAGE_RECEIVED', {
+          channel: 'INSTAGRAM',
+          message: agentMessage({
+            id: 'uns',
+            kind: 'UNSUPPORTED',
+            text: 'Content the Conversation API cannot convert arrived on INSTAGRAM (audio); it cannot be shown here.',
+            fields: { reason: 'UNSUPPORTED_BY_CONVERSATION_API', contentType: 'audio' },
+          }),
+        }),
+      ),
+    ]);
+    expect(c.messages.map((m) => [m.key, kindLabel(m), m.text!.split('\n')[0]])).toEqual([
+      ['cart', 'cart', 'Cart:'],
+      ['flow', 'form reply', 'Form reply (flow)'],
+      ['card', 'shared contact', 'Shared a contact:'],
+      [
+        'uns',
+        'unsupported content',
+        'Content the Conversation API cannot convert arrived on INSTAGRAM (audio); it cannot be shown here.',
+      ],
+    ]);
+    expect(c.messages[1]!.fields).toEqual({ party_size: '4' });
+  });
+
+  it('text, media and locations carry no label', () => {
+    for (const kind of ['TEXT', 'MEDIA', 'LOCATION', null])
+      expect(kindLabel({ kind, choice: null })).toBeNull();
+  });
+
+  it('an attachment update keeps the content of its message', () => {
+    const c = fold([
+      ev(
+        agentEvent('MESSAGE_RECEIVED', {
+          message: agentMessage({ id: 'm1', kind: 'MEDIA_CARD', text: 'caption' }),
+        }),
+      ),
+      ev(agentEvent('ATTACHMENT_READY', { message: agentMessage({ id: 'm1', kind: null }) })),
+    ]);
+    expect(c.messages[0]).toMatchObject({ kind: 'MEDIA_CARD', text: 'caption' });
+  });
+
+  it('a customer message without content (an UNSUPPORTED callback of an older record) is still a row, once', () => {
+    const e = agentEvent('MESSAGE_RECEIVED', { message: null });
+    const c = fold([ev(e), ev(e)]);
+    expect(c.messages).toHaveLength(1);
+    expect(c.messages[0]).toMatchObject({
+      key: e.eventId,
+      direction: 'TO_APP',
+      kind: 'UNSUPPORTED',
+      text: 'The customer sent something that cannot be shown here.',
+    });
   });
 });
 

@@ -40,6 +40,11 @@ export function agentMessage(o: Partial<AgentMessage> & { id: string }): AgentMe
     location: null,
     quoted: null,
     quoteHiddenReason: null,
+    kind: 'TEXT',
+    choice: null,
+    products: [],
+    fields: {},
+    contentJson: null,
     ...o,
   };
 }

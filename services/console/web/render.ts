@@ -1,4 +1,4 @@
-import type { ConversationView, MessageView } from '../src/view-model';
+import { kindLabel, type ConversationView, type MessageView } from '../src/view-model';
 import { el, mediaUrl, safeUrl } from './dom';
 
 const TICKS: Record<string, string> = {
@@ -104,6 +104,15 @@ export function messageNode(m: MessageView, proxyMedia: boolean): HTMLElement {
     );
   } else if (m.quoteHiddenReason)
     parts.push(el('div', { class: 'quote-hidden' }, `quote not shown: ${m.quoteHiddenReason}`));
+  const label = kindLabel(m);
+  if (label !== null)
+    parts.push(
+      el(
+        'div',
+        { class: 'kind', 'data-testid': 'message-kind', 'data-kind': m.kind ?? undefined },
+        label,
+      ),
+    );
   if (m.text !== null)
     parts.push(el('div', { class: 'text', 'data-testid': 'message-text' }, m.text));
   if (m.template) {
