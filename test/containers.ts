@@ -38,7 +38,7 @@ export async function startContainers(): Promise<Record<string, string>> {
   started.push(postgres);
   const registry = await new GenericContainer('apicurio/apicurio-registry:3.3.3')
     .withExposedPorts(8080)
-    .withWaitStrategy(Wait.forHttp('/apis/ccompat/v7/subjects', 8080))
+    .withWaitStrategy(Wait.forHttp('/apis/ccompat/v7/schemas/types', 8080))
     .start();
   started.push(registry);
   started.push(network);

@@ -72,8 +72,14 @@ export function startRegistry(s: InfraSettings, home: string, java: string): num
   );
 }
 
+/**
+ * The registry answers its Confluent-compatible API. Not `GET /subjects`: that lists every
+ * subject, and with the storage kept in PostgreSQL across runs (thousands of test subjects)
+ * it took over 5 s here, past the 2 s each poll allows, so a healthy registry was never
+ * found ready. `GET /schemas/types` answers from the same API in milliseconds.
+ */
 export async function registryReady(s: InfraSettings): Promise<boolean> {
-  const response = await fetch(`http://127.0.0.1:${s.registryPort}/apis/ccompat/v7/subjects`, {
+  const response = await fetch(`http://127.0.0.1:${s.registryPort}/apis/ccompat/v7/schemas/types`, {
     signal: AbortSignal.timeout(2000),
   });
   return response.ok;
