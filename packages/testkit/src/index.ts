@@ -9,3 +9,4 @@ export * from './conversation-events';
 export * from './sample-events';
 export * from './webhook-receiver';
 export * from './s3-mock';
+export * from './consumer-lag';

@@ -3,7 +3,14 @@ import { resolve } from 'node:path';
 import { topicName } from '@cpm/kafka';
 import { buildRawRecord } from '@cpm/ingress';
 import type { ConversationEvent } from '@cpm/domain';
-import { createTestEnv, readTopic, callbackFixtures, type TestEnv } from '@cpm/testkit';
+import {
+  callbackFixtures,
+  consumerLagLines,
+  createTestEnv,
+  readTopic,
+  waitForZeroLag,
+  type TestEnv,
+} from '@cpm/testkit';
 import { loadNormalizerConfig } from './config';
 import { startNormalizer } from './normalizer';
 
@@ -156,16 +163,8 @@ describe('normalizer on real Kafka', () => {
       // Ready, and caught up: a lag of 0 on every partition of both inputs.
       const ready = await fetch(`${normalizer.url}/readyz`);
       expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', ready: true }]);
-      const lags = async () =>
-        (await (await fetch(`${normalizer.url}/metrics`)).text())
-          .split('\n')
-          .filter((l) => l.startsWith('cpm_consumer_lag{'));
-      for (
-        let i = 0;
-        i < 100 && (await lags()).filter((l) => l.endsWith(' 0')).length < 2 * t.partitions;
-        i++
-      )
-        await new Promise((r) => setTimeout(r, 200));
+      const lags = () => consumerLagLines(normalizer.url);
+      await waitForZeroLag(normalizer.url, 2 * t.partitions);
       expect(
         (await lags()).map((l) => l.replace(/partition="\d+"/, 'partition="*"')).sort(),
       ).toEqual(

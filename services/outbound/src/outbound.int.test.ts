@@ -11,7 +11,13 @@ import {
   type InboundResult,
   type SinchSimulator,
 } from '@cpm/sinch-simulator';
-import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
+import {
+  consumerLagLines,
+  createTestEnv,
+  readTopic,
+  waitForZeroLag,
+  type TestEnv,
+} from '@cpm/testkit';
 import type { AgentCommand } from './agent-command';
 import { loadOutboundConfig } from './config';
 import { startOutbound, type Outbound } from './outbound';
@@ -179,16 +185,8 @@ describe('outbound on real Kafka against the simulator', () => {
   it('is ready once its state is restored, with a lag of 0 on every partition once it has read everything', async () => {
     const ready = await fetch(`${outbound.url}/readyz`);
     expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', ready: true }]);
-    const lags = async () =>
-      (await (await fetch(`${outbound.url}/metrics`)).text())
-        .split('\n')
-        .filter((l) => l.startsWith('cpm_consumer_lag{'));
-    for (
-      let i = 0;
-      i < 100 && (await lags()).filter((l) => l.endsWith(' 0')).length < 2 * t.partitions;
-      i++
-    )
-      await new Promise((r) => setTimeout(r, 200));
+    const lags = () => consumerLagLines(outbound.url);
+    await waitForZeroLag(outbound.url, 2 * t.partitions);
     expect(await lags()).toHaveLength(2 * t.partitions); // conversation.events.v1 and agent.commands.v1
     expect((await lags()).filter((l) => !l.endsWith(' 0'))).toEqual([]);
   });
