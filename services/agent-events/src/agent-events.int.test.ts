@@ -371,7 +371,6 @@ describe('agent-events: simulator → ingress → normalizer → agent-events on
         AGENT_EVENTS_HTTP_PORT: '0',
         AGENT_EVENTS_REPLAY: 'true',
         AGENT_EVENTS_OUTPUT_TOPIC_SUFFIX: '.shadow',
-        AGENT_EVENTS_INSTANCE_ID: 'replay',
       }),
     );
     try {

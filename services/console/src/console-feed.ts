@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { topicName, type SchemaCodec, SERVICE_CONSUMER_RETRY } from '@cpm/kafka';
-import type { Logger, Metrics } from '@cpm/platform';
+import { processName, type Logger, type Metrics } from '@cpm/platform';
 import type { AgentCommand, AgentEvent, ConsoleInput, OutboundOutcome } from './console-input';
 
 export const EVENTS = 'agent.events.v1';
@@ -30,13 +30,12 @@ export class ConsoleFeed {
       kafka: Kafka;
       codec: SchemaCodec;
       namespace: string;
-      instanceId: string;
       logger: Logger;
       metrics: Metrics;
       apply: (input: ConsoleInput) => void;
     },
   ) {
-    this.groupId = `console-${o.instanceId}-${randomBytes(4).toString('hex')}`;
+    this.groupId = `console-${processName()}-${randomBytes(4).toString('hex')}`;
   }
 
   get ready(): boolean {

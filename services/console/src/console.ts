@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createLogger, createMetrics, type Logger } from '@cpm/platform';
+import { createLogger, createMetrics, processName, type Logger } from '@cpm/platform';
 import { createKafka, ensureTopics, SchemaCodec } from '@cpm/kafka';
 import { AgentDirectory } from './agent-auth';
 import type { ConsoleConfig } from './config';
@@ -24,7 +24,7 @@ export async function startConsole(
 ): Promise<AgentConsole> {
   const metrics = createMetrics('console');
   const assets = await bundleWeb();
-  const kafka = createKafka(config.KAFKA_BROKERS, `console-${config.CONSOLE_INSTANCE_ID}`, logger);
+  const kafka = createKafka(config.KAFKA_BROKERS, `console-${processName()}`, logger);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
   const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
   await codec.register([EVENTS, COMMANDS, OUTBOUND]);
@@ -45,7 +45,6 @@ export async function startConsole(
     kafka,
     codec,
     namespace: config.TOPIC_NAMESPACE,
-    instanceId: config.CONSOLE_INSTANCE_ID,
     logger,
     metrics,
     apply: (i) => store.apply(i),

@@ -14,7 +14,6 @@ import { DEFAULT_ALLOWED_TYPES } from './content-sniffer';
 const REPO_ROOT = resolve(__dirname, '../../..');
 
 export const mediaConfigSchema = connectionSchema.merge(consumerHealthSchema).extend({
-  MEDIA_INSTANCE_ID: z.string().default('0'), // stable per instance: its transactional id fences a crashed predecessor
   MEDIA_HTTP_PORT: port(18084), // agents' media, public attachments, health and metrics; 0 picks a free port
   MEDIA_HTTP_HOST: z.string().default('127.0.0.1'), // bind address; put a reverse proxy in front for public URLs
   MEDIA_PUBLIC_BASE_URL: z.string().url().optional(), // base of public attachment URLs; default: this server's own URL

@@ -279,7 +279,7 @@ describe('media service', () => {
   });
 
   it('serves from a second instance what the first downloaded and published (one shared store)', async () => {
-    const second = await startMedia(loadMediaConfig({ ...settings(), MEDIA_INSTANCE_ID: '1' }));
+    const second = await startMedia(loadMediaConfig(settings()));
     try {
       const records = await outcomes((o) => o.some((x) => x.messageId === 'm-pdf'));
       const stored = records.find((o) => o.messageId === 'm-pdf')!;

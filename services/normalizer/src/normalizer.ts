@@ -1,5 +1,12 @@
 import express from 'express';
-import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
+import {
+  createLogger,
+  createMetrics,
+  listen,
+  opsRoutes,
+  processName,
+  type Logger,
+} from '@cpm/platform';
 import {
   changelogSpec,
   consumerHealthSettings,
@@ -25,11 +32,7 @@ export async function startNormalizer(
   logger: Logger = createLogger('normalizer', config.LOG_LEVEL),
 ): Promise<Normalizer> {
   const metrics = createMetrics('normalizer');
-  const kafka = createKafka(
-    config.KAFKA_BROKERS,
-    `normalizer-${config.NORMALIZER_INSTANCE_ID}`,
-    logger,
-  );
+  const kafka = createKafka(config.KAFKA_BROKERS, `normalizer-${processName()}`, logger);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS, [
     changelogSpec('normalizer'),
@@ -43,7 +46,6 @@ export async function startNormalizer(
   ]);
   const processor = new TransactionalProcessor({
     name: 'normalizer',
-    instanceId: config.NORMALIZER_INSTANCE_ID,
     kafka,
     codec,
     namespace: config.TOPIC_NAMESPACE,
