@@ -502,10 +502,12 @@ export class TransactionalProcessor<S> {
         topic: batch.topic,
         partition: batch.partition,
       };
-      if (!committing) {
-        // Nothing of the batch was sent: kafkajs processes it again from its first record
-        // (a retriable error), rejoins (the group rebalances), or crashes the consumer.
-        this.o.logger.warn(context, 'batch failed before its commit; it will be processed again');
+      if (!committing && isRejoin(error)) {
+        // A heartbeat said the group is rebalancing (or no longer knows this member), and no
+        // transaction of the batch is open: kafkajs rejoins in place (runner.js), and the
+        // records not committed come again from the committed offset. Crashing instead would
+        // replace the consumer, and its new member would rebalance the whole group once more.
+        this.o.logger.info(context, 'the group is rebalancing: rejoining');
         throw error;
       }
       metrics.kafkaErrors.inc({ operation: 'transaction' });
@@ -598,6 +600,17 @@ export class TransactionalProcessor<S> {
     await Promise.all([...this.producers.values()].map((p) => p.disconnect()));
     this.producers.clear();
   }
+}
+
+/** An error after which kafkajs's runner rejoins the group itself (runner.js scheduleFetchManager). */
+function isRejoin(error: unknown): boolean {
+  const type = (error as { type?: string }).type;
+  return (
+    type === 'REBALANCE_IN_PROGRESS' ||
+    type === 'ILLEGAL_GENERATION' ||
+    type === 'NOT_COORDINATOR_FOR_GROUP' ||
+    type === 'UNKNOWN_MEMBER_ID'
+  );
 }
 
 /** A transaction refused because a newer producer of its transactional id was initialized. */
