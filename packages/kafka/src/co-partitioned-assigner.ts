@@ -24,7 +24,7 @@ export function assignPartitionNumbers(
  * partition 0 of the second input lands on another member than partition 0 of the first:
  * the state of a customer would then be restored and written by two members, and the
  * producers of partition number n (one transactional id per number) would fence each other
- * in turn. A group's members must all use this assignor (kafkajs refuses a join with no
+ * in turn. A group's members must all use this assignor (the broker refuses a join with no
  * protocol in common: INCONSISTENT_GROUP_PROTOCOL).
  */
 export const CoPartitionedAssigner: PartitionAssigner = ({ cluster }) => ({
