@@ -1,8 +1,10 @@
 import type { Kafka } from 'kafkajs';
 import type { TemplateCatalogue } from '@cpm/contracts';
-import { IdempotentProducer, topicName, type SchemaCodec } from '@cpm/kafka';
-import type { Logger } from '@cpm/platform';
-import type { SinchApi } from '@cpm/sinch-api';
+import { createKafka, ensureTopics, IdempotentProducer, SchemaCodec, topicName } from '@cpm/kafka';
+import type { connectionSchema, Logger } from '@cpm/platform';
+import type { z } from 'zod';
+import { SinchApi } from '@cpm/sinch-api';
+import { sinchApiSettings, type SinchConnectionConfig } from './config';
 
 export const TEMPLATES = 'sinch.templates.v1';
 
@@ -68,4 +70,23 @@ export class TemplateRefresher {
     this.timer = null;
     await this.running;
   }
+}
+
+/** The refresh's clients from a config: Kafka (topics ensured), the codec (schema registered), the API. */
+export async function templateRefreshOptions(
+  config: z.infer<typeof connectionSchema> & SinchConnectionConfig,
+  logger: Logger,
+): Promise<TemplateRefreshOptions> {
+  const kafka = createKafka(config.KAFKA_BROKERS, 'refresh-templates', logger);
+  await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
+  const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
+  await codec.register([TEMPLATES]);
+  return {
+    api: new SinchApi(sinchApiSettings(config)),
+    kafka,
+    codec,
+    namespace: config.TOPIC_NAMESPACE,
+    projectId: config.SINCH_PROJECT_ID,
+    logger,
+  };
 }
