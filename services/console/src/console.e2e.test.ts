@@ -263,10 +263,6 @@ it('shows a WhatsApp conversation with name and quote, sends a reply, and shows 
   expect(
     await page.locator('[data-testid=message]').filter({ hasText: 'Tomorrow before noon' }).count(),
   ).toBe(1);
-
-  const screenshot = join(tmpdir(), `cpm-console-e2e-${env.namespace}.png`);
-  await page.screenshot({ path: screenshot, fullPage: true });
-  console.log(`agent console screenshot: ${screenshot}`);
 });
 
 /** The agent commands written so far, decoded, once there are at least `count`. */
@@ -345,6 +341,9 @@ it('registers the opt-in and shows the consent once Sinch accepted it, then ends
   expect(end).toMatchObject({ conversationId: 'conv-anna', text: null, agentId: AGENT.user });
   await produceEvents([agentEvent('CONVERSATION_ENDED', { occurredAt: Date.now() })]);
   await expectText(page.locator('[data-testid=conversation-state]'), 'conversation ended');
+  const screenshot = join(tmpdir(), `cpm-console-e2e-${env.namespace}.png`);
+  await page.screenshot({ path: screenshot, fullPage: true });
+  console.log(`agent console screenshot: ${screenshot}`);
 });
 
 it('offers on an MMS thread only what MMS carries, and labels it by the phone number', async () => {
