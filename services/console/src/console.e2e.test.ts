@@ -320,6 +320,30 @@ it('chooses a WhatsApp template from the catalogue and sends it with its paramet
   );
 });
 
+it('sends buttons as a card, and shows them on the agent message', async () => {
+  await page.locator('[data-testid=mode-choices]').check();
+  await page.locator('[data-testid=reply-text]').fill('When should we deliver?');
+  await page.locator('[data-testid=card-title]').fill('Delivery');
+  await page
+    .locator('[data-testid=choices]')
+    .fill('Tomorrow\nTrack it | https://example.com/t/A-1042\nCall us | tel:+46812345');
+  await page.locator('[data-testid=send]').click();
+  const sent = await waitForCommand('SEND_CHOICES');
+  expect(sent).toMatchObject({
+    text: 'When should we deliver?',
+    title: 'Delivery',
+    choices: [
+      { kind: 'TEXT', title: 'Tomorrow', url: null, phoneNumber: null },
+      { kind: 'URL', title: 'Track it', url: 'https://example.com/t/A-1042' },
+      { kind: 'CALL', title: 'Call us', phoneNumber: '+46812345' },
+    ],
+  });
+  await expectText(
+    page.locator(`li[data-command-id="${sent.commandId}"] [data-testid=choices]`),
+    'Track it',
+  );
+});
+
 it('registers the opt-in and shows the consent once Sinch accepted it, then ends the conversation', async () => {
   await page.locator('[data-testid=opt-in]').click();
   const optIn = await waitForCommand('REGISTER_OPT_IN');
