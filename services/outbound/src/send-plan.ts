@@ -53,16 +53,14 @@ export function recipientOf(command: AgentCommand): Recipient | null {
 export function planSend(command: AgentCommand): PlanResult {
   if (!KNOWN_TYPES.has(command.type))
     return refuse('INVALID_COMMAND', `unknown command type ${JSON.stringify(command.type)}`);
-  // END_CONVERSATION stops a conversation by its id: no channel to check.
-  if (command.type !== 'END_CONVERSATION') {
-    const capable = checkChannelCapability(command.channel, command.type);
-    if (!capable.ok) return refuse(capable.code, capable.message);
-  }
+  // END_CONVERSATION stops a conversation by its id, whatever its channel.
   if (command.type === 'END_CONVERSATION') {
     if (!command.conversationId)
       return refuse('MISSING_CONVERSATION_ID', 'END_CONVERSATION needs the conversationId');
     return { ok: true, plan: { kind: 'stop', conversationId: command.conversationId } };
   }
+  const capable = checkChannelCapability(command.channel, command.type);
+  if (!capable.ok) return refuse(capable.code, capable.message);
   const recipient = recipientOf(command);
   if (!recipient)
     return refuse(
