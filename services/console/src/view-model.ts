@@ -181,7 +181,7 @@ export function customerLabel(c: ConversationView): string {
   return c.label || c.displayName || c.identity || 'unknown customer';
 }
 
-const IMAGE_EXTENSIONS: Record<string, string> = {
+const TYPE_BY_EXTENSION: Record<string, string> = {
   jpg: 'image/jpeg',
   jpeg: 'image/jpeg',
   png: 'image/png',
@@ -193,7 +193,7 @@ const IMAGE_EXTENSIONS: Record<string, string> = {
 /** The type an agent's file is shown as, from its name (a command carries no content type). */
 export function contentTypeOfName(fileName: string | null): string | null {
   const extension = /\.([A-Za-z0-9]+)$/.exec(fileName ?? '')?.[1]?.toLowerCase();
-  return (extension && IMAGE_EXTENSIONS[extension]) || null;
+  return (extension && TYPE_BY_EXTENSION[extension]) || null;
 }
 
 /** An action's outcome: consent registered, or the reason it failed, as the conversation's notice. */
