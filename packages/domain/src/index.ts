@@ -45,6 +45,7 @@ export * from './quoting';
 export * from './display-name';
 export * from './delivery-status';
 export * from './whatsapp-window';
+export * from './channel-capabilities';
 export * from './agent-state';
 export * from './agent-view';
 export * from './agent-content';

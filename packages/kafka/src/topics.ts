@@ -62,7 +62,7 @@ declare({
   kind: 'record',
   valueSchema: 'agent.commands.v1.avsc',
   purpose:
-    'What agents ask the system to do (send text, media, template; end a conversation). Log of record.',
+    'What agents ask the system to do (send text, media, choices, a WhatsApp template; end a conversation; register an opt-in or opt-out). Log of record.',
   producedBy: 'agent console / Contact Pro connector',
   config: UNLIMITED,
 });
@@ -83,6 +83,15 @@ declare({
     'Answers of Conversation API look-ups (display names), recorded before use so a replay never calls Sinch. Log of record.',
   producedBy: 'agent-events',
   config: UNLIMITED,
+});
+declare({
+  name: 'sinch.templates.v1',
+  kind: 'record',
+  valueSchema: 'sinch.templates.v1.avsc',
+  purpose:
+    "The project's WhatsApp templates, as the Template Management API listed them at the last refresh; compacted, one record per project. The console offers agents these.",
+  producedBy: 'outbound (`npm run refresh-templates -w @cpm/outbound`)',
+  config: { 'cleanup.policy': 'compact', 'retention.ms': '-1' },
 });
 declare(
   {

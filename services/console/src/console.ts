@@ -5,10 +5,11 @@ import { createKafka, ensureTopics, SchemaCodec } from '@cpm/kafka';
 import { AgentDirectory } from './agent-auth';
 import type { ConsoleConfig } from './config';
 import { CommandWriter } from './command-writer';
-import { COMMANDS, ConsoleFeed, EVENTS, OUTBOUND } from './console-feed';
+import { COMMANDS, ConsoleFeed, EVENTS, OUTBOUND, TEMPLATES } from './console-feed';
 import { consoleHttp } from './console-http';
 import { ConversationStore } from './conversation-store';
 import { sseClients } from './sse-stream';
+import { TemplateStore } from './template-store';
 import { bundleWeb } from './web-bundle';
 import { DEFAULT_LIMITS } from './view-model';
 
@@ -27,12 +28,13 @@ export async function startConsole(
   const kafka = createKafka(config.KAFKA_BROKERS, `console-${processName()}`, logger);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
   const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
-  await codec.register([EVENTS, COMMANDS, OUTBOUND]);
+  await codec.register([EVENTS, COMMANDS, OUTBOUND, TEMPLATES]);
   const store = new ConversationStore({
     ...DEFAULT_LIMITS,
     maxMessages: config.CONSOLE_MAX_MESSAGES,
     maxConversations: config.CONSOLE_MAX_CONVERSATIONS,
   });
+  const templates = new TemplateStore();
   const writer = new CommandWriter({
     kafka,
     codec,
@@ -48,6 +50,7 @@ export async function startConsole(
     logger,
     metrics,
     apply: (i) => store.apply(i),
+    catalogue: (c) => templates.set(c),
   });
   await feed.start();
   const media = config.CONSOLE_MEDIA_URL
@@ -63,6 +66,7 @@ export async function startConsole(
   const app = consoleHttp({
     assets,
     store,
+    templates,
     sse,
     writer,
     metrics,
