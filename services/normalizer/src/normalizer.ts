@@ -13,6 +13,7 @@ import {
   initialNormalizerState,
   normalizerChangelogLists,
   normalizerHandlerOf,
+  REPARTITION_TOPIC,
 } from './normalizer-handler';
 
 export interface Normalizer {
@@ -40,6 +41,7 @@ export async function startNormalizer(
     'sinch.outbound.v1',
     'conversation.events.v1',
     'conversation.events.v1.dlq',
+    REPARTITION_TOPIC,
   ]);
   const processor = new TransactionalProcessor({
     name: 'normalizer',
@@ -47,7 +49,7 @@ export async function startNormalizer(
     kafka,
     codec,
     namespace: config.TOPIC_NAMESPACE,
-    inputs: ['sinch.webhooks.raw.v1', 'sinch.outbound.v1'],
+    inputs: ['sinch.webhooks.raw.v1', 'sinch.outbound.v1', REPARTITION_TOPIC],
     dlqTopic: 'conversation.events.v1.dlq',
     initialState: initialNormalizerState,
     changelogLists: normalizerChangelogLists,
