@@ -167,8 +167,13 @@ export function acceptLink(
   };
 }
 
-/** The event as delivered to a phone key: same fact, same id, the phone key's customer. */
+/**
+ * The event as delivered to a phone key: same fact, same id, the phone key's customer, and
+ * the customer's number as identity when the callback named none (conversation callbacks):
+ * the MMS correction finds the thread by number.
+ */
 export const rekeyed = (event: ConversationEvent, phoneKey: string): ConversationEvent => ({
   ...event,
   customerKey: phoneKey,
+  identity: event.identity || phoneKey.slice(phoneKey.lastIndexOf(':tel:') + ':tel:'.length),
 });

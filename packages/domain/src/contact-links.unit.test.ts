@@ -141,7 +141,7 @@ describe('contact links', () => {
   it('re-keys without changing the fact', () => {
     const event = stop('SMS');
     const moved = rekeyed(event, PHONE_KEY);
-    expect(moved).toEqual({ ...event, customerKey: PHONE_KEY });
+    expect(moved).toEqual({ ...event, customerKey: PHONE_KEY, identity: '+15550001111' });
     expect(moved.eventId).toBe(event.eventId);
   });
 
