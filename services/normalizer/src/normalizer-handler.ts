@@ -70,7 +70,8 @@ export const normalizerChangelogLists = [
  * contacts, a contact key's contact and SMS/MMS conversation callbacks go on to the linked
  * phone keys through normalizer.repartition.v1, whose records come back here: a link on
  * the contact's key, a re-keyed callback on the phone key (processed like the key's own).
- * Deterministic: the output depends on the log only.
+ * Deterministic: the output depends on the log only (but for where a re-keyed callback
+ * falls among the phone key's own events: docs/ARCHITECTURE.md#contact-links).
  */
 export function normalizerHandler(config: {
   mms: MmsConfig;
