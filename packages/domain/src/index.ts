@@ -41,6 +41,8 @@ export { eventIdOf, attachmentIdOf } from './event-id';
 export { Deduplicator, DEFAULT_DEDUP_CAPACITY, type DedupState } from './deduplicator';
 export { correct, emptyMmsState, type MmsState, type MmsBinding } from './mms-correction';
 export { mmsConfig, DEFAULT_MMS_IDLE_TIMEOUT_MS, type MmsConfig } from './mms-config';
+export * from './contact-links';
+export { isPhoneKey } from '@cpm/sinch-webhooks';
 export * from './quoting';
 export * from './display-name';
 export * from './delivery-status';

@@ -4,7 +4,7 @@
  * Names are prefixed by a namespace (default none) so deployments and test files can
  * share a cluster.
  */
-export type TopicKind = 'record' | 'quarantine' | 'derived' | 'dlq' | 'changelog';
+export type TopicKind = 'record' | 'quarantine' | 'derived' | 'dlq' | 'changelog' | 'repartition';
 
 export interface TopicSpec {
   name: string;
@@ -105,6 +105,15 @@ declare(
   },
   true,
 );
+declare({
+  name: 'normalizer.repartition.v1',
+  kind: 'repartition',
+  valueSchema: 'conversation.events.v1.avsc',
+  purpose:
+    'Internal to the normalizer: contact links (CONTACT_LINKED, keyed by the contact key, naming the phone key its SMS/MMS messages use) and contact or conversation callbacks re-keyed from the contact key to a linked phone key (docs/ARCHITECTURE.md#contact-links).',
+  producedBy: 'normalizer',
+  config: UNLIMITED,
+});
 declare(
   {
     name: 'conversation.media.v1',

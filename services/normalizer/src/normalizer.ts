@@ -20,6 +20,7 @@ import {
   initialNormalizerState,
   normalizerChangelogLists,
   normalizerHandlerOf,
+  REPARTITION_TOPIC,
 } from './normalizer-handler';
 
 export interface Normalizer {
@@ -43,13 +44,14 @@ export async function startNormalizer(
     'sinch.outbound.v1',
     'conversation.events.v1',
     'conversation.events.v1.dlq',
+    REPARTITION_TOPIC,
   ]);
   const processor = new TransactionalProcessor({
     name: 'normalizer',
     kafka,
     codec,
     namespace: config.TOPIC_NAMESPACE,
-    inputs: ['sinch.webhooks.raw.v1', 'sinch.outbound.v1'],
+    inputs: ['sinch.webhooks.raw.v1', 'sinch.outbound.v1', REPARTITION_TOPIC],
     dlqTopic: 'conversation.events.v1.dlq',
     initialState: initialNormalizerState,
     changelogLists: normalizerChangelogLists,

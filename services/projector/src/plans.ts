@@ -181,8 +181,8 @@ export const plans = {
   conversationMessages: (s: string) =>
     `SELECT m.message_id, m.direction, m.author, m.channel, m.source_channel, m.kind, m.text, m.content, m.status, m.status_reason, m.delivered,
        m.switch_reason, m.attached_data, m.occurred_at, m.log_topic, m.log_partition, m.log_offset,
-       CASE WHEN q.message_id IS NULL THEN NULL ELSE json_build_object('messageId', q.message_id, 'text', q.text, 'kind', q.kind, 'author', q.author,
-         'media', q.content -> 'media') END AS quoted,
+       m.reply_to_message_id, q.message_id AS q_message_id, q.author AS q_author, q.text AS q_text, q.occurred_at AS q_occurred_at,
+       q.content ->> 'acceptedAt' AS q_accepted_at, q.content -> 'media' AS q_media,
        COALESCE((SELECT json_agg(json_build_object('attachmentId', a.attachment_id, 'status', a.status, 'contentType', a.content_type, 'fileName', a.file_name,
          'sizeBytes', a.size_bytes, 'storageKey', a.storage_key, 'reason', a.reason) ORDER BY a.attachment_id)
          FROM ${quoteIdent(s)}.attachments a WHERE a.message_id = m.message_id), '[]'::json) AS attachments,
