@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { consumerLagLines, expectReplayVerifies, readTopic, type ReadRecord } from '@cpm/testkit';
+import { expectReplayVerifies, readTopic, type ReadRecord } from '@cpm/testkit';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
@@ -232,11 +232,11 @@ export async function killUnderLoad(o: {
 
 /**
  * The last step of every fault test whose events reach `conversation.events.v1`: the
- * projections rebuilt from the log must equal the live ones (`replay verify`, 0 differences).
- * `env` is the test's (a database of its own: `createTestEnv({ database: true })`). A test
- * that runs its own projector passes its URL (started with `CONSUMER_LAG_INTERVAL_MS` low);
- * otherwise one is started here for the check and stopped after. Either way the projector
- * must show no lag on any of its `partitions` first, so the comparison covers the whole log.
+ * projections rebuilt from the log must equal the live ones (`replay verify`, 0 differences;
+ * `expectReplayVerifies`). `env` is the test's (a database of its own:
+ * `createTestEnv({ database: true })`). A test that runs its own projector passes its URL
+ * (started with `CONSUMER_LAG_INTERVAL_MS` low); otherwise one is started here for the check
+ * and stopped after. Either way its lag must be 0 first, so the comparison covers the whole log.
  */
 export async function verifyProjections(
   env: Record<string, string>,
@@ -256,21 +256,10 @@ export async function verifyProjections(
       url = `http://127.0.0.1:${port}`;
       await waitForHttp(`${url}/readyz`, started, 90_000);
     }
-    // Its two input topics: conversation.events.v1 and conversation.media.v1.
-    const inputs = 2 * o.partitions;
-    const projectorUrl = url;
-    let lags: string[] = [];
-    const caughtUp = await eventually(
-      async () => {
-        lags = await consumerLagLines(projectorUrl).catch(() => []);
-        return lags.filter((l) => l.endsWith(' 0')).length >= inputs;
-      },
-      120_000,
-      300,
+    return await expectReplayVerifies(
+      { ...env, LOG_LEVEL: 'warn' },
+      { projectorUrl: url, partitions: o.partitions },
     );
-    if (!caughtUp)
-      throw new Error(`the projector did not catch up with the log:\n${lags.join('\n')}`);
-    return await expectReplayVerifies({ ...env, LOG_LEVEL: 'warn' });
   } finally {
     await started?.kill('SIGTERM');
   }
