@@ -6,7 +6,7 @@
  * - `replay verify`: the projections rebuilt from the log equal the live ones (0 differences);
  * - every service's log at the default level (info) holds no phone number (raw or E.164),
  *   no message text, no secret (webhook secret, console session secret, agent password,
- *   Sinch key secret, media tokens).
+ *   Sinch key id and secret, media tokens).
  */
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -36,6 +36,7 @@ const SECRETS = {
   webhook: secret('webhook'),
   session: secret('session'),
   password: secret('password'),
+  sinchKeyId: secret('sinch-key-id'),
   sinchKeySecret: secret('sinch-key-secret'),
   mediaAgentToken: secret('media-agent-token'),
   mediaUrlSecret: secret('media-url-secret'),
@@ -99,7 +100,7 @@ it('projects what replay rebuilds, and logs no phone number, message text or sec
   };
   const sinch = {
     SINCH_PROJECT_ID: 'sim-project',
-    SINCH_KEY_ID: 'e2e-key-id',
+    SINCH_KEY_ID: SECRETS.sinchKeyId,
     SINCH_KEY_SECRET: SECRETS.sinchKeySecret,
   };
   const ingress = await startIngress(loadIngressConfig(env), logger.child({ service: 'ingress' }));
