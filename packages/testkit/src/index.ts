@@ -11,3 +11,4 @@ export * from './webhook-receiver';
 export * from './s3-mock';
 export * from './consumer-lag';
 export * from './sample-documents';
+export * from './replay-verify';
