@@ -40,6 +40,18 @@ export interface ProcessContext<S> {
   offset: string;
   key: string;
   state: StateView<S>;
+  /**
+   * A checkpoint before a side effect that cannot be taken back (a message sent to a
+   * customer): commits now, in a transaction of its own, what the batch has done so far
+   * (the outputs of earlier records, the state as it is now, with the marker the handler
+   * has just set) and the consumed offset up to, not including, this record; then runs
+   * `effect` and returns its result. What the handler emits and sets afterwards is committed
+   * with the offset past this record by the batch's next commit. A process that dies between
+   * the two consumes this record again with the marker in its state, and must not repeat
+   * the effect (docs/ARCHITECTURE.md#exactly-once). Rejects, without running `effect`, when
+   * the checkpoint cannot be committed.
+   */
+  commitThen<T>(effect: () => Promise<T>): Promise<T>;
 }
 
 export interface TransactionalProcessorOptions<S> {
@@ -392,7 +404,7 @@ export class TransactionalProcessor<S> {
     const started = performance.now();
     const catalogueTopic = this.o.inputs.find((t) => topicName(namespace, t) === batch.topic)!;
     const state = this.state.scope();
-    const records = new Map<string, Message[]>();
+    let records = new Map<string, Message[]>();
     const push = (topic: string, message: Message): void => {
       const list = records.get(topic) ?? [];
       list.push(message);
@@ -411,16 +423,81 @@ export class TransactionalProcessor<S> {
         'records below the restored floor skipped: a transaction that completed late covered them',
       );
     }
+    /**
+     * One transaction: the records and state changes of the batch so far and the offset
+     * `nextOffset`; then `done` (the last record it covers, if any) is resolved. Made at the
+     * batch's end and at every checkpoint (ctx.commitThen). False, with nothing committed,
+     * when the partition was revoked or sought meanwhile.
+     */
+    const commitBatch = async (nextOffset: string, done: string | null): Promise<boolean> => {
+      // The state records go to the batch's partition: the restore reads the changelog partitions of the input partitions it is assigned.
+      for (const [key, value, before] of state.changes()) {
+        for (const record of this.changelog.write(key, before, value))
+          push(this.changelogTopic, { ...record, partition: batch.partition });
+      }
+      push(this.changelogTopic, {
+        key: `${OFFSET_KEY}${batch.topic}:${batch.partition}`,
+        value: nextOffset,
+        partition: batch.partition,
+      });
+      // Still a member owning this partition? A heartbeat fails (and so does the batch) if the
+      // group rebalanced or removed us; the broker would not refuse the commit (see above).
+      // kafkajs sends it only when the heartbeat interval (1 s) has passed since the last one.
+      await heartbeat();
+      if (isStale()) return false;
+      await committer.commit({
+        records,
+        topic: batch.topic,
+        partition: batch.partition,
+        nextOffset,
+      });
+      records = new Map();
+      this.changelog.committed(state.keys);
+      state.commit();
+      // Past the floor now; it only guards the first batches after a restore (and must not
+      // hide records if the consumer is later reset below it, e.g. after log truncation).
+      // A batch wholly below it is followed by more records below it: the floor stays.
+      if (messages.length > 0) this.floors.delete(`${batch.topic}:${batch.partition}`);
+      if (done !== null) resolveOffset(done);
+      return true;
+    };
+    let previous: string | null = null; // the last record processed
+    let checkpointed = false; // a checkpoint committed part of this batch
+    const checkpoint = async (offset: string): Promise<void> => {
+      let committed: boolean;
+      try {
+        committed = await commitBatch(offset, previous);
+      } catch (error) {
+        throw new CheckpointFailed(error);
+      }
+      if (!committed) throw new CheckpointFailed(null);
+      checkpointed = true;
+    };
     try {
       for (const message of messages) {
         if (!isRunning() || isStale()) {
-          // Stopping, or the partition was revoked or sought: drop the whole batch, commit
-          // nothing. Committing offsets up to the batch's end here would skip the records
-          // not processed yet (found by the broker-kill fault test in CI).
+          // Stopping, or the partition was revoked or sought: drop the rest of the batch.
+          // Committing offsets up to the batch's end here would skip the records not
+          // processed yet (found by the broker-kill fault test in CI). After a checkpoint,
+          // a stopping consumer still owning the partition commits the records it has
+          // processed: their side effects are done, and must not be left unrecorded.
+          if (checkpointed && !isStale() && previous !== null)
+            await commitBatch((BigInt(previous) + 1n).toString(), previous);
           state.rollback();
           return;
         }
-        const emits = await this.processOne(catalogueTopic, batch.partition, message, state);
+        const commitThen = async <T>(effect: () => Promise<T>): Promise<T> => {
+          await checkpoint(message.offset);
+          return whileBeating(heartbeat, effect()); // a send with retries can outlast the session timeout
+        };
+        const emits = await this.processOne(
+          catalogueTopic,
+          batch.partition,
+          message,
+          state,
+          commitThen,
+        );
+        previous = message.offset;
         for (const e of emits) {
           push(topicName(namespace, e.topic), {
             key: e.key,
@@ -437,42 +514,17 @@ export class TransactionalProcessor<S> {
         messages.length > 0
           ? (BigInt(messages[messages.length - 1]!.offset) + 1n).toString()
           : floor.toString();
-      // The state records go to the batch's partition: the restore reads the changelog partitions of the input partitions it is assigned.
-      for (const [key, value, before] of state.changes()) {
-        for (const record of this.changelog.write(key, before, value))
-          push(this.changelogTopic, { ...record, partition: batch.partition });
-      }
-      push(this.changelogTopic, {
-        key: `${OFFSET_KEY}${batch.topic}:${batch.partition}`,
-        value: nextOffset,
-        partition: batch.partition,
-      });
-      // Still a member owning this partition? A heartbeat fails (and so does the batch) if the
-      // group rebalanced or removed us; the broker would not refuse the commit (see above).
-      // kafkajs sends it only when the heartbeat interval (1 s) has passed since the last one.
-      await heartbeat();
-      if (isStale()) {
+      if (!(await commitBatch(nextOffset, batch.messages[batch.messages.length - 1]!.offset))) {
         state.rollback();
         return;
       }
-      await committer.commit({
-        records,
-        topic: batch.topic,
-        partition: batch.partition,
-        nextOffset,
-      });
       this.health.processed(batch.topic, batch.partition, batch.lastOffset());
-      this.changelog.committed(state.keys);
-      state.commit();
-      // Past the floor now; it only guards the first batches after a restore (and must not
-      // hide records if the consumer is later reset below it, e.g. after log truncation).
-      // A batch wholly below it is followed by more records below it: the floor stays.
-      if (messages.length > 0) this.floors.delete(`${batch.topic}:${batch.partition}`);
-      resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
       await heartbeat();
       metrics.batchDuration.observe({ topic: catalogueTopic }, performance.now() - started);
-    } catch (error) {
+    } catch (caught) {
       state.rollback();
+      if (caught instanceof CheckpointFailed && caught.reason === null) return; // revoked: as above
+      const error = caught instanceof CheckpointFailed ? caught.reason : caught;
       // Any failure around the transaction: no other batch of this consumer commits, and the
       // next transaction starts with a fresh producer.
       void committer.close(error as Error);
@@ -500,13 +552,21 @@ export class TransactionalProcessor<S> {
     partition: number,
     message: KafkaMessage,
     state: StateView<S>,
+    commitThen: ProcessContext<S>['commitThen'],
   ): Promise<Emit[]> {
     const key = message.key?.toString() ?? '';
     try {
       const value = await this.o.codec.decode(message.value);
-      return await this.o.handle(value, { topic, partition, offset: message.offset, key, state });
+      return await this.o.handle(value, {
+        topic,
+        partition,
+        offset: message.offset,
+        key,
+        state,
+        commitThen,
+      });
     } catch (error) {
-      if (isRetriable(error)) throw error;
+      if (isRetriable(error) || error instanceof CheckpointFailed) throw error;
       const value = deadLetter(error, {
         consumer: this.groupId,
         topic: topicName(this.o.namespace, topic),
@@ -535,6 +595,13 @@ export class TransactionalProcessor<S> {
     await this.consumer?.disconnect();
     await this.restoring; // a restore started by the last join uses the producer
     await this.producer?.disconnect();
+  }
+}
+
+/** A checkpoint (ctx.commitThen) that committed nothing: `cause` is its error, null when the partition was revoked. */
+class CheckpointFailed extends Error {
+  constructor(readonly reason: unknown) {
+    super(reason instanceof Error ? reason.message : 'the partition was revoked');
   }
 }
 
