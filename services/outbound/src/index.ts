@@ -5,4 +5,5 @@ export * from './decide-command';
 export * from './outbound-state';
 export * from './outbound-record';
 export * from './outbound';
+export * from './outbound-handler';
 export * from './setup-webhook';

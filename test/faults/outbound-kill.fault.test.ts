@@ -1,0 +1,148 @@
+import type { AgentCommand, OutboundRecord } from '@cpm/contracts';
+import { topicName } from '@cpm/kafka';
+import {
+  createSinchSimulator,
+  type InboundResult,
+  type SinchSimulator,
+} from '@cpm/sinch-simulator';
+import { createTestEnv, type TestEnv } from '@cpm/testkit';
+import { keepLoading, killUnderLoad, type ServiceProcess } from './service-process';
+
+/**
+ * At most once for the outbound service (docs/ARCHITECTURE.md#exactly-once): SIGKILLed
+ * repeatedly while agent commands keep arriving, each kill right after it committed some
+ * outcomes, so that sends are under way. Afterwards every command has exactly one outcome
+ * record, the simulator received at most one send of it, and an outcome SENT has exactly
+ * one send, whose message id it carries. A command whose send was cut off by a kill is
+ * FAILED with UNKNOWN_OUTCOME_AFTER_RESTART. FAULT_MODE=long: 10 kills and more load;
+ * default (CI): 3.
+ */
+const LONG = process.env.FAULT_MODE === 'long';
+const KILLS = LONG ? 10 : 3;
+const BATCHES = LONG ? 60 : 20;
+const PER_BATCH = 10;
+const CUSTOMERS = 6;
+
+let t: TestEnv;
+let sim: SinchSimulator;
+const started: ServiceProcess[] = [];
+beforeAll(async () => {
+  t = await createTestEnv({ database: false, partitions: 3 });
+  sim = createSinchSimulator({ delivery: { stepDelayMs: 5 } });
+  await sim.start();
+});
+afterAll(async () => {
+  for (const s of started) await s.kill('SIGTERM');
+  await sim?.stop();
+  await t?.cleanup();
+});
+
+it(`records one outcome per agent command and sends none twice across ${KILLS} SIGKILLs`, async () => {
+  const customers: InboundResult[] = [];
+  for (let c = 0; c < CUSTOMERS; c++)
+    customers.push(
+      await sim.customer({ channel: 'SMS', identity: `4670000${1000 + c}` }).sendText('hi'),
+    );
+  const producer = t.kafka.producer({ idempotent: true });
+  await producer.connect();
+  const input = topicName(t.namespace, 'agent.commands.v1');
+  let sent = 0;
+  const load = keepLoading(BATCHES, async (batch) => {
+    const messages = await Promise.all(
+      Array.from({ length: PER_BATCH }, async (_, i) => {
+        const customer = customers[(batch * PER_BATCH + i) % CUSTOMERS]!;
+        const command: AgentCommand = {
+          commandId: `cmd-${batch}-${i}`,
+          createdAt: Date.now(),
+          type: 'SEND_TEXT',
+          appId: 'sim-app',
+          contactId: customer.contactId,
+          conversationId: customer.conversationId,
+          channel: 'SMS',
+          identity: '',
+          author: 'AGENT',
+          agentId: 'agent-1',
+          text: `text of cmd-${batch}-${i}`,
+          mediaUrl: null,
+          fileName: null,
+          templateName: null,
+          templateLanguage: null,
+          templateParameters: {},
+          messageMetadata: null,
+          conversationMetadata: null,
+        };
+        return {
+          key: `sim-app:${customer.contactId}`,
+          value: await t.codec.encode('agent.commands.v1', command),
+        };
+      }),
+    );
+    sent += PER_BATCH;
+    await producer.send({ topic: input, acks: -1, messages });
+  });
+
+  const { kills, records } = await killUnderLoad({
+    kafka: t.kafka,
+    service: 'outbound',
+    main: 'services/outbound/src/main.ts',
+    env: {
+      ...t.env,
+      SINCH_PROJECT_ID: sim.projectId,
+      SINCH_KEY_ID: 'key-id',
+      SINCH_KEY_SECRET: 'key-secret',
+      SINCH_CONVERSATION_BASE_URL: sim.url,
+      SINCH_AUTH_BASE_URL: sim.url,
+      OUTBOUND_HTTP_PORT: '0',
+      OUTBOUND_RATE_LIMIT_PER_SECOND: '1000',
+      LOG_LEVEL: 'warn',
+    },
+    outputTopic: topicName(t.namespace, 'sinch.outbound.v1'),
+    kills: KILLS,
+    load,
+    started,
+    expected: () => sent,
+  });
+  await producer.disconnect();
+  expect(kills).toBe(KILLS);
+
+  const outcomes = await Promise.all(records.map((r) => t.codec.decode<OutboundRecord>(r.value!)));
+  const byCommand = new Map<string, OutboundRecord[]>();
+  for (const o of outcomes) byCommand.set(o.commandId, [...(byCommand.get(o.commandId) ?? []), o]);
+  /** What the simulator received and accepted for a command: its requests (not refused for their token) and the messages it created. */
+  const requests = sim.requests('messages:send').filter((r) => r.status !== 401);
+  const requestsOf = (id: string) =>
+    requests.filter((r) => JSON.stringify(r.body).includes(`"text of ${id}"`));
+  const messages = [...sim.state.sentMessages.values()];
+  const messagesOf = (id: string) =>
+    messages.filter((m) => JSON.stringify(m.message).includes(`"text of ${id}"`));
+
+  const problems: string[] = [];
+  const ids = Array.from({ length: sent / PER_BATCH }, (_, b) =>
+    Array.from({ length: PER_BATCH }, (_, i) => `cmd-${b}-${i}`),
+  ).flat();
+  for (const id of ids) {
+    const mine = byCommand.get(id) ?? [];
+    const got = messagesOf(id);
+    const asked = requestsOf(id);
+    const detail = asked
+      .map((r) => `#${r.seq} from ${r.client} at ${r.receivedAtMs} → ${r.status}`)
+      .join(', ');
+    if (mine.length !== 1) problems.push(`${id}: ${mine.length} outcome records`);
+    if (asked.length > 1) problems.push(`${id}: sent ${asked.length} times (${detail})`);
+    const [o] = mine;
+    if (o?.outcome === 'SENT' && (got.length !== 1 || got[0]!.id !== o.sinchMessageId))
+      problems.push(`${id}: SENT attempt ${o.attempt}, ${got.length} messages (${detail})`);
+    if (o?.outcome === 'FAILED' && o.errorCode !== 'UNKNOWN_OUTCOME_AFTER_RESTART')
+      problems.push(`${id}: FAILED ${o.errorCode} ${o.errorMessage}`);
+  }
+  expect(problems).toEqual([]);
+  expect(byCommand.size).toBe(sent); // no outcome of a command never produced
+
+  const unknown = outcomes.filter((o) => o.errorCode === 'UNKNOWN_OUTCOME_AFTER_RESTART');
+  const unknownSent = unknown.filter((o) => messagesOf(o.commandId).length === 1).length;
+  console.log(
+    `outbound fault: ${KILLS} SIGKILLs, ${sent} commands → ${outcomes.length} outcome records, ` +
+      `${requests.length} send requests; ${unknown.length} UNKNOWN_OUTCOME_AFTER_RESTART ` +
+      `(${unknownSent} of them had reached Sinch, ${unknown.length - unknownSent} had not)`,
+  );
+}, 240_000);
