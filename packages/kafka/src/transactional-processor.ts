@@ -90,6 +90,9 @@ export interface TransactionalProcessorOptions<S> {
  * lists named in `changelogLists`, item by item (StateChangelog), to the changelog partition
  * of the input partition whose batch changed it (the restore reads those of its assignment).
  *
+ * A side effect outside Kafka goes behind a checkpoint (ctx.commitThen): the batch so far is
+ * committed, offset up to the record, before the effect runs (commitBatch, as at the batch's end).
+ *
  * Batches of several partitions are processed at once and committed together (GroupCommitter):
  * one transaction per round instead of one per partition batch, one after the other. Batches
  * with the same partition number (co-partitioned inputs: the same customers) never overlap.
