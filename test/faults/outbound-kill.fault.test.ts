@@ -6,7 +6,7 @@ import {
   type SinchSimulator,
 } from '@cpm/sinch-simulator';
 import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
-import { keepLoading, killUnderLoad, type ServiceProcess } from './service-process';
+import { keepLoading, killUnderLoad, startService, type ServiceProcess } from './service-process';
 
 /**
  * At most once for the outbound service (docs/ARCHITECTURE.md#exactly-once): SIGKILLed
@@ -14,8 +14,10 @@ import { keepLoading, killUnderLoad, type ServiceProcess } from './service-proce
  * outcomes, so that sends are under way. Afterwards every command has exactly one outcome
  * record, the simulator received at most one send of it, and an outcome SENT has exactly
  * one send, whose message id it carries. A command whose send was cut off by a kill is
- * FAILED with UNKNOWN_OUTCOME_AFTER_RESTART. FAULT_MODE=long: 10 kills and more load;
- * default (CI): 3.
+ * FAILED with UNKNOWN_OUTCOME_AFTER_RESTART. The second test keeps another instance up
+ * throughout: every start and death of the first moves partitions between them (a batch
+ * under way fails at its heartbeat), so sends are also cut off by rebalances.
+ * FAULT_MODE=long: 10 kills and more load; default (CI): 3.
  */
 const LONG = process.env.FAULT_MODE === 'long';
 const KILLS = LONG ? 10 : 3;
@@ -23,21 +25,35 @@ const BATCHES = LONG ? 60 : 20;
 const PER_BATCH = 10;
 const CUSTOMERS = 6;
 
-let t: TestEnv;
 let sim: SinchSimulator;
+const envs: TestEnv[] = [];
 const started: ServiceProcess[] = [];
 beforeAll(async () => {
-  t = await createTestEnv({ database: false, partitions: 3 });
   sim = createSinchSimulator({ delivery: { stepDelayMs: 5 } });
   await sim.start();
 });
 afterAll(async () => {
   for (const s of started) await s.kill('SIGTERM');
   await sim?.stop();
-  await t?.cleanup();
+  for (const t of envs) await t.cleanup();
 });
 
-it(`records one outcome per agent command and sends none twice across ${KILLS} SIGKILLs`, async () => {
+it(
+  `records one outcome per agent command and sends none twice across ${KILLS} SIGKILLs`,
+  () => killTest('solo', false),
+  300_000,
+);
+
+it(
+  `does the same across rebalances: a second instance stays up while the first is SIGKILLed ${KILLS} times`,
+  () => killTest('pair', true),
+  300_000,
+);
+
+/** Commands `<prefix>-<batch>-<i>` under load, instance 0 SIGKILLed repeatedly; with `companion`, instance 1 runs throughout. */
+async function killTest(prefix: string, companion: boolean): Promise<void> {
+  const t = await createTestEnv({ database: false, partitions: 3 });
+  envs.push(t);
   const customers: InboundResult[] = [];
   for (let c = 0; c < CUSTOMERS; c++)
     customers.push(
@@ -52,7 +68,7 @@ it(`records one outcome per agent command and sends none twice across ${KILLS} S
       Array.from({ length: PER_BATCH }, async (_, i) => {
         const customer = customers[(batch * PER_BATCH + i) % CUSTOMERS]!;
         const command: AgentCommand = {
-          commandId: `cmd-${batch}-${i}`,
+          commandId: `${prefix}-${batch}-${i}`,
           createdAt: Date.now(),
           type: 'SEND_TEXT',
           appId: 'sim-app',
@@ -62,7 +78,7 @@ it(`records one outcome per agent command and sends none twice across ${KILLS} S
           identity: '',
           author: 'AGENT',
           agentId: 'agent-1',
-          text: `text of cmd-${batch}-${i}`,
+          text: `text of ${prefix}-${batch}-${i}`,
           mediaUrl: null,
           fileName: null,
           templateName: null,
@@ -81,21 +97,29 @@ it(`records one outcome per agent command and sends none twice across ${KILLS} S
     await producer.send({ topic: input, acks: -1, messages });
   });
 
+  const env = {
+    ...t.env,
+    SINCH_PROJECT_ID: sim.projectId,
+    SINCH_KEY_ID: 'key-id',
+    SINCH_KEY_SECRET: 'key-secret',
+    SINCH_CONVERSATION_BASE_URL: sim.url,
+    SINCH_AUTH_BASE_URL: sim.url,
+    OUTBOUND_HTTP_PORT: '0',
+    OUTBOUND_RATE_LIMIT_PER_SECOND: '1000',
+    LOG_LEVEL: 'warn',
+  };
+  const other = companion
+    ? startService('outbound-1', 'services/outbound/src/main.ts', {
+        ...env,
+        OUTBOUND_INSTANCE_ID: '1',
+      })
+    : null;
+  if (other) started.push(other);
   const { kills, records } = await killUnderLoad({
     kafka: t.kafka,
     service: 'outbound',
     main: 'services/outbound/src/main.ts',
-    env: {
-      ...t.env,
-      SINCH_PROJECT_ID: sim.projectId,
-      SINCH_KEY_ID: 'key-id',
-      SINCH_KEY_SECRET: 'key-secret',
-      SINCH_CONVERSATION_BASE_URL: sim.url,
-      SINCH_AUTH_BASE_URL: sim.url,
-      OUTBOUND_HTTP_PORT: '0',
-      OUTBOUND_RATE_LIMIT_PER_SECOND: '1000',
-      LOG_LEVEL: 'warn',
-    },
+    env,
     outputTopic: topicName(t.namespace, 'sinch.outbound.v1'),
     kills: KILLS,
     load,
@@ -148,16 +172,18 @@ it(`records one outcome per agent command and sends none twice across ${KILLS} S
   }
   if (problems.length > 0)
     console.log(
-      `outbound fault: ${problems.length} problems; the last instance's output:\n${started.at(-1)!.output().slice(-6000)}`,
+      `outbound fault: ${problems.length} problems; the last instance's output:\n${started.at(-1)!.output().slice(-6000)}` +
+        (other ? `\nthe other instance's output:\n${other.output().slice(-6000)}` : ''),
     );
   expect(problems).toEqual([]);
   expect(byCommand.size).toBe(sent); // no outcome of a command never produced
+  if (other) expect(other.alive()).toBe(true);
 
   const unknown = outcomes.filter((o) => o.errorCode === 'UNKNOWN_OUTCOME_AFTER_RESTART');
   const unknownSent = unknown.filter((o) => messagesOf(o.commandId).length === 1).length;
   console.log(
-    `outbound fault: ${KILLS} SIGKILLs, ${sent} commands → ${outcomes.length} outcome records, ` +
+    `outbound fault (${prefix}): ${KILLS} SIGKILLs, ${sent} commands → ${outcomes.length} outcome records, ` +
       `${requests.length} send requests (${drainMs} ms of extra wait for the last outcomes); ${unknown.length} UNKNOWN_OUTCOME_AFTER_RESTART ` +
       `(${unknownSent} of them had reached Sinch, ${unknown.length - unknownSent} had not)`,
   );
-}, 240_000);
+}

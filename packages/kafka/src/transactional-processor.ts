@@ -48,8 +48,8 @@ export interface ProcessContext<S> {
    * `effect` and returns its result. What the handler emits and sets afterwards is committed
    * with the offset past this record by the batch's next commit. A process that dies between
    * the two consumes this record again with the marker in its state, and must not repeat
-   * the effect (docs/ARCHITECTURE.md#exactly-once). Rejects, without running `effect`, when
-   * the checkpoint cannot be committed.
+   * the effect (docs/ARCHITECTURE.md#checkpoint-before-a-side-effect). Rejects, without
+   * running `effect`, when the checkpoint cannot be committed.
    */
   commitThen<T>(effect: () => Promise<T>): Promise<T>;
 }
@@ -601,7 +601,7 @@ export class TransactionalProcessor<S> {
   }
 }
 
-/** A checkpoint (ctx.commitThen) that committed nothing: `cause` is its error, null when the partition was revoked. */
+/** A checkpoint (ctx.commitThen) that committed nothing: `reason` is its error, null when the partition was revoked. */
 class CheckpointFailed extends Error {
   constructor(readonly reason: unknown) {
     super(reason instanceof Error ? reason.message : 'the partition was revoked');
