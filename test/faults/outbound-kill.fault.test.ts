@@ -106,7 +106,7 @@ async function killTest(prefix: string, companion: boolean): Promise<void> {
     SINCH_AUTH_BASE_URL: sim.url,
     OUTBOUND_HTTP_PORT: '0',
     OUTBOUND_RATE_LIMIT_PER_SECOND: '1000',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.FAULT_LOG_LEVEL ?? 'warn',
   };
   const other = companion
     ? startService('outbound-1', 'services/outbound/src/main.ts', {
@@ -153,7 +153,7 @@ async function killTest(prefix: string, companion: boolean): Promise<void> {
 
   const problems: string[] = [];
   const ids = Array.from({ length: sent / PER_BATCH }, (_, b) =>
-    Array.from({ length: PER_BATCH }, (_, i) => `cmd-${b}-${i}`),
+    Array.from({ length: PER_BATCH }, (_, i) => `${prefix}-${b}-${i}`),
   ).flat();
   for (const id of ids) {
     const mine = byCommand.get(id) ?? [];

@@ -303,7 +303,8 @@ export class TransactionalProcessor<S> {
     await sealChangelog(this.o.kafka, this.producer!, this.changelogTopic);
     // The offsets and the changelog must describe the same transactions: a transaction of
     // another instance (the partitions' previous owner) may complete between the reads.
-    // Read the offsets before and after the changelog, and again until they agree.
+    // Read the offsets before and after the changelog, and again until they agree on the
+    // partitions restored (the other instances commit theirs all the time).
     let count = 0;
     for (let attempt = 1; ; attempt++) {
       const before = await this.committedOffsets();
@@ -344,7 +345,7 @@ export class TransactionalProcessor<S> {
         ahead.push(`${partition} ${this.floors.get(partition) ?? 'none'} → ${offset}`);
         this.floors.set(partition, offset);
       }
-      if (sameOffsets(before, after)) {
+      if (sameOffsets(before, after, this.assigned)) {
         if (ahead.length > 0) {
           this.o.logger.warn(
             { partitions: ahead },
@@ -608,8 +609,17 @@ class CheckpointFailed extends Error {
   }
 }
 
-function sameOffsets(a: Map<string, bigint>, b: Map<string, bigint>): boolean {
-  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+/** Whether two readings of `topic:partition` → offset agree on the partitions given. */
+function sameOffsets(
+  a: Map<string, bigint>,
+  b: Map<string, bigint>,
+  partitions: ReadonlySet<number>,
+): boolean {
+  const mine = (m: Map<string, bigint>): [string, bigint][] =>
+    [...m].filter(([k]) => partitions.has(Number(k.slice(k.lastIndexOf(':') + 1))));
+  const x = mine(a);
+  const y = new Map(mine(b));
+  return x.length === y.size && x.every(([k, v]) => y.get(k) === v);
 }
 
 /**
