@@ -144,7 +144,9 @@ async function killTest(prefix: string, companion: boolean): Promise<void> {
   const byCommand = new Map<string, OutboundRecord[]>();
   for (const o of outcomes) byCommand.set(o.commandId, [...(byCommand.get(o.commandId) ?? []), o]);
   /** What the simulator received and accepted for a command: its requests (not refused for their token) and the messages it created. */
-  const requests = sim.requests('messages:send').filter((r) => r.status !== 401);
+  const requests = sim
+    .requests('messages:send')
+    .filter((r) => r.status !== 401 && JSON.stringify(r.body).includes(`"text of ${prefix}-`));
   const requestsOf = (id: string) =>
     requests.filter((r) => JSON.stringify(r.body).includes(`"text of ${id}"`));
   const messages = [...sim.state.sentMessages.values()];
