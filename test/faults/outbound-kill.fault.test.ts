@@ -24,6 +24,7 @@ const KILLS = LONG ? 10 : 3;
 const BATCHES = LONG ? 60 : 20;
 const PER_BATCH = 10;
 const CUSTOMERS = 6;
+const TIMEOUT_MS = LONG ? 900_000 : 300_000;
 
 let sim: SinchSimulator;
 const envs: TestEnv[] = [];
@@ -41,13 +42,13 @@ afterAll(async () => {
 it(
   `records one outcome per agent command and sends none twice across ${KILLS} SIGKILLs`,
   () => killTest('solo', false),
-  300_000,
+  TIMEOUT_MS,
 );
 
 it(
   `does the same across rebalances: a second instance stays up while the first is SIGKILLed ${KILLS} times`,
   () => killTest('pair', true),
-  300_000,
+  TIMEOUT_MS,
 );
 
 /** Commands `<prefix>-<batch>-<i>` under load, instance 0 SIGKILLed repeatedly; with `companion`, instance 1 runs throughout. */
