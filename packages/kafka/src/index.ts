@@ -9,6 +9,7 @@ export * from './state-changelog';
 export * from './changelog';
 export * from './read-to-end';
 export * from './transactional-processor';
+export * from './co-partitioned-assigner';
 export * from './retry-policies';
 export * from './renewable-producer';
 export * from './group-commit';

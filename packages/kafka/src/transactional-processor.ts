@@ -1,5 +1,6 @@
 import {
   KafkaJSNonRetriableError,
+  PartitionAssigners,
   type Consumer,
   type EachBatchPayload,
   type Kafka,
@@ -16,6 +17,7 @@ import {
   readChangelog,
   sealChangelog,
 } from './changelog';
+import { CoPartitionedAssigner } from './co-partitioned-assigner';
 import { deadLetter } from './dead-letter';
 import { GroupCommitter } from './group-commit';
 import { KeyedState, type StateView } from './keyed-state';
@@ -183,6 +185,8 @@ export class TransactionalProcessor<S> {
       maxWaitTimeInMs: 50,
       maxBytesPerPartition: 1024 * 1024,
       retry: SERVICE_CONSUMER_RETRY,
+      // Partition n of every input to one member: its state covers all of those customers' records.
+      partitionAssigners: [CoPartitionedAssigner, PartitionAssigners.roundRobin],
     });
     this.consumer = consumer;
     this.health.watch(consumer);
