@@ -1,3 +1,4 @@
+import { AssignerProtocol } from 'kafkajs';
 import { createLogger, createMetrics } from '@cpm/platform';
 import { loadEvent, createTestEnv, waitForGroup, type TestEnv } from '@cpm/testkit';
 import { ensureTopics, groupOffsets, withAdmin } from './admin';
@@ -313,4 +314,48 @@ it('commits a checkpoint (ctx.commitThen) before its effect: earlier records, th
   ]);
   const end = await withAdmin(t.kafka, (admin) => groupOffsets(admin, groupId, [input]));
   expect(end.get(`${input}:1`)! - from).toBe(6n);
+}, 120_000);
+
+it('two instances on two inputs with 3 partitions each get partition n of both inputs together', async () => {
+  const name = 'tp-assign';
+  await ensureTopics(t.kafka, t.namespace, 3, [changelogSpec(name)]);
+  const inputs = ['conversation.events.v1', 'conversation.events.v1.dlq'];
+  const make = (instanceId: string) =>
+    new TransactionalProcessor<string[]>({
+      name,
+      instanceId,
+      kafka: t.kafka,
+      codec: t.codec,
+      namespace: t.namespace,
+      inputs,
+      dlqTopic: 'conversation.events.v1.dlq',
+      initialState: () => [],
+      handle: () => [],
+      logger: createLogger('test', 'silent'),
+      metrics: createMetrics('test'),
+    });
+  const a = make('0');
+  const b = make('1');
+  await a.start();
+  await b.start();
+  const groupId = topicName(t.namespace, name);
+  let members: Record<string, number[]>[] = [];
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const { groups } = await withAdmin(t.kafka, (admin) => admin.describeGroups([groupId]));
+    const group = groups[0]!;
+    if (group.state === 'Stable' && group.members.length === 2) {
+      members = group.members.map(
+        (m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)!.assignment,
+      );
+      expect(group.protocol).toBe('CoPartitionedAssigner');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await Promise.all([a.stop(), b.stop()]);
+  expect(members).toHaveLength(2);
+  const [first, second] = inputs.map((i) => topicName(t.namespace, i));
+  for (const m of members) expect(m[first!]).toEqual(m[second!]);
+  expect(members.flatMap((m) => m[first!]!).sort()).toEqual([0, 1, 2]);
 }, 120_000);
