@@ -435,9 +435,14 @@ export class TransactionalProcessor<S> {
      * One transaction: the records and state changes of the batch so far and the offset
      * `nextOffset`; then `done` (the last record it covers, if any) is resolved. Made at the
      * batch's end and at every checkpoint (ctx.commitThen). False, with nothing committed,
-     * when the partition was revoked or sought meanwhile.
+     * when the partition was revoked or sought meanwhile. `settle`: a rebalance starting
+     * does not stop it when effects of this batch are still unrecorded (see rebalancing).
      */
-    const commitBatch = async (nextOffset: string, done: string | null): Promise<boolean> => {
+    const commitBatch = async (
+      nextOffset: string,
+      done: string | null,
+      beat: 'beat' | 'settle' | 'none' = 'beat',
+    ): Promise<boolean> => {
       // The state records go to the batch's partition: the restore reads the changelog partitions of the input partitions it is assigned.
       for (const [key, value, before] of state.changes()) {
         for (const record of this.changelog.write(key, before, value))
@@ -451,7 +456,13 @@ export class TransactionalProcessor<S> {
       // Still a member owning this partition? A heartbeat fails (and so does the batch) if the
       // group rebalanced or removed us; the broker would not refuse the commit (see above).
       // kafkajs sends it only when the heartbeat interval (1 s) has passed since the last one.
-      await heartbeat();
+      if (beat !== 'none') {
+        try {
+          await heartbeat();
+        } catch (error) {
+          if (!(beat === 'settle' && checkpointed && rebalancing(error))) throw error;
+        }
+      }
       if (isStale()) return false;
       await committer.commit({
         records,
@@ -514,7 +525,16 @@ export class TransactionalProcessor<S> {
           metrics.recordsProduced.inc({ topic: e.topic, type: e.type ?? '' });
         }
         metrics.recordsProcessed.inc({ topic: catalogueTopic });
-        await heartbeat(); // throttled by kafkajs; keeps the member alive through slow records (downloads)
+        try {
+          await heartbeat(); // throttled by kafkajs; keeps the member alive through slow records (downloads)
+        } catch (error) {
+          if (!(checkpointed && rebalancing(error))) throw error;
+          // A rebalance starts while effects of this batch are not recorded: record them
+          // (and only them) now, while the partition is still ours, and leave the rest.
+          await commitBatch((BigInt(previous) + 1n).toString(), previous, 'none');
+          state.rollback();
+          return;
+        }
       }
       // All below the floor: commit the floor itself (never less: the group's offset may lag
       // it, and committing less would move the changelog's floor back).
@@ -522,12 +542,15 @@ export class TransactionalProcessor<S> {
         messages.length > 0
           ? (BigInt(messages[messages.length - 1]!.offset) + 1n).toString()
           : floor.toString();
-      if (!(await commitBatch(nextOffset, batch.messages[batch.messages.length - 1]!.offset))) {
+      const last = batch.messages[batch.messages.length - 1]!.offset;
+      if (!(await commitBatch(nextOffset, last, 'settle'))) {
         state.rollback();
         return;
       }
       this.health.processed(batch.topic, batch.partition, batch.lastOffset());
-      await heartbeat();
+      await heartbeat().catch((error: unknown) => {
+        if (!(checkpointed && rebalancing(error))) throw error; // kafkajs rejoins after the batch
+      });
       metrics.batchDuration.observe({ topic: catalogueTopic }, performance.now() - started);
     } catch (caught) {
       state.rollback();
@@ -604,6 +627,18 @@ export class TransactionalProcessor<S> {
     await this.restoring; // a restore started by the last join uses the producer
     await this.producer?.disconnect();
   }
+}
+
+/**
+ * A heartbeat refused because the group is rebalancing. This member still owns its
+ * partitions until it rejoins (eager protocol: nothing is reassigned before every member
+ * rejoined or the rebalance timeout passed), and kafkajs rejoins once the batch has
+ * returned. A batch whose effects (ctx.commitThen) are done but not recorded commits them
+ * then instead of failing, which would leave them to be recorded as unknown by the next
+ * owner. Other batches fail as before.
+ */
+function rebalancing(error: unknown): boolean {
+  return (error as { type?: unknown } | null)?.type === 'REBALANCE_IN_PROGRESS';
 }
 
 /** A checkpoint (ctx.commitThen) that committed nothing: `reason` is its error, null when the partition was revoked. */
