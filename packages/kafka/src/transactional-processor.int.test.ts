@@ -1,6 +1,6 @@
 import { createLogger, createMetrics } from '@cpm/platform';
 import { loadEvent, createTestEnv, waitForGroup, type TestEnv } from '@cpm/testkit';
-import { ensureTopics } from './admin';
+import { ensureTopics, groupOffsets, withAdmin } from './admin';
 import { isChangelogBookkeeping, OFFSET_KEY, readChangelog } from './changelog';
 import { changelogSpec, topicName } from './topics';
 import { TransactionalProcessor } from './transactional-processor';
@@ -222,4 +222,93 @@ it('ignores a changelog offset beyond the end of its input partition (a recreate
   while (handled.length < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await p.stop();
   expect(handled.length).toBe(10);
+}, 120_000);
+
+it('commits a checkpoint (ctx.commitThen) before its effect: earlier records, the marker just set and the offset up to the record', async () => {
+  const name = 'tp-checkpoint';
+  await ensureTopics(t.kafka, t.namespace, 3, [changelogSpec(name)]);
+  const input = topicName(t.namespace, 'conversation.events.v1');
+  const changelog = topicName(t.namespace, `${name}.state.v1`);
+  const groupId = topicName(t.namespace, name);
+  const start = await withAdmin(t.kafka, (admin) => admin.fetchTopicOffsets(input));
+  const from = BigInt(start.find((p) => p.partition === 1)!.offset);
+  const producer = t.kafka.producer({ idempotent: true });
+  await producer.connect();
+  const messages = await Promise.all(
+    Array.from({ length: 6 }, async (_, i) => ({
+      key: 'checkpoint-key',
+      partition: 1,
+      value: await t.codec.encode('conversation.events.v1', loadEvent(20_000 + i, 1)),
+    })),
+  );
+  await producer.send({ topic: input, acks: -1, messages });
+  await producer.disconnect();
+
+  /** What was committed when each effect ran: the group's offset and the key's state in the changelog. */
+  const seen: { offset: bigint; committed: bigint | undefined; state: string[] }[] = [];
+  const committedState = async (): Promise<string[]> => {
+    let value: string[] = [];
+    await readChangelog(t.kafka, changelog, new Set([1]), (key, v) => {
+      if (key === 'checkpoint-key' && v !== null) value = JSON.parse(v) as string[];
+    });
+    return value;
+  };
+  const p = new TransactionalProcessor<string[]>({
+    name,
+    kafka: t.kafka,
+    codec: t.codec,
+    namespace: t.namespace,
+    inputs: ['conversation.events.v1'],
+    dlqTopic: 'conversation.events.v1.dlq',
+    initialState: () => [],
+    handle: async (_value, ctx) => {
+      if (ctx.partition !== 1 || BigInt(ctx.offset) < from) return [];
+      const n = BigInt(ctx.offset) - from;
+      // Every other record has an effect; the others ride in the next transaction.
+      if (n % 2n === 1n) {
+        ctx.state.set(ctx.key, [...ctx.state.get(ctx.key), `${n}:SENDING`]);
+        await ctx.commitThen(async () => {
+          const offsets = await withAdmin(t.kafka, (admin) =>
+            groupOffsets(admin, groupId, [input]),
+          );
+          seen.push({
+            offset: n,
+            committed: offsets.get(`${input}:1`),
+            state: await committedState(),
+          });
+        });
+      }
+      ctx.state.set(ctx.key, [...ctx.state.get(ctx.key), `${n}:DONE`]);
+      return [];
+    },
+    logger: createLogger('test', 'silent'),
+    metrics: createMetrics('test'),
+  });
+  await p.start();
+  const deadline = Date.now() + 60_000;
+  while ((await committedState()).length < 9 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 250));
+  await p.stop();
+
+  expect(seen.map((s) => s.offset)).toEqual([1n, 3n, 5n]);
+  // At each effect: the offset of its own record (not past it), the marker, and all before it.
+  expect(seen.map((s) => s.committed! - from)).toEqual([1n, 3n, 5n]);
+  expect(seen.map((s) => s.state)).toEqual([
+    ['0:DONE', '1:SENDING'],
+    ['0:DONE', '1:SENDING', '1:DONE', '2:DONE', '3:SENDING'],
+    ['0:DONE', '1:SENDING', '1:DONE', '2:DONE', '3:SENDING', '3:DONE', '4:DONE', '5:SENDING'],
+  ]);
+  expect(await committedState()).toEqual([
+    '0:DONE',
+    '1:SENDING',
+    '1:DONE',
+    '2:DONE',
+    '3:SENDING',
+    '3:DONE',
+    '4:DONE',
+    '5:SENDING',
+    '5:DONE',
+  ]);
+  const end = await withAdmin(t.kafka, (admin) => groupOffsets(admin, groupId, [input]));
+  expect(end.get(`${input}:1`)! - from).toBe(6n);
 }, 120_000);

@@ -41,6 +41,18 @@ export interface ProcessContext<S> {
   offset: string;
   key: string;
   state: StateView<S>;
+  /**
+   * A checkpoint before a side effect that cannot be taken back (a message sent to a
+   * customer): commits now, in a transaction of its own, what the batch has done so far
+   * (the outputs of earlier records, the state as it is now, with the marker the handler
+   * has just set) and the consumed offset up to, not including, this record; then runs
+   * `effect` and returns its result. What the handler emits and sets afterwards is committed
+   * with the offset past this record by the batch's next commit. A process that dies between
+   * the two consumes this record again with the marker in its state, and must not repeat
+   * the effect (docs/ARCHITECTURE.md#checkpoint-before-a-side-effect). Rejects, without
+   * running `effect`, when the checkpoint cannot be committed.
+   */
+  commitThen<T>(effect: () => Promise<T>): Promise<T>;
 }
 
 export interface TransactionalProcessorOptions<S> {
@@ -102,6 +114,10 @@ interface Run {
  * says which records its state covers. A value is written as it changes: whole, or, for the
  * lists named in `changelogLists`, item by item (StateChangelog), to the changelog partition
  * of the input partition whose batch changed it (the restore reads those of its assignment).
+ *
+ * A side effect outside Kafka goes behind a checkpoint (ctx.commitThen): the batch so far is
+ * committed, offset up to the record, before the effect runs (the same `commit` as at the
+ * batch's end).
  *
  * Batches of several partitions are processed and committed at once, each by its own
  * producer. Batches with the same partition number (co-partitioned inputs: the same
@@ -435,6 +451,8 @@ export class TransactionalProcessor<S> {
       );
     }
     let committing = false;
+    let previous: string | null = null; // the last record processed
+    let checkpointed = false; // a checkpoint committed part of this batch, and its effect ran
     /**
      * The one way this batch commits: the records pushed so far, the state it changed (to
      * the changelog partition of the batch's partition, which the restore reads for it) and
@@ -458,17 +476,39 @@ export class TransactionalProcessor<S> {
       this.changelog.committed(state.keys);
       state.commit();
       records.clear();
+      if (previous !== null) resolveOffset(previous);
     };
+    /** Commits the records processed so far (their effects are done): offset past `previous`. */
+    const commitProcessed = (): Promise<void> => commit((BigInt(previous!) + 1n).toString());
     try {
       for (const message of messages) {
         if (!isRunning() || isStale()) {
-          // Stopping, or the partition was sought: drop the whole batch, commit nothing.
-          // Committing offsets up to the batch's end here would skip the records not
-          // processed yet (found by the broker-kill fault test in CI).
+          // Stopping, or the partition was sought: drop the rest of the batch. Committing
+          // offsets up to the batch's end here would skip the records not processed yet
+          // (found by the broker-kill fault test in CI). After a checkpoint, a stopping
+          // consumer commits the records it has processed: their side effects are done and
+          // must not be left unrecorded (if the partition has moved, the commit is fenced).
+          if (checkpointed && !isStale() && previous !== null) await commitProcessed();
           state.rollback();
           return;
         }
-        const emits = await this.processOne(catalogueTopic, batch.partition, message, state);
+        const commitThen = async <T>(effect: () => Promise<T>): Promise<T> => {
+          try {
+            await commit(message.offset);
+          } catch (error) {
+            throw new CheckpointFailed(error);
+          }
+          checkpointed = true;
+          return whileBeating(heartbeat, effect()); // a send with retries can outlast the session timeout
+        };
+        const emits = await this.processOne(
+          catalogueTopic,
+          batch.partition,
+          message,
+          state,
+          commitThen,
+        );
+        previous = message.offset;
         for (const e of emits) {
           push(topicName(namespace, e.topic), {
             key: e.key,
@@ -477,7 +517,16 @@ export class TransactionalProcessor<S> {
           metrics.recordsProduced.inc({ topic: e.topic, type: e.type ?? '' });
         }
         metrics.recordsProcessed.inc({ topic: catalogueTopic });
-        await heartbeat(); // throttled by kafkajs; keeps the member alive through slow records (downloads)
+        try {
+          await heartbeat(); // throttled by kafkajs; keeps the member alive through slow records (downloads)
+        } catch (error) {
+          // A rebalance starts while effects of this batch are not recorded: record them (and
+          // only them) now, while the partition is still ours (eager protocol: nothing moves
+          // before we rejoin), and leave the rest; kafkajs then rejoins. Were it not ours any
+          // more, the commit would be fenced.
+          if (checkpointed && isRejoin(error)) await commitProcessed();
+          throw error;
+        }
       }
       // All below the floor: commit the floor itself (never less: the group's offset may lag
       // it, and committing less would move the changelog's floor back).
@@ -494,8 +543,9 @@ export class TransactionalProcessor<S> {
       resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
       metrics.batchDuration.observe({ topic: catalogueTopic }, performance.now() - started);
       await heartbeat();
-    } catch (error) {
+    } catch (caught) {
       state.rollback();
+      const error = caught instanceof CheckpointFailed ? caught.reason : caught;
       const context = {
         code: errorCode(error),
         err: (error as Error).message,
@@ -563,13 +613,22 @@ export class TransactionalProcessor<S> {
     partition: number,
     message: KafkaMessage,
     state: StateView<S>,
+    commitThen: ProcessContext<S>['commitThen'],
   ): Promise<Emit[]> {
     const key = message.key?.toString() ?? '';
     try {
       const value = await this.o.codec.decode(message.value);
-      return await this.o.handle(value, { topic, partition, offset: message.offset, key, state });
+      return await this.o.handle(value, {
+        topic,
+        partition,
+        offset: message.offset,
+        key,
+        state,
+        commitThen,
+      });
     } catch (error) {
-      if (isRetriable(error)) throw error;
+      // A failed checkpoint is the transaction's failure, never the record's.
+      if (isRetriable(error) || error instanceof CheckpointFailed) throw error;
       const value = deadLetter(error, {
         consumer: this.groupId,
         topic: topicName(this.o.namespace, topic),
@@ -599,6 +658,13 @@ export class TransactionalProcessor<S> {
     await this.restoring; // a restore started by the last join uses the producers
     await Promise.all([...this.producers.values()].map((p) => p.disconnect()));
     this.producers.clear();
+  }
+}
+
+/** A checkpoint (ctx.commitThen) that committed nothing; its effect did not run. */
+class CheckpointFailed extends Error {
+  constructor(readonly reason: unknown) {
+    super(reason instanceof Error ? reason.message : String(reason));
   }
 }
 

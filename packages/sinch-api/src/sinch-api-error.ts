@@ -30,6 +30,11 @@ type SinchErrorCode =
  * its status name (`INVALID_ARGUMENT`, `RESOURCE_EXHAUSTED`, ...), `HTTP_<status>` when
  * it gives none, `NETWORK_ERROR`, `MALFORMED_RESPONSE` or `UNEXPECTED`. `apiHttpStatus` is
  * the status the API answered (null when it did not answer).
+ *
+ * `outcomeUnknown`: no answer came, and the request may have reached Sinch (a timeout, a
+ * connection lost or reset once open). Sinch may have carried it out; a retry of a send
+ * can then deliver the message twice. False when the API answered, or when the connection
+ * could not be opened (refused, unknown host, unreachable): the request never left.
  */
 export class SinchApiError extends AppError<SinchErrorCode> {
   constructor(
@@ -38,6 +43,7 @@ export class SinchApiError extends AppError<SinchErrorCode> {
     readonly apiHttpStatus: number | null,
     message: string,
     cause?: unknown,
+    readonly outcomeUnknown = false,
   ) {
     super(code, message, { cause });
   }
@@ -75,6 +81,7 @@ export class SinchApiError extends AppError<SinchErrorCode> {
         null,
         `${operation} failed: ${reason}`,
         error,
+        !NOT_CONNECTED.test(reason),
       );
     }
     return new SinchApiError(
@@ -117,6 +124,13 @@ function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * Failures to open the connection (the SDK keeps only the message of node's error): the
+ * request was not written. Anything else without an answer (an abort on timeout, a socket
+ * hang up or reset) may have come after it was.
+ */
+const NOT_CONNECTED = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b/;
 
 function isNetworkError(error: unknown): boolean {
   const name = error instanceof Error ? error.name : '';

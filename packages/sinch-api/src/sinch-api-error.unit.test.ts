@@ -43,21 +43,27 @@ describe('SinchApiError.from', () => {
     );
   });
 
-  it('network failures are retriable, without an HTTP status', () => {
-    expect(
-      SinchApiError.from('op', new EmptyResponseError('connect ECONNREFUSED', {})),
-    ).toMatchObject({
+  it('network failures are retriable, without an HTTP status; the outcome is unknown once the connection was open', () => {
+    const refused =
+      'request to http://127.0.0.1:1/x failed, reason: connect ECONNREFUSED 127.0.0.1:1';
+    expect(SinchApiError.from('op', new EmptyResponseError(refused, {}))).toMatchObject({
       code: 'CPM_ERR_SINCH_UNAVAILABLE',
       reason: 'NETWORK_ERROR',
       apiHttpStatus: null,
       retriable: true,
+      outcomeUnknown: false, // never connected: the request did not leave
     });
     const fetchError = Object.assign(new Error('socket hang up'), { name: 'FetchError' });
     expect(SinchApiError.from('op', fetchError)).toMatchObject({
       code: 'CPM_ERR_SINCH_UNAVAILABLE',
       reason: 'NETWORK_ERROR',
       retriable: true,
+      outcomeUnknown: true,
     });
+    expect(
+      SinchApiError.from('op', new EmptyResponseError('The user aborted a request.', {})),
+    ).toMatchObject({ reason: 'NETWORK_ERROR', outcomeUnknown: true });
+    expect(SinchApiError.fromHttp('op', 503, undefined).outcomeUnknown).toBe(false); // answered: refused
   });
 
   it('anything else is unexpected and not retriable', () => {

@@ -268,6 +268,7 @@ describe('SinchApi against the simulator', () => {
       reason: 'NETWORK_ERROR',
       apiHttpStatus: null,
       retriable: true,
+      outcomeUnknown: true,
     });
   });
 
@@ -286,6 +287,7 @@ describe('SinchApi against the simulator', () => {
       code: 'CPM_ERR_SINCH_UNAVAILABLE',
       reason: 'NETWORK_ERROR',
       retriable: true,
+      outcomeUnknown: true,
     });
   });
 

@@ -2,6 +2,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { SimEndpoint } from './endpoints';
 
 export interface RecordedRequest {
+  /** 1, 2, ... in the order the simulator received them. */
+  seq: number;
   endpoint: SimEndpoint;
   method: string;
   path: string;
@@ -13,11 +15,17 @@ export interface RecordedRequest {
   body: unknown;
   /** The status the simulator answered, once it has (null while in flight or when dropped). */
   status: number | null;
+  /** When it arrived and when its answer was written (null until then, or when dropped), ms since the epoch. */
+  receivedAtMs: number;
+  answeredAtMs: number | null;
+  /** The client's end of the connection (`address:port`): which process (and socket) sent it. */
+  client: string;
 }
 
 /** Every API request the simulator received, in order, so tests can assert exact bodies. */
 export class RequestLog {
   private readonly entries: RecordedRequest[] = [];
+  private seq = 0;
 
   all(endpoint?: SimEndpoint): RecordedRequest[] {
     return endpoint
@@ -34,6 +42,7 @@ export class RequestLog {
       const { authorization: _authorization, ...headers } = req.headers;
       const rawBody = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
       const entry: RecordedRequest = {
+        seq: ++this.seq,
         endpoint,
         method: req.method,
         path: req.path,
@@ -42,10 +51,14 @@ export class RequestLog {
         rawBody,
         body: parseJson(rawBody),
         status: null,
+        receivedAtMs: Date.now(),
+        answeredAtMs: null,
+        client: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
       };
       this.entries.push(entry);
       res.on('finish', () => {
         entry.status = res.statusCode;
+        entry.answeredAtMs = Date.now();
       });
       next();
     };

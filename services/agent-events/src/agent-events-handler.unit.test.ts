@@ -32,6 +32,7 @@ function setup(lookup?: AgentEventsHandlerOptions['lookup']) {
     offset: '0',
     key,
     state,
+    commitThen: (effect) => effect(),
   });
   return { handle, state, ctx, metrics };
 }

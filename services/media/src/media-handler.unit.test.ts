@@ -55,6 +55,7 @@ function setup(replay = false, capacity = 10) {
     offset: '0',
     key: 'app:contact',
     state,
+    commitThen: (effect) => effect(),
   };
   return { calls, run: (e: ConversationEvent) => handle(e, ctx) };
 }

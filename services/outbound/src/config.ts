@@ -22,7 +22,6 @@ export const outboundConfigSchema = connectionSchema
   .merge(consumerHealthSchema)
   .merge(sinchConnectionSchema)
   .extend({
-    OUTBOUND_INSTANCE_ID: z.string().default('0'), // stable per instance: its transactional id fences a crashed predecessor
     OUTBOUND_HTTP_PORT: port(18083), // /healthz /readyz /metrics; 0 picks a free port
     OUTBOUND_RATE_LIMIT_PER_SECOND: positiveInt(20), // sends per second per Sinch app (token bucket, burst = this)
     OUTBOUND_RETRY_MAX_ATTEMPTS: positiveInt(5), // attempts per command on retriable errors (5xx, 429, network), first included

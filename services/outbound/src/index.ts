@@ -5,5 +5,6 @@ export * from './decide-command';
 export * from './outbound-state';
 export * from './outbound-record';
 export * from './outbound';
+export * from './outbound-handler';
 export * from './setup-webhook';
 export * from './template-refresh';

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { topicName } from '@cpm/kafka';
@@ -119,6 +119,14 @@ async function outcomes(ids: string[]): Promise<(OutboundRecord & { key: string 
 async function metric(pattern: RegExp): Promise<number> {
   const text = await (await fetch(`${outbound.url}/metrics`)).text();
   return Number(pattern.exec(text)?.[1] ?? 0);
+}
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not true after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 const sends = () => sim.requests('messages:send');
@@ -402,4 +410,60 @@ describe('outbound on real Kafka against the simulator', () => {
     );
     expect(refusedBySignature).toHaveLength(0);
   });
+  it('a crash between the Sinch call and its commit: the restarted service records FAILED UNKNOWN_OUTCOME_AFTER_RESTART and does not send again', async () => {
+    await outbound.stop();
+    // The outbound as a process of its own, SIGKILLed while Sinch holds its send: the request
+    // has reached Sinch (which carries it out 2 s later), its outcome is committed nowhere.
+    sim.failNext('messages:send', [{ delayMs: 2_000 }]);
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'main.ts')], {
+      env: {
+        ...process.env,
+        ...t.env,
+        ...sinchEnv,
+        OUTBOUND_HTTP_PORT: '0',
+        SINCH_TIMEOUT_MS: '60000',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise((r) => child.once('exit', r));
+    const cut = command(alice, { text: 'cut off by a crash' });
+    const next = command(alice, { text: 'the one after the crash' });
+    try {
+      await produceCommands([cut, next], keyOf(alice));
+      await until(() => sendsWithText('cut off by a crash').length === 1, 60_000);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; outbound output:\n${output.slice(-3000)}`);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    await until(
+      () =>
+        [...sim.state.sentMessages.values()].some((m) =>
+          JSON.stringify(m.message).includes('cut off by a crash'),
+        ),
+      10_000,
+    ); // Sinch accepted it after all
+
+    outbound = await startOutbound(
+      loadOutboundConfig({ ...t.env, ...sinchEnv, OUTBOUND_HTTP_PORT: '0' }),
+    );
+    const out = await outcomes([cut.commandId, next.commandId]);
+    expect(out.filter((r) => r.commandId === cut.commandId)).toEqual([
+      expect.objectContaining({
+        outcome: 'FAILED',
+        errorCode: 'UNKNOWN_OUTCOME_AFTER_RESTART',
+        sinchMessageId: null,
+      }),
+    ]);
+    expect(out.filter((r) => r.commandId === next.commandId)).toEqual([
+      expect.objectContaining({ outcome: 'SENT' }),
+    ]);
+    expect(sendsWithText('cut off by a crash')).toHaveLength(1);
+    expect(sendsWithText('the one after the crash')).toHaveLength(1);
+  }, 120_000);
 });

@@ -1,15 +1,24 @@
 import express from 'express';
-import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
+import {
+  createLogger,
+  createMetrics,
+  listen,
+  opsRoutes,
+  processName,
+  type Logger,
+} from '@cpm/platform';
 import {
   changelogSpec,
   consumerHealthSettings,
   createKafka,
   ensureTopics,
   SchemaCodec,
+  TransactionalProcessor,
 } from '@cpm/kafka';
 import { SinchApi } from '@cpm/sinch-api';
 import { sinchApiSettings, type OutboundConfig } from './config';
-import { COMMANDS, DLQ, EVENTS, OUTBOUND, OutboundLoop } from './outbound-loop';
+import { COMMANDS, DLQ, EVENTS, OUTBOUND, outboundHandler } from './outbound-handler';
+import { initialOutboundState, type OutboundState } from './outbound-state';
 import { RateLimiter } from './rate-limiter';
 import { SinchSender } from './sinch-sender';
 
@@ -18,17 +27,13 @@ export interface Outbound {
   stop(): Promise<void>;
 }
 
-/** Starts the outbound service: topics and schemas, the exactly-once loop, then /healthz /readyz /metrics. */
+/** Starts the outbound service: topics and schemas, the exactly-once processor, then /healthz /readyz /metrics. */
 export async function startOutbound(
   config: OutboundConfig,
   logger: Logger = createLogger('outbound', config.LOG_LEVEL),
 ): Promise<Outbound> {
   const metrics = createMetrics('outbound');
-  const kafka = createKafka(
-    config.KAFKA_BROKERS,
-    `outbound-${config.OUTBOUND_INSTANCE_ID}`,
-    logger,
-  );
+  const kafka = createKafka(config.KAFKA_BROKERS, `outbound-${processName()}`, logger);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS, [
     changelogSpec('outbound'),
@@ -46,22 +51,28 @@ export async function startOutbound(
     },
     logger,
   });
-  const loop = new OutboundLoop({
+  const processor = new TransactionalProcessor<OutboundState>({
     name: 'outbound',
-    instanceId: config.OUTBOUND_INSTANCE_ID,
     kafka,
     codec,
     namespace: config.TOPIC_NAMESPACE,
-    sender,
-    handledCapacity: config.OUTBOUND_HANDLED_CAPACITY,
+    inputs: [COMMANDS, EVENTS], // co-partitioned: both keyed by customer key
+    dlqTopic: DLQ,
+    initialState: initialOutboundState,
+    handle: outboundHandler({
+      send: (plan, appId) => sender.execute(plan, appId),
+      handledCapacity: config.OUTBOUND_HANDLED_CAPACITY,
+      logger,
+      metrics,
+    }),
     logger,
     metrics,
     health: consumerHealthSettings(config),
   });
-  await loop.start();
+  await processor.start();
 
   const app = express();
-  app.use(opsRoutes(metrics.registry, async () => loop.health.check()));
+  app.use(opsRoutes(metrics.registry, async () => processor.health.check()));
   const { url, close } = await listen(app, config.OUTBOUND_HTTP_PORT);
   logger.info(
     { url, region: config.SINCH_REGION, ratePerSecond: config.OUTBOUND_RATE_LIMIT_PER_SECOND },
@@ -70,7 +81,7 @@ export async function startOutbound(
   return {
     url,
     async stop() {
-      await loop.stop();
+      await processor.stop();
       await close();
     },
   };

@@ -12,10 +12,18 @@ export interface SinchSenderOptions {
   logger: Logger;
 }
 
+/** A send that got no answer after its request may have reached Sinch. */
+export const UNKNOWN_OUTCOME_NO_ANSWER = 'UNKNOWN_OUTCOME_NO_ANSWER';
+
 /**
  * Carries out a send plan: rate-limited per app, retried with backoff while the error is
- * retriable (5xx, 429, network) and attempts remain; any other error fails at once. Never
- * throws: the result is the outcome to record.
+ * retriable (5xx, 429, a connection that could not be opened) and attempts remain; any
+ * other error fails at once. A message send that got no answer once its request may have
+ * left (a timeout, a connection lost: SinchApiError.outcomeUnknown) is not retried: Sinch
+ * may have accepted it, and a retry would send the message twice. It is recorded FAILED
+ * with UNKNOWN_OUTCOME_NO_ANSWER (at most once; the agent decides whether to resend). A
+ * conversation stop is retried: a second stop changes nothing. Never throws: the result is
+ * the outcome to record.
  */
 export class SinchSender {
   constructor(private readonly o: SinchSenderOptions) {}
@@ -33,6 +41,19 @@ export class SinchSender {
         };
       } catch (error) {
         const e = SinchApiError.from(plan.kind, error);
+        if (e.outcomeUnknown && plan.kind !== 'stop') {
+          this.o.logger.warn(
+            { code: e.code, reason: e.reason, attempt },
+            'no answer from Sinch to a send that may have reached it; not retried',
+          );
+          return {
+            outcome: 'FAILED',
+            attempt,
+            errorCode: UNKNOWN_OUTCOME_NO_ANSWER,
+            errorMessage: `${e.message}: Sinch may or may not have accepted it, so it is not sent again`,
+            httpStatus: null,
+          };
+        }
         if (!e.retriable || attempt >= this.o.retry.maxAttempts) {
           const exhausted = e.retriable ? ` (gave up after ${attempt} attempts)` : '';
           // The record keeps the API's reason (INVALID_ARGUMENT, NETWORK_ERROR, ...): an outcome for Contact Pro, not our error code.

@@ -157,6 +157,8 @@ export async function agentViewAt(
         offset: message.offset,
         key: customerKey,
         state: scope,
+        // A view of the past: nothing is committed, and no side effect runs again.
+        commitThen: () => Promise.reject(new Error('a replay runs no side effects')),
       });
       state.commit(scope.keys);
       for (const emit of emits) {
