@@ -9,10 +9,13 @@ import { InvalidOutboundRecordError } from './errors';
 import { eventIdOf } from './event-id';
 import type { OutboundRecord } from '@cpm/contracts';
 import { msToIso, sinchTimeToMs } from './sinch-time';
+import { type LogTimestamp, outboundTimesOf } from './event-times';
 
 export interface OutboundInput {
   record: OutboundRecord;
   source: { topic: string; partition: number; offset: string };
+  /** The outbound record's Kafka timestamp (absent: null in the event's times). */
+  kafka?: LogTimestamp;
 }
 
 const KIND_BY_COMMAND: Record<string, string> = {
@@ -28,7 +31,7 @@ const KIND_BY_COMMAND: Record<string, string> = {
  * - FAILED or REJECTED (any command) → MESSAGE_SEND_FAILED with the error as status.
  * The id is made of command id, attempt and outcome: a record written twice is one fact.
  */
-export function normalizeOutbound({ record, source }: OutboundInput): ConversationEvent[] {
+export function normalizeOutbound({ record, source, kafka }: OutboundInput): ConversationEvent[] {
   const type = eventTypeOf(record);
   const completedMs = sinchTimeToMs(record.completedAt);
   if (completedMs === null)
@@ -91,6 +94,7 @@ export function normalizeOutbound({ record, source }: OutboundInput): Conversati
                 paramsJson: record.templateParamsJson,
               },
       }),
+      times: outboundTimesOf(acceptedMs, kafka),
     },
   ];
 }

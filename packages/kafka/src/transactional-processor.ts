@@ -39,7 +39,20 @@ export interface ProcessContext<S> {
   partition: number;
   offset: string;
   key: string;
+  /** The record's Kafka timestamp, epoch ms, and whether the broker (LogAppendTime) or the producer (CreateTime) set it. */
+  timestamp?: { ms: number; type: 'LOG_APPEND_TIME' | 'CREATE_TIME' };
   state: StateView<S>;
+}
+
+/** A consumed record's timestamp and its type (kafkajs keeps the batch's timestamp type beside each record). */
+export function recordTimestamp(
+  message: KafkaMessage,
+): NonNullable<ProcessContext<unknown>['timestamp']> {
+  const context = (message as { batchContext?: { timestampType?: number } }).batchContext;
+  return {
+    ms: Number(message.timestamp),
+    type: context?.timestampType === 1 ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
+  };
 }
 
 export interface TransactionalProcessorOptions<S> {
@@ -504,7 +517,14 @@ export class TransactionalProcessor<S> {
     const key = message.key?.toString() ?? '';
     try {
       const value = await this.o.codec.decode(message.value);
-      return await this.o.handle(value, { topic, partition, offset: message.offset, key, state });
+      return await this.o.handle(value, {
+        topic,
+        partition,
+        offset: message.offset,
+        key,
+        timestamp: recordTimestamp(message),
+        state,
+      });
     } catch (error) {
       if (isRetriable(error)) throw error;
       const value = deadLetter(error, {
