@@ -6,7 +6,7 @@
  */
 import type { KafkaMessage } from 'kafkajs';
 import type { Pool } from 'pg';
-import type { AgentEvent, ConversationEvent } from '@cpm/contracts';
+import type { AgentEvent, ConversationEvent, RawWebhookRecord } from '@cpm/contracts';
 import { quoteIdent, withClient } from '@cpm/postgres';
 import { isRetriable } from '@cpm/platform';
 import type { SchemaCodec } from '@cpm/kafka';
@@ -28,12 +28,29 @@ export interface AuditIndexRows {
   conversations: { conversation_id: string; customer_key: string }[];
 }
 
+/** The conversation ids a callback body names: `conversation_id` of its trigger's object. */
+function conversationIdsOfBody(body: Buffer): string[] {
+  try {
+    const root = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    const ids: string[] = [];
+    for (const inner of Object.values(root))
+      if (inner && typeof inner === 'object') {
+        const id = (inner as Record<string, unknown>).conversation_id;
+        if (typeof id === 'string' && id) ids.push(id);
+      }
+    return ids;
+  } catch {
+    return [];
+  }
+}
+
 /**
  * One batch of one topic-partition → index rows (pure but for the decoding). A record is
  * indexed under its Kafka key (the customer key every producer keys by) and, when its value
- * names another customer key, under that one too. Raw webhooks are not decoded: the ingress
- * keys them by the customer key they carry. A value that cannot be decoded is still indexed by
- * its key; the audit decides what it is.
+ * names another customer key, under that one too; the conversation ids it names (events:
+ * conversationId and sourceConversationId; raw webhooks: the body's `conversation_id`) map
+ * to that customer key. A value that cannot be decoded is still indexed by its key; the audit
+ * decides what it is.
  */
 export async function auditIndexRows(
   codec: SchemaCodec,
@@ -45,19 +62,25 @@ export async function auditIndexRows(
     const keys = new Set<string>();
     const key = m.key?.toString();
     if (key) keys.add(key);
-    if (topic !== 'sinch.webhooks.raw.v1' && m.value) {
-      const value = await codec.decode<unknown>(m.value).catch((error: unknown) => {
-        if (isRetriable(error)) throw error; // the registry is away: retry the batch
-        return null;
-      });
-      const v = value as Partial<ConversationEvent & AgentEvent> | null;
-      if (v && typeof v.customerKey === 'string') {
-        if (v.customerKey) keys.add(v.customerKey);
-        const owner = v.customerKey || key || '';
-        for (const id of new Set([v.conversationId, v.sourceConversationId]))
-          if (typeof id === 'string' && id && owner)
-            rows.conversations.push({ conversation_id: id, customer_key: owner });
-      }
+    const value = m.value
+      ? await codec.decode<unknown>(m.value).catch((error: unknown) => {
+          if (isRetriable(error)) throw error; // the registry is away: retry the batch
+          return null;
+        })
+      : null;
+    const v = value as Partial<ConversationEvent & AgentEvent & RawWebhookRecord> | null;
+    if (v && typeof v.customerKey === 'string') {
+      if (v.customerKey) keys.add(v.customerKey);
+      const owner = v.customerKey || key || '';
+      const ids =
+        topic === 'sinch.webhooks.raw.v1'
+          ? Buffer.isBuffer(v.body)
+            ? conversationIdsOfBody(v.body)
+            : []
+          : [v.conversationId, v.sourceConversationId];
+      for (const id of new Set(ids))
+        if (typeof id === 'string' && id && owner)
+          rows.conversations.push({ conversation_id: id, customer_key: owner });
     }
     for (const k of keys) rows.positions.push({ customer_key: k, log_offset: m.offset });
   }

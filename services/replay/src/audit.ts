@@ -81,18 +81,50 @@ function eventMatches(value: unknown, subject: string): boolean {
  */
 export async function audit(o: AuditOptions, subject: string): Promise<AuditEntry[]> {
   const records = noRecords();
-  for (const topic of AUDIT_INDEX_TOPICS)
+  // Only what may be about the subject is kept while reading (memory stays flat as the log
+  // grows); the events come first, since their source positions select raw webhooks.
+  const rawPositions = new Set<string>();
+  const needle = JSON.stringify(subject);
+  const keep: Record<AuditTopic, (r: AuditRecord) => boolean> = {
+    'conversation.events.v1': ({ value }) => {
+      if (!eventMatches(value, subject)) return false;
+      const { source } = value as ConversationEvent;
+      if (source?.topic === 'sinch.webhooks.raw.v1')
+        rawPositions.add(`${source.partition}:${source.offset}`);
+      return true;
+    },
+    'sinch.webhooks.raw.v1': ({ partition, offset, value }) => {
+      const r = value as RawWebhookRecord | null;
+      return (
+        !!r &&
+        (r.customerKey === subject ||
+          rawPositions.has(`${partition}:${offset}`) ||
+          r.body.toString('utf8').includes(needle))
+      );
+    },
+    'agent.events.v1': ({ value }) => {
+      const a = value as AgentEvent | null;
+      return !!a && (a.customerKey === subject || a.conversationId === subject);
+    },
+  };
+  for (const topic of [
+    'conversation.events.v1',
+    'sinch.webhooks.raw.v1',
+    'agent.events.v1',
+  ] as const)
     await readToEnd(
       o.kafka,
       [topicName(o.namespace, topic)],
       async (batch) => {
-        for (const m of batch.messages)
-          if (m.value)
-            records[topic].push({
-              partition: batch.partition,
-              offset: m.offset,
-              value: await o.codec.decode(m.value).catch(() => null),
-            });
+        for (const m of batch.messages) {
+          if (!m.value) continue;
+          const r = {
+            partition: batch.partition,
+            offset: m.offset,
+            value: await o.codec.decode(m.value).catch(() => null),
+          };
+          if (keep[topic](r)) records[topic].push(r);
+        }
       },
       { groupPrefix: 'replay' },
     );
@@ -130,12 +162,13 @@ export interface IndexedAuditStats {
  * 2. the customer keys of the subject: itself, the keys the index saw its conversation id
  *    under, and those of matching events in the tail;
  * 3. their indexed positions, read as bounded ranges of their partitions (positions closer
- *    than `gap` offsets share a range; at most MAX_ROUNDS range reads).
+ *    than `gap` offsets share a range; at most MAX_ROUNDS range reads), then the raw webhooks
+ *    the subject's events name as their `source`, where those are under another key.
  *
  * Everything read goes through the same filter and order as the full scan, so the result is
- * the full scan's, with one difference by design: a raw webhook that only names the
- * conversation id in its body, under a customer key that never had an event of it, is not
- * found (the full scan finds it by text search).
+ * the full scan's, with one difference by design: the full scan also finds raw webhooks by
+ * searching their bodies for the subject's text; the index knows a body's
+ * `conversation_id` fields, not the subject's text elsewhere (in a message text, say).
  */
 export async function auditIndexed(
   o: IndexedAuditOptions,
@@ -213,42 +246,58 @@ export async function auditIndexed(
     if (bound !== undefined && BigInt(r.log_offset) >= BigInt(bound)) continue;
     wanted.set(key, [...(wanted.get(key) ?? []), BigInt(r.log_offset)]);
   }
-  const rounds = rangeRounds(wanted, BigInt(o.gap ?? 2000));
-  const positions = new Set(
-    [...wanted].flatMap(([key, offsets]) => offsets.map((x) => `${key}@${x}`)),
-  );
+  const positions = new Set<string>();
   let rangeRecords = 0;
-  for (const round of rounds) {
-    const partitions = new Set(
-      [...round.keys()].map((k) => Number(k.slice(k.lastIndexOf(':') + 1))),
-    );
-    const startOffsets = new Map<string, string>();
-    const endOffsets = new Map<string, string>();
-    for (const topic of AUDIT_INDEX_TOPICS)
-      for (const p of partitions) {
-        const range = round.get(`${full(topic)}:${p}`);
-        startOffsets.set(`${full(topic)}:${p}`, String(range?.[0] ?? 0n));
-        endOffsets.set(`${full(topic)}:${p}`, String(range?.[1] ?? 0n));
-      }
-    await readToEnd(
-      o.kafka,
-      AUDIT_INDEX_TOPICS.map(full),
-      async (batch) => {
-        for (const m of batch.messages) {
-          rangeRecords++;
-          if (positions.has(`${batch.topic}:${batch.partition}@${m.offset}`))
-            await keep(batch.topic, batch.partition, m);
+  let roundCount = 0;
+  const readPositions = async (at: Map<string, bigint[]>) => {
+    for (const [key, offsets] of at) for (const x of offsets) positions.add(`${key}@${x}`);
+    const rounds = rangeRounds(at, BigInt(o.gap ?? 2000));
+    roundCount += rounds.length;
+    for (const round of rounds) {
+      const partitions = new Set(
+        [...round.keys()].map((k) => Number(k.slice(k.lastIndexOf(':') + 1))),
+      );
+      const startOffsets = new Map<string, string>();
+      const endOffsets = new Map<string, string>();
+      for (const topic of AUDIT_INDEX_TOPICS)
+        for (const p of partitions) {
+          const range = round.get(`${full(topic)}:${p}`);
+          startOffsets.set(`${full(topic)}:${p}`, String(range?.[0] ?? 0n));
+          endOffsets.set(`${full(topic)}:${p}`, String(range?.[1] ?? 0n));
         }
-      },
-      { groupPrefix: 'replay', partitions, startOffsets, endOffsets },
-    );
+      await readToEnd(
+        o.kafka,
+        AUDIT_INDEX_TOPICS.map(full),
+        async (batch) => {
+          for (const m of batch.messages) {
+            rangeRecords++;
+            if (positions.has(`${batch.topic}:${batch.partition}@${m.offset}`))
+              await keep(batch.topic, batch.partition, m);
+          }
+        },
+        { groupPrefix: 'replay', partitions, startOffsets, endOffsets },
+      );
+    }
+  };
+  await readPositions(wanted);
+  // The raw webhooks the subject's events came from, where the index has them under another
+  // customer key (the full scan follows `source` too).
+  const raw = full('sinch.webhooks.raw.v1');
+  const sources = new Map<string, bigint[]>();
+  for (const { value } of records['conversation.events.v1']) {
+    const e = value as ConversationEvent | null;
+    if (!eventMatches(e, subject) || e?.source?.topic !== 'sinch.webhooks.raw.v1') continue;
+    const key = `${raw}:${e.source.partition}`;
+    if (positions.has(`${key}@${e.source.offset}`)) continue;
+    sources.set(key, [...(sources.get(key) ?? []), BigInt(e.source.offset)]);
   }
+  if (sources.size > 0) await readPositions(sources);
   if (stats)
     Object.assign(stats, {
       tailRecords,
       indexedPositions: positions.size,
       rangeRecords,
-      rounds: rounds.length,
+      rounds: roundCount,
     } satisfies IndexedAuditStats);
   return assemble(o.keyring, subject, records);
 }
