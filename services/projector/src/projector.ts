@@ -46,16 +46,18 @@ export async function startProjector(
     health: consumerHealthSettings(config),
   });
   await consumer.start();
-  const auditIndex = new AuditIndexConsumer({
-    kafka,
-    codec,
-    namespace: config.TOPIC_NAMESPACE,
-    store: new AuditIndexStore(pool, config.PROJECTION_SCHEMA, config.PROJECTOR_GROUP),
-    maxBytesPerPartition: config.PROJECTOR_MAX_BYTES_PER_PARTITION,
-    logger,
-    metrics,
-  });
-  await auditIndex.start();
+  const auditIndex = config.PROJECTOR_AUDIT_INDEX
+    ? new AuditIndexConsumer({
+        kafka,
+        codec,
+        namespace: config.TOPIC_NAMESPACE,
+        store: new AuditIndexStore(pool, config.PROJECTION_SCHEMA, config.PROJECTOR_GROUP),
+        maxBytesPerPartition: config.PROJECTOR_AUDIT_INDEX_MAX_BYTES_PER_PARTITION,
+        logger,
+        metrics,
+      })
+    : null;
+  await auditIndex?.start();
 
   const app = express();
   app.use(
@@ -71,7 +73,7 @@ export async function startProjector(
     url,
     async stop() {
       await consumer.stop();
-      await auditIndex.stop();
+      await auditIndex?.stop();
       await close();
       await pool.end();
     },

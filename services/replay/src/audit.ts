@@ -194,15 +194,42 @@ export async function auditIndexed(
     });
   };
 
+  // The subject's customer keys (step 2): the subject, those of its conversation id in the
+  // index, and, as the tail is read, those of its events there.
+  const keys = new Set(
+    (
+      (await o.pool
+        .query<{ customer_key: string }>(auditIndexPlans.keysOf(o.schema), [subject])
+        .catch(missing)) ?? { rows: [{ customer_key: subject }] }
+    ).rows.map((r) => r.customer_key),
+  );
+  const needle = JSON.stringify(subject);
+
   // 1. The tail past the index.
   let tailRecords = 0;
   await readToEnd(
     o.kafka,
     AUDIT_INDEX_TOPICS.map(full),
     async (batch) => {
+      // Only what may be about the subject is kept (memory stays flat when the tail is long):
+      // events that match, raw webhooks of its keys or naming it. The raw webhooks of keys
+      // met only in the tail are read in step 3 as their events' sources.
       for (const m of batch.messages) {
         tailRecords++;
-        await keep(batch.topic, batch.partition, m);
+        if (!m.value) continue;
+        const value: unknown = await o.codec.decode(m.value).catch(() => null);
+        const topic = logical.get(batch.topic)!;
+        const r = value as Partial<RawWebhookRecord> | null;
+        const relevant =
+          topic === 'sinch.webhooks.raw.v1'
+            ? !!r &&
+              ((typeof r.customerKey === 'string' && keys.has(r.customerKey)) ||
+                (Buffer.isBuffer(r.body) && r.body.toString('utf8').includes(needle)))
+            : eventMatches(value, subject);
+        if (!relevant) continue;
+        records[topic].push({ partition: batch.partition, offset: m.offset, value });
+        const e = value as Partial<ConversationEvent>;
+        if (topic !== 'sinch.webhooks.raw.v1' && e.customerKey) keys.add(e.customerKey);
       }
     },
     {
@@ -215,20 +242,6 @@ export async function auditIndexed(
       ),
     },
   );
-
-  // 2. The subject's customer keys.
-  const keys = new Set(
-    (
-      (await o.pool
-        .query<{ customer_key: string }>(auditIndexPlans.keysOf(o.schema), [subject])
-        .catch(missing)) ?? { rows: [{ customer_key: subject }] }
-    ).rows.map((r) => r.customer_key),
-  );
-  for (const topic of ['conversation.events.v1', 'agent.events.v1'] as const)
-    for (const r of records[topic]) {
-      const e = r.value as Partial<ConversationEvent> | null;
-      if (eventMatches(e, subject) && e?.customerKey) keys.add(e.customerKey);
-    }
 
   // 3. Their indexed positions, by ranges.
   const { rows } = (await o.pool
@@ -275,7 +288,14 @@ export async function auditIndexed(
               await keep(batch.topic, batch.partition, m);
           }
         },
-        { groupPrefix: 'replay', partitions, startOffsets, endOffsets },
+        // Small fetches: a fetch returns up to this much past a range's start, all decoded.
+        {
+          groupPrefix: 'replay',
+          partitions,
+          startOffsets,
+          endOffsets,
+          maxBytesPerPartition: RANGE_FETCH_BYTES,
+        },
       );
     }
   };
@@ -301,6 +321,9 @@ export async function auditIndexed(
     } satisfies IndexedAuditStats);
   return assemble(o.keyring, subject, records);
 }
+
+/** Fetch size per partition of a range read (a batch larger than this still comes whole). */
+const RANGE_FETCH_BYTES = 256 * 1024;
 
 /** At most this many range reads per audit: beyond, nearby ranges are merged. */
 export const MAX_ROUNDS = 16;
