@@ -1,3 +1,5 @@
+import type { EventTimes } from './conversation-event';
+
 /**
  * The value of topic `agent.events.v1`: the Contact Pro contract (docs/ARCHITECTURE.md#agent-events). Mirrors
  * `schemas/agent.events.v1.avsc` field for field; optional fields are `T | null`.
@@ -86,4 +88,6 @@ export interface AgentEvent {
   attachedDataError: string | null;
   status: { messageId: string; status: string; reason: string | null } | null;
   consent: { kind: string; status: string } | null;
+  /** The times of the conversation event it came from (EventTimes); null for attachment updates and older records. */
+  times?: EventTimes | null;
 }

@@ -52,6 +52,26 @@ export type OccurredAtSource =
   | 'SINCH_ACCEPTED_TIME' // outbound: accepted_time of Sinch's send response
   | 'COMMAND_COMPLETED'; // outbound: when the outbound service finished the command
 
+/**
+ * The times of one event side by side, each from the log (docs/DOMAIN.md#times), epoch
+ * milliseconds, null where the source gives none. Their differences are the skews between
+ * the channel, Sinch, the ingress and Kafka (`cpm_time_skew_seconds`).
+ */
+export interface EventTimes {
+  /** When the channel says the event happened: the callback's `event_time`. */
+  channelAtMs: number | null;
+  /** When the Conversation API accepted it: the inner `accept_time`, else the envelope's `accepted_time` (outbound: Sinch's send answer). */
+  sinchAcceptedAtMs: number | null;
+  /** Which Sinch field `sinchAcceptedAtMs` came from: ACCEPT_TIME, ACCEPTED_TIME, SINCH_ACCEPTED_TIME (outbound). */
+  sinchAcceptedSource: string | null;
+  /** When the ingress received the webhook (the raw record's `receivedAt`); null for outbound events. */
+  ingressReceivedAtMs: number | null;
+  /** The Kafka timestamp of the source record (raw webhook or outbound outcome). */
+  kafkaAppendedAtMs: number | null;
+  /** LOG_APPEND_TIME (the broker's clock at append) or CREATE_TIME (the producer's clock at send). */
+  kafkaTimestampType: string | null;
+}
+
 export type Direction = 'TO_APP' | 'TO_CONTACT';
 export type Author = 'AGENT' | 'PROMPT' | 'ERROR' | 'CUSTOMER';
 
@@ -189,4 +209,6 @@ export interface ConversationEvent {
   consent: Consent | null;
   correction: Correction | null;
   detailsJson: string | null;
+  /** The channel, Sinch, ingress and Kafka times side by side; absent (null) in records written before them. */
+  times?: EventTimes | null;
 }

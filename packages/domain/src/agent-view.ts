@@ -163,6 +163,7 @@ function baseEvent(type: AgentEventType, event: ConversationEvent, state: AgentS
     attachedDataError: data?.status === 'INVALID' ? data.reason : null,
     status: null,
     consent: null,
+    times: event.times ?? null,
   };
 }
 

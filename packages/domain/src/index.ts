@@ -31,12 +31,14 @@ export type {
   CorrectionRule,
   Correction,
   ConversationEvent,
+  EventTimes,
   OutboundRecord,
   OutboundOutcome,
   OutboundCommandType,
 } from '@cpm/contracts';
 export { attachedDataOf } from './attached-data';
 export { sinchTimeToMs } from './sinch-time';
+export * from './event-times';
 export { eventIdOf, attachmentIdOf } from './event-id';
 export { Deduplicator, DEFAULT_DEDUP_CAPACITY, type DedupState } from './deduplicator';
 export { correct, emptyMmsState, type MmsState, type MmsBinding } from './mms-correction';

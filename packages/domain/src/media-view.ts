@@ -61,5 +61,6 @@ export function mediaView(
       ? null
       : { messageId: outcome.messageId, status: 'FAILED', reason: outcome.reason },
     consent: null,
+    times: null,
   };
 }

@@ -9,10 +9,13 @@ import { InvalidOutboundRecordError } from './errors';
 import { eventIdOf } from './event-id';
 import type { OutboundRecord } from '@cpm/contracts';
 import { msToIso, sinchTimeToMs } from './sinch-time';
+import { type LogTimestamp, outboundTimesOf } from './event-times';
 
 export interface OutboundInput {
   record: OutboundRecord;
   source: { topic: string; partition: number; offset: string };
+  /** The outbound record's Kafka timestamp (absent: null in the event's times). */
+  kafka?: LogTimestamp;
 }
 
 const KIND_BY_COMMAND: Record<string, string> = {
@@ -34,7 +37,7 @@ const NOT_CONVERSATION_EVENTS = new Set(['REGISTER_OPT_IN', 'REGISTER_OPT_OUT'])
  *   callback is the fact, and its outcome stays on sinch.outbound.v1 (the console reads it).
  * The id is made of command id, attempt and outcome: a record written twice is one fact.
  */
-export function normalizeOutbound({ record, source }: OutboundInput): ConversationEvent[] {
+export function normalizeOutbound({ record, source, kafka }: OutboundInput): ConversationEvent[] {
   if (NOT_CONVERSATION_EVENTS.has(record.commandType)) return [];
   const type = eventTypeOf(record);
   const completedMs = sinchTimeToMs(record.completedAt);
@@ -98,6 +101,7 @@ export function normalizeOutbound({ record, source }: OutboundInput): Conversati
                 paramsJson: record.templateParamsJson,
               },
       }),
+      times: outboundTimesOf(acceptedMs, kafka),
     },
   ];
 }

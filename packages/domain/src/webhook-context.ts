@@ -3,6 +3,7 @@ import type { ConversationEvent, ConversationEventType, OccurredAtSource } from 
 import { eventIdOf } from './event-id';
 import { type Obj, canonicalJson, optStr, str } from './json';
 import { msToIso, sinchTimeToMs } from './sinch-time';
+import { type LogTimestamp, webhookTimesOf } from './event-times';
 
 /** A raw webhook record of sinch.webhooks.raw.v1, as the normalizer hands it over. */
 export interface RawWebhookInput {
@@ -11,6 +12,8 @@ export interface RawWebhookInput {
   receivedAtMs: number;
   customerKey: string;
   source: { topic: string; partition: number; offset: string };
+  /** The raw record's Kafka timestamp (absent: null in the event's times). */
+  kafka?: LogTimestamp;
 }
 
 /** One parsed callback, with what every trigger needs. */
@@ -66,6 +69,7 @@ export function buildEvent(ctx: WebhookContext, draft: EventDraft): Conversation
     consent: null,
     correction: null,
     detailsJson: null,
+    times: webhookTimesOf(root, inner, input.receivedAtMs, input.kafka),
   };
   return { ...base, ...fields, eventId: base.eventId, type: draft.type };
 }

@@ -88,14 +88,19 @@ export async function readToEnd(
   const ends = new Map<string, string>();
   // `topic:partition` → [start, end) still to read, and the last offset reached
   const pending = new Map<string, { start: bigint; end: bigint; reached: bigint }>();
+  // Partitions of the topics with nothing to read: sought to their end, so they are not fetched.
+  const idle = new Map<string, string>();
   let total = 0;
   const admin = kafka.admin();
   await admin.connect();
   try {
     for (const topic of topics) {
       for (const p of await admin.fetchTopicOffsets(topic)) {
-        if (options.partitions && !options.partitions.has(p.partition)) continue;
         const key = `${topic}:${p.partition}`;
+        if (options.partitions && !options.partitions.has(p.partition)) {
+          idle.set(key, p.offset);
+          continue;
+        }
         const bound = BigInt(options.endOffsets?.get(key) ?? p.offset);
         const end = bound < BigInt(p.offset) ? bound : BigInt(p.offset);
         ends.set(key, end.toString());
@@ -104,7 +109,7 @@ export async function readToEnd(
         if (end > start) {
           pending.set(key, { start, end, reached: start - 1n });
           total += Number(end - start);
-        }
+        } else idle.set(key, p.offset);
       }
     }
   } finally {
@@ -142,6 +147,7 @@ export async function readToEnd(
         const p = pending.get(key);
         if (p && options.startOffsets?.has(key))
           consumer.seek({ topic, partition, offset: p.start.toString() });
+        else if (!p && idle.has(key)) consumer.seek({ topic, partition, offset: idle.get(key)! });
       }
     }
   });

@@ -42,7 +42,9 @@ declare({
   purpose:
     'Every verified Conversation API callback, byte for byte, with its signature headers. Log of record.',
   producedBy: 'ingress',
-  config: UNLIMITED,
+  // The broker stamps each record when it appends it: the receipt → append step of
+  // docs/DOMAIN.md#times is then measured against the broker's clock, not the ingress's.
+  config: { ...UNLIMITED, 'message.timestamp.type': 'LogAppendTime' },
 });
 declare({
   name: 'sinch.webhooks.rejected.v1',

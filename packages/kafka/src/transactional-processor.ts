@@ -40,6 +40,8 @@ export interface ProcessContext<S> {
   partition: number;
   offset: string;
   key: string;
+  /** The record's Kafka timestamp, epoch ms, and whether the broker (LogAppendTime) or the producer (CreateTime) set it. */
+  timestamp?: { ms: number; type: 'LOG_APPEND_TIME' | 'CREATE_TIME' };
   state: StateView<S>;
   /**
    * A checkpoint before a side effect that cannot be taken back (a message sent to a
@@ -53,6 +55,17 @@ export interface ProcessContext<S> {
    * running `effect`, when the checkpoint cannot be committed.
    */
   commitThen<T>(effect: () => Promise<T>): Promise<T>;
+}
+
+/** A consumed record's timestamp and its type (kafkajs keeps the batch's timestamp type beside each record). */
+export function recordTimestamp(
+  message: KafkaMessage,
+): NonNullable<ProcessContext<unknown>['timestamp']> {
+  const context = (message as { batchContext?: { timestampType?: number } }).batchContext;
+  return {
+    ms: Number(message.timestamp),
+    type: context?.timestampType === 1 ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
+  };
 }
 
 export interface TransactionalProcessorOptions<S> {
@@ -623,6 +636,7 @@ export class TransactionalProcessor<S> {
         partition,
         offset: message.offset,
         key,
+        timestamp: recordTimestamp(message),
         state,
         commitThen,
       });

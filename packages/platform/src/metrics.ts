@@ -72,6 +72,12 @@ export function createMetrics(service: string) {
       'Events dropped as duplicates of an earlier one.',
       ['type'],
     ),
+    timeSkew: histogram(
+      'cpm_time_skew_seconds',
+      'Time between two steps of a webhook on its way in, from the log (docs/DOMAIN.md#times): channel→sinch (event_time to accept time), sinch→ingress (accept time to receipt), ingress→kafka (receipt to LogAppendTime). Negative when the later clock is behind.',
+      ['from', 'to'],
+      [-60, -10, -1, -0.1, 0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    ),
     corrections: counter('cpm_channel_corrections_total', 'MMS channel corrections applied.', [
       'rule',
     ]),

@@ -8,6 +8,8 @@ export interface ReadRecord {
   key: string | null;
   value: Buffer | null;
   headers: KafkaMessage['headers'];
+  /** The Kafka timestamp, epoch ms as text (LogAppendTime or CreateTime, as the topic says). */
+  timestamp: string;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function readTopic(
             key: m.key?.toString() ?? null,
             value: m.value,
             headers: m.headers,
+            timestamp: m.timestamp,
           });
       },
       { stallTimeoutMs: Math.max(deadline - Date.now(), 5_000) },

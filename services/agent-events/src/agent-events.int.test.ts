@@ -195,6 +195,17 @@ describe('agent-events: simulator → ingress → normalizer → agent-events on
       label: 'Alice Svensson',
     });
     expect(quoted.channel).toBe('WHATSAPP');
+    // The times of its conversation event, through the real ingress: the raw record's receipt
+    // and its broker append time (LogAppendTime), Sinch's accept time from the callback.
+    expect(quoted.times).toMatchObject({
+      sinchAcceptedAtMs: expect.any(Number),
+      ingressReceivedAtMs: expect.any(Number),
+      kafkaAppendedAtMs: expect.any(Number),
+      kafkaTimestampType: 'LOG_APPEND_TIME',
+    });
+    expect(quoted.times!.kafkaAppendedAtMs! - quoted.times!.ingressReceivedAtMs!).toBeLessThan(
+      60_000,
+    );
     expect(quoted.message!.quoted).toEqual({
       messageId: 'agent-msg-1',
       text: 'It ships on Monday.',

@@ -12,6 +12,7 @@ import {
   mmsConfig,
   normalizeOutbound,
   normalizeWebhook,
+  timeSkewsOf,
   type ConversationEvent,
   type DedupState,
   type LinkState,
@@ -94,7 +95,7 @@ export function normalizerHandler(config: {
       }
       events = [event];
     } else if (ctx.topic === 'sinch.outbound.v1') {
-      events = normalizeOutbound({ record: value as OutboundRecord, source });
+      events = normalizeOutbound({ record: value as OutboundRecord, source, kafka: ctx.timestamp });
     } else {
       const raw = value as RawWebhookRecord;
       events = normalizeWebhook({
@@ -102,7 +103,13 @@ export function normalizerHandler(config: {
         receivedAtMs: Number(raw.receivedAt),
         customerKey: raw.customerKey || ctx.key,
         source,
+        kafka: ctx.timestamp,
       });
+      // One observation per callback (its events share the times), duplicates included: the skews are the transport's.
+      const times = events[0]?.times;
+      if (times)
+        for (const skew of timeSkewsOf(times))
+          config.metrics.timeSkew.observe({ from: skew.from, to: skew.to }, skew.seconds);
     }
     const state = ctx.state.get(ctx.key);
     const { state: dedup, fresh } = Deduplicator.filterNew(

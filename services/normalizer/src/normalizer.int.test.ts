@@ -160,6 +160,38 @@ describe('normalizer on real Kafka', () => {
         /cpm_duplicates_dropped_total\{type="MESSAGE_RECEIVED",service="normalizer"\} 1/,
       );
 
+      // The times side by side, from the log: the raw record's receipt time and its broker
+      // append time (the raw topic is LogAppendTime), Sinch's accept time from the body.
+      const raw = await readTopic(t.kafka, topicName(t.namespace, 'sinch.webhooks.raw.v1'));
+      const source = raw.find(
+        (r) =>
+          r.partition === received[0]!.event.source.partition &&
+          r.offset === received[0]!.event.source.offset,
+      )!;
+      const rawRecord = await t.codec.decode<{ receivedAt: string | number }>(source.value!);
+      expect(received[0]!.event.times).toEqual({
+        channelAtMs: null, // no event_time in this callback
+        sinchAcceptedAtMs: Date.parse('2026-11-01T10:00:00.000Z'),
+        sinchAcceptedSource: 'ACCEPT_TIME',
+        ingressReceivedAtMs: Number(rawRecord.receivedAt),
+        kafkaAppendedAtMs: Number(source.timestamp),
+        kafkaTimestampType: 'LOG_APPEND_TIME',
+      });
+      // The fixtures carry event_time, accept_time and accepted_time: every skew is observed.
+      const fixtureCount = fixtures.length;
+      for (const [from, to] of [
+        ['channel', 'sinch'],
+        ['sinch', 'ingress'],
+        ['ingress', 'kafka'],
+      ])
+        expect(
+          Number(
+            new RegExp(
+              `cpm_time_skew_seconds_count\\{service="normalizer",from="${from}",to="${to}"\\} (\\d+)`,
+            ).exec(metrics)?.[1] ?? 0,
+          ),
+        ).toBeGreaterThanOrEqual(fixtureCount);
+
       // Ready, and caught up: a lag of 0 on every partition of both inputs.
       const ready = await fetch(`${normalizer.url}/readyz`);
       expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', ready: true }]);
@@ -204,12 +236,30 @@ describe('normalizer on real Kafka', () => {
       try {
         const original = await events(t, 1);
         const again = await events(twin, original.length);
+        // The copy's raw records were appended later, so their Kafka append times differ;
+        // every other field, the other times included, is the same. Each event's append
+        // time is its own raw record's timestamp: from the log, never the processing clock.
+        const appendTimes = new Map(
+          (await readTopic(twin.kafka, topicName(twin.namespace, 'sinch.webhooks.raw.v1'))).map(
+            (r) => [`${r.partition}:${r.offset}`, Number(r.timestamp)],
+          ),
+        );
+        for (const { event } of again)
+          if (event.source.topic === 'sinch.webhooks.raw.v1')
+            expect(event.times?.kafkaAppendedAtMs).toBe(
+              appendTimes.get(`${event.source.partition}:${event.source.offset}`),
+            );
+        const withoutAppend = (e: ConversationEvent) => ({
+          ...e,
+          times: e.times && { ...e.times, kafkaAppendedAtMs: 0 },
+        });
         // Every key's own events in the same order; a callback re-keyed from a contact to a
         // phone key is the same record, but where it falls among that key's events depends on
         // when it was read (docs/ARCHITECTURE.md#contact-links).
         const rekeyed = (o: { key: string | null; event: ConversationEvent }) =>
           /^(CONTACT|CONVERSATION)_/.test(o.event.type) && (o.key ?? '').includes(':tel:');
-        const view = (list: typeof original) => list.map((o) => [o.partition, o.key, o.event]);
+        const view = (list: typeof original) =>
+          list.map((o) => [o.partition, o.key, withoutAppend(o.event)]);
         expect(view(again.filter((o) => !rekeyed(o)))).toEqual(
           view(original.filter((o) => !rekeyed(o))),
         );

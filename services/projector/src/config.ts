@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { connectionSchema, consumerHealthSchema, loadConfig, port } from '@cpm/platform';
+import { bool, connectionSchema, consumerHealthSchema, loadConfig, port } from '@cpm/platform';
 
 export const projectorConfigSchema = connectionSchema.merge(consumerHealthSchema).extend({
   PROJECTOR_HTTP_PORT: port(18086), // read API, health and metrics; 0 picks a free port
@@ -9,6 +9,12 @@ export const projectorConfigSchema = connectionSchema.merge(consumerHealthSchema
     .default('projection'), // PostgreSQL schema of the tables (a rebuild swaps another one in under this name)
   PROJECTOR_GROUP: z.string().min(1).default('projector'), // Kafka consumer group; also the key of its offsets in consumer_offsets
   PROJECTOR_MAX_BYTES_PER_PARTITION: z.coerce.number().int().positive().default(1_048_576), // fetch size per partition: the batch written in one transaction
+  PROJECTOR_AUDIT_INDEX: bool(true), // keep the audit index replay audit reads (tables audit_positions, audit_conversations)
+  PROJECTOR_AUDIT_INDEX_MAX_BYTES_PER_PARTITION: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1_048_576), // the audit index's fetch size per partition: its batch per transaction
 });
 
 export type ProjectorConfig = z.infer<typeof projectorConfigSchema>;

@@ -7,3 +7,5 @@ export * from './projection-store';
 export * from './projection-consumer';
 export * from './read-api';
 export * from './projector';
+export * from './audit-index';
+export * from './audit-index-consumer';

@@ -279,7 +279,7 @@ describe('projector on real Kafka and PostgreSQL', () => {
       expect(
         (
           await pool.query(
-            'SELECT topic, partition, next_offset FROM projection.consumer_offsets ORDER BY topic',
+            `SELECT topic, partition, next_offset FROM projection.consumer_offsets WHERE consumer_group = 'projector' ORDER BY topic`,
           )
         ).rows,
       ).toEqual([
@@ -354,7 +354,12 @@ describe('projector on real Kafka and PostgreSQL', () => {
     await start();
     try {
       await waitFor(
-        () => count(pool, 'consumer_offsets'),
+        async () =>
+          (
+            await pool.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM projection.consumer_offsets WHERE consumer_group = 'projector'`,
+            )
+          ).rows[0]!.n,
         (n) => n === 2,
       );
       expect(await snapshot(pool)).toEqual(before);
@@ -447,7 +452,7 @@ describe('projector exactly-once under SIGKILL', () => {
         await waitFor(
           () =>
             envPool.query(
-              `SELECT sum(next_offset)::int AS n FROM projection.consumer_offsets WHERE topic = 'conversation.events.v1'`,
+              `SELECT sum(next_offset)::int AS n FROM projection.consumer_offsets WHERE consumer_group = 'projector' AND topic = 'conversation.events.v1'`,
             ),
           (r) => r.rows[0].n === total,
         );
@@ -459,7 +464,7 @@ describe('projector exactly-once under SIGKILL', () => {
         // Every row's position is below the stored offset of its partition, and each partition's last row sits right under it.
         const consistency = await envPool.query(
           `SELECT o.partition, o.next_offset, max(m.log_offset) AS last_row, count(m.*) FILTER (WHERE m.log_offset >= o.next_offset) AS beyond
-           FROM projection.consumer_offsets o JOIN projection.messages m ON m.log_partition = o.partition AND o.topic = 'conversation.events.v1' GROUP BY 1, 2`,
+           FROM projection.consumer_offsets o JOIN projection.messages m ON m.log_partition = o.partition AND o.topic = 'conversation.events.v1' AND o.consumer_group = 'projector' GROUP BY 1, 2`,
         );
         for (const row of consistency.rows) {
           expect(row.beyond).toBe('0');

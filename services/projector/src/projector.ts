@@ -3,6 +3,8 @@ import { consumerHealthSettings, createKafka, ensureTopics, SchemaCodec } from '
 import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
 import { createPool, migrate, retryTransient } from '@cpm/postgres';
 import type { ProjectorConfig } from './config';
+import { AuditIndexConsumer } from './audit-index-consumer';
+import { AuditIndexStore } from './audit-index';
 import { INPUT_TOPICS } from './decode-batch';
 import { ProjectionConsumer } from './projection-consumer';
 import { ProjectionStore } from './projection-store';
@@ -44,6 +46,18 @@ export async function startProjector(
     health: consumerHealthSettings(config),
   });
   await consumer.start();
+  const auditIndex = config.PROJECTOR_AUDIT_INDEX
+    ? new AuditIndexConsumer({
+        kafka,
+        codec,
+        namespace: config.TOPIC_NAMESPACE,
+        store: new AuditIndexStore(pool, config.PROJECTION_SCHEMA, config.PROJECTOR_GROUP),
+        maxBytesPerPartition: config.PROJECTOR_AUDIT_INDEX_MAX_BYTES_PER_PARTITION,
+        logger,
+        metrics,
+      })
+    : null;
+  await auditIndex?.start();
 
   const app = express();
   app.use(
@@ -59,6 +73,7 @@ export async function startProjector(
     url,
     async stop() {
       await consumer.stop();
+      await auditIndex?.stop();
       await close();
       await pool.end();
     },

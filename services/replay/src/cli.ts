@@ -8,7 +8,7 @@ import { agentViewSettings, loadAgentEventsConfig } from '@cpm/agent-events';
 import { createLogger, errorCode } from '@cpm/platform';
 import { keyringOf } from '@cpm/sinch-webhooks';
 import { agentViewAt, formatAgentView } from './agent-view-at';
-import { audit, formatTimeline } from './audit';
+import { audit, auditIndexed, formatTimeline } from './audit';
 import { rebuildAndSwap, verifyLive } from './commands';
 import { loadReplayConfig } from './config';
 import { ReplayUsageError } from './errors';
@@ -56,17 +56,30 @@ program
   .description(
     'ordered history of a conversation id or customer key, signatures re-verified with the secret valid at receipt',
   )
-  .action((subject: string) =>
+  .option(
+    '--full-scan',
+    'read the three topics whole instead of through the audit index (slower; finds raw webhooks by text too)',
+    false,
+  )
+  .action((subject: string, options: { fullScan: boolean }) =>
     withContext(async (ctx) => {
-      const entries = await audit(
-        {
-          kafka: ctx.kafka,
-          codec: ctx.codec,
-          namespace: ctx.config.TOPIC_NAMESPACE,
-          keyring: keyringOf(ctx.config),
-        },
-        subject,
-      );
+      const base = {
+        kafka: ctx.kafka,
+        codec: ctx.codec,
+        namespace: ctx.config.TOPIC_NAMESPACE,
+        keyring: keyringOf(ctx.config),
+      };
+      const entries = options.fullScan
+        ? await audit(base, subject)
+        : await auditIndexed(
+            {
+              ...base,
+              pool: ctx.pool,
+              schema: ctx.config.PROJECTION_SCHEMA,
+              projectorGroup: ctx.config.PROJECTOR_GROUP,
+            },
+            subject,
+          );
       if (json()) entries.forEach((e) => out(JSON.stringify(e)));
       else out(entries.length > 0 ? formatTimeline(entries) : `nothing in the logs for ${subject}`);
       return 0;

@@ -42,6 +42,8 @@ export async function rebuildAndSwap(ctx: ReplayContext, json: boolean): Promise
   await migrate(ctx.config.DATABASE_URL, schema);
   const total: RebuildResult = {
     records: 0,
+    indexed: 0,
+    indexSeconds: 0,
     skipped: 0,
     seconds: 0,
     decodeSeconds: 0,
@@ -50,6 +52,8 @@ export async function rebuildAndSwap(ctx: ReplayContext, json: boolean): Promise
   for (let attempt = 1; attempt <= SWAP_ATTEMPTS; attempt++) {
     const pass = await rebuildInto(rebuildOptions(ctx, schema, json));
     total.records += pass.records;
+    total.indexed += pass.indexed;
+    total.indexSeconds += pass.indexSeconds;
     total.skipped += pass.skipped;
     total.seconds += pass.seconds;
     total.decodeSeconds += pass.decodeSeconds;

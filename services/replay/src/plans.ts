@@ -22,11 +22,11 @@ export const replayPlans = {
   dropSchema: (s: string) => `DROP SCHEMA IF EXISTS ${quoteIdent(s)} CASCADE`,
   renameSchema: (from: string, to: string) =>
     `ALTER SCHEMA ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`,
-  /** Partitions where the candidate has read less than the live projector. */
+  /** Partitions where the candidate has read less than the live projector, for the groups in $1 (text[]). */
   behindLive: (live: string, candidate: string) =>
     `SELECT l.topic, l.partition, l.next_offset AS live, c.next_offset AS candidate
      FROM ${quoteIdent(live)}.consumer_offsets l LEFT JOIN ${quoteIdent(candidate)}.consumer_offsets c USING (consumer_group, topic, partition)
-     WHERE l.consumer_group = $1 AND (c.next_offset IS NULL OR c.next_offset < l.next_offset)`,
+     WHERE l.consumer_group = ANY($1::text[]) AND (c.next_offset IS NULL OR c.next_offset < l.next_offset)`,
   offsets: (s: string) =>
     `SELECT topic, partition, next_offset FROM ${quoteIdent(s)}.consumer_offsets WHERE consumer_group = $1`,
   /**

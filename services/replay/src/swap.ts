@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { withClient } from '@cpm/postgres';
-import { plans } from '@cpm/projector';
+import { auditIndexGroup, plans } from '@cpm/projector';
 import { replayPlans } from './plans';
 import { schemaExists } from './schema-versions';
 
@@ -30,7 +30,10 @@ export async function swapSchemas(
       await client.query(plans.lockExclusive, [plans.lockKey(o.live)]);
       const liveExists = await schemaExists(pool, o.live);
       if (liveExists) {
-        const behind = await client.query(replayPlans.behindLive(o.live, o.candidate), [o.group]);
+        // The projections and the audit index alike: each has its offsets under its own group.
+        const behind = await client.query(replayPlans.behindLive(o.live, o.candidate), [
+          [o.group, auditIndexGroup(o.group)],
+        ]);
         if (behind.rows.length > 0) {
           await client.query('ROLLBACK');
           return { swapped: false, behind: behind.rows };
