@@ -60,7 +60,11 @@ export async function startNormalizer(
 
   const app = express();
   app.use(opsRoutes(metrics.registry, async () => processor.health.check()));
-  const { url, close } = await listen(app, config.NORMALIZER_HTTP_PORT, config.NORMALIZER_HTTP_HOST);
+  const { url, close } = await listen(
+    app,
+    config.NORMALIZER_HTTP_PORT,
+    config.NORMALIZER_HTTP_HOST,
+  );
   logger.info({ url }, 'normalizer running');
   return {
     url,
