@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Client } from 'pg';
 import type { Admin } from 'kafkajs';
 import type { AgentEvent } from '@cpm/contracts';
@@ -29,8 +30,10 @@ import {
  * records never became readable, because the instances that took its partitions over
  * processed them again.
  *
- * Each instance gets an instance id of its own (NORMALIZER_INSTANCE_ID,
- * AGENT_EVENTS_INSTANCE_ID; PGAPPNAME names a projector's PostgreSQL sessions). Outbound
+ * Each instance is given an instance id of its own (NORMALIZER_INSTANCE_ID,
+ * AGENT_EVENTS_INSTANCE_ID), for a TransactionalProcessor that names its transactional id
+ * after it; its group members are recognized by the client id the service derives from that
+ * id or from its host name and pid. PGAPPNAME names a projector's PostgreSQL sessions. Outbound
  * is not in it yet: a kind with agent commands as its load and "one send per command at the
  * simulator" as its check fits the same rounds.
  * FAULT_MODE=long: 10 rounds; default (CI): 1.
@@ -45,8 +48,8 @@ interface Kind {
   main: string;
   /** Environment of instance `id`: its HTTP port, and what makes it an instance of its own. */
   env(id: string, port: number): Record<string, string>;
-  /** The kafkajs client id its group members show. */
-  clientId(id: string): string;
+  /** The kafkajs client ids instance `id` with process id `pid` may show in its group. */
+  clientIds(id: string, pid: number): string[];
   group: string;
   /** The input topic whose assignment says which partitions a member holds. */
   input: string;
@@ -104,7 +107,7 @@ function kinds(): Kind[] {
       name: 'normalizer',
       main: 'services/normalizer/src/main.ts',
       env: (id, port) => ({ NORMALIZER_INSTANCE_ID: id, NORMALIZER_HTTP_PORT: String(port) }),
-      clientId: (id) => `normalizer-${id}`,
+      clientIds: (id, pid) => [`normalizer-${id}`, `normalizer-${hostname()}-${pid}`],
       group: topicName(ns, 'normalizer'),
       input: topicName(ns, 'sinch.webhooks.raw.v1'),
       changelog: topicName(ns, 'normalizer.state.v1'),
@@ -113,7 +116,7 @@ function kinds(): Kind[] {
       name: 'agent-events',
       main: 'services/agent-events/src/main.ts',
       env: (id, port) => ({ AGENT_EVENTS_INSTANCE_ID: id, AGENT_EVENTS_HTTP_PORT: String(port) }),
-      clientId: (id) => `agent-events-${id}`,
+      clientIds: (id, pid) => [`agent-events-${id}`, `agent-events-${hostname()}-${pid}`],
       group: topicName(ns, 'agent-events'),
       input: topicName(ns, 'conversation.events.v1'),
       changelog: topicName(ns, 'agent-events.state.v1'),
@@ -122,7 +125,7 @@ function kinds(): Kind[] {
       name: 'projector',
       main: 'services/projector/src/main.ts',
       env: (id, port) => ({ PROJECTOR_HTTP_PORT: String(port), PGAPPNAME: id }),
-      clientId: () => 'projector-projector', // one client id for every projector (its group's name)
+      clientIds: () => ['projector-projector'], // one client id for every projector (its group's name)
       group: topicName(ns, 'projector'),
       input: topicName(ns, 'conversation.events.v1'),
       changelog: null,
@@ -178,11 +181,13 @@ async function progress(kind: Kind): Promise<number> {
 /** The group is stable and its members are exactly the running (not stopped) instances. */
 async function groupIsRunningInstances(kind: Kind): Promise<boolean> {
   const { state, members } = await groupMembers(admin, kind.group, kind.input);
-  const want = running(kind)
-    .map((i) => kind.clientId(i.id))
-    .sort();
-  const have = members.map((m) => m.clientId).sort();
-  return state === 'Stable' && JSON.stringify(want) === JSON.stringify(have);
+  const unmatched = running(kind).map((i) => kind.clientIds(i.id, i.process.pid));
+  for (const m of members) {
+    const at = unmatched.findIndex((ids) => ids.includes(m.clientId));
+    if (at < 0) return false; // a member that is not a running instance (a stopped one)
+    unmatched.splice(at, 1);
+  }
+  return state === 'Stable' && unmatched.length === 0;
 }
 
 /** SIGKILLs the oldest running instance once its kind is committing work, then waits until the others hold its partitions. */
@@ -213,8 +218,8 @@ async function heldTransaction(kind: Kind, x: Instance): Promise<Pause['open'] |
     );
     return rows[0]!.n > 0 ? [] : null;
   }
-  const mine = (await groupMembers(admin, kind.group, kind.input)).members.find(
-    (m) => m.clientId === kind.clientId(x.id),
+  const mine = (await groupMembers(admin, kind.group, kind.input)).members.find((m) =>
+    kind.clientIds(x.id, x.process.pid).includes(m.clientId),
   )?.partitions;
   if (!mine || mine.length === 0) return null;
   await sleep(1_000);

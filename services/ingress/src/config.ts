@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { z } from 'zod';
 import { bool, connectionSchema, csv, loadConfig, positiveInt, port } from '@cpm/platform';
 import { keyringOf, keyringSetting, refineWebhookSecrets } from '@cpm/sinch-webhooks';
@@ -31,7 +30,7 @@ const ingressSettings = connectionSchema.extend({
   INGRESS_QUARANTINE_MAX_BYTES: positiveInt(64 * 1024), // rejected bodies are kept up to this size
   INGRESS_RETRY_AFTER_SECONDS: positiveInt(5), // Retry-After of a 503
   INGRESS_REQUEST_TIMEOUT_MS: positiveInt(15_000), // a request (headers and body) not complete by then gets 408 and is closed
-  INGRESS_INSTANCE_ID: z.string().default(`ingress-${hostname()}-${process.pid}`), // names its Kafka client and each raw record's ingress; the host name tells replicas apart (each container's pid is 1)
+  INGRESS_INSTANCE_ID: z.string().default(`ingress-${process.pid}`),
   INGRESS_ENSURE_TOPICS: bool(true), // create topics and register schemas at start
 });
 
