@@ -163,7 +163,7 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
       NODE_OPTIONS: `${o.serviceNodeOptions ?? ''} ${o.ingressNodeOptions ?? ''}`.trim(),
     };
     if (baseline) {
-      // bare.ts's hop has one transactional id: one process per hop.
+      // The baseline is what bench/e2e compares with: one process per hop.
       if (instances !== 1) throw new Error('the bare Kafka baseline runs one process per hop');
       const bare = { ...bundled, bundle: 'bare' };
       services.push(
