@@ -32,8 +32,9 @@ export interface PipelineOptions {
   partitions?: number;
   /** Phases run one after the other. */
   phases: { rate: number; seconds: number }[];
-  /** Then these, until one is not sustained. */
+  /** Then these, until `stop` says so (default: a phase not sustained). */
   steps: { rate: number; seconds: number }[];
+  stop?: (phase: Phase) => boolean;
   /** V8 flags for every service (NODE_OPTIONS), node flags NODE_OPTIONS refuses, and the ingress's own. */
   serviceNodeOptions?: string;
   serviceNodeArgs?: string[];
@@ -66,6 +67,8 @@ export interface Phase {
   p95: number;
   p99: number;
   sustained: boolean;
+  /** Agent events read per second, from the phase's first request to its last agent event. */
+  processedPerSecond: number;
 }
 
 /** V8 heap used / total and memory outside the heap (Buffers), MiB, from a service's /metrics. */
@@ -350,9 +353,15 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
       // Sustained: the generator kept the pace (within 5%), everything acked and delivered, p99 under 1 s.
       const sustained =
         sendSeconds <= seconds * 1.05 && acked === total && values.length === total && p99 < 1000;
+      // Agent events per second from the phase's first request to its last agent event read:
+      // the offered rate while the pipeline keeps up, what it can process once it does not.
+      const firstSent = ids.reduce((m, id) => Math.min(m, sentWall.get(id)!), Infinity);
+      const lastRead = ids.reduce((m, id) => Math.max(m, readWall.agent.get(id) ?? 0), 0);
+      const processedPerSecond = values.length / Math.max((lastRead - firstSent) / 1000, 1e-3);
       const phase = {
         rate,
         seconds,
+        processedPerSecond,
         sent: total,
         acked,
         delivered: values.length,
@@ -381,7 +390,7 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
     for (const { rate, seconds } of o.steps) {
       const phase = await runPhase(rate, seconds);
       phases.push(phase);
-      if (!phase.sustained) break;
+      if (o.stop ? o.stop(phase) : !phase.sustained) break;
     }
     clearInterval(sampler);
     for (const c of consumers) await c.disconnect();
