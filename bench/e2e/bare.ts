@@ -8,15 +8,16 @@
  *                            idempotent producer, acks=all), then answered 200
  *   bare.ts hop <in> <out>   reads <in> (read_committed, the TransactionalProcessor's fetch
  *                            settings) and forwards every record unchanged to <out> in Kafka
- *                            transactions with the consumed offsets (its GroupCommitter)
+ *                            transactions with the consumed offsets, one transactional
+ *                            producer per partition (as TransactionalProcessor)
  *
  * Env: KAFKA_BROKERS, TOPIC_NAMESPACE.
  */
 import { createServer } from 'node:http';
 import {
   BatchingSender,
+  chunks,
   createKafka,
-  GroupCommitter,
   IdempotentProducer,
   RenewableTransactionalProducer,
   topicName,
@@ -35,12 +36,12 @@ async function ingress(port: number): Promise<void> {
   const topic = topicName(namespace, 'sinch.webhooks.raw.v1');
   let key = 0;
   createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
       if (req.url === '/healthz') return res.end('ok');
       if (req.method !== 'POST') return ((res.statusCode = 404), res.end()); // the bench's /metrics probe
-      sender.send({ topic, key: String(key++ % 200), value: Buffer.concat(chunks) }).then(
+      sender.send({ topic, key: String(key++ % 200), value: Buffer.concat(parts) }).then(
         () => res.end(),
         () => ((res.statusCode = 503), res.end()),
       );
@@ -50,9 +51,16 @@ async function ingress(port: number): Promise<void> {
 
 async function hop(input: string, output: string): Promise<void> {
   const groupId = topicName(namespace, `bare-${input}`);
-  const producer = new RenewableTransactionalProducer(kafka, `${groupId}-0`, logger);
-  await producer.connect();
-  const committer = new GroupCommitter(producer, groupId);
+  const producers = new Map<number, Promise<RenewableTransactionalProducer>>();
+  const producerOf = (partition: number): Promise<RenewableTransactionalProducer> => {
+    let producer = producers.get(partition);
+    if (!producer) {
+      const p = new RenewableTransactionalProducer(kafka, `${groupId}.p${partition}`, logger);
+      producer = p.connect().then(() => p);
+      producers.set(partition, producer);
+    }
+    return producer;
+  };
   const consumer = kafka.consumer({
     groupId,
     readUncommitted: false,
@@ -72,11 +80,21 @@ async function hop(input: string, output: string): Promise<void> {
       const records = new Map<string, Message[]>([
         [out, batch.messages.map((m) => ({ key: m.key, value: m.value }))],
       ]);
-      await committer.commit({
-        records,
-        topic: batch.topic,
-        partition: batch.partition,
-        nextOffset: (BigInt(last.offset) + 1n).toString(),
+      const producer = await producerOf(batch.partition);
+      await producer.inTransaction(async (tx) => {
+        for (const topicMessages of chunks(records))
+          await tx.sendBatch({ acks: -1, topicMessages });
+        await tx.sendOffsets({
+          consumerGroupId: groupId,
+          topics: [
+            {
+              topic: batch.topic,
+              partitions: [
+                { partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+              ],
+            },
+          ],
+        });
       });
       resolveOffset(last.offset);
       await heartbeat();

@@ -70,7 +70,7 @@ function writeResults(phases: Phase[], rss: Map<string, number>, baseline: boole
     '',
     'Path: signed MESSAGE_INBOUND webhook (200 customers) → ingress → `sinch.webhooks.raw.v1` → normalizer (Kafka transactions) → `conversation.events.v1` → agent-events (Kafka transactions) → `agent.events.v1`, 3 partitions; each service a child process running its `npm run build` bundle. Latency: request sent → the conversation event, and the agent event, read back (read_committed) by consumers in the bench process. Requests are evenly paced, not waiting for answers.' +
       (baseline
-        ? " **Baseline**: `bench/e2e/bare.ts` in each service's place, same topics, load and readers: a node:http ingress that sends each body as it is (no verification, no parsing; the same batching idempotent producer), and two hops that forward every record unchanged in Kafka transactions with the consumed offsets (the same fetch settings and group commit, no decoding, state or encoding). What the machine's Kafka transactions cost, without our processing."
+        ? " **Baseline**: `bench/e2e/bare.ts` in each service's place, same topics, load and readers: a node:http ingress that sends each body as it is (no verification, no parsing; the same batching idempotent producer), and two hops that forward every record unchanged in Kafka transactions with the consumed offsets (the same fetch settings and one transactional producer per partition, no decoding, state or encoding). What the machine's Kafka transactions cost, without our processing."
         : ''),
     '',
     '| rate (req/s) | seconds | sent | acked | agent events | → conversation event p50 / p95 / p99 ms | → agent event p50 ms | p95 ms | p99 ms | sustained |',

@@ -1,13 +1,19 @@
 import type { AgentEvent } from '@cpm/contracts';
 import { topicName } from '@cpm/kafka';
 import { loadEvent, createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
-import { keepLoading, killUnderLoad, type ServiceProcess } from './service-process';
+import {
+  keepLoading,
+  killUnderLoad,
+  verifyProjections,
+  type ServiceProcess,
+} from './service-process';
 
 /**
  * Guarantees 2 and 4 for agent-events (the product topic): SIGKILLed repeatedly while
  * conversation events keep arriving, with poison records mixed in. Afterwards every
  * customer message has exactly one MESSAGE_RECEIVED agent event, and every poison record is
- * in agent.events.v1.dlq once. FAULT_MODE=long: 10 kills and more load; default (CI): 3.
+ * in agent.events.v1.dlq once; the same log projected (a projector started at the end) is
+ * what `replay verify` rebuilds. FAULT_MODE=long: 10 kills and more load; default (CI): 3.
  */
 const LONG = process.env.FAULT_MODE === 'long';
 const KILLS = LONG ? 10 : 3;
@@ -17,7 +23,7 @@ const PER_BATCH = 100;
 let t: TestEnv;
 const started: ServiceProcess[] = [];
 beforeAll(async () => {
-  t = await createTestEnv({ database: false, partitions: 3 });
+  t = await createTestEnv({ database: true, partitions: 3 });
 });
 afterAll(async () => {
   for (const s of started) await s.kill('SIGTERM');
@@ -82,4 +88,5 @@ it(`emits one agent event per customer message and dead-letters every poison rec
   console.log(
     `agent-events fault: ${KILLS} SIGKILLs, ${sent} conversation events → ${ids.length} agent events (no gap, no duplicate), ${poisons.length} poison records → DLQ`,
   );
-}, 180_000);
+  await verifyProjections(t.env, { partitions: t.partitions });
+}, 240_000);

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { createKafka, ensureTopics, SchemaCodec, topicName } from '@cpm/kafka';
 import type { ConversationEvent } from '@cpm/domain';
 import { createLogger } from '@cpm/platform';
@@ -9,13 +10,21 @@ import {
   waitForGroup,
   type PrivateBroker,
 } from '@cpm/testkit';
-import { freePort, startService, waitForHttp, type ServiceProcess } from './service-process';
+import {
+  freePort,
+  startService,
+  verifyProjections,
+  waitForHttp,
+  type ServiceProcess,
+} from './service-process';
 
 /**
  * Guarantees 1 and 2 through the whole path: the broker (a private one) is SIGKILLed under
  * webhook load and started again, ingress and normalizer running as processes. Every
  * request answered 2xx yields its conversation event exactly once; the others got 503;
- * both services recover by themselves. FAULT_MODE=long: 3 outages instead of 1.
+ * both services recover by themselves; the events projected (a projector started at the end,
+ * with a database of the test's own) are what `replay verify` rebuilds. FAULT_MODE=long: 3
+ * outages instead of 1.
  */
 const LONG = process.env.FAULT_MODE === 'long';
 const OUTAGES = LONG ? 3 : 1;
@@ -23,6 +32,18 @@ const SECRET = 'fault-broker-secret';
 const namespace = `fb${Date.now().toString(36)}`;
 let broker: PrivateBroker;
 const services: ServiceProcess[] = [];
+const databaseUrl = Object.assign(new URL(process.env.DATABASE_URL!), {
+  pathname: `/${namespace}`,
+});
+async function admin(sql: string): Promise<void> {
+  const client = new Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
 
 beforeAll(async () => {
   broker = await startPrivateBroker(Number(process.env.FAULT_BROKER_PORT ?? 19292));
@@ -31,10 +52,12 @@ beforeAll(async () => {
     namespace,
     3,
   );
+  await admin(`CREATE DATABASE ${namespace}`);
 });
 afterAll(async () => {
   for (const s of services) await s.kill('SIGTERM');
   await broker?.stop();
+  await admin(`DROP DATABASE IF EXISTS ${namespace} WITH (FORCE)`).catch(() => undefined);
 });
 
 const body = (n: number): string =>
@@ -158,4 +181,5 @@ it(`turns every acknowledged webhook into exactly one event across ${OUTAGES} br
   console.log(
     `broker fault: ${OUTAGES} outage(s), ${outcomes.length} requests, ${acked.length} acknowledged → one event each, ${others.length} answered 503; normalizer consumer restarts that found the broker away: ${failedRestarts}; restores that found a transaction without markers: ${sealed}`,
   );
-}, 240_000);
+  await verifyProjections({ ...env, DATABASE_URL: databaseUrl.toString() }, { partitions: 3 });
+}, 300_000);

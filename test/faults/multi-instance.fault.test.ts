@@ -14,6 +14,7 @@ import {
   keepLoading,
   startService,
   waitForHttp,
+  verifyProjections,
   type ServiceProcess,
 } from './service-process';
 
@@ -28,7 +29,7 @@ import {
  * exactly one conversation event, one MESSAGE_RECEIVED agent event and one projected
  * message, and the transaction each stopped Kafka instance held was refused (aborted): its
  * records never became readable, because the instances that took its partitions over
- * processed them again.
+ * processed them again; and `replay verify` finds the projections equal to a rebuild.
  *
  * Each instance is given an instance id of its own (NORMALIZER_INSTANCE_ID,
  * AGENT_EVENTS_INSTANCE_ID), for a TransactionalProcessor that names its transactional id
@@ -405,6 +406,12 @@ it(
         projectedMessages: 0,
         lateCommitsVisible: [],
       });
+      // The projections the instances wrote are what a rebuild from the log gives: with the
+      // group's projectors stopped, one started for the check holds every partition.
+      await Promise.all(
+        fleet.filter((i) => i.kind.name === 'projector').map((i) => i.process.kill('SIGTERM')),
+      );
+      await verifyProjections(t.env, { partitions: PARTITIONS });
     } catch (error) {
       for (const i of fleet)
         console.error(

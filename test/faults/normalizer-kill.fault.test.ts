@@ -2,13 +2,19 @@ import { topicName } from '@cpm/kafka';
 import type { ConversationEvent } from '@cpm/domain';
 import { createTestEnv, inboundTextBody, readTopic, type TestEnv } from '@cpm/testkit';
 import { rawWebhook } from './raw-webhooks';
-import { keepLoading, killUnderLoad, type ServiceProcess } from './service-process';
+import {
+  keepLoading,
+  killUnderLoad,
+  verifyProjections,
+  type ServiceProcess,
+} from './service-process';
 
 /**
  * Guarantees 2 and 4 for the normalizer: SIGKILLed repeatedly while raw webhooks keep
  * arriving, with poison records mixed in (not Avro, Avro of another schema, valid Avro whose
  * body is absurd). Afterwards: every valid webhook gave its event exactly once, and every
- * poison record is in the DLQ with its reason and source position.
+ * poison record is in the DLQ with its reason and source position, and the projections of
+ * the events (a projector started at the end) are what `replay verify` rebuilds.
  * FAULT_MODE=long: 10 kills and more load; default (CI): 3 kills.
  */
 const LONG = process.env.FAULT_MODE === 'long';
@@ -19,7 +25,7 @@ const PER_BATCH = 100;
 let t: TestEnv;
 const started: ServiceProcess[] = [];
 beforeAll(async () => {
-  t = await createTestEnv({ database: false, partitions: 3 });
+  t = await createTestEnv({ database: true, partitions: 3 });
 });
 afterAll(async () => {
   for (const s of started) await s.kill('SIGTERM');
@@ -161,4 +167,5 @@ it(`emits every event exactly once and dead-letters every poison record across $
   console.log(
     `normalizer fault: ${KILLS} SIGKILLs, ${sent} webhooks → ${valid.length} events (no gap, no duplicate), ${poisons.length} poison records → DLQ`,
   );
-}, 180_000);
+  await verifyProjections(t.env, { partitions: t.partitions });
+}, 240_000);

@@ -1,13 +1,20 @@
 import { Client } from 'pg';
 import { topicName } from '@cpm/kafka';
 import { createTestEnv, type TestEnv, loadEvent } from '@cpm/testkit';
-import { eventually, startService, type ServiceProcess } from './service-process';
+import {
+  eventually,
+  freePort,
+  startService,
+  verifyProjections,
+  type ServiceProcess,
+} from './service-process';
 
 /**
  * Guarantee 2 for the projector when PostgreSQL goes away. The machine's PostgreSQL is
  * shared, so it is not restarted: every connection to this test's own database is
  * terminated (pg_terminate_backend), repeatedly, while events keep arriving. The projector
- * must resume by itself (same process) and end with every message row, once.
+ * must resume by itself (same process) and end with every message row, once, and rows that
+ * `replay verify` rebuilds from the log alike.
  * FAULT_MODE=long: 10 rounds of terminations instead of 4.
  */
 const LONG = process.env.FAULT_MODE === 'long';
@@ -38,9 +45,11 @@ it(`loses nothing and resumes by itself across ${ROUNDS} rounds of terminated co
     return killed.rows.filter((r) => r.ok).length;
   };
   try {
+    const port = await freePort();
     projector = startService('projector', 'services/projector/src/main.ts', {
       ...t.env,
-      PROJECTOR_HTTP_PORT: '0',
+      PROJECTOR_HTTP_PORT: String(port),
+      CONSUMER_LAG_INTERVAL_MS: '200',
       LOG_LEVEL: 'warn',
     });
     // Connections are cut from the first moment: while the projector migrates and starts,
@@ -102,6 +111,10 @@ it(`loses nothing and resumes by itself across ${ROUNDS} rounds of terminated co
       (id) => !ids.rows.some((r) => r.message_id === id),
     );
     expect(missing).toEqual([]);
+    await verifyProjections(t.env, {
+      partitions: t.partitions,
+      projectorUrl: `http://127.0.0.1:${port}`,
+    });
     const retries = projector.output().split('PostgreSQL connection lost; retrying').length - 1;
     console.log(
       `postgres fault: ${ROUNDS} rounds, ${terminated} backends terminated (${retries} start-up retries), ${sent} events → ${ids.rows.length} rows, projector never restarted`,

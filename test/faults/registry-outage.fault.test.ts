@@ -12,12 +12,19 @@ import {
   waitForRegistry,
   type InfraSettings,
 } from '@cpm/infra';
-import { freePort, startService, waitForHttp, type ServiceProcess } from './service-process';
+import {
+  freePort,
+  startService,
+  verifyProjections,
+  waitForHttp,
+  type ServiceProcess,
+} from './service-process';
 
 /**
  * The Schema Registry stopped (a PRIVATE Apicurio on other ports, with its own database):
  * the ingress keeps accepting webhooks (schema ids were resolved at start), and a normalizer
- * started while the registry is down resumes by itself when it returns.
+ * started while the registry is down resumes by itself when it returns; the events projected
+ * (a projector started at the end) are what `replay verify` rebuilds.
  */
 const SECRET = 'fault-registry-secret';
 let t: TestEnv;
@@ -32,7 +39,7 @@ async function registryUp(): Promise<void> {
 }
 
 beforeAll(async () => {
-  t = await createTestEnv({ database: false, partitions: 3 });
+  t = await createTestEnv({ database: true, partitions: 3 });
   settings = {
     ...infraSettings(),
     registryPort: Number(process.env.FAULT_REGISTRY_PORT ?? 18181),
@@ -121,4 +128,5 @@ it('keeps accepting webhooks while the registry is down; a consumer started mean
     output: '',
   });
   expect(ingress.alive()).toBe(true);
-}, 240_000);
+  await verifyProjections(env, { partitions: t.partitions });
+}, 300_000);

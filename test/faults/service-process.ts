@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
-import { readTopic, type ReadRecord } from '@cpm/testkit';
+import { expectReplayVerifies, readTopic, type ReadRecord } from '@cpm/testkit';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
@@ -248,4 +248,39 @@ export async function killUnderLoad(o: {
     timeoutMs: 90_000,
   });
   return { kills, records };
+}
+
+/**
+ * The last step of every fault test whose events reach `conversation.events.v1`: the
+ * projections rebuilt from the log must equal the live ones (`replay verify`, 0 differences;
+ * `expectReplayVerifies`). `env` is the test's (a database of its own:
+ * `createTestEnv({ database: true })`). A test that runs its own projector passes its URL
+ * (started with `CONSUMER_LAG_INTERVAL_MS` low); otherwise one is started here for the check
+ * and stopped after. Either way its lag must be 0 first, so the comparison covers the whole log.
+ */
+export async function verifyProjections(
+  env: Record<string, string>,
+  o: { partitions: number; projectorUrl?: string },
+): Promise<{ records: number }> {
+  let started: ServiceProcess | undefined;
+  let url = o.projectorUrl;
+  try {
+    if (!url) {
+      const port = await freePort();
+      started = startService('projector', 'services/projector/src/main.ts', {
+        ...env,
+        PROJECTOR_HTTP_PORT: String(port),
+        CONSUMER_LAG_INTERVAL_MS: '200',
+        LOG_LEVEL: 'warn',
+      });
+      url = `http://127.0.0.1:${port}`;
+      await waitForHttp(`${url}/readyz`, started, 90_000);
+    }
+    return await expectReplayVerifies(
+      { ...env, LOG_LEVEL: 'warn' },
+      { projectorUrl: url, partitions: o.partitions },
+    );
+  } finally {
+    await started?.kill('SIGTERM');
+  }
 }

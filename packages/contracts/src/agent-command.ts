@@ -19,4 +19,18 @@ export interface AgentCommand {
   templateParameters: Record<string, string>;
   messageMetadata: string | null;
   conversationMetadata: string | null;
+  /** SEND_CHOICES: a card's title (with a title or a mediaUrl the choices go as a card). */
+  title: string | null;
+  /** SEND_CHOICES: the buttons. */
+  choices: AgentChoiceItem[];
+}
+
+/** One button of a SEND_CHOICES command. */
+export interface AgentChoiceItem {
+  /** TEXT (a reply button), URL (opens `url`) or CALL (calls `phoneNumber`). */
+  kind: string;
+  title: string;
+  postbackData: string | null;
+  url: string | null;
+  phoneNumber: string | null;
 }

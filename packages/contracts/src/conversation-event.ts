@@ -37,6 +37,8 @@ export const EVENT_TYPES = [
   'RECORD_NOTIFICATION',
   'UNKNOWN_CALLBACK',
   'CHANNEL_CORRECTED',
+  // Only on normalizer.repartition.v1: a contact's messages use this phone key (docs/ARCHITECTURE.md#contact-links).
+  'CONTACT_LINKED',
 ] as const;
 
 export type ConversationEventType = (typeof EVENT_TYPES)[number];

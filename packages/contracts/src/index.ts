@@ -7,3 +7,4 @@ export type * from './lookup-answer';
 export type * from './dead-letter';
 export type * from './rejected-webhook-record';
 export type * from './conversation-event';
+export type * from './template-catalogue';

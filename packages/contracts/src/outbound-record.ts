@@ -3,7 +3,14 @@
  * Mirrors `schemas/sinch.outbound.v1.avsc` field for field (optional = `T | null`).
  */
 export type OutboundOutcome = 'SENT' | 'FAILED' | 'REJECTED';
-export type OutboundCommandType = 'SEND_TEXT' | 'SEND_MEDIA' | 'SEND_TEMPLATE' | 'END_CONVERSATION';
+export type OutboundCommandType =
+  | 'SEND_TEXT'
+  | 'SEND_MEDIA'
+  | 'SEND_CHOICES'
+  | 'SEND_TEMPLATE'
+  | 'END_CONVERSATION'
+  | 'REGISTER_OPT_IN'
+  | 'REGISTER_OPT_OUT';
 
 export interface OutboundRecord {
   commandId: string;

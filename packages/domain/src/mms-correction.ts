@@ -27,6 +27,7 @@ export interface MmsState {
 export const emptyMmsState = (): MmsState => ({ bindings: {} });
 
 const ENDING_TYPES = new Set(['CONVERSATION_STOPPED', 'CONVERSATION_DELETED']);
+const LIFECYCLE_TYPES = new Set(['CONVERSATION_STARTED', ...ENDING_TYPES]);
 
 /**
  * The MMS channel correction (docs/DOMAIN.md#mms-channel-correction), a pure state machine: one event in, the
@@ -46,9 +47,7 @@ export function correct(
   config: MmsConfig,
 ): { state: MmsState; events: ConversationEvent[] } {
   const live = withoutExpired(state, event.occurredAtMs, config.idleTimeoutMs);
-  if (ENDING_TYPES.has(event.type) && event.conversationId !== '') {
-    return { state: withoutConversation(live, event.conversationId), events: [event] };
-  }
+  if (LIFECYCLE_TYPES.has(event.type)) return lifecycle(live, event);
   if (event.identity === '' || (event.channel !== 'MMS' && event.channel !== 'SMS'))
     return { state: live, events: [event] };
 
@@ -75,6 +74,27 @@ export function correct(
   const rule = configuredRule(event, config);
   if (rule === null) return { state: live, events: [event] };
   const corrected = toMms(event, rule, event.conversationId, event.contactId);
+  return { state: live, events: [corrected, auditOf(corrected, event)] };
+}
+
+/**
+ * A conversation's start, stop or delete: the stop or delete of a bound MMS conversation ends
+ * its binding. An SMS conversation of a bound thread (the handset's SMS side, under another
+ * contact: it reaches this state with the customer's number, docs/ARCHITECTURE.md#contact-links)
+ * is shown on MMS, with its own ids; it neither binds nor ends the thread.
+ */
+function lifecycle(live: MmsState, event: ConversationEvent) {
+  if (ENDING_TYPES.has(event.type) && event.conversationId !== '') {
+    const ended = withoutConversation(live, event.conversationId);
+    if (ended !== live) return { state: ended, events: [event] };
+  }
+  const found = event.channel === 'SMS' && event.identity !== '' ? findBinding(live, event) : null;
+  if (!found) return { state: live, events: [event] };
+  const corrected: ConversationEvent = {
+    ...event,
+    channel: 'MMS',
+    correction: { rule: 'MMS_THREAD', boundConversationId: found.binding.conversationId },
+  };
   return { state: live, events: [corrected, auditOf(corrected, event)] };
 }
 

@@ -207,6 +207,62 @@ describe('MMS channel correction (docs/DOMAIN.md#mms-channel-correction)', () =>
     for (const event of last) expect(avroErrors('conversation.events.v1.avsc', event)).toEqual([]);
   });
 
+  it('shows the SMS side of a bound thread on MMS when its conversation callbacks reach the thread with the number', () => {
+    // As the normalizer re-keys a contact's conversation callback to the phone key (contact-links.ts).
+    const smsSide = (
+      type: 'CONVERSATION_STARTED' | 'CONVERSATION_STOPPED',
+      conversationId: string,
+    ) => {
+      const [event] = normalizeWebhook(
+        rawInput({
+          ...stop(conversationId),
+          conversation_stop_notification: undefined,
+          [type === 'CONVERSATION_STARTED'
+            ? 'conversation_start_notification'
+            : 'conversation_stop_notification']: {
+            conversation: {
+              id: conversationId,
+              app_id: 'app1',
+              contact_id: 'contact-sms',
+              active_channel: 'SMS',
+            },
+          },
+        }),
+      );
+      return { ...event!, identity: `+${CUSTOMER}` };
+    };
+    let state = correct(
+      emptyMmsState(),
+      normalizeWebhook(rawInput(mmsMedia('mo1')))[0]!,
+      mmsConfig(),
+    ).state;
+    const started = correct(state, smsSide('CONVERSATION_STARTED', 'conv-sms'), mmsConfig());
+    expect(
+      started.events.map((e) => [e.type, e.channel, e.sourceChannel, e.conversationId]),
+    ).toEqual([
+      ['CONVERSATION_STARTED', 'MMS', 'SMS', 'conv-sms'],
+      ['CHANNEL_CORRECTED', 'MMS', 'SMS', 'conv-sms'],
+    ]);
+    // The SMS side's stop does not end the MMS thread; the MMS conversation's stop does.
+    const smsStopped = correct(
+      started.state,
+      smsSide('CONVERSATION_STOPPED', 'conv-sms'),
+      mmsConfig(),
+    );
+    expect(smsStopped.events[0]!.channel).toBe('MMS');
+    expect(Object.keys(smsStopped.state.bindings)).toHaveLength(1);
+    state = correct(
+      smsStopped.state,
+      normalizeWebhook(rawInput(stop('conv-mms')))[0]!,
+      mmsConfig(),
+    ).state;
+    expect(state.bindings).toEqual({});
+    // Without a thread, the same callback is left as it is.
+    expect(correct(state, smsSide('CONVERSATION_STARTED', 'conv-sms'), mmsConfig()).events).toEqual(
+      [smsSide('CONVERSATION_STARTED', 'conv-sms')],
+    );
+  });
+
   it('keeps the content of a corrected message', () => {
     const { last } = run([mmsMedia('mo1'), smsText('mo2')]);
     expect(last[0]!.message).toMatchObject({ id: 'mo2', kind: 'TEXT', text: 'hi' });

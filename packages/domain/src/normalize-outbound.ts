@@ -19,16 +19,23 @@ const KIND_BY_COMMAND: Record<string, string> = {
   SEND_TEXT: 'TEXT',
   SEND_MEDIA: 'MEDIA',
   SEND_TEMPLATE: 'TEMPLATE',
+  SEND_CHOICES: 'CHOICE',
 };
+
+/** Registrations are not messages: Sinch's OPT_IN / OPT_OUT callbacks are the facts. */
+const NOT_CONVERSATION_EVENTS = new Set(['REGISTER_OPT_IN', 'REGISTER_OPT_OUT']);
 
 /**
  * One sinch.outbound.v1 record → its conversation event:
  * - a send accepted by Sinch → MESSAGE_SENT (occurredAt = Sinch's accepted_time);
  * - END_CONVERSATION accepted → CONVERSATION_STOPPED (the agent ended it);
- * - FAILED or REJECTED (any command) → MESSAGE_SEND_FAILED with the error as status.
+ * - FAILED or REJECTED (any other command) → MESSAGE_SEND_FAILED with the error as status;
+ * - REGISTER_OPT_IN / REGISTER_OPT_OUT → nothing: the registration's OPT_IN or OPT_OUT
+ *   callback is the fact, and its outcome stays on sinch.outbound.v1 (the console reads it).
  * The id is made of command id, attempt and outcome: a record written twice is one fact.
  */
 export function normalizeOutbound({ record, source }: OutboundInput): ConversationEvent[] {
+  if (NOT_CONVERSATION_EVENTS.has(record.commandType)) return [];
   const type = eventTypeOf(record);
   const completedMs = sinchTimeToMs(record.completedAt);
   if (completedMs === null)

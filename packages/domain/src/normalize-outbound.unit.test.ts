@@ -103,6 +103,17 @@ describe('normalizeOutbound (sinch.outbound.v1)', () => {
     });
   });
 
+  it('turns an accepted SEND_CHOICES into a CHOICE message, and a registration into nothing', () => {
+    const [choices] = normalizeOutbound({
+      record: record({ commandType: 'SEND_CHOICES', text: 'Pick a slot' }),
+      source,
+    });
+    expect(choices!.message).toMatchObject({ kind: 'CHOICE', text: 'Pick a slot' });
+    for (const commandType of ['REGISTER_OPT_IN', 'REGISTER_OPT_OUT'] as const)
+      for (const outcome of ['SENT', 'FAILED'] as const)
+        expect(normalizeOutbound({ record: record({ commandType, outcome }), source })).toEqual([]);
+  });
+
   it('gives one id per command, attempt and outcome, whatever the offset', () => {
     const a = normalizeOutbound({ record: record(), source })[0]!;
     const b = normalizeOutbound({ record: record(), source: { ...source, offset: '99' } })[0]!;

@@ -18,7 +18,7 @@ export interface WindowRequest {
   windowMs?: number;
 }
 
-const FREE_FORM = new Set(['SEND_TEXT', 'SEND_MEDIA']);
+const FREE_FORM = new Set(['SEND_TEXT', 'SEND_MEDIA', 'SEND_CHOICES']);
 
 export function checkWhatsAppWindow({
   channel,

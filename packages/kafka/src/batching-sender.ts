@@ -1,5 +1,5 @@
 import type { Message, TopicMessages } from 'kafkajs';
-import { MAX_PRODUCE_REQUEST_BYTES, messageBytes } from './group-commit';
+import { MAX_PRODUCE_REQUEST_BYTES, messageBytes } from './produce-requests';
 import { KafkaUnavailableError, type IdempotentProducer } from './idempotent-producer';
 
 export interface OutgoingRecord {

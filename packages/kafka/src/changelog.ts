@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { AppError } from '@cpm/platform';
 import { withAdmin } from './admin';
 import { readToEnd, TopicReadError, type TopicBatch } from './read-to-end';
-import type { RenewableTransactionalProducer } from './renewable-producer';
+import { RenewableTransactionalProducer } from './renewable-producer';
 
 export class ChangelogRestoreError extends AppError {
   constructor(topic: string, behind: string[], timeoutMs: number) {
@@ -69,11 +69,16 @@ export class ChangelogSealError extends AppError {
 }
 
 /**
- * Closes any transaction of this producer id left open in a changelog, by committing a
- * tombstone (SEAL_KEY) to every partition of it with the freshly renewed producer, and
+ * Closes any transaction of these producer ids left open in a changelog, by committing a
+ * tombstone (SEAL_KEY) to the changelog partitions with the freshly renewed producers, and
  * waits until each partition's last stable offset has passed its seal (EndTxn answers
- * once the commit is decided; the markers follow). Call after `renew()` and before reading
- * the changelog.
+ * once the commit is decided; the markers follow). Call after renewing the producers and
+ * before reading the changelog.
+ *
+ * `producers`: partition number → the producer that alone writes that changelog partition
+ * (TransactionalProcessor: one transactional id per partition number); or one producer for
+ * every partition of the changelog (a loop with one transactional id per instance, whose
+ * open transaction may sit in a partition another instance now owns).
  *
  * Why: a broker restarted after a crash can complete a transaction it had prepared to
  * commit without writing its markers (most likely its coordinator skipping partitions whose
@@ -83,28 +88,48 @@ export class ChangelogSealError extends AppError {
  * records are processed again, and the next commit of this producer id to those partitions
  * (a later epoch continues the open transaction, ProducerAppendInfo) makes both copies
  * visible. Committing the seal first makes the open records part of what the restore reads.
- * Every partition, not only the assigned ones: one of ours may now belong to another
- * instance, whose producer id cannot close it.
  *
  * What it does not close: that transaction's records in output topics stay unreadable to
  * read_committed consumers until this producer id next commits to those partitions (in
  * practice the next batch for that partition; a rarely written one, such as a DLQ, can
- * wait longer); and an instance that never comes back leaves its open records open
- * (Kafka's tooling for hanging transactions, KIP-664, is not in kafkajs).
+ * wait longer). With one transactional id per instance, an instance that never comes back
+ * leaves its open records open (Kafka's tooling for hanging transactions, KIP-664, is not in
+ * kafkajs); with one per partition number, the partition's next owner continues its
+ * producer id.
  */
 export async function sealChangelog(
   kafka: Kafka,
-  producer: RenewableTransactionalProducer,
+  producers: RenewableTransactionalProducer | ReadonlyMap<number, RenewableTransactionalProducer>,
   topic: string,
   options: { timeoutMs?: number } = {},
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   await withAdmin(kafka, async (admin) => {
-    const partitions = (await admin.fetchTopicOffsets(topic)).map((p) => p.partition);
-    const messages = partitions.map((partition) => ({ key: SEAL_KEY, value: null, partition }));
-    const sealed = await producer.inTransaction((tx) =>
-      tx.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] }),
-    );
+    const sealers =
+      producers instanceof RenewableTransactionalProducer
+        ? new Map([[producers, (await admin.fetchTopicOffsets(topic)).map((p) => p.partition)]])
+        : byProducer(producers);
+    const sealed = (
+      await Promise.all(
+        [...sealers].map(([producer, partitions]) =>
+          producer.inTransaction((tx) =>
+            tx.sendBatch({
+              acks: -1,
+              topicMessages: [
+                {
+                  topic,
+                  messages: partitions.map((partition) => ({
+                    key: SEAL_KEY,
+                    value: null,
+                    partition,
+                  })),
+                },
+              ],
+            }),
+          ),
+        ),
+      )
+    ).flat();
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       // kafkajs's fetchTopicOffsets asks with read_committed: `offset` is the last stable offset.
@@ -125,6 +150,13 @@ export async function sealChangelog(
       await new Promise((r) => setTimeout(r, 10));
     }
   });
+}
+
+function byProducer<P>(producers: ReadonlyMap<number, P>): Map<P, number[]> {
+  const out = new Map<P, number[]>();
+  for (const [partition, producer] of producers)
+    out.set(producer, [...(out.get(producer) ?? []), partition]);
+  return out;
 }
 
 export interface ReadChangelogOptions {

@@ -39,7 +39,6 @@ async function serve(
   const metrics = createMetrics('test');
   const processor = new TransactionalProcessor<number>({
     name,
-    instanceId: '0',
     kafka: t.kafka,
     codec: t.codec,
     namespace: t.namespace,

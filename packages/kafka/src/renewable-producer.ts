@@ -7,7 +7,10 @@ import { TRANSACTIONAL_PRODUCER_RETRY } from './retry-policies';
  * A transactional producer that replaces itself after a failed transaction. kafkajs leaves
  * a producer whose abort failed (the broker was gone) in state ABORTING for good; a new
  * producer with the same transactional id fences the old one and aborts its open
- * transaction (InitProducerId), so replacing it is always safe.
+ * transaction (InitProducerId), so replacing it is safe where the transactional id belongs
+ * to this process alone. Where it belongs to a partition (TransactionalProcessor), a renewal
+ * in the middle of processing would fence the partition's rightful owner: the processor
+ * makes a new producer only in a restore, and never uses one again after a failure.
  */
 export class RenewableTransactionalProducer {
   private producer: Producer | null = null;

@@ -37,7 +37,6 @@ const lists = [
 function processor(seenBefore: Map<string, Seen>, name = NAME): TransactionalProcessor<Seen> {
   return new TransactionalProcessor<Seen>({
     name,
-    instanceId: '0',
     kafka: t.kafka,
     codec: t.codec,
     namespace: t.namespace,

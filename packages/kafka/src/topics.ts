@@ -4,7 +4,7 @@
  * Names are prefixed by a namespace (default none) so deployments and test files can
  * share a cluster.
  */
-export type TopicKind = 'record' | 'quarantine' | 'derived' | 'dlq' | 'changelog';
+export type TopicKind = 'record' | 'quarantine' | 'derived' | 'dlq' | 'changelog' | 'repartition';
 
 export interface TopicSpec {
   name: string;
@@ -62,7 +62,7 @@ declare({
   kind: 'record',
   valueSchema: 'agent.commands.v1.avsc',
   purpose:
-    'What agents ask the system to do (send text, media, template; end a conversation). Log of record.',
+    'What agents ask the system to do (send text, media, choices, a WhatsApp template; end a conversation; register an opt-in or opt-out). Log of record.',
   producedBy: 'agent console / Contact Pro connector',
   config: UNLIMITED,
 });
@@ -84,6 +84,15 @@ declare({
   producedBy: 'agent-events',
   config: UNLIMITED,
 });
+declare({
+  name: 'sinch.templates.v1',
+  kind: 'record',
+  valueSchema: 'sinch.templates.v1.avsc',
+  purpose:
+    "The project's WhatsApp templates, as the Template Management API listed them at the last refresh; compacted, one record per project. The console offers agents these.",
+  producedBy: 'outbound (`npm run refresh-templates -w @cpm/outbound`)',
+  config: { 'cleanup.policy': 'compact', 'retention.ms': '-1' },
+});
 declare(
   {
     name: 'conversation.events.v1',
@@ -96,6 +105,15 @@ declare(
   },
   true,
 );
+declare({
+  name: 'normalizer.repartition.v1',
+  kind: 'repartition',
+  valueSchema: 'conversation.events.v1.avsc',
+  purpose:
+    'Internal to the normalizer: contact links (CONTACT_LINKED, keyed by the contact key, naming the phone key its SMS/MMS messages use) and contact or conversation callbacks re-keyed from the contact key to a linked phone key (docs/ARCHITECTURE.md#contact-links).',
+  producedBy: 'normalizer',
+  config: UNLIMITED,
+});
 declare(
   {
     name: 'conversation.media.v1',

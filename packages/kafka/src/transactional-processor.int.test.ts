@@ -21,7 +21,6 @@ function processor(
 ): TransactionalProcessor<string[]> {
   return new TransactionalProcessor<string[]>({
     name: NAME,
-    instanceId: '0',
     kafka: t.kafka,
     codec: t.codec,
     namespace: t.namespace,

@@ -17,9 +17,10 @@ import {
   sealChangelog,
 } from './changelog';
 import { deadLetter } from './dead-letter';
-import { GroupCommitter } from './group-commit';
+import { CoPartitionedAssigner } from './co-partitioned-assigner';
 import { KeyedState, type StateView } from './keyed-state';
 import { StateChangelog, type AnyChangelogList } from './state-changelog';
+import { chunks } from './produce-requests';
 import { RenewableTransactionalProducer } from './renewable-producer';
 import { SERVICE_CONSUMER_RETRY } from './retry-policies';
 import type { SchemaCodec } from './schema-codec';
@@ -43,8 +44,7 @@ export interface ProcessContext<S> {
 }
 
 export interface TransactionalProcessorOptions<S> {
-  name: string; // service name: consumer group, changelog topic, transactional id
-  instanceId: string; // stable per instance: a restart with the same id fences its predecessor
+  name: string; // service name: consumer group, changelog topic, transactional ids (`<group>.p<n>`)
   kafka: Kafka;
   codec: SchemaCodec;
   namespace: string;
@@ -55,21 +55,46 @@ export interface TransactionalProcessorOptions<S> {
   logger: Logger;
   metrics: Metrics;
   fromBeginning?: boolean;
-  /** Partition batches processed at once (kafkajs partitionsConsumedConcurrently); their commits are grouped. Default 12. */
+  /** Partition batches processed at once (kafkajs partitionsConsumedConcurrently), each committed by its partition's producer. Default 12. */
   concurrency?: number;
   /** Lists of the state kept in the changelog item by item (StateChangelog); default none: each value is one record. */
   changelogLists?: readonly AnyChangelogList<S>[];
   /** Readiness and lag settings (defaults: DEFAULT_CONSUMER_HEALTH). */
   health?: Partial<ConsumerHealthSettings>;
+  /**
+   * Awaited right before a batch's transaction starts, its records processed: a seam for
+   * tests, to hold a commit while its partition moves to another member. Not for services.
+   */
+  beforeCommit?: (partition: number) => Promise<void>;
+}
+
+/** One consumer's life: its batches commit only while it is the processor's consumer and none of its transactions failed. */
+interface Run {
+  consumer: Consumer;
+  failed: Error | null;
 }
 
 /**
  * Exactly-once consume → process → produce (docs/ARCHITECTURE.md#exactly-once):
  * per fetched batch, one Kafka transaction carries the output records, the changed state
  * (a compacted changelog topic keyed by customer key) and the consumed offsets. If the
- * process dies mid-batch, the transaction is aborted (fenced by the next instance with the
- * same transactional id), read_committed readers never see its records, and the batch is
- * processed again from the committed offset with the committed state.
+ * process dies mid-batch, the transaction is aborted (fenced by the partition's next owner),
+ * read_committed readers never see its records, and the batch is processed again from the
+ * committed offset with the committed state.
+ *
+ * One transactional producer per assigned partition number, transactional id
+ * `<group>.p<n>` (Kafka Streams' first exactly-once design, before KIP-447): a batch of input
+ * partition n (of any co-partitioned input) commits with producer n, and only producer n
+ * writes changelog partition n. The restore after every assignment initializes the producers
+ * of the assigned numbers (InitProducerId) before it reads anything: that fences the
+ * previous owner's producer n, whichever instance it was, and completes or aborts its
+ * transaction. A member that lost partition n without knowing it (stopped past its session
+ * timeout, cut off) then cannot commit: its transaction of the old epoch fails
+ * (INVALID_PRODUCER_EPOCH), its batch is dropped and its consumer replaced. Either its commit
+ * was complete before the new owner's InitProducerId returned, and the new owner's restore
+ * reads it, or it is refused. No timing is involved; kafkajs's TxnOffsetCommit carries no
+ * group generation (KIP-447), and none is needed. A group's members are assigned with
+ * CoPartitionedAssigner, so partition n of every input belongs to one member.
  *
  * State is held in memory, restored from the changelog after every (re)assignment (right
  * after the join; a batch waits for it). Each transaction also writes, per input partition, the next
@@ -78,24 +103,16 @@ export interface TransactionalProcessorOptions<S> {
  * lists named in `changelogLists`, item by item (StateChangelog), to the changelog partition
  * of the input partition whose batch changed it (the restore reads those of its assignment).
  *
- * Batches of several partitions are processed at once and committed together (GroupCommitter):
- * one transaction per round instead of one per partition batch, one after the other. Batches
- * with the same partition number (co-partitioned inputs: the same customers) never overlap.
- *
- * Limitation of kafkajs: TxnOffsetCommit carries no consumer-group generation (KIP-447), so
- * the broker does not refuse the commit of a member that was removed from the group. The
- * transactional id (per instance) fences only a restart of the same instance, not another
- * instance that took the partitions over. What narrows that window here: heartbeats after
- * every record and before the commit (kafkajs sends one when its 1 s interval has passed;
- * a removed member learns it there, its batch fails and is not committed), heartbeats
- * during a restore, and a session timeout well above one batch's work.
- * A member that stalls between that heartbeat and its commit for longer than the session
- * timeout can still commit a batch its successor also processes: downstream de-duplication
- * by event id absorbs that duplicate.
+ * Batches of several partitions are processed and committed at once, each by its own
+ * producer. Batches with the same partition number (co-partitioned inputs: the same
+ * customers, the same producer) never overlap.
  */
 export class TransactionalProcessor<S> {
   private consumer: Consumer | null = null;
-  private producer: RenewableTransactionalProducer | null = null;
+  /** The current consumer's run; a replaced or failed run commits nothing more. */
+  private run: Run | null = null;
+  /** Partition number → its producer, (re)initialized by the restore of the assignment that holds it. */
+  private readonly producers = new Map<number, RenewableTransactionalProducer>();
   private readonly state: KeyedState<S>;
   private readonly changelog: StateChangelog<S>;
   private assigned = new Set<number>();
@@ -107,7 +124,6 @@ export class TransactionalProcessor<S> {
   private restarting = false;
   /** Batches past restore and not finished: a restore waits for them, so none commits state it would then miss. */
   private readonly active = new Set<Promise<void>>();
-  private committer: GroupCommitter | null = null;
   /** Per partition number: the batch under way, so co-partitioned batches take turns. */
   private readonly partitionTurns = new Map<number, Promise<void>>();
   readonly changelogTopic: string;
@@ -138,14 +154,13 @@ export class TransactionalProcessor<S> {
     return topicName(this.o.namespace, this.o.name);
   }
 
+  /** The transactional id of input partition number `partition`: the same in every instance. */
+  transactionalId(partition: number): string {
+    return `${this.groupId}.p${partition}`;
+  }
+
   async start(): Promise<void> {
     await assertChangelogPartitions(this.o.kafka, this.changelogTopic, this.inputTopics);
-    this.producer = new RenewableTransactionalProducer(
-      this.o.kafka,
-      `${this.groupId}-${this.o.instanceId}`,
-      this.o.logger,
-    );
-    await this.producer.connect();
     await this.startConsumer();
   }
 
@@ -157,10 +172,11 @@ export class TransactionalProcessor<S> {
    * after every crash, including kafkajs's non-retriable ones, after which it would stay down.
    */
   private async startConsumer(): Promise<void> {
-    const { kafka, namespace, logger } = this.o;
+    const { kafka, logger } = this.o;
     const consumer = kafka.consumer({
       groupId: this.groupId,
       readUncommitted: false,
+      partitionAssigners: [CoPartitionedAssigner],
       // A crashed member is noticed after sessionTimeout; rebalances wait at most rebalanceTimeout.
       sessionTimeout: 10_000,
       rebalanceTimeout: 15_000,
@@ -171,15 +187,13 @@ export class TransactionalProcessor<S> {
     });
     this.consumer = consumer;
     this.health.watch(consumer);
-    const previous = this.committer;
-    const committer = new GroupCommitter(this.producer!, this.groupId);
-    this.committer = committer;
-    if (previous) await previous.close(new Error('the consumer was replaced'));
+    if (this.run) this.run.failed ??= new Error('the consumer was replaced');
+    const run: Run = { consumer, failed: null };
+    this.run = run;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const mine = new Set<number>();
       for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
-        if (topic === topicName(namespace, this.o.inputs[0]!))
-          for (const p of partitions) mine.add(p);
+        if (this.inputTopics.includes(topic)) for (const p of partitions) mine.add(p);
       }
       this.assigned = mine;
       this.restored = null; // restore again, now: the next batch waits for it, and the service is not ready before
@@ -199,7 +213,7 @@ export class TransactionalProcessor<S> {
     });
     await consumer.connect();
     await consumer.subscribe({
-      topics: this.o.inputs.map((t) => topicName(namespace, t)),
+      topics: this.inputTopics,
       fromBeginning: this.o.fromBeginning ?? true,
     });
     await consumer.run({
@@ -207,7 +221,7 @@ export class TransactionalProcessor<S> {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.o.concurrency ?? 12,
       eachBatch: (payload) =>
-        this.inTurn(payload.batch.partition, () => this.onBatch(payload, committer)),
+        this.inTurn(payload.batch.partition, () => this.onBatch(payload, run)),
     });
   }
 
@@ -250,23 +264,29 @@ export class TransactionalProcessor<S> {
   /**
    * Right after a join (the service is not ready until it is done, and a batch waits for it;
    * a restore that failed is tried again by the next batch or by ConsumerHealth's retry): the
-   * state from the changelog, and the group's committed offsets as a floor below which
-   * records are not processed again. Restores run one after the other: the reads of one
-   * started for an earlier assignment must not mix into the state of the next.
+   * producers of the assigned partition numbers, the state from the changelog, and the
+   * group's committed offsets as a floor below which records are not processed again.
+   * Restores run one after the other: the reads of one started for an earlier assignment
+   * must not mix into the state of the next.
    *
-   * Why the floor: our last transaction may still be completing when the consumer rejoins
-   * (EndTxn reached the coordinator but its answer was lost to a broker crash, or the
-   * markers are not written yet). kafkajs fetches the starting offsets with OffsetFetch v4,
-   * which has no `requireStable` (KIP-447) and returns the offsets from before that
-   * transaction; the same records would then be processed and emitted a second time
-   * (found by the broker-kill fault test, long mode: 3 duplicate events). A fresh producer
-   * with our transactional id returns only once that transaction is complete, so the
-   * changelog and the offsets read after it include it, and the records it covered are skipped.
+   * The producers first (`takeProducers`): each one's InitProducerId fences the partition's
+   * previous owner and returns only once its last transaction is complete (committed with
+   * its markers written, or aborted). From then on nobody else commits to these partitions'
+   * changelog and offsets, so one read of each describes the same transactions.
+   *
+   * Why the floor: a transaction may still have been completing when the consumer joined
+   * (EndTxn reached the coordinator but its answer was lost to a broker crash, the markers
+   * were not written yet, or the previous owner committed while this member was joining).
+   * kafkajs fetches the starting offsets with OffsetFetch v4, which has no `requireStable`
+   * (KIP-447) and returns the offsets from before that transaction; the same records would
+   * then be processed and emitted a second time (found by the broker-kill fault test, long
+   * mode: 3 duplicate events). The offsets read after the producers' InitProducerId include
+   * it, and the records it covered are skipped.
    *
    * The floor is the higher of the group's offset and the `offset:` record the same
    * transactions wrote to the changelog: after `sealChangelog` the changelog includes a transaction
    * whose markers the broker dropped, while its offset commit is still pending in
-   * __consumer_offsets (it becomes visible only with our next commit there).
+   * __consumer_offsets (it becomes visible only with the next commit there).
    */
   private restore(): Promise<void> {
     if (this.restored) return this.restored;
@@ -284,67 +304,44 @@ export class TransactionalProcessor<S> {
     await previous;
     await Promise.all([...this.active]);
     const started = Date.now();
-    await this.producer!.renew();
-    await sealChangelog(this.o.kafka, this.producer!, this.changelogTopic);
-    // The offsets and the changelog must describe the same transactions: a transaction of
-    // another instance (the partitions' previous owner) may complete between the reads.
-    // Read the offsets before and after the changelog, and again until they agree.
-    let count = 0;
-    for (let attempt = 1; ; attempt++) {
-      const before = await this.committedOffsets();
-      this.state.clear();
-      const logged = new Map<string, bigint>();
-      const restoring = this.changelog.restore(this.o.initialState);
-      count = await readChangelog(
-        this.o.kafka,
-        this.changelogTopic,
-        this.assigned,
-        (key, value) => {
-          if (key.startsWith(OFFSET_KEY)) {
-            if (value !== null) logged.set(key.slice(OFFSET_KEY.length), BigInt(value));
-          } else if (!isChangelogBookkeeping(key)) {
-            restoring.read(key, value);
-          }
-        },
-      );
-      for (const [key, value] of restoring.values()) this.state.load(key, value);
-      const after = await this.committedOffsets();
-      this.floors = new Map(after);
-      // The changelog's offsets can be ahead of the group's: a transaction whose markers
-      // reached the changelog (through the seal) but whose offset commit was not materialized.
-      const ahead: string[] = [];
-      const ends = logged.size > 0 ? await this.endOffsets() : new Map<string, bigint>();
-      for (const [partition, offset] of logged) {
-        if (offset <= (this.floors.get(partition) ?? -1n)) continue;
-        // Beyond the partition's end: the input topic was recreated (or truncated); such a
-        // floor would hide its new records. The group's offset is used alone there. (A
-        // recreated topic that has already grown past the old offset is not detected.)
-        if (offset > (ends.get(partition) ?? -1n)) {
-          this.o.logger.warn(
-            { partition, logged: offset.toString(), end: String(ends.get(partition)) },
-            'changelog offset beyond the input partition end: ignored',
-          );
-          continue;
-        }
-        ahead.push(`${partition} ${this.floors.get(partition) ?? 'none'} → ${offset}`);
-        this.floors.set(partition, offset);
+    const assigned = new Set(this.assigned);
+    await this.takeProducers(assigned);
+    const offsets = await this.committedOffsets(assigned);
+    this.state.clear();
+    const logged = new Map<string, bigint>();
+    const restoring = this.changelog.restore(this.o.initialState);
+    const count = await readChangelog(this.o.kafka, this.changelogTopic, assigned, (key, value) => {
+      if (key.startsWith(OFFSET_KEY)) {
+        if (value !== null) logged.set(key.slice(OFFSET_KEY.length), BigInt(value));
+      } else if (!isChangelogBookkeeping(key)) {
+        restoring.read(key, value);
       }
-      if (sameOffsets(before, after)) {
-        if (ahead.length > 0) {
-          this.o.logger.warn(
-            { partitions: ahead },
-            'the changelog is ahead of the group offsets (a transaction completed without its markers?): floors taken from the changelog',
-          );
-        }
-        break;
-      }
-      if (attempt === 5)
-        throw new Error(
-          'the committed offsets kept moving while the changelog was read; restore is retried with the next batch',
+    });
+    for (const [key, value] of restoring.values()) this.state.load(key, value);
+    this.floors = offsets;
+    // The changelog's offsets can be ahead of the group's: a transaction whose markers
+    // reached the changelog (through the seal) but whose offset commit was not materialized.
+    const ahead: string[] = [];
+    const ends = logged.size > 0 ? await this.endOffsets() : new Map<string, bigint>();
+    for (const [partition, offset] of logged) {
+      if (offset <= (this.floors.get(partition) ?? -1n)) continue;
+      // Beyond the partition's end: the input topic was recreated (or truncated); such a
+      // floor would hide its new records. The group's offset is used alone there. (A
+      // recreated topic that has already grown past the old offset is not detected.)
+      if (offset > (ends.get(partition) ?? -1n)) {
+        this.o.logger.warn(
+          { partition, logged: offset.toString(), end: String(ends.get(partition)) },
+          'changelog offset beyond the input partition end: ignored',
         );
-      this.o.logger.info(
-        { attempt },
-        'committed offsets moved while the changelog was read; reading again',
+        continue;
+      }
+      ahead.push(`${partition} ${this.floors.get(partition) ?? 'none'} → ${offset}`);
+      this.floors.set(partition, offset);
+    }
+    if (ahead.length > 0) {
+      this.o.logger.warn(
+        { partitions: ahead },
+        'the changelog is ahead of the group offsets (a transaction completed without its markers?): floors taken from the changelog',
       );
     }
     this.o.logger.info(
@@ -353,31 +350,57 @@ export class TransactionalProcessor<S> {
     );
   }
 
+  /**
+   * Makes this instance the only writer of `partitions` (their partition numbers): a new
+   * producer per number, whose InitProducerId fences every earlier producer of that
+   * transactional id (ours, or another instance's) and completes its last transaction; then
+   * seals their changelog partitions with them. Producers of numbers no longer assigned are
+   * closed: another member owns them now (it has fenced them, or will), and a producer kept
+   * idle would hold connections for nothing; if a number comes back, it gets a new producer
+   * anyway, since only a fresh InitProducerId makes what the restore reads complete.
+   */
+  private async takeProducers(partitions: Set<number>): Promise<void> {
+    const { kafka, logger } = this.o;
+    const old = [...this.producers.values()];
+    this.producers.clear();
+    await Promise.all(old.map((p) => p.disconnect().catch(() => undefined)));
+    const taken = await Promise.allSettled(
+      [...partitions].map(async (n) => {
+        const producer = new RenewableTransactionalProducer(kafka, this.transactionalId(n), logger);
+        await producer.connect();
+        return [n, producer] as const;
+      }),
+    );
+    for (const t of taken) if (t.status === 'fulfilled') this.producers.set(...t.value);
+    const failed = taken.find((t) => t.status === 'rejected');
+    if (failed) throw failed.reason;
+    await sealChangelog(kafka, this.producers, this.changelogTopic);
+  }
+
   /** The end of every input partition as a read_committed consumer sees it (the last stable offset), as `topic:partition` → offset. */
   private async endOffsets(): Promise<Map<string, bigint>> {
     const ends = await withAdmin(this.o.kafka, (admin) => partitionEnds(admin, this.inputTopics));
     return new Map([...ends].map(([key, { high }]) => [key, high]));
   }
 
-  /** The group's committed offsets of every input partition, as `topic:partition` → next offset. */
-  private committedOffsets(): Promise<Map<string, bigint>> {
-    return withAdmin(this.o.kafka, (admin) => groupOffsets(admin, this.groupId, this.inputTopics));
+  /** The group's committed offsets of the input partitions numbered `partitions`, as `topic:partition` → next offset. */
+  private async committedOffsets(partitions: Set<number>): Promise<Map<string, bigint>> {
+    const all = await withAdmin(this.o.kafka, (admin) =>
+      groupOffsets(admin, this.groupId, this.inputTopics),
+    );
+    return new Map(
+      [...all].filter(([key]) => partitions.has(Number(key.slice(key.lastIndexOf(':') + 1)))),
+    );
   }
 
-  private async onBatch(
-    { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload,
-    committer: GroupCommitter,
-  ): Promise<void> {
-    if (batch.messages.length === 0) return;
-    await whileBeating(heartbeat, this.restore());
+  private async onBatch(payload: EachBatchPayload, run: Run): Promise<void> {
+    if (payload.batch.messages.length === 0) return;
+    await whileBeating(payload.heartbeat, this.restore());
     let finished: () => void = () => undefined;
     const done = new Promise<void>((r) => (finished = r));
     this.active.add(done);
     try {
-      await this.processBatch(
-        { batch, heartbeat, isRunning, isStale, resolveOffset } as EachBatchPayload,
-        committer,
-      );
+      await this.processBatch(payload, run);
     } finally {
       this.active.delete(done);
       finished();
@@ -386,7 +409,7 @@ export class TransactionalProcessor<S> {
 
   private async processBatch(
     { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload,
-    committer: GroupCommitter,
+    run: Run,
   ): Promise<void> {
     const { namespace, metrics, codec } = this.o;
     const started = performance.now();
@@ -411,12 +434,37 @@ export class TransactionalProcessor<S> {
         'records below the restored floor skipped: a transaction that completed late covered them',
       );
     }
+    let committing = false;
+    /**
+     * The one way this batch commits: the records pushed so far, the state it changed (to
+     * the changelog partition of the batch's partition, which the restore reads for it) and
+     * `nextOffset`, in one transaction of this partition number's producer. Once it
+     * returns, the state is committed and the records are sent; the batch may go on.
+     */
+    const commit = async (nextOffset: string): Promise<void> => {
+      for (const [key, value, before] of state.changes()) {
+        for (const record of this.changelog.write(key, before, value))
+          push(this.changelogTopic, { ...record, partition: batch.partition });
+      }
+      push(this.changelogTopic, {
+        key: `${OFFSET_KEY}${batch.topic}:${batch.partition}`,
+        value: nextOffset,
+        partition: batch.partition,
+      });
+      await this.o.beforeCommit?.(batch.partition);
+      committing = true;
+      await this.transaction(run, batch.topic, batch.partition, records, nextOffset);
+      committing = false;
+      this.changelog.committed(state.keys);
+      state.commit();
+      records.clear();
+    };
     try {
       for (const message of messages) {
         if (!isRunning() || isStale()) {
-          // Stopping, or the partition was revoked or sought: drop the whole batch, commit
-          // nothing. Committing offsets up to the batch's end here would skip the records
-          // not processed yet (found by the broker-kill fault test in CI).
+          // Stopping, or the partition was sought: drop the whole batch, commit nothing.
+          // Committing offsets up to the batch's end here would skip the records not
+          // processed yet (found by the broker-kill fault test in CI).
           state.rollback();
           return;
         }
@@ -433,64 +481,79 @@ export class TransactionalProcessor<S> {
       }
       // All below the floor: commit the floor itself (never less: the group's offset may lag
       // it, and committing less would move the changelog's floor back).
-      const nextOffset =
+      await commit(
         messages.length > 0
           ? (BigInt(messages[messages.length - 1]!.offset) + 1n).toString()
-          : floor.toString();
-      // The state records go to the batch's partition: the restore reads the changelog partitions of the input partitions it is assigned.
-      for (const [key, value, before] of state.changes()) {
-        for (const record of this.changelog.write(key, before, value))
-          push(this.changelogTopic, { ...record, partition: batch.partition });
-      }
-      push(this.changelogTopic, {
-        key: `${OFFSET_KEY}${batch.topic}:${batch.partition}`,
-        value: nextOffset,
-        partition: batch.partition,
-      });
-      // Still a member owning this partition? A heartbeat fails (and so does the batch) if the
-      // group rebalanced or removed us; the broker would not refuse the commit (see above).
-      // kafkajs sends it only when the heartbeat interval (1 s) has passed since the last one.
-      await heartbeat();
-      if (isStale()) {
-        state.rollback();
-        return;
-      }
-      await committer.commit({
-        records,
-        topic: batch.topic,
-        partition: batch.partition,
-        nextOffset,
-      });
+          : floor.toString(),
+      );
       this.health.processed(batch.topic, batch.partition, batch.lastOffset());
-      this.changelog.committed(state.keys);
-      state.commit();
       // Past the floor now; it only guards the first batches after a restore (and must not
       // hide records if the consumer is later reset below it, e.g. after log truncation).
       // A batch wholly below it is followed by more records below it: the floor stays.
       if (messages.length > 0) this.floors.delete(`${batch.topic}:${batch.partition}`);
       resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
-      await heartbeat();
       metrics.batchDuration.observe({ topic: catalogueTopic }, performance.now() - started);
+      await heartbeat();
     } catch (error) {
       state.rollback();
-      // Any failure around the transaction: no other batch of this consumer commits, and the
-      // next transaction starts with a fresh producer.
-      void committer.close(error as Error);
-      this.producer?.markBroken();
+      const context = {
+        code: errorCode(error),
+        err: (error as Error).message,
+        topic: batch.topic,
+        partition: batch.partition,
+      };
+      if (!committing && isRejoin(error)) {
+        // A heartbeat said the group is rebalancing (or no longer knows this member), and no
+        // transaction of the batch is open: kafkajs rejoins in place (runner.js), and the
+        // records not committed come again from the committed offset. Crashing instead would
+        // replace the consumer, and its new member would rebalance the whole group once more.
+        this.o.logger.info(context, 'the group is rebalancing: rejoining');
+        throw error;
+      }
       metrics.kafkaErrors.inc({ operation: 'transaction' });
       this.o.logger.warn(
-        {
-          code: errorCode(error),
-          err: (error as Error).message,
-          topic: batch.topic,
-          partition: batch.partition,
-        },
-        'batch failed; it will be processed again from the committed offset',
+        context,
+        isFenced(error)
+          ? 'commit refused: another member has taken this partition over (our producer is fenced); batch dropped, the consumer rejoins'
+          : 'batch failed; it will be processed again from the committed offset',
       );
       // Whether a failed commit reached the broker is unknown: never retry from memory.
-      // A non-retriable error crashes this consumer; its successor (CRASH handler) resumes
-      // from the committed offsets with the state of the changelog, whichever way it went.
+      // A non-retriable error crashes this consumer; its successor (CRASH handler) joins the
+      // group and restores what it is assigned then, whichever way the commit went.
       throw new KafkaJSNonRetriableError(`transaction failed: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * One transaction of partition number `partition`'s producer: `records` and the offset
+   * `nextOffset` of `topic`'s partition. Refused once a transaction of this run failed or
+   * the run's consumer was replaced: a producer is initialized only by a restore, and a
+   * batch of a consumer whose partitions were restored again must not commit through the
+   * new producers. A failure fails the run.
+   */
+  private async transaction(
+    run: Run,
+    topic: string,
+    partition: number,
+    records: Map<string, Message[]>,
+    nextOffset: string,
+  ): Promise<void> {
+    try {
+      if (run.failed) throw run.failed;
+      if (run !== this.run) throw new Error('the consumer was replaced');
+      const producer = this.producers.get(partition);
+      if (!producer) throw new Error(`partition ${partition} has no producer: not restored here`);
+      await producer.inTransaction(async (tx) => {
+        for (const topicMessages of chunks(records))
+          await tx.sendBatch({ acks: -1, topicMessages });
+        await tx.sendOffsets({
+          consumerGroupId: this.groupId,
+          topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }],
+        });
+      });
+    } catch (error) {
+      run.failed ??= error as Error;
+      throw error;
     }
   }
 
@@ -533,13 +596,28 @@ export class TransactionalProcessor<S> {
     this.stopping = true;
     await this.health.stop();
     await this.consumer?.disconnect();
-    await this.restoring; // a restore started by the last join uses the producer
-    await this.producer?.disconnect();
+    await this.restoring; // a restore started by the last join uses the producers
+    await Promise.all([...this.producers.values()].map((p) => p.disconnect()));
+    this.producers.clear();
   }
 }
 
-function sameOffsets(a: Map<string, bigint>, b: Map<string, bigint>): boolean {
-  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+/** An error after which kafkajs's runner rejoins the group itself (runner.js scheduleFetchManager). */
+function isRejoin(error: unknown): boolean {
+  const type = (error as { type?: string }).type;
+  return (
+    type === 'REBALANCE_IN_PROGRESS' ||
+    type === 'ILLEGAL_GENERATION' ||
+    type === 'NOT_COORDINATOR_FOR_GROUP' ||
+    type === 'UNKNOWN_MEMBER_ID'
+  );
+}
+
+/** A transaction refused because a newer producer of its transactional id was initialized. */
+export function isFenced(error: unknown): boolean {
+  for (let e = error as { type?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e)
+    if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED') return true;
+  return false;
 }
 
 /**

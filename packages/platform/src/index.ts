@@ -5,3 +5,4 @@ export * from './metrics';
 export * from './ops-routes';
 export * from './run-service';
 export * from './listen';
+export * from './process-name';

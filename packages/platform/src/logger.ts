@@ -28,6 +28,8 @@ export function createLogger(
   service: string,
   level: string = process.env.LOG_LEVEL ?? 'info',
   format: LogFormat = logFormat(),
+  /** Where the JSON lines go instead of standard output (tests capture every line). */
+  sink?: DestinationStream,
 ): Logger {
   const destination: DestinationStream | undefined =
     format === 'pretty'
@@ -57,5 +59,6 @@ export function createLogger(
       censor: '[redacted]',
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  const out = sink ?? destination;
+  return out ? pino(options, out) : pino(options);
 }

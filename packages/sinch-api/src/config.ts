@@ -16,6 +16,8 @@ export const sinchApiConfigSchema = z.object({
   }),
   /** Override of `https://{region}.conversation.api.sinch.com` (the simulator). Default: none. */
   conversationBaseUrl: z.url().optional(),
+  /** Override of `https://{region}.template.api.sinch.com` (Template Management API). Default: conversationBaseUrl when set. */
+  templatesBaseUrl: z.url().optional(),
   /** Override of `https://auth.sinch.com` (OAuth2 token endpoint host). Default: none. */
   authBaseUrl: z.url().optional(),
   /** Per-request timeout; a timed-out call is a retriable NETWORK_ERROR. Default: 10 s. */

@@ -5,3 +5,5 @@ export * from './send-request';
 export * from './app-messages';
 export * from './webhook-triggers';
 export * from './webhook-plan';
+export * from './consent-request';
+export * from './template-catalogue';

@@ -1,11 +1,14 @@
 import { ConversationService, type Conversation } from '@sinch/conversation';
 import {
+  choicesMessage,
   mediaMessage,
   textMessage,
   whatsAppTemplateMessage,
+  type ChoicesContent,
   type MediaContent,
   type WhatsAppTemplateContent,
 } from './app-messages';
+import { consentRequestBody, type ConsentRegistration } from './consent-request';
 import { parseSinchApiConfig, type SinchApiConfig } from './config';
 import {
   buildSendRequest,
@@ -15,6 +18,7 @@ import {
 } from './send-request';
 import { SinchApiError } from './sinch-api-error';
 import { timeoutPlugin } from './timeout-plugin';
+import { whatsAppTemplatesOf, type WhatsAppTemplate } from './template-catalogue';
 import { planWebhook } from './webhook-plan';
 import { REQUIRED_WEBHOOK_TRIGGERS } from './webhook-triggers';
 
@@ -69,6 +73,13 @@ export class SinchApi {
       ...(resolved.conversationBaseUrl !== undefined && {
         conversationHostname: withoutTrailingSlash(resolved.conversationBaseUrl),
       }),
+      // The Template Management API has its own host; an override of the API host (the
+      // simulator) serves both unless templatesBaseUrl says otherwise.
+      ...((resolved.templatesBaseUrl ?? resolved.conversationBaseUrl) !== undefined && {
+        conversationTemplatesHostname: withoutTrailingSlash(
+          (resolved.templatesBaseUrl ?? resolved.conversationBaseUrl)!,
+        ),
+      }),
       ...(resolved.authBaseUrl !== undefined && {
         authHostname: withoutTrailingSlash(resolved.authBaseUrl),
       }),
@@ -88,6 +99,49 @@ export class SinchApi {
 
   sendTemplate(options: SendOptions & WhatsAppTemplateContent): Promise<SendResult> {
     return this.send('sendTemplate', buildSendRequest(options, whatsAppTemplateMessage(options)));
+  }
+
+  /** A choice message (buttons under a text), or a card when a title or an image is given. */
+  sendChoices(options: SendOptions & ChoicesContent): Promise<SendResult> {
+    return this.send('sendChoices', buildSendRequest(options, choicesMessage(options)));
+  }
+
+  /**
+   * `optins:register` / `optouts:register`: puts the customer on the app's WhatsApp opt-in or
+   * opt-out list; Sinch confirms with an OPT_IN or OPT_OUT callback. The SDK has no method for
+   * these endpoints, so the call goes through the SDK's own API client (same token, plugins
+   * and error handling as every other call).
+   */
+  async registerConsent(
+    kind: 'OPT_IN' | 'OPT_OUT',
+    registration: ConsentRegistration,
+  ): Promise<void> {
+    const operation = kind === 'OPT_IN' ? 'registerOptIn' : 'registerOptOut';
+    const path = kind === 'OPT_IN' ? 'optins:register' : 'optouts:register';
+    const api = this.#service.conversation;
+    await this.call(operation, async () => {
+      const client = api.client;
+      const url = `${client.apiClientOptions.hostname}/v1/projects/${client.apiClientOptions.projectId}/${path}`;
+      const requestOptions = await client.prepareOptions(
+        url,
+        'POST',
+        {},
+        { 'Content-Type': 'application/json', Accept: 'application/json' },
+        JSON.stringify(consentRequestBody(registration)),
+      );
+      return client.processCall<unknown>({
+        url: client.prepareUrl(requestOptions.hostname, requestOptions.queryParams),
+        requestOptions,
+        apiName: api.apiName,
+        operationId: kind === 'OPT_IN' ? 'RegisterOptIn' : 'RegisterOptOut',
+      });
+    });
+  }
+
+  /** The project's WhatsApp templates, from the Template Management API (V2). */
+  async listWhatsAppTemplates(): Promise<WhatsAppTemplate[]> {
+    const response = await this.call('listTemplates', () => this.#service.templatesV2.list({}));
+    return whatsAppTemplatesOf(response.templates ?? []);
   }
 
   async stopConversation(conversationId: string): Promise<void> {

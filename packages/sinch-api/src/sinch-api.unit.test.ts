@@ -120,6 +120,72 @@ describe('SinchApi against the simulator', () => {
     expect(sim.state.conversations.get(conversationId)!.active).toBe(false);
   });
 
+  it('sendChoices sends a choice_message, or a card_message with a title', async () => {
+    const choices = [
+      { kind: 'TEXT' as const, title: 'Yes', postbackData: 'yes' },
+      { kind: 'URL' as const, title: 'Track', url: 'https://example.com/t' },
+      { kind: 'CALL' as const, title: 'Call', phoneNumber: '+46812345' },
+    ];
+    const recipient = { contactId: 'CONTACT1' };
+    await api.sendChoices({ appId: 'sim-app', recipient, text: 'Ok?', choices });
+    expect(lastSend().body).toMatchObject({
+      message: {
+        choice_message: {
+          text_message: { text: 'Ok?' },
+          choices: [
+            { text_message: { text: 'Yes' }, postback_data: 'yes' },
+            { url_message: { title: 'Track', url: 'https://example.com/t' } },
+            { call_message: { title: 'Call', phone_number: '+46812345' } },
+          ],
+        },
+      },
+    });
+    expect(lastSend().status).toBe(200);
+    await api.sendChoices({ appId: 'sim-app', recipient, text: 'Ok?', choices, title: 'Order' });
+    expect(lastSend().body).toMatchObject({
+      message: { card_message: { title: 'Order', description: 'Ok?', choices: expect.any(Array) } },
+    });
+    expect(lastSend().status).toBe(200);
+  });
+
+  it('registerConsent posts optins:register / optouts:register, and Sinch confirms by callback', async () => {
+    const { contactId } = await sim
+      .customer({ channel: 'WHATSAPP', identity: '46700000001' })
+      .sendText('hi');
+    await api.registerConsent('OPT_IN', { appId: 'sim-app', recipient: { contactId } });
+    await api.registerConsent('OPT_OUT', {
+      appId: 'sim-app',
+      recipient: { channel: 'WHATSAPP', identity: '46700000001' },
+    });
+    expect(sim.requests('optins:register')[0]).toMatchObject({
+      method: 'POST',
+      path: '/v1/projects/sim-project/optins:register',
+      status: 200,
+      body: { app_id: 'sim-app', recipient: { contact_id: contactId }, channels: ['WHATSAPP'] },
+    });
+    expect(sim.requests('optouts:register')[0]!.status).toBe(200);
+    expect(sim.state.consents.get('WHATSAPP:46700000001')).toBe('OPT_OUT');
+  });
+
+  it('listWhatsAppTemplates reads the Template Management API and keeps the WhatsApp ones', async () => {
+    const templates = await api.listWhatsAppTemplates();
+    expect(sim.requests('templates:list')[0]).toMatchObject({
+      method: 'GET',
+      path: '/v2/projects/sim-project/templates',
+    });
+    expect(templates.map((t) => t.templateId)).toEqual(['order-shipped', 'follow-up']);
+    expect(templates[0]!.languages[1]).toEqual({
+      languageCode: 'sv-SE',
+      whatsappName: 'order_shipped',
+      whatsappLanguage: 'sv_SE',
+      parameters: [
+        { key: 'body[1]text', preview: 'Anna' },
+        { key: 'body[2]text', preview: 'A-1042' },
+      ],
+      previewText: 'Hej ${name}, din order ${order} har skickats.',
+    });
+  });
+
   it('getContact and getChannelProfile return what Sinch knows', async () => {
     const { contactId } = await sim
       .customer({ channel: 'MESSENGER', identity: 'PSID-1', displayName: 'Bob' })

@@ -9,6 +9,9 @@ export const SIM_ENDPOINTS = [
   'webhooks:list',
   'webhooks:create',
   'webhooks:update',
+  'optins:register',
+  'optouts:register',
+  'templates:list',
 ] as const;
 
 export type SimEndpoint = (typeof SIM_ENDPOINTS)[number];

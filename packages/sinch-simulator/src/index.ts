@@ -7,6 +7,7 @@ export * from './request-log';
 export * from './webhook-dispatcher';
 export * from './delivery-reporter';
 export * from './sample-media';
+export * from './sample-templates';
 export * from './callbacks';
 export type {
   SimState,
@@ -16,5 +17,6 @@ export type {
   SimWebhook,
   SimChannelIdentity,
   ProcessingMode,
+  SimTemplate,
 } from './sim-state';
 export type { SimCredentials } from './routes/auth-routes';

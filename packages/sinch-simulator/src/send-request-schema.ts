@@ -32,6 +32,21 @@ const templateMessage = z
     'channel_template.WHATSAPP.language_code is required',
   );
 
+const choice = z
+  .object({
+    postback_data: z.string().optional(),
+    text_message: z.object({ text: z.string().min(1) }).optional(),
+    url_message: z.object({ title: z.string().min(1), url: z.url() }).optional(),
+    call_message: z
+      .object({ title: z.string().min(1), phone_number: z.string().min(1) })
+      .optional(),
+  })
+  .passthrough()
+  .refine(
+    (c) => Object.keys(c).filter((key) => key !== 'postback_data').length === 1,
+    'a choice has exactly one of text_message, url_message, call_message, ...',
+  );
+
 /** Content kinds the simulator checks in depth; the other kinds of the API are accepted as objects. */
 const CONTENT_KEYS = [
   'text_message',
@@ -56,6 +71,22 @@ const appMessage = z
       })
       .optional(),
     template_message: templateMessage.optional(),
+    choice_message: z
+      .object({
+        text_message: z.object({ text: z.string().min(1) }).optional(),
+        choices: z.array(choice).min(1).max(10),
+      })
+      .passthrough()
+      .optional(),
+    card_message: z
+      .object({
+        title: z.string().optional(),
+        description: z.string().optional(),
+        media_message: z.object({ url: z.url() }).passthrough().optional(),
+        choices: z.array(choice).max(10).optional(),
+      })
+      .passthrough()
+      .optional(),
   })
   .passthrough()
   .refine(

@@ -44,6 +44,17 @@ export interface SimWebhook {
   triggers: string[];
 }
 
+/** A template as the Template Management API V2 lists it. */
+export interface SimTemplate {
+  id: string;
+  description: string;
+  version: number;
+  default_translation: string;
+  translations: Record<string, unknown>[];
+  create_time: string;
+  update_time: string;
+}
+
 /** An agent message the simulator accepted, kept for delivery reports and for replies that quote it. */
 export interface SimSentMessage {
   id: string;
@@ -76,6 +87,10 @@ export class SimState {
   readonly sentMessages = new Map<string, SimSentMessage>();
   /** Channel profile names by `CHANNEL:identity` (what Get Channel Profile answers). */
   readonly profiles = new Map<string, string>();
+  /** Registered opt-ins and opt-outs by `CHANNEL:identity` (optins:register, optouts:register). */
+  readonly consents = new Map<string, 'OPT_IN' | 'OPT_OUT'>();
+  /** The project's templates (Template Management API V2), by id. */
+  readonly templates = new Map<string, SimTemplate>();
 
   findContact(channel: string, identity: string): SimContact | undefined {
     return [...this.contacts.values()].find((contact) =>

@@ -1,6 +1,6 @@
 import type { DeliveryReportOptions } from './delivery-reporter';
 import type { SimCredentials } from './routes/auth-routes';
-import type { ProcessingMode } from './sim-state';
+import type { ProcessingMode, SimTemplate } from './sim-state';
 import type { RetryPolicy } from './webhook-dispatcher';
 
 export interface SimulatorAppOptions {
@@ -35,6 +35,8 @@ export interface SinchSimulatorOptions {
   businessNumber?: string;
   delivery?: Partial<DeliveryReportOptions>;
   webhookRetry?: Partial<RetryPolicy>;
+  /** The project's templates (Template Management API V2). Default: SAMPLE_TEMPLATES. */
+  templates?: SimTemplate[];
   /** Clock of every timestamp the simulator writes. Default: the system clock. */
   now?: () => Date;
 }

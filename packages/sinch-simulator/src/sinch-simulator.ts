@@ -12,10 +12,13 @@ import { RequestLog, type RecordedRequest } from './request-log';
 import { appRoutes } from './routes/app-routes';
 import { authRoutes } from './routes/auth-routes';
 import { contactRoutes } from './routes/contact-routes';
+import { consentRoutes } from './routes/consent-routes';
 import { conversationRoutes } from './routes/conversation-routes';
 import { mediaRoutes } from './routes/media-routes';
 import { messageRoutes } from './routes/message-routes';
 import type { RouteKit } from './routes/route-kit';
+import { templateRoutes } from './routes/template-routes';
+import { SAMPLE_TEMPLATES } from './sample-templates';
 import { webhookRoutes } from './routes/webhook-routes';
 import { ScriptedCustomer, type CustomerOptions } from './scripted-customer';
 import { ScriptedResponses, type ScriptedResponse } from './scripted-responses';
@@ -70,6 +73,8 @@ export function createSinchSimulator(options: SinchSimulatorOptions = {}): Sinch
       processing_mode: app.processingMode ?? 'CONVERSATION',
     });
   }
+  for (const template of options.templates ?? SAMPLE_TEMPLATES)
+    state.templates.set(template.id, template);
   const defaultAppId = [...state.apps.keys()][0]!;
   const dispatcher = new WebhookDispatcher(
     state,
@@ -103,6 +108,8 @@ export function createSinchSimulator(options: SinchSimulatorOptions = {}): Sinch
   app.use(conversationRoutes(kit));
   app.use(contactRoutes(kit));
   app.use(appRoutes(kit));
+  app.use(consentRoutes(kit));
+  app.use(templateRoutes(kit));
   app.use(webhookRoutes(kit));
   app.use(mediaRoutes());
 

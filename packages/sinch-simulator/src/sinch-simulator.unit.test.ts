@@ -130,6 +130,75 @@ describe('Sinch simulator', () => {
     expect(reports.every((d) => d.delivered && d.attempts.length === 1)).toBe(true);
   });
 
+  it('confirms optins:register with an OPT_IN callback, and refuses a bad registration', async () => {
+    const { contactId } = await sim
+      .customer({ channel: 'WHATSAPP', identity: '46700000009' })
+      .sendText('hi');
+    const registration = { app_id: 'sim-app', recipient: { contact_id: contactId } };
+    const refused = await api('/optins:register', {
+      method: 'POST',
+      body: JSON.stringify(registration),
+    });
+    expect(refused.status).toBe(400);
+    const response = await api('/optins:register', {
+      method: 'POST',
+      body: JSON.stringify({ ...registration, channels: ['WHATSAPP'] }),
+    });
+    expect([response.status, await response.json()]).toEqual([200, {}]);
+    const [delivery] = await sim.waitForDeliveries((d) => d.trigger === 'OPT_IN');
+    expect(delivery!.body).toMatchObject({
+      app_id: 'sim-app',
+      opt_in_notification: {
+        contact_id: contactId,
+        channel: 'WHATSAPP',
+        identity: '46700000009',
+        status: 'OPT_IN_SUCCEEDED',
+      },
+    });
+  });
+
+  it('lists the template catalogue in the Template Management API shape, and refuses a choice of two kinds', async () => {
+    const response = await fetch(`${sim.url}/v2/projects/${sim.projectId}/templates`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const { templates } = (await response.json()) as { templates: Record<string, unknown>[] };
+    expect(templates.map((t) => t.id)).toEqual(['order-shipped', 'follow-up', 'omni-greeting']);
+    expect(templates[0]).toMatchObject({
+      version: 1,
+      default_translation: 'en-US',
+      translations: [
+        {
+          language_code: 'en-US',
+          channel_template_overrides: {
+            WHATSAPP: {
+              template_reference: { template_id: 'order_shipped', language_code: 'en_US' },
+              parameter_mappings: { name: 'body[1]text', order: 'body[2]text' },
+            },
+          },
+        },
+        { language_code: 'sv-SE' },
+      ],
+    });
+    const bad = await api('/messages:send', {
+      method: 'POST',
+      body: JSON.stringify({
+        app_id: 'sim-app',
+        recipient: { contact_id: 'x' },
+        message: {
+          choice_message: {
+            choices: [
+              { text_message: { text: 'a' }, url_message: { title: 'b', url: 'https://e.com' } },
+            ],
+          },
+        },
+      }),
+    });
+    expect([bad.status, JSON.stringify(await bad.json())]).toEqual([
+      400,
+      expect.stringContaining('exactly one of text_message'),
+    ]);
+  });
+
   it('can report out of order and twice', async () => {
     await sim.stop();
     sim = createSinchSimulator({

@@ -21,11 +21,26 @@ export type KeySource = 'PHONE' | 'CONTACT' | 'CHANNEL_IDENTITY' | 'CONVERSATION
 
 const SMS_LIKE = new Set(['SMS', 'MMS']);
 
+/** SMS and MMS: the channels keyed by phone number. */
+export const isPhoneKeyed = (channel: string): boolean => SMS_LIKE.has(channel);
+
+/** The key of an SMS/MMS customer: `appId:tel:+E164`. */
+export const phoneKeyOf = (appId: string, identity: string): string =>
+  `${appId || 'unknown-app'}:tel:${toE164(identity)}`;
+
+/** The key of a Conversation API contact: `appId:contactId`. */
+export const contactKeyOf = (appId: string, contactId: string): string =>
+  `${appId || 'unknown-app'}:${contactId}`;
+
+/** Whether a customer key is a phone key of that app (`appId:tel:...`). */
+export const isPhoneKey = (appId: string, key: string): boolean =>
+  key.startsWith(`${appId || 'unknown-app'}:tel:`);
+
 export function customerKey(ref: CustomerRef): { key: string; source: KeySource } {
   const app = ref.appId || 'unknown-app';
   if (SMS_LIKE.has(ref.channel) && ref.identity)
-    return { key: `${app}:tel:${toE164(ref.identity)}`, source: 'PHONE' };
-  if (ref.contactId) return { key: `${app}:${ref.contactId}`, source: 'CONTACT' };
+    return { key: phoneKeyOf(app, ref.identity), source: 'PHONE' };
+  if (ref.contactId) return { key: contactKeyOf(app, ref.contactId), source: 'CONTACT' };
   if (ref.channel && ref.identity) {
     return {
       key: `${app}:${ref.channel}:${normalizeIdentity(ref.channel, ref.identity)}`,

@@ -10,3 +10,5 @@ export * from './sample-events';
 export * from './webhook-receiver';
 export * from './s3-mock';
 export * from './consumer-lag';
+export * from './sample-documents';
+export * from './replay-verify';

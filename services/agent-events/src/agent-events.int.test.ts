@@ -334,6 +334,82 @@ describe('agent-events: simulator → ingress → normalizer → agent-events on
     live = await agentEventsOf('agent.events.v1');
   });
 
+  it('names an SMS customer and ends its conversation on its phone key; an MMS stop ends the MMS thread', async () => {
+    /** Waits until the normalizer has put an event of `type` on conversation.events.v1 under `key`. */
+    const onKey = async (key: string, type: string) => {
+      for (let i = 0; i < 120; i++) {
+        const records = await readTopic(t.kafka, topicName(t.namespace, 'conversation.events.v1'));
+        const events = await Promise.all(
+          records
+            .filter((r) => r.key === key)
+            .map((r) => t.codec.decode<{ type: string }>(r.value!)),
+        );
+        if (events.some((e) => e.type === type)) return;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      throw new Error(`no ${type} under ${key}`);
+    };
+    const sam = sim.customer({ channel: 'SMS', identity: '15550300303' });
+    const samKey = `${APP}:tel:+15550300303`;
+    const hello = await sam.sendText('hello by SMS');
+    await sam.rename('Sam Smith');
+    await onKey(samKey, 'CONTACT_UPDATED');
+    const again = await sam.sendText('still me');
+    await sam.endConversation();
+
+    const mms = sim.customer({ channel: 'MMS', identity: '15550300404' });
+    const mmsKey = `${APP}:tel:+15550300404`;
+    const picture = await mms.sendMedia('png', { caption: 'the receipt' });
+    const inThread = await mms.sendText('see the picture');
+    await mms.endConversation();
+    await onKey(mmsKey, 'CONVERSATION_STOPPED');
+    const afterEnd = await mms.sendText('one more thing');
+
+    const events = await waitFor(
+      (es) =>
+        [again.messageId, inThread.messageId, afterEnd.messageId].every((id) =>
+          es.some((e) => e.message?.id === id),
+        ) &&
+        es.some((e) => e.type === 'CONVERSATION_ENDED' && e.customerKey === samKey) &&
+        es.some((e) => e.type === 'CONVERSATION_ENDED' && e.customerKey === mmsKey),
+    );
+    const byMessage = (id: string) =>
+      events.find((e) => e.type === 'MESSAGE_RECEIVED' && e.message?.id === id)!;
+
+    // The name from the contact update is the SMS customer's, under its phone key.
+    expect(byMessage(again.messageId).customerKey).toBe(samKey);
+    expect(byMessage(again.messageId).customer).toEqual({
+      identity: '+15550300303',
+      displayName: 'Sam Smith',
+      label: 'Sam Smith',
+    });
+    // Sinch's stop ends the SMS conversation once, on the phone key: no contact-keyed twin.
+    const ends = events.filter(
+      (e) => e.type === 'CONVERSATION_ENDED' && e.conversationId === hello.conversationId,
+    );
+    expect(ends.map((e) => [e.customerKey, e.channel, e.attachedData])).toEqual([
+      [samKey, 'SMS', null],
+    ]);
+    expect(events.filter((e) => e.customerKey === `${APP}:${hello.contactId}`)).toEqual([]);
+
+    // The MMS thread: corrected while bound, ended by its stop, plain SMS afterwards.
+    expect(
+      [picture, inThread, afterEnd].map((m) => [
+        byMessage(m.messageId).channel,
+        byMessage(m.messageId).sourceChannel,
+      ]),
+    ).toEqual([
+      ['MMS', 'MMS'],
+      ['MMS', 'SMS'],
+      ['SMS', 'SMS'],
+    ]);
+    const mmsEnds = events.filter(
+      (e) => e.type === 'CONVERSATION_ENDED' && e.conversationId === picture.conversationId,
+    );
+    expect(mmsEnds.map((e) => [e.customerKey, e.channel])).toEqual([[mmsKey, 'MMS']]);
+    live = await agentEventsOf('agent.events.v1');
+  });
+
   it('sends a record it cannot read to agent.events.v1.dlq with the reason, and goes on', async () => {
     const producer = t.kafka.producer();
     await producer.connect();
@@ -371,7 +447,6 @@ describe('agent-events: simulator → ingress → normalizer → agent-events on
         AGENT_EVENTS_HTTP_PORT: '0',
         AGENT_EVENTS_REPLAY: 'true',
         AGENT_EVENTS_OUTPUT_TOPIC_SUFFIX: '.shadow',
-        AGENT_EVENTS_INSTANCE_ID: 'replay',
       }),
     );
     try {

@@ -1,5 +1,12 @@
 import express from 'express';
-import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
+import {
+  createLogger,
+  createMetrics,
+  listen,
+  opsRoutes,
+  processName,
+  type Logger,
+} from '@cpm/platform';
 import {
   changelogSpec,
   consumerHealthSettings,
@@ -37,11 +44,7 @@ export async function startAgentEvents(
   const name = `agent-events${suffix}`;
   const topics = outputTopics(suffix);
   const metrics = createMetrics('agent-events');
-  const kafka = createKafka(
-    config.KAFKA_BROKERS,
-    `${name}-${config.AGENT_EVENTS_INSTANCE_ID}`,
-    logger,
-  );
+  const kafka = createKafka(config.KAFKA_BROKERS, `${name}-${processName()}`, logger);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS, [
     changelogSpec(name),
@@ -87,7 +90,6 @@ export async function startAgentEvents(
   }
   const processor = new TransactionalProcessor({
     name,
-    instanceId: config.AGENT_EVENTS_INSTANCE_ID,
     kafka,
     codec,
     namespace: config.TOPIC_NAMESPACE,

@@ -15,7 +15,6 @@ import {
 } from '@cpm/domain';
 
 export const agentEventsConfigSchema = connectionSchema.merge(consumerHealthSchema).extend({
-  AGENT_EVENTS_INSTANCE_ID: z.string().default('0'), // stable per instance: its transactional id fences a crashed predecessor
   AGENT_EVENTS_HTTP_PORT: port(18085), // health and metrics; 0 picks a free port
   AGENT_EVENTS_HTTP_HOST: z.string().default('127.0.0.1'), // bind address; 0.0.0.0 in a container, for its probes
   AGENT_EVENTS_QUOTE_MAX_AGE_MS: positiveInt(DEFAULT_QUOTE_MAX_AGE_MS), // a quoted agent message older than this (Sinch times) is not shown; 3 days

@@ -35,6 +35,8 @@ const KEYS: Record<string, string> = {
   dlq: 'the key of the source record that could not be processed',
   quarantine: 'the ingress request id',
   changelog: 'the customer key',
+  repartition:
+    'a link record: the contact key `appId:contactId`; a re-keyed callback: the phone key `appId:tel:+E164`',
 };
 
 const GUARANTEES: Record<string, string> = {
@@ -46,6 +48,8 @@ const GUARANTEES: Record<string, string> = {
   quarantine:
     'Best effort, size-bounded: kept so that callbacks refused for a wrong secret can be recovered; not a log of record.',
   changelog: 'Internal state of a service (compacted). Do not consume.',
+  repartition:
+    'Internal to its service, written in its Kafka transactions like a derived topic; everything in it reaches conversation.events.v1. Do not consume.',
 };
 
 function typeName(t: Avro): string {

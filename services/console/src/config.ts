@@ -4,7 +4,6 @@ import { isPasswordHash, parseUsers } from './agent-auth';
 
 export const consoleConfigSchema = connectionSchema
   .extend({
-    CONSOLE_INSTANCE_ID: z.string().default('0'), // names this instance's consumer group (console-<id>-<random>: each start reads the whole history)
     CONSOLE_HTTP_PORT: port(18087), // the page, SSE, commands, /healthz /readyz /metrics; 0 picks a free port
     CONSOLE_HTTP_HOST: z.string().default('127.0.0.1'), // bind address
     CONSOLE_MAX_CONVERSATIONS: positiveInt(500), // conversations kept in memory (least recently active dropped first)

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { topicName, type SchemaCodec, SERVICE_CONSUMER_RETRY } from '@cpm/kafka';
-import type { Logger, Metrics } from '@cpm/platform';
+import { processName, type Logger, type Metrics } from '@cpm/platform';
+import type { TemplateCatalogue } from '@cpm/contracts/template-catalogue';
 import type { AgentCommand, AgentEvent, ConsoleInput, OutboundOutcome } from './console-input';
 
 export const EVENTS = 'agent.events.v1';
 export const COMMANDS = 'agent.commands.v1';
 export const OUTBOUND = 'sinch.outbound.v1';
+export const TEMPLATES = 'sinch.templates.v1';
 
 const KIND: Record<string, ConsoleInput['kind']> = {
   [EVENTS]: 'event',
@@ -15,7 +17,8 @@ const KIND: Record<string, ConsoleInput['kind']> = {
 };
 
 /**
- * Feeds the console from the log: agent events, the agents' commands and their outcomes,
+ * Feeds the console from the log: agent events, the agents' commands and their outcomes
+ * (and, aside, the WhatsApp template catalogue of sinch.templates.v1),
  * read_committed, from the beginning (the page shows history), in a consumer group of its
  * own per start so every instance sees every partition. A record it cannot decode is
  * counted and skipped: the console only shows, it never blocks the pipeline.
@@ -30,13 +33,14 @@ export class ConsoleFeed {
       kafka: Kafka;
       codec: SchemaCodec;
       namespace: string;
-      instanceId: string;
       logger: Logger;
       metrics: Metrics;
       apply: (input: ConsoleInput) => void;
+      /** A template catalogue (sinch.templates.v1), the last one per project wins. */
+      catalogue: (catalogue: TemplateCatalogue) => void;
     },
   ) {
-    this.groupId = `console-${o.instanceId}-${randomBytes(4).toString('hex')}`;
+    this.groupId = `console-${processName()}-${randomBytes(4).toString('hex')}`;
   }
 
   get ready(): boolean {
@@ -56,7 +60,9 @@ export class ConsoleFeed {
       this.joined = true;
     });
     await consumer.connect();
-    const byFullName = new Map(Object.keys(KIND).map((t) => [topicName(namespace, t), t]));
+    const byFullName = new Map(
+      [...Object.keys(KIND), TEMPLATES].map((t) => [topicName(namespace, t), t]),
+    );
     await consumer.subscribe({ topics: [...byFullName.keys()], fromBeginning: true });
     await consumer.run({
       autoCommit: true,
@@ -65,6 +71,11 @@ export class ConsoleFeed {
         try {
           if (!message.value) throw new Error('tombstone');
           const value = await codec.decode<Record<string, unknown>>(message.value);
+          if (name === TEMPLATES) {
+            this.o.catalogue(value as unknown as TemplateCatalogue);
+            metrics.recordsProcessed.inc({ topic: name });
+            return;
+          }
           const customerKey = message.key?.toString() || String(value.customerKey ?? '');
           this.o.apply(inputOf(KIND[name]!, customerKey, value));
           metrics.recordsProcessed.inc({ topic: name });

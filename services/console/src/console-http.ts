@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { httpAnswer, opsRoutes, sendError, type Logger, type Metrics } from '@cpm/platform';
+import {
+  AppError,
+  httpAnswer,
+  opsRoutes,
+  sendError,
+  type Logger,
+  type Metrics,
+} from '@cpm/platform';
 import type { AgentDirectory } from './agent-auth';
 import { agentOf, agentSession } from './agent-session';
 import type { CommandWriter } from './command-writer';
@@ -9,11 +16,14 @@ import { UnknownConversationError } from './errors';
 import { mediaProxy } from './media-proxy';
 import { parseReply, replyCommand } from './reply-command';
 import type { SseClients } from './sse-stream';
+import type { TemplateStore } from './template-store';
+import { uploadProxy } from './upload-proxy';
 import type { WebAssets } from './web-bundle';
 
 export interface ConsoleHttpOptions {
   assets: WebAssets;
   store: ConversationStore;
+  templates: TemplateStore;
   sse: SseClients;
   writer: CommandWriter;
   metrics: Metrics;
@@ -36,8 +46,9 @@ const CSP =
 
 /**
  * The console's HTTP app: ops routes and the sign-in form are open; the page, the SSE stream,
- * replies (POST /api/commands) and the media proxy need a signed-in agent, whose name each
- * command carries as agentId.
+ * replies (POST /api/commands), the template catalogue (GET /api/templates), uploads
+ * (POST /api/uploads) and the media proxy need a signed-in agent, whose name each command
+ * carries as agentId.
  */
 export function consoleHttp(o: ConsoleHttpOptions): express.Express {
   const app = express();
@@ -78,6 +89,9 @@ export function consoleHttp(o: ConsoleHttpOptions): express.Express {
   app.get('/api/conversations', (_req, res) => {
     res.json(o.store.snapshot());
   });
+  app.get('/api/templates', (_req, res) => {
+    res.json(o.templates.list());
+  });
   app.post('/api/commands', express.json({ limit: '64kb' }), async (req, res, next) => {
     try {
       const reply = parseReply(req.body);
@@ -99,7 +113,21 @@ export function consoleHttp(o: ConsoleHttpOptions): express.Express {
       next(error);
     }
   });
-  if (o.media) app.get('/media/:key', mediaProxy(o.media.url, o.media.token));
+  if (o.media) {
+    app.get('/media/:key', mediaProxy(o.media.url, o.media.token));
+    app.get('/public/:key', mediaProxy(o.media.url, o.media.token, 'public'));
+    app.post('/api/uploads', uploadProxy(o.media.url, o.media.token));
+  } else {
+    app.post('/api/uploads', (_req, res) =>
+      sendError(
+        res,
+        new AppError(
+          'CPM_ERR_CONSOLE_MEDIA_UNAVAILABLE',
+          'uploads need the media service: set CONSOLE_MEDIA_URL and CONSOLE_MEDIA_TOKEN',
+        ),
+      ),
+    );
+  }
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     const { status, body } = httpAnswer(error);

@@ -1,7 +1,9 @@
 /**
  * The agent console in a real browser (Debian's chromium driven by playwright-core): history
  * from agent.events.v1, a WhatsApp customer with a display name and a quote, a reply typed
- * and sent → an agent.commands.v1 record, then its delivery tick.
+ * and sent → an agent.commands.v1 record, then its delivery tick; an image uploaded to the
+ * media service (real, fs store) and sent; a template chosen from sinch.templates.v1; the
+ * opt-in registered; the conversation ended; an MMS thread offering only what MMS carries.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import type { OutboundRecord } from '@cpm/contracts';
+import type { OutboundRecord, TemplateCatalogue } from '@cpm/contracts';
+import { loadMediaConfig, startMedia, type MediaService } from '@cpm/media';
+import { SAMPLE_MEDIA } from '@cpm/sinch-simulator';
 import { sentOutboundRecord, createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
 import { topicName } from '@cpm/kafka';
 import { createLogger } from '@cpm/platform';
@@ -25,10 +29,36 @@ const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const KEY = 'app1:contact-anna';
 const AGENT = { user: 'agent.cy', password: 'e2e-test-password' };
+const MEDIA_TOKEN = 'console-e2e-media-agent-token';
+const CATALOGUE: TemplateCatalogue = {
+  projectId: 'sim-project',
+  refreshedAt: new Date(T0).toISOString(),
+  templates: [
+    {
+      templateId: 'order-shipped',
+      description: 'Order shipped',
+      version: 1,
+      languages: [
+        {
+          languageCode: 'en-US',
+          whatsappName: 'order_shipped',
+          whatsappLanguage: 'en_US',
+          parameters: [
+            { key: 'body[1]text', preview: 'Anna' },
+            { key: 'body[2]text', preview: 'A-1042' },
+          ],
+          previewText: 'Hi ${name}, your order ${order} has shipped.',
+        },
+      ],
+    },
+  ],
+};
 
 let env: TestEnv;
 let producer: Producer;
 let agentConsole: AgentConsole;
+let media: MediaService;
+let mediaDir: string;
 let profileDir: string;
 let browser: BrowserContext;
 let page: Page;
@@ -108,9 +138,24 @@ beforeAll(async () => {
       message: agentMessage({ id: 'x2', text: 'reply sent as SMS' }),
     }),
   ]);
+  await produce('sinch.templates.v1', [{ key: 'sim-project', value: CATALOGUE }]);
+  mediaDir = await mkdtemp(join(tmpdir(), 'cpm-console-media-'));
+  media = await startMedia(
+    loadMediaConfig({
+      ...env.env,
+      MEDIA_HTTP_PORT: '0',
+      MEDIA_STORE: 'fs',
+      MEDIA_STORE_DIR: mediaDir,
+      MEDIA_AGENT_TOKEN: MEDIA_TOKEN,
+      MEDIA_URL_SECRET: 'console-e2e-test-public-url-secret-0123456789',
+    }),
+    { logger: createLogger('media', 'warn') },
+  );
   agentConsole = await startConsole(
     loadConsoleConfig({
       ...env.env,
+      CONSOLE_MEDIA_URL: media.url,
+      CONSOLE_MEDIA_TOKEN: MEDIA_TOKEN,
       CONSOLE_HTTP_PORT: '0',
       CONSOLE_USERS: `${AGENT.user}:${hashPassword(AGENT.password)}`,
       CONSOLE_SESSION_SECRET: 'console-e2e-test-session-secret-0123456789',
@@ -131,6 +176,8 @@ afterAll(async () => {
   await browser?.close();
   if (profileDir) await rm(profileDir, { recursive: true, force: true });
   await agentConsole?.stop();
+  await media?.stop();
+  if (mediaDir) await rm(mediaDir, { recursive: true, force: true });
   await producer?.disconnect();
   await env?.cleanup();
 });
@@ -216,11 +263,146 @@ it('shows a WhatsApp conversation with name and quote, sends a reply, and shows 
   expect(
     await page.locator('[data-testid=message]').filter({ hasText: 'Tomorrow before noon' }).count(),
   ).toBe(1);
+});
 
+/** The agent commands written so far, decoded, once there are at least `count`. */
+async function commands(count: number): Promise<AgentCommand[]> {
+  const records = await readTopic(env.kafka, topicName(env.namespace, 'agent.commands.v1'), {
+    minRecords: count,
+  });
+  return Promise.all(records.map((r) => env.codec.decode<AgentCommand>(r.value!)));
+}
+
+it('uploads an image to the media store and sends it; the agent sees it in the thread', async () => {
+  await page.locator('[data-testid=mode-media]').check();
+  await page.locator('[data-testid=media-file]').setInputFiles({
+    name: 'box.png',
+    mimeType: 'image/png',
+    buffer: SAMPLE_MEDIA.png.bytes,
+  });
+  await page.locator('[data-testid=send]').click();
+  await expectText(page.locator('[data-testid=send-result]'), 'written');
+  const sent = (await commands(2)).find((c) => c.type === 'SEND_MEDIA')!;
+  expect(sent).toMatchObject({ channel: 'WHATSAPP', fileName: 'box.png', text: null });
+  expect(sent.mediaUrl).toMatch(new RegExp(`^${media.url}/public/[A-Za-z0-9_-]+\\?exp=\\d+&sig=`));
+  // The channel fetches the public URL without any token: the stored file, byte for byte.
+  const fetched = await fetch(sent.mediaUrl!);
+  expect(fetched.status).toBe(200);
+  expect(Buffer.from(await fetched.arrayBuffer()).equals(SAMPLE_MEDIA.png.bytes)).toBe(true);
+  // The thread shows the image, loaded through the console's origin.
+  const image = page.locator(
+    `li[data-command-id="${sent.commandId}"] [data-testid=attachment] img`,
+  );
+  await image.waitFor({ timeout: 30_000 });
+  await waitUntil(
+    async () => (await image.evaluate((img) => (img as { naturalWidth: number }).naturalWidth)) > 0,
+  );
+});
+
+it('chooses a WhatsApp template from the catalogue and sends it with its parameters', async () => {
+  await page.locator('[data-testid=mode-template]').check();
+  const select = page.locator('[data-testid=template-select]');
+  await waitUntil(async () => (await select.locator('option').count()) > 1);
+  await select.selectOption('order-shipped|en-US');
+  await expectText(page.locator('[data-testid=template-preview]'), 'order_shipped (en_US)');
+  await page.locator('[data-testid=template-param]').first().fill('Anna S.');
+  await page.locator('[data-testid=send]').click();
+  await expectText(page.locator('[data-testid=send-result]'), 'written');
+  const sent = (await commands(3)).find((c) => c.type === 'SEND_TEMPLATE')!;
+  expect(sent).toMatchObject({
+    templateName: 'order_shipped',
+    templateLanguage: 'en_US',
+    templateParameters: { 'body[1]text': 'Anna S.', 'body[2]text': 'A-1042' },
+  });
+  await expectText(
+    page.locator(`li[data-command-id="${sent.commandId}"]`),
+    'template order_shipped (en_US)',
+  );
+});
+
+it('sends buttons as a card, and shows them on the agent message', async () => {
+  await page.locator('[data-testid=mode-choices]').check();
+  await page.locator('[data-testid=reply-text]').fill('When should we deliver?');
+  await page.locator('[data-testid=card-title]').fill('Delivery');
+  await page
+    .locator('[data-testid=choices]')
+    .fill('Tomorrow\nTrack it | https://example.com/t/A-1042\nCall us | tel:+46812345');
+  await page.locator('[data-testid=send]').click();
+  const sent = await waitForCommand('SEND_CHOICES');
+  expect(sent).toMatchObject({
+    text: 'When should we deliver?',
+    title: 'Delivery',
+    choices: [
+      { kind: 'TEXT', title: 'Tomorrow', url: null, phoneNumber: null },
+      { kind: 'URL', title: 'Track it', url: 'https://example.com/t/A-1042' },
+      { kind: 'CALL', title: 'Call us', phoneNumber: '+46812345' },
+    ],
+  });
+  await expectText(
+    page.locator(`li[data-command-id="${sent.commandId}"] [data-testid=choices]`),
+    'Track it',
+  );
+});
+
+it('registers the opt-in and shows the consent once Sinch accepted it, then ends the conversation', async () => {
+  await page.locator('[data-testid=opt-in]').click();
+  const optIn = await waitForCommand('REGISTER_OPT_IN');
+  await produce('sinch.outbound.v1', [
+    {
+      key: KEY,
+      value: {
+        ...outboundSent(optIn, '', Date.now()),
+        commandType: 'REGISTER_OPT_IN',
+        sinchMessageId: null,
+      },
+    },
+  ]);
+  await expectText(page.locator('#customer'), 'OPT_IN (REGISTERED)');
+
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.locator('[data-testid=end-conversation]').click();
+  const end = await waitForCommand('END_CONVERSATION');
+  expect(end).toMatchObject({ conversationId: 'conv-anna', text: null, agentId: AGENT.user });
+  await produceEvents([agentEvent('CONVERSATION_ENDED', { occurredAt: Date.now() })]);
+  await expectText(page.locator('[data-testid=conversation-state]'), 'conversation ended');
   const screenshot = join(tmpdir(), `cpm-console-e2e-${env.namespace}.png`);
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(`agent console screenshot: ${screenshot}`);
 });
+
+it('offers on an MMS thread only what MMS carries, and labels it by the phone number', async () => {
+  const item = page.locator('li[data-customer-key="app1:tel:+15550000003"]');
+  await expectText(item, '+15550000003');
+  await item.click();
+  await page.locator('[data-testid=thread-label]').filter({ hasText: '+15550000003' }).waitFor();
+  expect(await page.locator('[data-testid=mode-media]').isVisible()).toBe(true);
+  for (const hidden of ['mode-choices', 'mode-template', 'opt-in', 'opt-out'])
+    expect([hidden, await page.locator(`[data-testid=${hidden}]`).isVisible()]).toEqual([
+      hidden,
+      false,
+    ]);
+  expect(await page.locator('[data-testid=end-conversation]').isVisible()).toBe(true);
+});
+
+async function waitUntil(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function waitForCommand(type: string): Promise<AgentCommand> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const records = await readTopic(env.kafka, topicName(env.namespace, 'agent.commands.v1'));
+    const decoded = await Promise.all(records.map((r) => env.codec.decode<AgentCommand>(r.value!)));
+    const found = decoded.find((c) => c.type === type);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no ${type} command written`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 async function expectText(locator: ReturnType<Page['locator']>, text: string): Promise<void> {
   await locator.first().waitFor({ timeout: 30_000 });

@@ -185,6 +185,77 @@ describe('agent console over real Kafka', () => {
     expect(await unknown.json()).toMatchObject({ code: 'CPM_ERR_CONSOLE_UNKNOWN_CONVERSATION' });
   });
 
+  it('refuses what the channel cannot carry by the domain table, and uploads without the media service', async () => {
+    await produceEvents([
+      agentEvent('CONVERSATION_STARTED', {
+        customerKey: 'app1:tel:+15550000009',
+        channel: 'SMS',
+        sourceChannel: 'SMS',
+        customer: { identity: '+15550000009', displayName: null, label: '+15550000009' },
+      }),
+    ]);
+    const post = (body: object) =>
+      fetch(`${agentConsole.url}/api/commands`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie },
+        body: JSON.stringify(body),
+      });
+    const deadline = Date.now() + 30_000;
+    let answer: Response;
+    do {
+      answer = await post({
+        customerKey: 'app1:tel:+15550000009',
+        type: 'SEND_MEDIA',
+        mediaUrl: 'https://example.com/a.png',
+      });
+      if (answer.status !== 404) break; // not read yet
+      await new Promise((r) => setTimeout(r, 100));
+    } while (Date.now() < deadline);
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toMatchObject({
+      code: 'CPM_ERR_CONSOLE_INVALID_REPLY',
+      message: expect.stringContaining('SEND_MEDIA cannot be sent on SMS'),
+    });
+    const upload = await fetch(`${agentConsole.url}/api/uploads?fileName=a.png`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'image/png' },
+      body: Buffer.from('png'),
+    });
+    expect(upload.status).toBe(502);
+    expect(await upload.json()).toMatchObject({ code: 'CPM_ERR_CONSOLE_MEDIA_UNAVAILABLE' });
+  });
+
+  it('serves the template catalogue last written to sinch.templates.v1', async () => {
+    const catalogue = (refreshedAt: string, templateId: string) => ({
+      projectId: 'p1',
+      refreshedAt,
+      templates: [{ templateId, description: '', version: 1, languages: [] }],
+    });
+    await producer.send({
+      topic: topicName(env.namespace, 'sinch.templates.v1'),
+      acks: -1,
+      messages: await Promise.all(
+        [
+          catalogue('2026-11-01T00:00:00.000Z', 'old'),
+          catalogue('2026-11-02T00:00:00.000Z', 'new'),
+        ].map(async (value) => ({
+          key: 'p1',
+          value: await env.codec.encode('sinch.templates.v1', value),
+        })),
+      ),
+    });
+    const deadline = Date.now() + 30_000;
+    let listed: { refreshedAt: string | null; templates: { templateId: string }[] };
+    do {
+      const response = await fetch(`${agentConsole.url}/api/templates`, { headers: { cookie } });
+      listed = (await response.json()) as typeof listed;
+      if (listed.refreshedAt === '2026-11-02T00:00:00.000Z') break;
+      await new Promise((r) => setTimeout(r, 100));
+    } while (Date.now() < deadline);
+    expect(listed.templates.map((t) => t.templateId)).toEqual(['new']);
+    expect((await fetch(`${agentConsole.url}/api/templates`)).status).toBe(401);
+  });
+
   it('serves the page, the bundled script with a CSP, and the ops routes', async () => {
     const page = await fetch(agentConsole.url, { headers: { cookie } });
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");

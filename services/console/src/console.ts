@@ -1,14 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createLogger, createMetrics, type Logger } from '@cpm/platform';
+import { createLogger, createMetrics, processName, type Logger } from '@cpm/platform';
 import { createKafka, ensureTopics, SchemaCodec } from '@cpm/kafka';
 import { AgentDirectory } from './agent-auth';
 import type { ConsoleConfig } from './config';
 import { CommandWriter } from './command-writer';
-import { COMMANDS, ConsoleFeed, EVENTS, OUTBOUND } from './console-feed';
+import { COMMANDS, ConsoleFeed, EVENTS, OUTBOUND, TEMPLATES } from './console-feed';
 import { consoleHttp } from './console-http';
 import { ConversationStore } from './conversation-store';
 import { sseClients } from './sse-stream';
+import { TemplateStore } from './template-store';
 import { bundleWeb } from './web-bundle';
 import { DEFAULT_LIMITS } from './view-model';
 
@@ -24,15 +25,16 @@ export async function startConsole(
 ): Promise<AgentConsole> {
   const metrics = createMetrics('console');
   const assets = await bundleWeb();
-  const kafka = createKafka(config.KAFKA_BROKERS, `console-${config.CONSOLE_INSTANCE_ID}`, logger);
+  const kafka = createKafka(config.KAFKA_BROKERS, `console-${processName()}`, logger);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
   const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
-  await codec.register([EVENTS, COMMANDS, OUTBOUND]);
+  await codec.register([EVENTS, COMMANDS, OUTBOUND, TEMPLATES]);
   const store = new ConversationStore({
     ...DEFAULT_LIMITS,
     maxMessages: config.CONSOLE_MAX_MESSAGES,
     maxConversations: config.CONSOLE_MAX_CONVERSATIONS,
   });
+  const templates = new TemplateStore();
   const writer = new CommandWriter({
     kafka,
     codec,
@@ -45,10 +47,10 @@ export async function startConsole(
     kafka,
     codec,
     namespace: config.TOPIC_NAMESPACE,
-    instanceId: config.CONSOLE_INSTANCE_ID,
     logger,
     metrics,
     apply: (i) => store.apply(i),
+    catalogue: (c) => templates.set(c),
   });
   await feed.start();
   const media = config.CONSOLE_MEDIA_URL
@@ -64,6 +66,7 @@ export async function startConsole(
   const app = consoleHttp({
     assets,
     store,
+    templates,
     sse,
     writer,
     metrics,

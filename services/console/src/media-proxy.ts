@@ -6,10 +6,12 @@ const STORAGE_KEY = /^[A-Za-z0-9._-]{1,200}$/;
 
 /**
  * GET /media/:key → the media service's agent endpoint with its bearer token, so a browser
- * shows internal media (<img src>) without holding the token. Only the status, type, length
+ * shows internal media (<img src>) without holding the token; GET /public/:id?exp&sig → an
+ * agent's uploaded file at its signed public URL, from the console's own origin (the page's
+ * Content-Security-Policy loads images from there). Only the status, type, length
  * and disposition headers are passed on.
  */
-export function mediaProxy(mediaUrl: string, token: string) {
+export function mediaProxy(mediaUrl: string, token: string, kind: 'media' | 'public' = 'media') {
   const base = mediaUrl.replace(/\/$/, '');
   return async (req: Request, res: Response): Promise<void> => {
     const key = String(req.params.key);
@@ -20,10 +22,18 @@ export function mediaProxy(mediaUrl: string, token: string) {
       );
       return;
     }
+    // An agent's own upload (/public/:id) is signed by its URL, not by the agent token.
+    const target =
+      kind === 'media'
+        ? `${base}/media/${encodeURIComponent(key)}`
+        : `${base}/public/${encodeURIComponent(key)}?${new URLSearchParams({
+            exp: String(req.query.exp ?? ''),
+            sig: String(req.query.sig ?? ''),
+          })}`;
     try {
-      const upstream = await fetch(`${base}/media/${encodeURIComponent(key)}`, {
+      const upstream = await fetch(target, {
         headers: {
-          authorization: `Bearer ${token}`,
+          ...(kind === 'media' && { authorization: `Bearer ${token}` }),
           ...(req.get('range') ? { range: req.get('range')! } : {}),
         },
       });

@@ -43,6 +43,9 @@ export interface MessageView {
   choice: AgentChoice | null;
   /** Named values of the content (a Flow reply's answers, a shared contact, a reason). */
   fields: Record<string, string>;
+  /** An agent's choice message or card: its buttons (and a card's title). */
+  choices: { kind: string; title: string }[];
+  cardTitle: string | null;
   /** Agent messages: PENDING (command written), SENT, QUEUED_ON_CHANNEL, DELIVERED, READ, FAILED, ... */
   status: string | null;
   statusReason: string | null;
@@ -59,11 +62,18 @@ export interface ConversationView {
   reportedChannels: string[];
   identity: string;
   displayName: string | null;
+  /** The customer's label from agent events (display name or identity); '' until one came. */
   label: string;
   attachedData: Record<string, string>;
   attachedDataError: string | null;
+  /**
+   * The customer's latest consent: an OPT_IN / OPT_OUT callback (CONSENT_CHANGED), or an
+   * agent's registration Sinch accepted (REGISTER_OPT_IN / OUT outcome, status REGISTERED).
+   */
   consent: { kind: string; status: string } | null;
   ended: boolean;
+  /** The last action that is not a message (end, opt-in, opt-out) that failed, and why. */
+  notice: string | null;
   lastActivityAt: number;
   messages: MessageView[];
   /** Status reports whose message is not in the view yet, by message id. */
@@ -124,11 +134,12 @@ function emptyConversation(customerKey: string): ConversationView {
     reportedChannels: [],
     identity: '',
     displayName: null,
-    label: customerKey,
+    label: '',
     attachedData: {},
     attachedDataError: null,
     consent: null,
     ended: false,
+    notice: null,
     lastActivityAt: 0,
     messages: [],
     orphanStatuses: [],
@@ -155,8 +166,61 @@ function emptyMessage(
     kind: null,
     choice: null,
     fields: {},
+    choices: [],
+    cardTitle: null,
     status: null,
     statusReason: null,
+  };
+}
+
+/** Commands that are not messages: they never make a row. */
+const ACTIONS = new Set(['END_CONVERSATION', 'REGISTER_OPT_IN', 'REGISTER_OPT_OUT']);
+
+/** How the console names a customer: the label (display name or identity), never an internal key. */
+export function customerLabel(c: ConversationView): string {
+  return c.label || c.displayName || c.identity || 'unknown customer';
+}
+
+const TYPE_BY_EXTENSION: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  pdf: 'application/pdf',
+};
+
+/** The type an agent's file is shown as, from its name (a command carries no content type). */
+export function contentTypeOfName(fileName: string | null): string | null {
+  const extension = /\.([A-Za-z0-9]+)$/.exec(fileName ?? '')?.[1]?.toLowerCase();
+  return (extension && TYPE_BY_EXTENSION[extension]) || null;
+}
+
+/** An action's outcome: consent registered, or the reason it failed, as the conversation's notice. */
+function applyActionOutcome(
+  c: ConversationView,
+  o: Extract<ConsoleInput, { kind: 'outcome' }>['outcome'],
+): ConversationView {
+  if (o.outcome === 'SENT') {
+    if (o.commandType === 'END_CONVERSATION') return { ...c, notice: null };
+    return {
+      ...c,
+      notice: null,
+      consent: {
+        kind: o.commandType === 'REGISTER_OPT_IN' ? 'OPT_IN' : 'OPT_OUT',
+        status: 'REGISTERED',
+      },
+    };
+  }
+  const what: Record<string, string> = {
+    END_CONVERSATION: 'Ending the conversation',
+    REGISTER_OPT_IN: 'Registering the opt-in',
+    REGISTER_OPT_OUT: 'Registering the opt-out',
+  };
+  const reason = [o.errorCode, o.errorMessage].filter((s) => s).join(': ');
+  return {
+    ...c,
+    notice: `${what[o.commandType] ?? o.commandType} failed (${o.outcome}): ${reason}`,
   };
 }
 
@@ -351,7 +415,7 @@ export function reduceConversation(
       return applyEvent(c, input, limits);
     case 'command': {
       const cmd = input.command;
-      if (cmd.type === 'END_CONVERSATION') return c;
+      if (ACTIONS.has(cmd.type)) return c;
       const i = c.messages.findIndex((m) => m.commandId === cmd.commandId);
       const base =
         i >= 0
@@ -372,9 +436,9 @@ export function reduceConversation(
         ? [
             {
               id: `cmd:${cmd.commandId}`,
-              contentType: null,
               url: cmd.mediaUrl,
               fileName: cmd.fileName,
+              contentType: contentTypeOfName(cmd.fileName),
               sizeBytes: null,
               status: 'READY',
             },
@@ -385,6 +449,8 @@ export function reduceConversation(
         text: cmd.text ?? base.text,
         template: template ?? base.template,
         attachments: mergeAttachments(base.attachments, attachments),
+        choices: (cmd.choices ?? []).map((ch) => ({ kind: ch.kind, title: ch.title })),
+        cardTitle: cmd.title ?? null,
       };
       return {
         ...place(c, i, next, limits),
@@ -393,7 +459,7 @@ export function reduceConversation(
     }
     case 'outcome': {
       const o = input.outcome;
-      if (o.commandType === 'END_CONVERSATION') return c;
+      if (ACTIONS.has(o.commandType)) return applyActionOutcome(c, o);
       let v = c;
       if (!v.messages.some((m) => m.commandId === o.commandId)) {
         const row = {

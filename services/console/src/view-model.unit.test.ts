@@ -1,6 +1,12 @@
 import type { ConsoleInput } from './console-input';
 import { agentEvent, agentMessage, command, outcome, T0 } from '../test/test-kit';
-import { kindLabel, nextStatus, reduceConversation, type ConversationView } from './view-model';
+import {
+  customerLabel,
+  kindLabel,
+  nextStatus,
+  reduceConversation,
+  type ConversationView,
+} from './view-model';
 
 const KEY = 'app1:contact-anna';
 const ev = (e: ReturnType<typeof agentEvent>): ConsoleInput => ({
@@ -452,5 +458,108 @@ describe('nextStatus', () => {
     ['SOME_NEW_STATUS', 'DELIVERED', 'DELIVERED'],
   ])('%s + %s → %s', (current, reported, expected) => {
     expect(nextStatus(current, reported)).toBe(expected);
+  });
+});
+
+describe('view model: the agent side beyond text', () => {
+  const cmd = (c: ReturnType<typeof command>): ConsoleInput => ({
+    kind: 'command',
+    customerKey: KEY,
+    command: c,
+  });
+  const out = (o: ReturnType<typeof outcome>): ConsoleInput => ({
+    kind: 'outcome',
+    customerKey: KEY,
+    outcome: o,
+  });
+
+  it('shows an agent image with its type from the name, and a choice message with its buttons', () => {
+    const c = fold([
+      ev(agentEvent('CONVERSATION_STARTED')),
+      cmd(
+        command({
+          commandId: 'img',
+          type: 'SEND_MEDIA',
+          text: null,
+          mediaUrl: 'http://127.0.0.1:18084/public/abc?exp=1&sig=s',
+          fileName: 'Box.JPG',
+        }),
+      ),
+      cmd(
+        command({
+          commandId: 'ch',
+          type: 'SEND_CHOICES',
+          text: 'When?',
+          title: 'Delivery',
+          choices: [
+            { kind: 'TEXT', title: 'Today', postbackData: null, url: null, phoneNumber: null },
+            {
+              kind: 'URL',
+              title: 'Track',
+              postbackData: null,
+              url: 'https://e.com',
+              phoneNumber: null,
+            },
+          ],
+        }),
+      ),
+    ]);
+    expect(c.messages.map((m) => [m.commandId, m.attachments.map((a) => a.contentType)])).toEqual([
+      ['img', ['image/jpeg']],
+      ['ch', []],
+    ]);
+    expect(c.messages[1]).toMatchObject({
+      text: 'When?',
+      cardTitle: 'Delivery',
+      choices: [
+        { kind: 'TEXT', title: 'Today' },
+        { kind: 'URL', title: 'Track' },
+      ],
+    });
+  });
+
+  it('keeps end and consent actions out of the messages; an accepted registration is the consent state', () => {
+    const c = fold([
+      ev(agentEvent('CONVERSATION_STARTED')),
+      cmd(command({ commandId: 'in', type: 'REGISTER_OPT_IN', text: null })),
+      out(outcome({ commandId: 'in', commandType: 'REGISTER_OPT_IN' })),
+      cmd(command({ commandId: 'end', type: 'END_CONVERSATION', text: null })),
+      out(outcome({ commandId: 'end', commandType: 'END_CONVERSATION' })),
+    ]);
+    expect(c.messages).toEqual([]);
+    expect(c.consent).toEqual({ kind: 'OPT_IN', status: 'REGISTERED' });
+    expect(c.notice).toBeNull();
+    // Sinch's OPT_OUT callback, later, wins; an outcome of a failed registration only tells why.
+    const later = fold([
+      ev(agentEvent('CONVERSATION_STARTED')),
+      out(outcome({ commandId: 'in', commandType: 'REGISTER_OPT_IN' })),
+      ev(
+        agentEvent('CONSENT_CHANGED', {
+          consent: { kind: 'OPT_OUT', status: 'OPT_OUT_SUCCEEDED' },
+        }),
+      ),
+      out(
+        outcome({
+          commandId: 'in2',
+          commandType: 'REGISTER_OPT_IN',
+          outcome: 'REJECTED',
+          errorCode: 'NOT_SUPPORTED_ON_CHANNEL',
+          errorMessage: 'REGISTER_OPT_IN cannot be sent on SMS',
+        }),
+      ),
+    ]);
+    expect(later.consent).toEqual({ kind: 'OPT_OUT', status: 'OPT_OUT_SUCCEEDED' });
+    expect(later.notice).toBe(
+      'Registering the opt-in failed (REJECTED): NOT_SUPPORTED_ON_CHANNEL: REGISTER_OPT_IN cannot be sent on SMS',
+    );
+    expect(later.messages).toEqual([]);
+  });
+
+  it('labels a customer by name or identity, never by the customer key', () => {
+    const commandFirst = fold([cmd(command({ commandId: 'x' }))]);
+    expect(commandFirst.label).toBe('');
+    expect(customerLabel(commandFirst)).toBe('unknown customer');
+    expect(customerLabel({ ...commandFirst, identity: '+15550000003' })).toBe('+15550000003');
+    expect(customerLabel(fold([ev(agentEvent('CONVERSATION_STARTED'))]))).toBe('Anna Svensson');
   });
 });

@@ -84,6 +84,8 @@ export function command(o: Partial<AgentCommand> & { commandId: string }): Agent
     templateParameters: {},
     messageMetadata: null,
     conversationMetadata: null,
+    title: null,
+    choices: [],
     ...o,
   };
 }

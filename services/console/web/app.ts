@@ -1,9 +1,15 @@
 /**
  * The agent console page: a snapshot then live records over SSE (/api/stream), applied with
- * the same pure view model as the server; replies posted to /api/commands.
+ * the same pure view model as the server; replies and actions posted to /api/commands, files
+ * uploaded to /api/uploads first, templates chosen from /api/templates. The actions a
+ * conversation's channel cannot carry are hidden, by the domain's capability table (the one
+ * the outbound service refuses commands by).
  */
+import { capabilitiesOf } from '@cpm/domain/channel-capabilities';
+import type { CatalogueTemplate } from '@cpm/contracts/template-catalogue';
 import type { ConsoleInput } from '../src/console-input';
-import { reduceConversation, type ConversationView } from '../src/view-model';
+import { customerLabel, reduceConversation, type ConversationView } from '../src/view-model';
+import { el } from './dom';
 import { conversationItem, definitionList, messageNode, threadHeader } from './render';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -21,7 +27,9 @@ function render(): void {
   );
   const c = selected ? conversations.get(selected) : undefined;
   $('reply').hidden = !c;
+  $('actions').hidden = !c;
   if (!c) return;
+  showCapabilities(c);
   $('thread-header').replaceChildren(...threadHeader(c));
   const messages = $('messages');
   const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
@@ -33,14 +41,32 @@ function render(): void {
   error.textContent = c.attachedDataError ? `not attached: ${c.attachedDataError}` : '';
   $('customer').replaceChildren(
     ...definitionList([
-      ['label', c.label],
+      ['label', customerLabel(c)],
       ['display name', c.displayName ?? '(unknown)'],
       ['identity', c.identity],
-      ['customer key', c.customerKey],
-      ['conversation', c.conversationId],
-      ['contact', c.contactId],
+      ['channel', c.channel],
+      [
+        'consent',
+        c.consent ? `${c.consent.kind} (${c.consent.status})` : 'nothing registered or reported',
+      ],
+      ['conversation', c.ended ? 'ended' : 'active'],
     ]),
   );
+}
+
+/** Only the actions the channel carries are offered; a hidden mode falls back to text. */
+function showCapabilities(c: ConversationView): void {
+  const can = new Set<string>(capabilitiesOf(c.channel));
+  for (const node of document.querySelectorAll<HTMLElement>('[data-action]'))
+    node.hidden = !can.has(node.dataset.action ?? '');
+  const checked = document.querySelector<HTMLInputElement>('input[name=mode]:checked');
+  if (checked && !can.has(checked.value)) {
+    document.querySelector<HTMLInputElement>('input[name=mode][value=SEND_TEXT]')!.checked = true;
+    showMode();
+  }
+  const notice = $('notice');
+  notice.hidden = c.notice === null;
+  notice.textContent = c.notice ?? '';
 }
 
 const schedule = () => {
@@ -78,58 +104,195 @@ function connect(): void {
   };
 }
 
-function parseParams(text: string): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const i = line.indexOf('=');
-    if (i > 0) params[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+const mode = () => (document.querySelector('input[name=mode]:checked') as HTMLInputElement).value;
+
+function showMode(): void {
+  const m = mode();
+  $('reply-text').hidden = m !== 'SEND_TEXT' && m !== 'SEND_CHOICES';
+  $('media-fields').hidden = m !== 'SEND_MEDIA';
+  $('choice-fields').hidden = m !== 'SEND_CHOICES';
+  $('template-fields').hidden = m !== 'SEND_TEMPLATE';
+  if (m === 'SEND_TEMPLATE') void loadTemplates();
+}
+
+/** One button per line: `Title`, `Title | https://link` or `Title | tel:+46…`. */
+function parseChoices(text: string): object[] {
+  return text
+    .split('\n')
+    .map((line) => line.split('|').map((part) => part.trim()))
+    .filter(([title]) => title)
+    .map(([title, target]) =>
+      !target
+        ? { kind: 'TEXT', title }
+        : target.startsWith('tel:')
+          ? { kind: 'CALL', title, phoneNumber: target.slice(4) }
+          : { kind: 'URL', title, url: target },
+    );
+}
+
+let templates: CatalogueTemplate[] = [];
+
+async function loadTemplates(): Promise<void> {
+  const answer = (await (await fetch('/api/templates')).json()) as {
+    templates: CatalogueTemplate[];
+  };
+  templates = answer.templates;
+  const select = $<HTMLSelectElement>('template-select');
+  const current = select.value;
+  select.replaceChildren(
+    el('option', { value: '' }, templates.length ? 'Choose a template…' : 'No templates'),
+    ...templates.flatMap((t) =>
+      t.languages.map((l) =>
+        el(
+          'option',
+          { value: `${t.templateId}|${l.languageCode}` },
+          `${t.description || t.templateId} (${l.languageCode})`,
+        ),
+      ),
+    ),
+  );
+  select.value = current;
+  showTemplate();
+}
+
+const chosenTemplate = () => {
+  const [id, language] = $<HTMLSelectElement>('template-select').value.split('|');
+  return templates
+    .find((t) => t.templateId === id)
+    ?.languages.find((l) => l.languageCode === language);
+};
+
+function showTemplate(): void {
+  const chosen = chosenTemplate();
+  $('template-preview').textContent = chosen
+    ? `${chosen.whatsappName} (${chosen.whatsappLanguage})${chosen.previewText ? `: ${chosen.previewText}` : ''}`
+    : '';
+  $('template-params').replaceChildren(
+    ...(chosen?.parameters ?? []).map((p) =>
+      el(
+        'label',
+        {},
+        p.key,
+        el('input', {
+          'data-param': p.key,
+          'data-testid': 'template-param',
+          placeholder: p.preview ?? '',
+        }),
+      ),
+    ),
+  );
+}
+
+function templateBody(customerKey: string): object {
+  const chosen = chosenTemplate();
+  if (!chosen) throw new Error('choose a template');
+  const parameters: Record<string, string> = {};
+  for (const input of document.querySelectorAll<HTMLInputElement>('[data-param]'))
+    parameters[input.dataset.param!] = input.value || input.placeholder;
+  return {
+    customerKey,
+    type: 'SEND_TEMPLATE',
+    templateName: chosen.whatsappName,
+    templateLanguage: chosen.whatsappLanguage,
+    templateParameters: parameters,
+  };
+}
+
+/** The file stored by the media service, published under an expiring URL for the channel. */
+async function upload(file: File): Promise<{ url: string; fileName: string | null }> {
+  const response = await fetch(`/api/uploads?${new URLSearchParams({ fileName: file.name })}`, {
+    method: 'POST',
+    headers: { 'content-type': file.type || 'application/octet-stream' },
+    body: file,
+  });
+  const answer = (await response.json()) as { url?: string; code?: string; message?: string };
+  if (!response.ok || !answer.url)
+    throw new Error(`upload refused: ${answer.code ?? response.status} ${answer.message ?? ''}`);
+  return { url: answer.url, fileName: file.name };
+}
+
+async function post(body: object): Promise<void> {
+  const result = $('send-result');
+  result.className = 'send-result';
+  result.textContent = 'sending…';
+  try {
+    const response = await fetch('/api/commands', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = (await response.json()) as {
+      commandId?: string;
+      code?: string;
+      message?: string;
+    };
+    if (!response.ok) throw new Error(`${answer.code ?? response.status}: ${answer.message ?? ''}`);
+    result.textContent = `command ${answer.commandId} written`;
+  } catch (error) {
+    result.className = 'send-result error';
+    result.textContent = `not sent: ${(error as Error).message}`;
+    throw error;
   }
-  return params;
+}
+
+async function replyBody(customerKey: string): Promise<object> {
+  const text = $<HTMLTextAreaElement>('reply-text').value;
+  switch (mode()) {
+    case 'SEND_MEDIA': {
+      const file = $<HTMLInputElement>('media-file').files?.[0];
+      if (!file) throw new Error('choose a file');
+      $('send-result').textContent = 'uploading…';
+      const uploaded = await upload(file);
+      return {
+        customerKey,
+        type: 'SEND_MEDIA',
+        mediaUrl: uploaded.url,
+        fileName: uploaded.fileName,
+      };
+    }
+    case 'SEND_CHOICES':
+      return {
+        customerKey,
+        type: 'SEND_CHOICES',
+        text,
+        title: $<HTMLInputElement>('card-title').value.trim() || null,
+        choices: parseChoices($<HTMLTextAreaElement>('choices').value),
+      };
+    case 'SEND_TEMPLATE':
+      return templateBody(customerKey);
+    default:
+      return { customerKey, type: 'SEND_TEXT', text };
+  }
 }
 
 function setUpReply(): void {
   const form = $<HTMLFormElement>('reply');
-  const result = $('send-result');
-  const mode = () => (form.querySelector('input[name=mode]:checked') as HTMLInputElement).value;
-  form.addEventListener('change', () => {
-    $('template-fields').hidden = mode() !== 'SEND_TEMPLATE';
-    $('reply-text').hidden = mode() === 'SEND_TEMPLATE';
+  form.addEventListener('change', (event) => {
+    if ((event.target as HTMLElement).id === 'template-select') showTemplate();
+    else if ((event.target as HTMLInputElement).name === 'mode') showMode();
   });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!selected) return;
-    const text = $<HTMLTextAreaElement>('reply-text');
-    const body =
-      mode() === 'SEND_TEMPLATE'
-        ? {
-            customerKey: selected,
-            type: 'SEND_TEMPLATE',
-            templateName: $<HTMLInputElement>('template-name').value,
-            templateLanguage: $<HTMLInputElement>('template-language').value,
-            templateParameters: parseParams($<HTMLTextAreaElement>('template-params').value),
-          }
-        : { customerKey: selected, type: 'SEND_TEXT', text: text.value };
-    result.className = 'send-result';
-    result.textContent = 'sending…';
     try {
-      const response = await fetch('/api/commands', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const answer = (await response.json()) as {
-        commandId?: string;
-        code?: string;
-        message?: string;
-      };
-      if (!response.ok)
-        throw new Error(`${answer.code ?? response.status}: ${answer.message ?? ''}`);
-      result.textContent = `command ${answer.commandId} written`;
-      if (body.type === 'SEND_TEXT') text.value = '';
+      await post(await replyBody(selected));
+      $<HTMLTextAreaElement>('reply-text').value = '';
+      $<HTMLInputElement>('media-file').value = '';
     } catch (error) {
+      const result = $('send-result');
       result.className = 'send-result error';
-      result.textContent = `not sent: ${(error as Error).message}`;
+      if (!result.textContent?.startsWith('not sent'))
+        result.textContent = `not sent: ${(error as Error).message}`;
     }
+  });
+  $('actions').addEventListener('click', (event) => {
+    const button = (event.target as HTMLElement).closest(
+      'button[data-action]',
+    ) as HTMLElement | null;
+    if (!button || !selected) return;
+    const type = button.dataset.action!;
+    if (type === 'END_CONVERSATION' && !window.confirm('End this conversation?')) return;
+    void post({ customerKey: selected, type }).catch(() => undefined);
   });
 }
 

@@ -24,10 +24,20 @@ export function safeUrl(url: string | null | undefined): string | null {
   }
 }
 
-/** An internal media link (…/media/<key>) through the console's proxy, which holds the token. */
-export function mediaUrl(url: string | null, proxyMedia: boolean): string | null {
+/**
+ * An internal media link (…/media/<key>) through the console's proxy, which holds the token;
+ * an agent's upload (…/public/<id>?exp&sig) through the same proxy, from the page's origin.
+ */
+export function mediaUrl(
+  url: string | null,
+  proxyMedia: boolean,
+  agentUpload = false,
+): string | null {
   const safe = safeUrl(url);
   if (!safe || !proxyMedia) return safe;
-  const key = /\/media\/([A-Za-z0-9._-]+)$/.exec(new URL(safe).pathname)?.[1];
-  return key ? `/media/${key}` : safe;
+  const parsed = new URL(safe);
+  const key = /\/media\/([A-Za-z0-9._-]+)$/.exec(parsed.pathname)?.[1];
+  if (key) return `/media/${key}`;
+  const id = agentUpload ? /\/public\/([A-Za-z0-9._-]+)$/.exec(parsed.pathname)?.[1] : undefined;
+  return id ? `/public/${id}${parsed.search}` : safe;
 }

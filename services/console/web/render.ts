@@ -1,4 +1,9 @@
-import { kindLabel, type ConversationView, type MessageView } from '../src/view-model';
+import {
+  customerLabel,
+  kindLabel,
+  type ConversationView,
+  type MessageView,
+} from '../src/view-model';
 import { el, mediaUrl, safeUrl } from './dom';
 
 const TICKS: Record<string, string> = {
@@ -52,7 +57,7 @@ export function conversationItem(c: ConversationView, selected: boolean): HTMLEl
       'aria-selected': String(selected),
       tabindex: '0',
     },
-    el('span', { class: 'label' }, c.label),
+    el('span', { class: 'label' }, customerLabel(c)),
     channelBadge(c),
     c.ended ? el('span', { class: 'ended' }, 'ended') : null,
     el('div', { class: 'preview' }, preview(c)),
@@ -61,7 +66,7 @@ export function conversationItem(c: ConversationView, selected: boolean): HTMLEl
 
 export function threadHeader(c: ConversationView): HTMLElement[] {
   return [
-    el('strong', { 'data-testid': 'thread-label' }, c.label),
+    el('strong', { 'data-testid': 'thread-label' }, customerLabel(c)),
     channelBadge(c),
     el('span', {}, c.identity),
     c.consent
@@ -80,14 +85,19 @@ export function threadHeader(c: ConversationView): HTMLElement[] {
 }
 
 function attachmentNode(a: MessageView['attachments'][number], proxyMedia: boolean): HTMLElement {
-  const href = mediaUrl(a.url, proxyMedia);
+  const href = mediaUrl(a.url, proxyMedia, a.id.startsWith('cmd:'));
   const name = a.fileName ?? a.contentType ?? 'attachment';
   if (a.status === 'FAILED') return el('div', { class: 'error' }, `attachment failed: ${name}`);
   if (!href) return el('div', { class: 'quote-hidden' }, `${name} (downloading…)`);
   const link = el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, name);
   return a.contentType?.startsWith('image/')
-    ? el('div', {}, el('img', { src: href, alt: name, loading: 'lazy' }), link)
-    : el('div', {}, 'Attachment: ', link);
+    ? el(
+        'div',
+        { 'data-testid': 'attachment' },
+        el('img', { src: href, alt: name, loading: 'lazy' }),
+        link,
+      )
+    : el('div', { 'data-testid': 'attachment' }, 'Attachment: ', link);
 }
 
 export function messageNode(m: MessageView, proxyMedia: boolean): HTMLElement {
@@ -113,8 +123,17 @@ export function messageNode(m: MessageView, proxyMedia: boolean): HTMLElement {
         label,
       ),
     );
+  if (m.cardTitle) parts.push(el('div', { class: 'card-title' }, m.cardTitle));
   if (m.text !== null)
     parts.push(el('div', { class: 'text', 'data-testid': 'message-text' }, m.text));
+  if (m.choices.length)
+    parts.push(
+      el(
+        'div',
+        { class: 'choices', 'data-testid': 'choices' },
+        ...m.choices.map((ch) => el('span', { 'data-kind': ch.kind }, ch.title)),
+      ),
+    );
   if (m.template) {
     const params = Object.entries(m.template.parameters).map(([k, v]) => `${k}=${v}`);
     parts.push(

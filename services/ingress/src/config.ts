@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { bool, connectionSchema, csv, loadConfig, positiveInt, port } from '@cpm/platform';
+import {
+  bool,
+  connectionSchema,
+  csv,
+  loadConfig,
+  positiveInt,
+  port,
+  processName,
+} from '@cpm/platform';
 import { keyringOf, keyringSetting, refineWebhookSecrets } from '@cpm/sinch-webhooks';
 
 /** The webhook secrets, in either form (docs/DOMAIN.md#signatures); the replay CLI takes them too. */
@@ -30,7 +38,7 @@ const ingressSettings = connectionSchema.extend({
   INGRESS_QUARANTINE_MAX_BYTES: positiveInt(64 * 1024), // rejected bodies are kept up to this size
   INGRESS_RETRY_AFTER_SECONDS: positiveInt(5), // Retry-After of a 503
   INGRESS_REQUEST_TIMEOUT_MS: positiveInt(15_000), // a request (headers and body) not complete by then gets 408 and is closed
-  INGRESS_INSTANCE_ID: z.string().default(`ingress-${process.pid}`),
+  INGRESS_INSTANCE_ID: z.string().default(`ingress-${processName()}`), // a label: recorded in each raw and rejected record (which instance received it) and the Kafka client id
   INGRESS_ENSURE_TOPICS: bool(true), // create topics and register schemas at start
 });
 

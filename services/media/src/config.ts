@@ -14,7 +14,6 @@ import { DEFAULT_ALLOWED_TYPES } from './content-sniffer';
 const REPO_ROOT = resolve(__dirname, '../../..');
 
 export const mediaConfigSchema = connectionSchema.merge(consumerHealthSchema).extend({
-  MEDIA_INSTANCE_ID: z.string().default('0'), // stable per instance: its transactional id fences a crashed predecessor
   MEDIA_HTTP_PORT: port(18084), // agents' media, public attachments, health and metrics; 0 picks a free port
   MEDIA_HTTP_HOST: z.string().default('127.0.0.1'), // bind address; put a reverse proxy in front for public URLs
   MEDIA_PUBLIC_BASE_URL: z.string().url().optional(), // base of public attachment URLs; default: this server's own URL
@@ -39,7 +38,7 @@ export const mediaConfigSchema = connectionSchema.merge(consumerHealthSchema).ex
   MEDIA_RETRY_BASE_MS: positiveInt(500), // backoff before retry n: base * 2^(n-1), capped by MEDIA_RETRY_MAX_MS
   MEDIA_RETRY_MAX_MS: positiveInt(5_000),
   MEDIA_ALLOWED_HOSTS: csv, // hosts fetched even on private/loopback addresses (operator decision); none by default
-  MEDIA_ALLOWED_TYPES: csv.transform((v) => (v.length ? v : DEFAULT_ALLOWED_TYPES)), // sniffed types stored; default: images, PDF, audio, MP4/3GP video
+  MEDIA_ALLOWED_TYPES: csv.transform((v) => (v.length ? v : DEFAULT_ALLOWED_TYPES)), // sniffed types stored; default: images, PDF, Office Open XML (no macros), text, CSV, vCard, audio, MP4/3GP video
   MEDIA_AGENT_TOKEN: z
     .string()
     .min(16, 'MEDIA_AGENT_TOKEN: set a bearer token of at least 16 characters for agents'), // no default: required

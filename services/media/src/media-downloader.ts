@@ -95,15 +95,19 @@ export class MediaDownloader {
           false,
         );
       }
-      return this.store(res);
+      return this.store(res, url);
     }
   }
 
-  private async store(res: IncomingMessage): Promise<{ blob: StoredBlob; created: boolean }> {
+  private async store(
+    res: IncomingMessage,
+    url: URL,
+  ): Promise<{ blob: StoredBlob; created: boolean }> {
     const upload = await this.o.store.begin(this.o.sniffer.headBytes);
     let contentType: string | null = null;
+    const declared = { contentType: res.headers['content-type'] ?? null, name: url.pathname };
     const typeOf = (): string => {
-      const sniffed = this.o.sniffer.sniff(upload.head);
+      const sniffed = this.o.sniffer.sniff(upload.head, declared);
       if (!sniffed || !this.allowedTypes.has(sniffed))
         throw new DownloadError(
           'TYPE_NOT_ALLOWED',

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { normalizeWebhook, type ConversationEvent } from '@cpm/domain';
 import { topicName } from '@cpm/kafka';
-import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
+import { createTestEnv, officeDocument, readTopic, zipArchive, type TestEnv } from '@cpm/testkit';
 import { loadMediaConfig } from './config';
 import { startMedia, type MediaService } from './media';
 import type { MediaOutcome } from './media-handler';
@@ -30,6 +30,19 @@ const ogg2 = Buffer.concat([
   Buffer.from('second-voice-'.repeat(30)),
 ]);
 const html = Buffer.from('<!doctype html><html><body>' + 'x'.repeat(200) + '</body></html>');
+/** Customer documents (docs/DOMAIN.md#customer-media) and what must still be refused, by path. */
+const documents: Record<string, { body: Buffer; contentType?: string }> = {
+  '/report.docx': { body: officeDocument('docx') },
+  '/figures.xlsx': { body: officeDocument('xlsx') },
+  '/deck.pptx': { body: officeDocument('pptx') },
+  '/notes.txt': { body: Buffer.from('Order 42: the box was damaged.\nPlease call me.\n') },
+  '/orders.csv': { body: Buffer.from('order,qty\n42,2\n'), contentType: 'text/csv' },
+  '/ada.vcf': { body: Buffer.from('BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\nEND:VCARD\r\n') },
+  '/setup.exe': { body: Buffer.concat([Buffer.from('MZ\x90\x00', 'latin1'), Buffer.alloc(200)]) },
+  '/archive.zip': { body: zipArchive([{ name: 'invoice.pdf.exe', data: 'MZ' }]) },
+  '/macro.docm': { body: officeDocument('docx', { macros: true }) },
+  '/run.sh': { body: Buffer.from('#!/bin/sh\necho hi\n'), contentType: 'text/plain' },
+};
 
 let t: TestEnv;
 let origin: Server;
@@ -44,6 +57,11 @@ beforeAll(async () => {
     hits.set(path, (hits.get(path) ?? 0) + 1);
     const send = (body: Buffer) =>
       res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
+    const document = documents[path];
+    if (document)
+      return res
+        .writeHead(200, { 'content-type': document.contentType ?? 'application/octet-stream' })
+        .end(document.body);
     if (path === '/img.png') return send(png);
     if (path === '/doc.pdf') return send(pdf);
     if (path === '/voice.ogg') return send(ogg);
@@ -241,6 +259,55 @@ describe('media service', () => {
     expect(metrics).toMatch(/cpm_media_downloads_total\{outcome="duplicate",service="media"\} 12/);
   });
 
+  it('stores customer documents (Word, Excel, PowerPoint, text, CSV, vCard) and refuses programs, archives, macros and scripts with the reason', async () => {
+    const expected: [path: string, type: string | null][] = [
+      ['/report.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
+      ['/figures.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+      ['/deck.pptx', 'application/vnd.openxmlformats-officedocument.presentationml.presentation'],
+      ['/notes.txt', 'text/plain'],
+      ['/orders.csv', 'text/csv'],
+      ['/ada.vcf', 'text/vcard'],
+      ['/setup.exe', null],
+      ['/archive.zip', null],
+      ['/macro.docm', null],
+      ['/run.sh', null],
+    ];
+    const id = (path: string) => `doc-${path.slice(1)}`;
+    await produce(expected.map(([path]) => mediaEvent(id(path), `${base}${path}`)));
+    const out = await outcomes((o) =>
+      expected.every(([path]) => o.some((x) => x.messageId === id(path))),
+    );
+    const by = new Map(out.map((o) => [o.messageId, o]));
+    for (const [path, type] of expected) {
+      const o = by.get(id(path))!;
+      if (type === null) {
+        expect([path, o.status, o.reason, o.storageKey]).toEqual([
+          path,
+          'FAILED',
+          'TYPE_NOT_ALLOWED',
+          null,
+        ]);
+        continue;
+      }
+      expect([path, o.status, o.contentType, o.sizeBytes]).toEqual([
+        path,
+        'READY',
+        type,
+        documents[path]!.body.length,
+      ]);
+      // Served to the agent as stored, byte for byte, with its type.
+      const served = await fetch(`${media.url}/media/${o.storageKey}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect([served.status, served.headers.get('content-type')?.split(';')[0]]).toEqual([
+        200,
+        type,
+      ]);
+      expect(served.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(Buffer.from(await served.arrayBuffer()).equals(documents[path]!.body)).toBe(true);
+    }
+  });
+
   it('serves stored media to agents with a token, with Range requests', async () => {
     const records = await outcomes((o) => o.some((x) => x.messageId === 'm-pdf'));
     const stored = records.find((o) => o.messageId === 'm-pdf')!;
@@ -279,7 +346,7 @@ describe('media service', () => {
   });
 
   it('serves from a second instance what the first downloaded and published (one shared store)', async () => {
-    const second = await startMedia(loadMediaConfig({ ...settings(), MEDIA_INSTANCE_ID: '1' }));
+    const second = await startMedia(loadMediaConfig(settings()));
     try {
       const records = await outcomes((o) => o.some((x) => x.messageId === 'm-pdf'));
       const stored = records.find((o) => o.messageId === 'm-pdf')!;

@@ -7,7 +7,14 @@ import {
   SchemaCodec,
   TransactionalProcessor,
 } from '@cpm/kafka';
-import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
+import {
+  createLogger,
+  createMetrics,
+  listen,
+  opsRoutes,
+  processName,
+  type Logger,
+} from '@cpm/platform';
 import { createPool, migrate, retryTransient } from '@cpm/postgres';
 import { AddressGuard, type Lookup } from './address-guard';
 import type { BlobStore } from './blob-store';
@@ -98,7 +105,7 @@ export async function startMedia(config: MediaConfig, deps: MediaDeps = {}): Pro
     onConnect: deps.onConnect,
   });
 
-  const kafka = createKafka(config.KAFKA_BROKERS, `media-${config.MEDIA_INSTANCE_ID}`, logger);
+  const kafka = createKafka(config.KAFKA_BROKERS, `media-${processName()}`, logger);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS, [
     changelogSpec('media'),
@@ -111,7 +118,6 @@ export async function startMedia(config: MediaConfig, deps: MediaDeps = {}): Pro
   ]);
   const processor = new TransactionalProcessor({
     name: 'media',
-    instanceId: config.MEDIA_INSTANCE_ID,
     kafka,
     codec,
     namespace: config.TOPIC_NAMESPACE,

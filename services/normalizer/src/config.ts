@@ -10,7 +10,6 @@ import {
 import { DEFAULT_MMS_IDLE_TIMEOUT_MS } from '@cpm/domain';
 
 export const normalizerConfigSchema = connectionSchema.merge(consumerHealthSchema).extend({
-  NORMALIZER_INSTANCE_ID: z.string().default('0'), // stable per instance: its transactional id fences a crashed predecessor
   NORMALIZER_HTTP_PORT: port(18082), // health and metrics; 0 picks a free port
   NORMALIZER_HTTP_HOST: z.string().default('127.0.0.1'), // bind address; 0.0.0.0 in a container, for its probes
   MMS_APP_IDS: csv, // apps set up for MMS: their SMS traffic is corrected to MMS

@@ -1,12 +1,20 @@
 import {
+  acceptLink,
+  CONTACT_LINKED,
   correct,
   Deduplicator,
+  emptyLinkState,
+  isPhoneKey,
   emptyMmsState,
+  linksFrom,
+  rekeyed,
+  routeContactEvent,
   mmsConfig,
   normalizeOutbound,
   normalizeWebhook,
   type ConversationEvent,
   type DedupState,
+  type LinkState,
   type MmsConfig,
   type MmsState,
 } from '@cpm/domain';
@@ -19,11 +27,30 @@ import type { NormalizerConfig } from './config';
 export interface NormalizerState {
   dedup: DedupState;
   mms: MmsState;
+  /** Contact ↔ phone key links (docs/ARCHITECTURE.md#contact-links); absent in older changelogs. */
+  links?: LinkState;
 }
 
 export const initialNormalizerState = (): NormalizerState => ({
   dedup: { recent: [] },
   mms: emptyMmsState(),
+  links: emptyLinkState(),
+});
+
+/** The internal topic that carries link records and re-keyed callbacks between keys. */
+export const REPARTITION_TOPIC = 'normalizer.repartition.v1';
+
+const eventOut = (e: ConversationEvent, key: string): Emit => ({
+  topic: 'conversation.events.v1',
+  key,
+  value: e,
+  type: e.type,
+});
+const repartition = (e: ConversationEvent, key: string): Emit => ({
+  topic: REPARTITION_TOPIC,
+  key,
+  value: e,
+  type: e.type,
 });
 
 /** The remembered event ids go to the changelog one by one: a new event writes its id, not the 256 before it (StateChangelog). */
@@ -39,7 +66,12 @@ export const normalizerChangelogLists = [
 /**
  * One record of sinch.webhooks.raw.v1 or sinch.outbound.v1 → conversation events: parse
  * (pure), drop what this customer already had (same event id), apply the MMS correction
- * (pure state machine). Deterministic: the output depends on the log only.
+ * (pure state machine), then route by contact links: a phone key's events link their
+ * contacts, a contact key's contact and SMS/MMS conversation callbacks go on to the linked
+ * phone keys through normalizer.repartition.v1, whose records come back here: a link on
+ * the contact's key, a re-keyed callback on the phone key (processed like the key's own).
+ * Deterministic: the output depends on the log only (but for where a re-keyed callback
+ * falls among the phone key's own events: docs/ARCHITECTURE.md#contact-links).
  */
 export function normalizerHandler(config: {
   mms: MmsConfig;
@@ -49,7 +81,19 @@ export function normalizerHandler(config: {
   return (value: unknown, ctx: ProcessContext<NormalizerState>): Emit[] => {
     const source = { topic: ctx.topic, partition: ctx.partition, offset: ctx.offset };
     let events: ConversationEvent[];
-    if (ctx.topic === 'sinch.outbound.v1') {
+    if (ctx.topic === REPARTITION_TOPIC) {
+      const event = value as ConversationEvent;
+      if (event.type === CONTACT_LINKED) {
+        const state = ctx.state.get(ctx.key);
+        const links = state.links ?? emptyLinkState();
+        const accepted = acceptLink(links, event.customerKey);
+        if (accepted.state !== links) ctx.state.set(ctx.key, { ...state, links: accepted.state });
+        return accepted.flush.map((e) =>
+          repartition(rekeyed(e, event.customerKey), event.customerKey),
+        );
+      }
+      events = [event];
+    } else if (ctx.topic === 'sinch.outbound.v1') {
       events = normalizeOutbound({ record: value as OutboundRecord, source });
     } else {
       const raw = value as RawWebhookRecord;
@@ -78,13 +122,28 @@ export function normalizerHandler(config: {
     for (const e of out)
       if (e.type === 'CHANNEL_CORRECTED')
         config.metrics.corrections.inc({ rule: e.correction?.rule ?? '' });
-    if (dedup !== state.dedup || mms !== state.mms) ctx.state.set(ctx.key, { dedup, mms });
-    return out.map((e) => ({
-      topic: 'conversation.events.v1',
-      key: e.customerKey || ctx.key,
-      value: e,
-      type: e.type,
-    }));
+    const emits: Emit[] = [];
+    const linksBefore = state.links ?? emptyLinkState();
+    let links = linksBefore;
+    for (const e of out) {
+      const key = e.customerKey || ctx.key;
+      if (isPhoneKey(e.appId, ctx.key)) {
+        emits.push(eventOut(e, key));
+        const linked = linksFrom(links, ctx.key, e);
+        links = linked.state;
+        for (const link of linked.links) emits.push(repartition(link.event, link.contactKey));
+        continue;
+      }
+      const route = routeContactEvent(links, e);
+      links = route.state;
+      if (route.direct) emits.push(eventOut(e, key));
+      for (const phoneKey of route.to)
+        for (const x of [...route.released, e])
+          emits.push(repartition(rekeyed(x, phoneKey), phoneKey));
+    }
+    if (dedup !== state.dedup || mms !== state.mms || links !== linksBefore)
+      ctx.state.set(ctx.key, { dedup, mms, links });
+    return emits;
   };
 }
 

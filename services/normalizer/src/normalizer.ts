@@ -1,5 +1,12 @@
 import express from 'express';
-import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
+import {
+  createLogger,
+  createMetrics,
+  listen,
+  opsRoutes,
+  processName,
+  type Logger,
+} from '@cpm/platform';
 import {
   changelogSpec,
   consumerHealthSettings,
@@ -13,6 +20,7 @@ import {
   initialNormalizerState,
   normalizerChangelogLists,
   normalizerHandlerOf,
+  REPARTITION_TOPIC,
 } from './normalizer-handler';
 
 export interface Normalizer {
@@ -25,11 +33,7 @@ export async function startNormalizer(
   logger: Logger = createLogger('normalizer', config.LOG_LEVEL),
 ): Promise<Normalizer> {
   const metrics = createMetrics('normalizer');
-  const kafka = createKafka(
-    config.KAFKA_BROKERS,
-    `normalizer-${config.NORMALIZER_INSTANCE_ID}`,
-    logger,
-  );
+  const kafka = createKafka(config.KAFKA_BROKERS, `normalizer-${processName()}`, logger);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS, [
     changelogSpec('normalizer'),
@@ -40,14 +44,14 @@ export async function startNormalizer(
     'sinch.outbound.v1',
     'conversation.events.v1',
     'conversation.events.v1.dlq',
+    REPARTITION_TOPIC,
   ]);
   const processor = new TransactionalProcessor({
     name: 'normalizer',
-    instanceId: config.NORMALIZER_INSTANCE_ID,
     kafka,
     codec,
     namespace: config.TOPIC_NAMESPACE,
-    inputs: ['sinch.webhooks.raw.v1', 'sinch.outbound.v1'],
+    inputs: ['sinch.webhooks.raw.v1', 'sinch.outbound.v1', REPARTITION_TOPIC],
     dlqTopic: 'conversation.events.v1.dlq',
     initialState: initialNormalizerState,
     changelogLists: normalizerChangelogLists,

@@ -6,3 +6,4 @@ export * from './outbound-state';
 export * from './outbound-record';
 export * from './outbound';
 export * from './setup-webhook';
+export * from './template-refresh';

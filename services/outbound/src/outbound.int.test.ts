@@ -82,6 +82,8 @@ function command(customer: InboundResult, overrides: Partial<AgentCommand>): Age
     templateParameters: {},
     messageMetadata: null,
     conversationMetadata: null,
+    title: null,
+    choices: [],
     ...overrides,
   };
 }

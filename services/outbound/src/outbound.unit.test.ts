@@ -1,5 +1,7 @@
 import {
   buildSendRequest,
+  choicesMessage,
+  consentRequestBody,
   mediaMessage,
   textMessage,
   whatsAppTemplateMessage,
@@ -34,6 +36,8 @@ const command = (overrides: Partial<AgentCommand> = {}): AgentCommand => ({
   templateParameters: {},
   messageMetadata: null,
   conversationMetadata: null,
+  title: null,
+  choices: [],
   ...overrides,
 });
 
@@ -46,6 +50,10 @@ function bodyOf(plan: SendPlan): unknown {
       return buildSendRequest(plan.options, mediaMessage(plan.options));
     case 'template':
       return buildSendRequest(plan.options, whatsAppTemplateMessage(plan.options));
+    case 'choices':
+      return buildSendRequest(plan.options, choicesMessage(plan.options));
+    case 'consent':
+      return { consent: plan.consent, body: consentRequestBody(plan.registration) };
     case 'stop':
       return plan;
   }
@@ -138,7 +146,99 @@ describe('planSend: command → messages:send body', () => {
     });
   });
 
+  const buttons = [
+    { kind: 'TEXT', title: 'Tomorrow', postbackData: 'slot-1', url: null, phoneNumber: null },
+    {
+      kind: 'URL',
+      title: 'Track',
+      postbackData: null,
+      url: 'https://example.com/t',
+      phoneNumber: null,
+    },
+    { kind: 'CALL', title: 'Call us', postbackData: null, url: null, phoneNumber: '+46812345' },
+  ];
+
+  it('maps SEND_CHOICES to a choice message, or to a card with a title or an image', () => {
+    const choices = [
+      { text_message: { text: 'Tomorrow' }, postback_data: 'slot-1' },
+      { url_message: { title: 'Track', url: 'https://example.com/t' } },
+      { call_message: { title: 'Call us', phone_number: '+46812345' } },
+    ];
+    expect(
+      bodyOf(planOf(command({ type: 'SEND_CHOICES', text: 'When?', choices: buttons }))),
+    ).toMatchObject({ message: { choice_message: { text_message: { text: 'When?' }, choices } } });
+    expect(
+      bodyOf(
+        planOf(
+          command({
+            type: 'SEND_CHOICES',
+            channel: 'MESSENGER',
+            text: 'When?',
+            title: 'Delivery',
+            mediaUrl: 'https://media.example.com/p/1?sig=x',
+            choices: buttons,
+          }),
+        ),
+      ),
+    ).toMatchObject({
+      message: {
+        card_message: {
+          title: 'Delivery',
+          description: 'When?',
+          media_message: { url: 'https://media.example.com/p/1?sig=x' },
+          choices,
+        },
+      },
+    });
+  });
+
+  it('maps REGISTER_OPT_IN / OUT to a registration of the customer on the channel', () => {
+    expect(bodyOf(planOf(command({ type: 'REGISTER_OPT_OUT', text: null })))).toEqual({
+      consent: 'OPT_OUT',
+      body: { app_id: 'app-1', recipient: { contact_id: 'contact-1' }, channels: ['WHATSAPP'] },
+    });
+  });
+
   it.each([
+    ['SMS', 'SEND_MEDIA'],
+    ['SMS', 'SEND_CHOICES'],
+    ['MMS', 'SEND_CHOICES'],
+    ['MESSENGER', 'SEND_TEMPLATE'],
+    ['SMS', 'SEND_TEMPLATE'],
+    ['INSTAGRAM', 'REGISTER_OPT_IN'],
+    ['MMS', 'REGISTER_OPT_OUT'],
+  ])('refuses what the channel cannot carry: %s %s → NOT_SUPPORTED_ON_CHANNEL', (channel, type) => {
+    const result = planSend(
+      command({
+        channel,
+        type,
+        mediaUrl: 'https://example.com/a.png',
+        templateName: 't',
+        templateLanguage: 'en_US',
+        choices: buttons,
+      }),
+    );
+    expect(result.ok ? null : result.refusal).toEqual({
+      code: 'NOT_SUPPORTED_ON_CHANNEL',
+      message: expect.stringContaining(`${type} cannot be sent on ${channel}`),
+    });
+  });
+
+  it('sends media on MMS and ends a conversation on any channel', () => {
+    expect(
+      planSend(command({ channel: 'MMS', type: 'SEND_MEDIA', mediaUrl: 'https://e.com/a.png' })).ok,
+    ).toBe(true);
+    expect(planSend(command({ channel: 'SMS', type: 'END_CONVERSATION' })).ok).toBe(true);
+  });
+
+  it.each([
+    [command({ type: 'SEND_CHOICES', choices: [] }), 'INVALID_COMMAND'],
+    [command({ type: 'SEND_CHOICES', text: null, choices: buttons }), 'INVALID_COMMAND'],
+    [
+      command({ type: 'SEND_CHOICES', choices: [{ ...buttons[1]!, url: 'not a url' }] }),
+      'INVALID_COMMAND',
+    ],
+    [command({ type: 'SEND_CHOICES', choices: Array(11).fill(buttons[0]) }), 'INVALID_COMMAND'],
     [command({ type: 'SEND_TEXT', text: '' }), 'INVALID_COMMAND'],
     [command({ type: 'SEND_MEDIA', mediaUrl: 'not a url' }), 'INVALID_COMMAND'],
     [
@@ -168,6 +268,19 @@ describe('decideCommand: idempotency and the WhatsApp window', () => {
       action: 'reject',
       refusal: { code: OUTSIDE_WINDOW },
     });
+  });
+
+  it('keeps choices inside the window, and lets consent registrations through a closed one', () => {
+    const state = withInbound(initialOutboundState(), 'WHATSAPP', T0 - 25 * HOUR);
+    const choices = command({
+      type: 'SEND_CHOICES',
+      choices: [{ kind: 'TEXT', title: 'Yes', postbackData: null, url: null, phoneNumber: null }],
+    });
+    expect(decideCommand(choices, state)).toMatchObject({
+      action: 'reject',
+      refusal: { code: OUTSIDE_WINDOW },
+    });
+    expect(decideCommand(command({ type: 'REGISTER_OPT_IN' }), state).action).toBe('send');
   });
 
   it('lets templates, conversation ends and other channels through a closed window', () => {

@@ -1,12 +1,27 @@
-import type { MediaContent, Recipient, SendOptions, WhatsAppTemplateContent } from '@cpm/sinch-api';
-import type { AgentCommand } from './agent-command';
+import { AGENT_COMMAND_TYPES, checkChannelCapability } from '@cpm/domain';
+import type {
+  ChoiceItem,
+  ChoicesContent,
+  ConsentRegistration,
+  MediaContent,
+  Recipient,
+  SendOptions,
+  WhatsAppTemplateContent,
+} from '@cpm/sinch-api';
+import type { AgentCommand, AgentChoiceItem } from '@cpm/contracts';
 
 /** What to call on SinchApi for a command. */
 export type SendPlan =
   | { kind: 'text'; options: SendOptions & { text: string } }
   | { kind: 'media'; options: SendOptions & MediaContent }
   | { kind: 'template'; options: SendOptions & WhatsAppTemplateContent }
+  | { kind: 'choices'; options: SendOptions & ChoicesContent }
+  | { kind: 'consent'; consent: 'OPT_IN' | 'OPT_OUT'; registration: ConsentRegistration }
   | { kind: 'stop'; conversationId: string };
+
+/** Buttons a choice message may carry (the Conversation API's limit). */
+export const MAX_CHOICES = 10;
+const KNOWN_TYPES: ReadonlySet<string> = new Set(AGENT_COMMAND_TYPES);
 
 /** A command we refuse before calling Sinch: stable code and the reason. */
 export interface Refusal {
@@ -31,20 +46,36 @@ export function recipientOf(command: AgentCommand): Recipient | null {
 
 /**
  * Pure: an agent command → the SinchApi call that carries it, or the reason it cannot be
- * sent (INVALID_COMMAND, MISSING_RECIPIENT, INVALID_CONVERSATION_METADATA, ...).
+ * sent (INVALID_COMMAND, NOT_SUPPORTED_ON_CHANNEL, MISSING_RECIPIENT,
+ * INVALID_CONVERSATION_METADATA, ...). What each channel carries is the domain's table
+ * (checkChannelCapability), the one the console hides its actions by.
  */
 export function planSend(command: AgentCommand): PlanResult {
+  if (!KNOWN_TYPES.has(command.type))
+    return refuse('INVALID_COMMAND', `unknown command type ${JSON.stringify(command.type)}`);
+  // END_CONVERSATION stops a conversation by its id, whatever its channel.
   if (command.type === 'END_CONVERSATION') {
     if (!command.conversationId)
       return refuse('MISSING_CONVERSATION_ID', 'END_CONVERSATION needs the conversationId');
     return { ok: true, plan: { kind: 'stop', conversationId: command.conversationId } };
   }
+  const capable = checkChannelCapability(command.channel, command.type);
+  if (!capable.ok) return refuse(capable.code, capable.message);
   const recipient = recipientOf(command);
   if (!recipient)
     return refuse(
       'MISSING_RECIPIENT',
       'the command has neither contactId nor channel and identity',
     );
+  if (command.type === 'REGISTER_OPT_IN' || command.type === 'REGISTER_OPT_OUT')
+    return {
+      ok: true,
+      plan: {
+        kind: 'consent',
+        consent: command.type === 'REGISTER_OPT_IN' ? 'OPT_IN' : 'OPT_OUT',
+        registration: { appId: command.appId, recipient, channels: [command.channel] },
+      },
+    };
   const metadata = parseConversationMetadata(command.conversationMetadata);
   if (!metadata.ok) return refuse('INVALID_CONVERSATION_METADATA', metadata.message);
   const options: SendOptions = {
@@ -71,6 +102,29 @@ export function planSend(command: AgentCommand): PlanResult {
           },
         },
       };
+    case 'SEND_CHOICES': {
+      if (!command.text) return refuse('INVALID_COMMAND', 'SEND_CHOICES needs a non-empty text');
+      const choices = (command.choices ?? []).map(choiceItem);
+      if (choices.length === 0 || choices.length > MAX_CHOICES)
+        return refuse('INVALID_COMMAND', `SEND_CHOICES needs 1 to ${MAX_CHOICES} choices`);
+      const bad = choices.find((c): c is string => typeof c === 'string');
+      if (bad !== undefined) return refuse('INVALID_COMMAND', bad);
+      if (command.mediaUrl !== null && !URL.canParse(command.mediaUrl))
+        return refuse('INVALID_COMMAND', 'the card image (mediaUrl) must be a URL');
+      return {
+        ok: true,
+        plan: {
+          kind: 'choices',
+          options: {
+            ...options,
+            text: command.text,
+            choices: choices as ChoiceItem[],
+            ...(command.title && { title: command.title }),
+            ...(command.mediaUrl && { mediaUrl: command.mediaUrl }),
+          },
+        },
+      };
+    }
     case 'SEND_TEMPLATE':
       if (!command.templateName || !command.templateLanguage)
         return refuse('INVALID_COMMAND', 'SEND_TEMPLATE needs templateName and templateLanguage');
@@ -88,6 +142,26 @@ export function planSend(command: AgentCommand): PlanResult {
       };
     default:
       return refuse('INVALID_COMMAND', `unknown command type ${JSON.stringify(command.type)}`);
+  }
+}
+
+/** A command's button → the API's choice, or the reason it is not one. */
+function choiceItem(item: AgentChoiceItem): ChoiceItem | string {
+  if (!item.title) return 'every choice needs a title';
+  const postback = item.postbackData ? { postbackData: item.postbackData } : {};
+  switch (item.kind) {
+    case 'TEXT':
+      return { kind: 'TEXT', title: item.title, ...postback };
+    case 'URL':
+      return item.url && URL.canParse(item.url)
+        ? { kind: 'URL', title: item.title, url: item.url, ...postback }
+        : `the URL choice ${JSON.stringify(item.title)} needs a url`;
+    case 'CALL':
+      return item.phoneNumber
+        ? { kind: 'CALL', title: item.title, phoneNumber: item.phoneNumber, ...postback }
+        : `the CALL choice ${JSON.stringify(item.title)} needs a phoneNumber`;
+    default:
+      return `unknown choice kind ${JSON.stringify(item.kind)} (TEXT, URL or CALL)`;
   }
 }
 

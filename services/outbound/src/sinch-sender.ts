@@ -62,6 +62,11 @@ export class SinchSender {
         return this.o.api.sendMedia(plan.options);
       case 'template':
         return this.o.api.sendTemplate(plan.options);
+      case 'choices':
+        return this.o.api.sendChoices(plan.options);
+      case 'consent':
+        await this.o.api.registerConsent(plan.consent, plan.registration);
+        return null;
       case 'stop':
         await this.o.api.stopConversation(plan.conversationId);
         return null;

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { sendError } from '@cpm/platform';
 import { BadQueryError } from './errors';
 import { plans } from './plans';
+import { historyQuote } from './history-quote';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 200;
@@ -105,7 +106,7 @@ export function readApi(pool: Pool, schema: string): Router {
           kind: r.kind,
           text: r.text,
           content: r.content,
-          quoted: r.quoted,
+          ...historyQuote(r),
           attachments: r.attachments,
           status:
             r.status === null

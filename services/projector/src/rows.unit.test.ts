@@ -96,4 +96,22 @@ describe('projectionRows', () => {
     expect(parts[1]!.messages).toEqual(whole.messages);
     expect(parts[1]!.conversations[0]!.state).toBe(whole.conversations[0]!.state);
   });
+  it('gives the same rows whatever the order of the records (partitions interleave differently live and in a rebuild)', () => {
+    const permutations = <T>(xs: T[]): T[][] =>
+      xs.length <= 1
+        ? [xs]
+        : xs.flatMap((x, i) =>
+            permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]),
+          );
+    const byKey = (rows: ReturnType<typeof projectionRows>) =>
+      Object.fromEntries(
+        Object.entries(rows).map(([table, list]) => [
+          table,
+          [...(list as object[])].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)),
+        ]),
+      );
+    const expected = byKey(projectionRows(records));
+    for (const order of permutations(records))
+      expect(byKey(projectionRows(order))).toEqual(expected);
+  });
 });

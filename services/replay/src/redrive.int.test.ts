@@ -52,7 +52,6 @@ async function buggyNormalizer(
   const handler = normalizerHandlerOf(config, metrics);
   const processor = new TransactionalProcessor<NormalizerState>({
     name: 'normalizer',
-    instanceId: config.NORMALIZER_INSTANCE_ID,
     kafka: t.kafka,
     codec: t.codec,
     namespace: t.namespace,

@@ -1,5 +1,5 @@
 import type { Message } from 'kafkajs';
-import { chunks } from './group-commit';
+import { chunks } from './produce-requests';
 
 const record = (bytes: number, n: number): Message => ({
   key: `k${n}`,
