@@ -223,7 +223,7 @@ async function heldTransaction(kind: Kind, x: Instance): Promise<Pause['open'] |
     kind.clientIds(x.id, x.process.pid).includes(m.clientId),
   )?.partitions;
   if (!mine || mine.length === 0) return null;
-  await sleep(1_000);
+  await sleep(300); // only `x` writes to these partitions (and a restore's seal, committed at once)
   const first = await openTransactions(t.kafka, kind.changelog);
   if (![...first.keys()].some((p) => mine.includes(p))) return null;
   await sleep(700);
@@ -251,8 +251,9 @@ async function pauseInTransaction(kind: Kind): Promise<Pause> {
   let attempts = 0;
   let stoppedAt = 0;
   while (!open) {
-    if (++attempts > 40)
-      throw new Error(`${kind.name} ${x.id}: no open transaction caught in 40 SIGSTOPs`);
+    // Per-partition transactions are short: catching one open takes 1 to 40 tries here.
+    if (++attempts > 150)
+      throw new Error(`${kind.name} ${x.id}: no open transaction caught in 150 SIGSTOPs`);
     x.process.pause();
     stoppedAt = Date.now();
     open = await heldTransaction(kind, x);
