@@ -1,7 +1,7 @@
 import { topicName } from '@cpm/kafka';
-import { buildRawRecord } from '@cpm/ingress';
 import type { ConversationEvent } from '@cpm/domain';
 import { createTestEnv, inboundTextBody, readTopic, type TestEnv } from '@cpm/testkit';
+import { rawWebhook } from './raw-webhooks';
 import {
   keepLoading,
   killUnderLoad,
@@ -35,25 +35,8 @@ afterAll(async () => {
 const body = (n: number): Buffer =>
   Buffer.from(inboundTextBody({ appId: 'app-fault', id: `fault-${n}`, n, contacts: 30 }));
 
-async function rawValue(bytes: Buffer, n: number): Promise<{ key: string; value: Buffer }> {
-  const record = buildRawRecord({
-    requestId: `req-${n}`,
-    body: bytes,
-    parsed: (() => {
-      try {
-        return JSON.parse(bytes.toString()) as Record<string, unknown>;
-      } catch {
-        return {};
-      }
-    })(),
-    contentType: 'application/json',
-    headers: {},
-    verification: { ok: true, status: 'UNSIGNED_ACCEPTED', secretIndex: -1, ageSeconds: null },
-    receivedAt: 1_800_000_000_000 + n,
-    instance: 'fault-test',
-  });
-  return { key: record.customerKey, value: await t.codec.encode('sinch.webhooks.raw.v1', record) };
-}
+const rawValue = (bytes: Buffer, n: number): Promise<{ key: string; value: Buffer }> =>
+  rawWebhook(t.codec, bytes, n);
 
 /** Poison records, each with the DLQ code it must get. */
 async function poison(

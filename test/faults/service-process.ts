@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { expectReplayVerifies, readTopic, type ReadRecord } from '@cpm/testkit';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -26,6 +26,10 @@ export interface ServiceProcess {
   /** VmRSS from /proc, in KiB; null once it has exited. */
   rssKiB(): number | null;
   kill(signal: NodeJS.Signals): Promise<void>;
+  /** SIGSTOP: the process stays, frozen mid-whatever (a long GC pause, a stalled VM); `resume()` sends SIGCONT. */
+  pause(): void;
+  resume(): void;
+  paused(): boolean;
 }
 
 /**
@@ -69,6 +73,7 @@ export function startService(
   child.stderr!.on('data', keep);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  let stopped = false;
   return {
     name,
     child,
@@ -86,10 +91,21 @@ export function startService(
     /** Sends the signal; a process that has not exited 15 s after SIGTERM gets SIGKILL. */
     async kill(signal) {
       if (alive()) child.kill(signal);
+      if (stopped && alive()) child.kill('SIGCONT'); // a paused process acts on SIGTERM only once it runs
+      stopped = false;
       const late = setTimeout(() => alive() && child.kill('SIGKILL'), 15_000);
       await exited;
       clearTimeout(late);
     },
+    pause() {
+      if (alive()) child.kill('SIGSTOP');
+      stopped = true;
+    },
+    resume() {
+      if (alive()) child.kill('SIGCONT');
+      stopped = false;
+    },
+    paused: () => stopped,
   };
 }
 
@@ -155,6 +171,11 @@ export function keepLoading(
   };
 }
 
+/** The sum of a topic's partition ends as a read_committed reader sees them: grows as transactions commit. */
+export async function committedEnd(admin: Admin, topic: string): Promise<number> {
+  return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.offset), 0);
+}
+
 /**
  * Starts a service `kills` times and SIGKILLs each one as soon as it has committed more
  * output to `outputTopic`: mid-stream, not idle. Returns how many kills came after new
@@ -168,8 +189,7 @@ export async function killMidStream(o: {
 }): Promise<number> {
   const admin = o.kafka.admin();
   await admin.connect();
-  const committedOutput = async (): Promise<number> =>
-    (await admin.fetchTopicOffsets(o.outputTopic)).reduce((sum, p) => sum + Number(p.offset), 0);
+  const committedOutput = (): Promise<number> => committedEnd(admin, o.outputTopic);
   let kills = 0;
   try {
     for (let round = 0; round < o.kills; round++) {

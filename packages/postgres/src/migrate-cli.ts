@@ -29,6 +29,10 @@ async function main(): Promise<void> {
     direction,
     count: direction === 'down' ? 1 : Infinity,
     checkOrder: true,
+    // Replicas starting together (the projector and media run this at start): the others
+    // wait for the one that holds the lock, then find nothing to apply. node-pg-migrate's
+    // default ('fail') stopped them with "Another migration is already running".
+    advisoryLockMode: 'wait',
     log: () => undefined,
   });
   console.log(JSON.stringify({ schema, direction, applied: applied.map((m) => m.name) }));

@@ -111,7 +111,11 @@ export async function startAgentEvents(
   await processor.start();
   const app = express();
   app.use(opsRoutes(metrics.registry, async () => processor.health.check()));
-  const { url, close } = await listen(app, config.AGENT_EVENTS_HTTP_PORT);
+  const { url, close } = await listen(
+    app,
+    config.AGENT_EVENTS_HTTP_PORT,
+    config.AGENT_EVENTS_HTTP_HOST,
+  );
   logger.info(
     { url, output: topics.output, replay: config.AGENT_EVENTS_REPLAY },
     'agent-events running',

@@ -16,6 +16,7 @@ import {
 
 export const agentEventsConfigSchema = connectionSchema.merge(consumerHealthSchema).extend({
   AGENT_EVENTS_HTTP_PORT: port(18085), // health and metrics; 0 picks a free port
+  AGENT_EVENTS_HTTP_HOST: z.string().default('127.0.0.1'), // bind address; 0.0.0.0 in a container, for its probes
   AGENT_EVENTS_QUOTE_MAX_AGE_MS: positiveInt(DEFAULT_QUOTE_MAX_AGE_MS), // a quoted agent message older than this (Sinch times) is not shown; 3 days
   AGENT_EVENTS_QUOTE_MAX_TEXT_LENGTH: positiveInt(DEFAULT_QUOTE_MAX_TEXT_LENGTH), // a longer quoted text shows its beginning, truncated; 200
   AGENT_EVENTS_KNOWN_MESSAGES: positiveInt(500), // messages remembered per customer for quoting (the last ones)

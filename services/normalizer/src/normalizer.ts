@@ -64,7 +64,11 @@ export async function startNormalizer(
 
   const app = express();
   app.use(opsRoutes(metrics.registry, async () => processor.health.check()));
-  const { url, close } = await listen(app, config.NORMALIZER_HTTP_PORT);
+  const { url, close } = await listen(
+    app,
+    config.NORMALIZER_HTTP_PORT,
+    config.NORMALIZER_HTTP_HOST,
+  );
   logger.info({ url }, 'normalizer running');
   return {
     url,

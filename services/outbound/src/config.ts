@@ -23,6 +23,7 @@ export const outboundConfigSchema = connectionSchema
   .merge(sinchConnectionSchema)
   .extend({
     OUTBOUND_HTTP_PORT: port(18083), // /healthz /readyz /metrics; 0 picks a free port
+    OUTBOUND_HTTP_HOST: z.string().default('127.0.0.1'), // bind address; 0.0.0.0 in a container, for its probes
     OUTBOUND_RATE_LIMIT_PER_SECOND: positiveInt(20), // sends per second per Sinch app (token bucket, burst = this)
     OUTBOUND_RETRY_MAX_ATTEMPTS: positiveInt(5), // attempts per command on retriable errors (5xx, 429, network), first included
     OUTBOUND_RETRY_BASE_MS: positiveInt(200), // backoff before the 2nd attempt; doubles each time

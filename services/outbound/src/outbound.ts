@@ -73,7 +73,7 @@ export async function startOutbound(
 
   const app = express();
   app.use(opsRoutes(metrics.registry, async () => processor.health.check()));
-  const { url, close } = await listen(app, config.OUTBOUND_HTTP_PORT);
+  const { url, close } = await listen(app, config.OUTBOUND_HTTP_PORT, config.OUTBOUND_HTTP_HOST);
   logger.info(
     { url, region: config.SINCH_REGION, ratePerSecond: config.OUTBOUND_RATE_LIMIT_PER_SECOND },
     'outbound running',

@@ -3,6 +3,7 @@ import { bool, connectionSchema, consumerHealthSchema, loadConfig, port } from '
 
 export const projectorConfigSchema = connectionSchema.merge(consumerHealthSchema).extend({
   PROJECTOR_HTTP_PORT: port(18086), // read API, health and metrics; 0 picks a free port
+  PROJECTOR_HTTP_HOST: z.string().default('127.0.0.1'), // bind address; 0.0.0.0 in a container, for its probes and the read API
   PROJECTION_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _')

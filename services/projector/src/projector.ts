@@ -67,7 +67,7 @@ export async function startProjector(
     }),
   );
   app.use(readApi(pool, config.PROJECTION_SCHEMA));
-  const { url, close } = await listen(app, config.PROJECTOR_HTTP_PORT);
+  const { url, close } = await listen(app, config.PROJECTOR_HTTP_PORT, config.PROJECTOR_HTTP_HOST);
   logger.info({ url, schema: config.PROJECTION_SCHEMA }, 'projector running');
   return {
     url,
