@@ -122,7 +122,10 @@ const CHANNELS: ChannelRow[] = [
   },
 ];
 
-const AGENT_TEXT = 'Your order ships on Friday';
+// Texts carry a URL: Contact Pro lists URLs as verified on most channels, and text travels as sent.
+const TRACKING = 'https://example.com/track?id=Q-7781&lang=en';
+const AGENT_TEXT = `Your order ships on Friday: ${TRACKING}`;
+const customerText = (channel: string) => `hello on ${channel}, see ${TRACKING}`;
 const CAPTION = 'the damaged corner';
 const IMAGE = 'https://media.example.com/public/abc?exp=1&sig=x';
 const BUTTONS = [
@@ -244,7 +247,7 @@ const results = new Map<string, ChannelResult>();
 async function sendFirst(customer: ScriptedCustomer, row: ChannelRow) {
   const sent = new Map<MoKind, InboundResult>();
   for (const kind of row.mo) {
-    if (kind === 'text') sent.set(kind, await customer.sendText(`hello on ${row.channel}`));
+    if (kind === 'text') sent.set(kind, await customer.sendText(customerText(row.channel)));
     if (kind === 'media') sent.set(kind, await customer.sendMedia('png'));
     if (kind === 'media with caption')
       sent.set(kind, await customer.sendMedia('png', { caption: CAPTION }));
@@ -381,7 +384,7 @@ describe.each(CHANNELS.map((row) => [row.channel, row] as const))('%s', (channel
       const m = event.message!;
       switch (kind) {
         case 'text':
-          expect([m.kind, m.text]).toEqual(['TEXT', `hello on ${channel}`]);
+          expect([m.kind, m.text]).toEqual(['TEXT', customerText(channel)]);
           expect(event.sourceChannel).toBe(sent.channel);
           break;
         case 'media':
@@ -435,6 +438,12 @@ describe.each(CHANNELS.map((row) => [row.channel, row] as const))('%s', (channel
           channel,
           expect.arrayContaining([key]),
         ]);
+        if (kind === 'SEND_TEXT') expect(message?.text_message).toEqual({ text: AGENT_TEXT });
+        if (kind === 'SEND_MEDIA')
+          expect(message?.media_message).toMatchObject({
+            url: IMAGE,
+            filename_override: 'label.jpg',
+          });
       }
       if (kind === 'REGISTER_OPT_IN')
         expect(pipeline.sim.state.consents.get(`${channel}:${row.identity}`)).toBe('OPT_IN');
