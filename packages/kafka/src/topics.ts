@@ -92,7 +92,8 @@ declare({
   valueSchema: 'sinch.templates.v1.avsc',
   purpose:
     "The project's WhatsApp templates, as the Template Management API listed them at the last refresh; compacted, one record per project. The console offers agents these.",
-  producedBy: 'outbound (`npm run refresh-templates -w @cpm/outbound`)',
+  producedBy:
+    'outbound (at start, every `OUTBOUND_TEMPLATES_REFRESH_MS`, and `npm run refresh-templates -w @cpm/outbound`)',
   config: { 'cleanup.policy': 'compact', 'retention.ms': '-1' },
 });
 declare(

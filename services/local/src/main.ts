@@ -9,12 +9,7 @@ import { migrate } from '@cpm/postgres';
 import { createSinchSimulator } from '@cpm/sinch-simulator';
 import { loadIngressConfig, startIngress } from '@cpm/ingress';
 import { loadNormalizerConfig, startNormalizer } from '@cpm/normalizer';
-import {
-  loadOutboundConfig,
-  startOutbound,
-  TemplateRefresher,
-  templateRefreshOptions,
-} from '@cpm/outbound';
+import { loadOutboundConfig, startOutbound } from '@cpm/outbound';
 import { loadMediaConfig, startMedia } from '@cpm/media';
 import { loadProjectorConfig, startProjector } from '@cpm/projector';
 import { loadAgentEventsConfig, startAgentEvents } from '@cpm/agent-events';
@@ -69,7 +64,9 @@ async function main(): Promise<void> {
   const { url: simUrl } = await sim.start();
   stops.push(() => sim.stop());
 
-  step('outbound (sends agent commands to the simulator)');
+  step(
+    'outbound (sends agent commands to the simulator; WhatsApp templates → sinch.templates.v1 every 10 minutes)',
+  );
   const outbound = await startOutbound(
     loadOutboundConfig({
       SINCH_PROJECT_ID: 'sim-project',
@@ -82,21 +79,6 @@ async function main(): Promise<void> {
     logger.child({ service: 'outbound' }),
   );
   stops.push(() => outbound.stop());
-  step('WhatsApp templates (Template Management API → sinch.templates.v1, every 10 minutes)');
-  const outboundConfig = loadOutboundConfig({
-    SINCH_PROJECT_ID: 'sim-project',
-    SINCH_KEY_ID: 'local',
-    SINCH_KEY_SECRET: 'local',
-    SINCH_CONVERSATION_BASE_URL: simUrl,
-    SINCH_AUTH_BASE_URL: simUrl,
-    ...env,
-  });
-  const templates = new TemplateRefresher({
-    ...(await templateRefreshOptions(outboundConfig, logger.child({ service: 'templates' }))),
-    intervalMs: 600_000,
-  });
-  await templates.start();
-  stops.push(() => templates.stop());
   step(
     'media (downloads customer media; the simulator serves it on 127.0.0.1, allowed explicitly)',
   );

@@ -10,16 +10,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { loadAgentEventsConfig, startAgentEvents } from '@cpm/agent-events';
-import { hashPassword, loadConsoleConfig, startConsole } from '@cpm/console';
-import { loadIngressConfig, startIngress } from '@cpm/ingress';
-import { loadMediaConfig, startMedia } from '@cpm/media';
-import { loadNormalizerConfig, startNormalizer } from '@cpm/normalizer';
-import { loadOutboundConfig, startOutbound } from '@cpm/outbound';
 import { createLogger } from '@cpm/platform';
 import { createPool, migrate } from '@cpm/postgres';
-import { loadProjectorConfig, startProjector } from '@cpm/projector';
-import { createSinchSimulator } from '@cpm/sinch-simulator';
 import {
   createTestEnv,
   expectReplayVerifies,
@@ -28,6 +20,7 @@ import {
   type TestEnv,
 } from '@cpm/testkit';
 import { playScenario } from './scenario';
+import { startPipeline } from './start-pipeline';
 
 jest.setTimeout(240_000);
 
@@ -85,77 +78,18 @@ it('projects what replay rebuilds, and logs no phone number, message text or sec
   });
   // Every service logs through the logger the demo gives it, at the default level.
   const logger = createLogger('local', 'info', 'json', sink);
-  const env = {
-    ...t.env,
-    LOG_LEVEL: 'info',
-    SINCH_WEBHOOK_SECRETS: SECRETS.webhook,
-    INGRESS_PORT: '0',
-    NORMALIZER_HTTP_PORT: '0',
-    AGENT_EVENTS_HTTP_PORT: '0',
-    PROJECTOR_HTTP_PORT: '0',
-    OUTBOUND_HTTP_PORT: '0',
-    MEDIA_HTTP_PORT: '0',
-    CONSOLE_HTTP_PORT: '0',
-    CONSUMER_LAG_INTERVAL_MS: '200',
-  };
-  const sinch = {
-    SINCH_PROJECT_ID: 'sim-project',
-    SINCH_KEY_ID: SECRETS.sinchKeyId,
-    SINCH_KEY_SECRET: SECRETS.sinchKeySecret,
-  };
-  const ingress = await startIngress(loadIngressConfig(env), logger.child({ service: 'ingress' }));
-  stops.push(() => ingress.stop());
-  const normalizer = await startNormalizer(
-    loadNormalizerConfig(env),
-    logger.child({ service: 'normalizer' }),
-  );
-  stops.push(() => normalizer.stop());
-  const agentEvents = await startAgentEvents(
-    loadAgentEventsConfig({ ...sinch, ...env }),
-    logger.child({ service: 'agent-events' }),
-  );
-  stops.push(() => agentEvents.stop());
-  const projector = await startProjector(
-    loadProjectorConfig(env),
-    logger.child({ service: 'projector' }),
-  );
-  stops.push(() => projector.stop());
-  const sim = createSinchSimulator({
-    webhooks: [{ target: ingress.webhookUrl, secret: SECRETS.webhook }],
+  const {
+    ingress,
+    sim,
+    projectorUrl,
+    console: agentConsole,
+  } = await startPipeline({
+    env: { ...t.env, LOG_LEVEL: 'info', CONSUMER_LAG_INTERVAL_MS: '200' },
+    logger,
+    secrets: SECRETS,
+    with: { projector: true, media: true, console: true },
+    stops,
   });
-  const { url: simUrl } = await sim.start();
-  stops.push(() => sim.stop());
-  const outbound = await startOutbound(
-    loadOutboundConfig({
-      ...sinch,
-      SINCH_CONVERSATION_BASE_URL: simUrl,
-      SINCH_AUTH_BASE_URL: simUrl,
-      ...env,
-    }),
-    logger.child({ service: 'outbound' }),
-  );
-  stops.push(() => outbound.stop());
-  const media = await startMedia(
-    loadMediaConfig({
-      MEDIA_ALLOWED_HOSTS: '127.0.0.1',
-      MEDIA_AGENT_TOKEN: SECRETS.mediaAgentToken,
-      MEDIA_URL_SECRET: SECRETS.mediaUrlSecret,
-      ...env,
-    }),
-    { logger: logger.child({ service: 'media' }) },
-  );
-  stops.push(() => media.stop());
-  const agentConsole = await startConsole(
-    loadConsoleConfig({
-      CONSOLE_MEDIA_URL: media.url,
-      CONSOLE_MEDIA_TOKEN: SECRETS.mediaAgentToken,
-      CONSOLE_USERS: `agent:${hashPassword(SECRETS.password)}`,
-      CONSOLE_SESSION_SECRET: SECRETS.session,
-      ...env,
-    }),
-    logger.child({ service: 'console' }),
-  );
-  stops.push(() => agentConsole.stop());
 
   // Customers, as the demo plays them, and one webhook from outside the simulator.
   const alice = sim.customer({
@@ -187,7 +121,7 @@ it('projects what replay rebuilds, and logs no phone number, message text or sec
 
   // The agent signs in (once with a wrong password) and answers Alice from the console.
   const login = (password: string) =>
-    fetch(`${agentConsole.url}/login`, {
+    fetch(`${agentConsole!.url}/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ user: 'agent', password }).toString(),
@@ -199,11 +133,11 @@ it('projects what replay rebuilds, and logs no phone number, message text or sec
   const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
   const conversation = await until('the WhatsApp conversation in the console', async () => {
     const list = (await (
-      await fetch(`${agentConsole.url}/api/conversations`, { headers: { cookie } })
+      await fetch(`${agentConsole!.url}/api/conversations`, { headers: { cookie } })
     ).json()) as { customerKey: string; identity: string; channel: string }[];
     return list.find((c) => c.channel === 'WHATSAPP' && c.identity.endsWith(PHONES.whatsapp));
   });
-  const sent = await fetch(`${agentConsole.url}/api/commands`, {
+  const sent = await fetch(`${agentConsole!.url}/api/commands`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie },
     body: JSON.stringify({
@@ -240,7 +174,7 @@ it('projects what replay rebuilds, and logs no phone number, message text or sec
   // 1. The log rebuilds the same rows.
   const verified = await expectReplayVerifies(
     { ...t.env, LOG_LEVEL: 'warn' },
-    { projectorUrl: projector.url, partitions: t.partitions },
+    { projectorUrl: projectorUrl!, partitions: t.partitions },
   );
   expect(verified.records).toBeGreaterThan(10);
 

@@ -29,6 +29,7 @@ export const outboundConfigSchema = connectionSchema
     OUTBOUND_RETRY_BASE_MS: positiveInt(200), // backoff before the 2nd attempt; doubles each time
     OUTBOUND_RETRY_MAX_MS: positiveInt(5_000), // backoff cap
     OUTBOUND_HANDLED_CAPACITY: positiveInt(10_000), // command ids remembered per customer key for idempotency
+    OUTBOUND_TEMPLATES_REFRESH_MS: z.coerce.number().int().min(0).default(600_000), // WhatsApp template catalogue → sinch.templates.v1 at start and this often; 0 disables; 10 min
   });
 
 export type SinchConnectionConfig = z.infer<typeof sinchConnectionSchema>;

@@ -2,7 +2,8 @@
  * Every agent command kind through the outbound service on real Kafka against the simulator:
  * what the channel carries reaches the Conversation API (choices, cards, media, opt-in and
  * opt-out registration, end), what it cannot is refused with NOT_SUPPORTED_ON_CHANNEL before
- * any call. And the template catalogue refresh: Template Management API → sinch.templates.v1.
+ * any call. And the template catalogue refresh: Template Management API → sinch.templates.v1,
+ * by the service at start and by refreshTemplates.
  */
 import { topicName } from '@cpm/kafka';
 import type { OutboundRecord, TemplateCatalogue } from '@cpm/contracts';
@@ -242,8 +243,16 @@ it('sends what each channel carries and refuses the rest before calling Sinch', 
   ]);
 });
 
+it('writes the WhatsApp template catalogue to sinch.templates.v1 when the service starts', async () => {
+  // startOutbound (beforeAll) refreshes at start, with the default OUTBOUND_TEMPLATES_REFRESH_MS.
+  const [record] = await readTopic(t.kafka, topicName(t.namespace, TEMPLATES), { minRecords: 1 });
+  expect(record!.key).toBe(sim.projectId);
+  const catalogue = await t.codec.decode<TemplateCatalogue>(record!.value!);
+  expect(catalogue.templates.map((tpl) => tpl.templateId)).toEqual(['order-shipped', 'follow-up']);
+  expect(sim.requests('templates:list')).toHaveLength(1);
+});
+
 it('refreshes the WhatsApp template catalogue from the Template Management API into sinch.templates.v1', async () => {
-  await t.codec.register([TEMPLATES]);
   await refreshTemplates({
     api: new SinchApi(sinchApiSettings(loadOutboundConfig({ ...t.env, ...sinchEnv }))),
     kafka: t.kafka,
@@ -253,7 +262,9 @@ it('refreshes the WhatsApp template catalogue from the Template Management API i
     logger: createLogger('outbound', 'warn'),
     now: () => T0,
   });
-  const [record] = await readTopic(t.kafka, topicName(t.namespace, TEMPLATES), { minRecords: 1 });
+  // The service's record at start, then this one.
+  const records = await readTopic(t.kafka, topicName(t.namespace, TEMPLATES), { minRecords: 2 });
+  const record = records[records.length - 1];
   expect(record!.key).toBe(sim.projectId);
   const catalogue = await t.codec.decode<TemplateCatalogue>(record!.value!);
   expect(catalogue.refreshedAt).toBe(new Date(T0).toISOString());
@@ -266,5 +277,5 @@ it('refreshes the WhatsApp template catalogue from the Template Management API i
     ['order-shipped', ['order_shipped/en_US', 'order_shipped/sv_SE']],
     ['follow-up', ['follow_up/en_US']],
   ]);
-  expect(sim.requests('templates:list')).toHaveLength(1);
+  expect(sim.requests('templates:list')).toHaveLength(2);
 });

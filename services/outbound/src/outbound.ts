@@ -21,13 +21,18 @@ import { COMMANDS, DLQ, EVENTS, OUTBOUND, outboundHandler } from './outbound-han
 import { initialOutboundState, type OutboundState } from './outbound-state';
 import { RateLimiter } from './rate-limiter';
 import { SinchSender } from './sinch-sender';
+import { TEMPLATES, TemplateRefresher } from './template-refresh';
 
 export interface Outbound {
   url: string;
   stop(): Promise<void>;
 }
 
-/** Starts the outbound service: topics and schemas, the exactly-once processor, then /healthz /readyz /metrics. */
+/**
+ * Starts the outbound service: topics and schemas, the exactly-once processor, the WhatsApp
+ * template catalogue refresh (at start, then every OUTBOUND_TEMPLATES_REFRESH_MS unless 0),
+ * then /healthz /readyz /metrics.
+ */
 export async function startOutbound(
   config: OutboundConfig,
   logger: Logger = createLogger('outbound', config.LOG_LEVEL),
@@ -39,7 +44,7 @@ export async function startOutbound(
     changelogSpec('outbound'),
   ]);
   const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
-  await codec.register([COMMANDS, EVENTS, OUTBOUND, DLQ]);
+  await codec.register([COMMANDS, EVENTS, OUTBOUND, DLQ, TEMPLATES]);
   const api = new SinchApi(sinchApiSettings(config));
   const sender = new SinchSender({
     api,
@@ -70,6 +75,20 @@ export async function startOutbound(
     health: consumerHealthSettings(config),
   });
   await processor.start();
+  // A failed refresh is logged and retried at the next tick; it never holds the start.
+  const templates =
+    config.OUTBOUND_TEMPLATES_REFRESH_MS > 0
+      ? new TemplateRefresher({
+          api,
+          kafka,
+          codec,
+          namespace: config.TOPIC_NAMESPACE,
+          projectId: config.SINCH_PROJECT_ID,
+          logger,
+          intervalMs: config.OUTBOUND_TEMPLATES_REFRESH_MS,
+        })
+      : null;
+  void templates?.start();
 
   const app = express();
   app.use(opsRoutes(metrics.registry, async () => processor.health.check()));
@@ -81,6 +100,7 @@ export async function startOutbound(
   return {
     url,
     async stop() {
+      await templates?.stop();
       await processor.stop();
       await close();
     },

@@ -1,3 +1,4 @@
+import { loadOutboundConfig } from './config';
 import {
   buildSendRequest,
   choicesMessage,
@@ -371,5 +372,19 @@ describe('backoff and rate limit', () => {
     expect(limiter.reserve('b')).toBe(0); // another app has its own bucket
     now = 2000;
     expect(limiter.reserve('a')).toBe(0);
+  });
+});
+
+describe('the template catalogue refresh setting', () => {
+  const sinch = { SINCH_PROJECT_ID: 'p', SINCH_KEY_ID: 'k', SINCH_KEY_SECRET: 's' };
+  it('refreshes every 10 minutes by default, 0 turns it off, a negative interval is refused', () => {
+    expect(loadOutboundConfig(sinch).OUTBOUND_TEMPLATES_REFRESH_MS).toBe(600_000);
+    expect(
+      loadOutboundConfig({ ...sinch, OUTBOUND_TEMPLATES_REFRESH_MS: '0' })
+        .OUTBOUND_TEMPLATES_REFRESH_MS,
+    ).toBe(0);
+    expect(() => loadOutboundConfig({ ...sinch, OUTBOUND_TEMPLATES_REFRESH_MS: '-1' })).toThrow(
+      /OUTBOUND_TEMPLATES_REFRESH_MS/,
+    );
   });
 });
