@@ -4,7 +4,15 @@ import type { Admin } from 'kafkajs';
 import type { AgentEvent } from '@cpm/contracts';
 import type { ConversationEvent } from '@cpm/domain';
 import { topicName } from '@cpm/kafka';
+import { createSinchSimulator, type SinchSimulator } from '@cpm/sinch-simulator';
 import { createTestEnv, inboundTextBody, readTopic, type TestEnv } from '@cpm/testkit';
+import {
+  agentCommand,
+  checkOutcomes,
+  outboundSimEnv,
+  readOutcomes,
+  simCustomers,
+} from './agent-commands';
 import { groupMembers, openTransactions } from './kafka-probes';
 import { rawWebhook } from './raw-webhooks';
 import {
@@ -19,9 +27,10 @@ import {
 } from './service-process';
 
 /**
- * Guarantees 2 and 4 with several instances of each consumer service (README "Running N
- * replicas"): normalizer, agent-events and projector, two or three processes of each, while
- * webhooks keep arriving on the raw topic. Each round, for every service at once: an
+ * Guarantees 2, 3 and 4 with several instances of each consumer service (README "Running N
+ * replicas"): normalizer, agent-events, projector and outbound, two or three processes of
+ * each, while webhooks keep arriving on the raw topic and agent commands on
+ * agent.commands.v1 (the outbound's, sent to a Sinch simulator). Each round, for every service at once: an
  * instance is added; one is SIGKILLed (its partitions move to the others); one is SIGSTOPped
  * while it holds a transaction open (a Kafka transaction with records written, or the
  * projector's PostgreSQL transaction), left stopped until the group has removed it and
@@ -29,23 +38,28 @@ import {
  * exactly one conversation event, one MESSAGE_RECEIVED agent event and one projected
  * message, and the transaction each stopped Kafka instance held was refused (aborted): its
  * records never became readable, because the instances that took its partitions over
- * processed them again; and `replay verify` finds the projections equal to a rebuild.
+ * processed them again; every agent command has exactly one outcome record on
+ * sinch.outbound.v1 and reached the simulator at most once, a SENT one exactly once (a
+ * command whose send was cut off is FAILED with an UNKNOWN_OUTCOME_* code: allowed, counted;
+ * the outbound-kill test's checks, ./agent-commands.ts); and `replay verify` finds the
+ * projections equal to a rebuild.
  *
  * Each instance is given an instance id of its own (NORMALIZER_INSTANCE_ID,
  * AGENT_EVENTS_INSTANCE_ID), for a TransactionalProcessor that names its transactional id
  * after it; its group members are recognized by the client id the service derives from that
- * id or from its host name and pid. PGAPPNAME names a projector's PostgreSQL sessions. Outbound
- * is not in it yet: a kind with agent commands as its load and "one send per command at the
- * simulator" as its check fits the same rounds.
+ * id or from its host name and pid (the outbound: its host name and pid). PGAPPNAME names a
+ * projector's PostgreSQL sessions.
  * FAULT_MODE=long: 10 rounds; default (CI): 1.
  */
 const LONG = process.env.FAULT_MODE === 'long';
 const ROUNDS = LONG ? 10 : 1;
 const PARTITIONS = 6;
 const PER_BATCH = 20; // every 150 ms (keepLoading's pause): about 100 webhooks/s
+const COMMANDS_PER_BATCH = 4; // every 150 ms: about 25 agent commands/s (one Sinch send each)
+const CUSTOMERS = 12; // simulator customers the commands go to, spread over the partitions
 
 interface Kind {
-  name: 'normalizer' | 'agent-events' | 'projector';
+  name: 'normalizer' | 'agent-events' | 'projector' | 'outbound';
   main: string;
   /** Environment of instance `id`: its HTTP port, and what makes it an instance of its own. */
   env(id: string, port: number): Record<string, string>;
@@ -78,6 +92,7 @@ interface Pause {
 }
 
 let t: TestEnv;
+let sim: SinchSimulator;
 let admin: Admin;
 let db: Client;
 const started: ServiceProcess[] = [];
@@ -86,6 +101,8 @@ let counter = 0;
 
 beforeAll(async () => {
   t = await createTestEnv({ partitions: PARTITIONS });
+  sim = createSinchSimulator({ delivery: { stepDelayMs: 5 } });
+  await sim.start();
   admin = t.kafka.admin();
   await admin.connect();
   db = new Client({ connectionString: t.databaseUrl });
@@ -93,6 +110,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(started.map((s) => s.kill('SIGTERM')));
+  await sim?.stop();
   await db?.end();
   await admin?.disconnect();
   await t?.cleanup();
@@ -130,6 +148,15 @@ function kinds(): Kind[] {
       group: topicName(ns, 'projector'),
       input: topicName(ns, 'conversation.events.v1'),
       changelog: null,
+    },
+    {
+      name: 'outbound',
+      main: 'services/outbound/src/main.ts',
+      env: (_id, port) => ({ ...outboundSimEnv(sim), OUTBOUND_HTTP_PORT: String(port) }),
+      clientIds: (_id, pid) => [`outbound-${hostname()}-${pid}`],
+      group: topicName(ns, 'outbound'),
+      input: topicName(ns, 'agent.commands.v1'),
+      changelog: topicName(ns, 'outbound.state.v1'),
     },
   ];
 }
@@ -171,6 +198,8 @@ async function progress(kind: Kind): Promise<number> {
     return committedEnd(admin, topicName(t.namespace, 'conversation.events.v1'));
   if (kind.name === 'agent-events')
     return committedEnd(admin, topicName(t.namespace, 'agent.events.v1'));
+  if (kind.name === 'outbound')
+    return committedEnd(admin, topicName(t.namespace, 'sinch.outbound.v1'));
   const { rows } = await db
     .query<{ sum: string | null }>(
       'SELECT sum(next_offset)::text AS sum FROM projection.consumer_offsets',
@@ -313,7 +342,7 @@ function tally(counts: Map<string, number>, expected: string[]) {
 }
 
 it(
-  `delivers every webhook exactly once through N instances per service, across ${ROUNDS} round(s) of add, SIGKILL and SIGSTOP`,
+  `delivers every webhook exactly once and sends every agent command at most once through N instances per service, across ${ROUNDS} round(s) of add, SIGKILL and SIGSTOP`,
   async () => {
     const producer = t.kafka.producer({ idempotent: true });
     await producer.connect();
@@ -340,6 +369,22 @@ it(
       await producer.send({ topic: rawTopic, acks: -1, messages });
       sent = from + PER_BATCH; // acknowledged (acks=all): these must come out
     });
+    const customers = await simCustomers(sim, CUSTOMERS);
+    const commandTopic = topicName(t.namespace, 'agent.commands.v1');
+    let commandBatches = 0;
+    const commandLoad = keepLoading(1, async (batch) => {
+      const messages = await Promise.all(
+        Array.from({ length: COMMANDS_PER_BATCH }, (_, i) =>
+          agentCommand(
+            t.codec,
+            `mo-${batch}-${i}`,
+            customers[(batch * COMMANDS_PER_BATCH + i) % CUSTOMERS]!,
+          ),
+        ),
+      );
+      await producer.send({ topic: commandTopic, acks: -1, messages });
+      commandBatches = batch + 1; // acknowledged: each must have its outcome
+    });
 
     const all = kinds();
     try {
@@ -358,7 +403,7 @@ it(
         pauses.push(...results);
         console.log(`multi-instance fault, round ${round}: ${JSON.stringify(results)}`);
       }
-      await load.finish();
+      await Promise.all([load.finish(), commandLoad.finish()]);
       await producer.disconnect();
 
       const expected = Array.from({ length: sent }, (_, n) => `mi-${n}`);
@@ -392,20 +437,43 @@ it(
             lateCommitsVisible.push(o);
       }
 
+      const commandIds = Array.from({ length: commandBatches }, (_, b) =>
+        Array.from({ length: COMMANDS_PER_BATCH }, (_, i) => `mo-${b}-${i}`),
+      ).flat();
+      const outcomes = await readOutcomes(
+        t.kafka,
+        topicName(t.namespace, 'sinch.outbound.v1'),
+        commandIds.length,
+      );
+      const commands = await checkOutcomes({
+        codec: t.codec,
+        sim,
+        records: outcomes.records,
+        prefix: 'mo',
+        ids: commandIds,
+      });
+      console.log(
+        `multi-instance fault: ${commandIds.length} agent commands → ${commands.outcomes.length} outcome records, ` +
+          `${commands.sendRequests} send requests (${outcomes.waitMs} ms of wait for the outcomes); ` +
+          `FAILED with unknown outcome: ${JSON.stringify(commands.unknown)} (reachedSinch: a message at the simulator)`,
+      );
+
       const outcome = {
         conversationEvents: tally(events, expected),
         agentEvents: tally(agent, expected),
         projectedMessages: sent - rows,
         lateCommitsVisible,
+        agentCommandProblems: commands.problems.slice(0, 10),
       };
       console.log(
-        `multi-instance fault: ${ROUNDS} round(s), ${sent} webhooks, ${fleet.length} instances started; ${JSON.stringify(outcome)}`,
+        `multi-instance fault: ${ROUNDS} round(s), ${sent} webhooks, ${commandIds.length} agent commands, ${fleet.length} instances started; ${JSON.stringify(outcome)}`,
       );
       expect(outcome).toEqual({
         conversationEvents: { missing: 0, duplicated: 0, examples: [] },
         agentEvents: { missing: 0, duplicated: 0, examples: [] },
         projectedMessages: 0,
         lateCommitsVisible: [],
+        agentCommandProblems: [],
       });
       // The projections the instances wrote are what a rebuild from the log gives: with the
       // group's projectors stopped, one started for the check holds every partition.
@@ -421,6 +489,7 @@ it(
       throw error;
     } finally {
       await load.finish().catch(() => undefined);
+      await commandLoad.finish().catch(() => undefined);
     }
   },
   (LONG ? 40 : 8) * 60_000,
