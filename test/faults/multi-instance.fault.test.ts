@@ -27,7 +27,7 @@ import {
 } from './service-process';
 
 /**
- * Guarantees 2, 3 and 4 with several instances of each consumer service (README "Running N
+ * Guarantees 2 and 4 with several instances of each consumer service (README "Running N
  * replicas"): normalizer, agent-events, projector and outbound, two or three processes of
  * each, while webhooks keep arriving on the raw topic and agent commands on
  * agent.commands.v1 (the outbound's, sent to a Sinch simulator). Each round, for every service at once: an
