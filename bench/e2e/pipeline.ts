@@ -197,7 +197,7 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
           bundled,
         ),
       );
-      // Each instance with an id of its own (its transactional id) and its own metrics port.
+      // Default settings, as replicas run: no instance id; each its own metrics port.
       for (let i = 0; i < instances; i++)
         services.push(
           startService(
@@ -206,7 +206,6 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
             {
               ...common,
               NORMALIZER_HTTP_PORT: String(metricsPorts[named('normalizer', i)]),
-              NORMALIZER_INSTANCE_ID: String(i),
             },
             { ...bundled, bundle: 'normalizer' },
           ),
@@ -216,7 +215,6 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
             {
               ...common,
               AGENT_EVENTS_HTTP_PORT: String(metricsPorts[named('agent-events', i)]),
-              AGENT_EVENTS_INSTANCE_ID: String(i),
             },
             { ...bundled, bundle: 'agent-events' },
           ),

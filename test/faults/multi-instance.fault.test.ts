@@ -44,11 +44,9 @@ import {
  * the outbound-kill test's checks, ./agent-commands.ts); and `replay verify` finds the
  * projections equal to a rebuild.
  *
- * Each instance is given an instance id of its own (NORMALIZER_INSTANCE_ID,
- * AGENT_EVENTS_INSTANCE_ID), for a TransactionalProcessor that names its transactional id
- * after it; its group members are recognized by the client id the service derives from that
- * id or from its host name and pid (the outbound: its host name and pid). PGAPPNAME names a
- * projector's PostgreSQL sessions.
+ * Every instance runs with default settings, as replicas do: no instance id (transactional
+ * ids belong to partitions); its group members are recognized by the client id the service
+ * derives from its host name and pid. PGAPPNAME names a projector's PostgreSQL sessions.
  * FAULT_MODE=long: 10 rounds; default (CI): 1.
  */
 const LONG = process.env.FAULT_MODE === 'long';
@@ -125,8 +123,8 @@ function kinds(): Kind[] {
     {
       name: 'normalizer',
       main: 'services/normalizer/src/main.ts',
-      env: (id, port) => ({ NORMALIZER_INSTANCE_ID: id, NORMALIZER_HTTP_PORT: String(port) }),
-      clientIds: (id, pid) => [`normalizer-${id}`, `normalizer-${hostname()}-${pid}`],
+      env: (_id, port) => ({ NORMALIZER_HTTP_PORT: String(port) }),
+      clientIds: (_id, pid) => [`normalizer-${hostname()}-${pid}`],
       group: topicName(ns, 'normalizer'),
       input: topicName(ns, 'sinch.webhooks.raw.v1'),
       changelog: topicName(ns, 'normalizer.state.v1'),
@@ -134,8 +132,8 @@ function kinds(): Kind[] {
     {
       name: 'agent-events',
       main: 'services/agent-events/src/main.ts',
-      env: (id, port) => ({ AGENT_EVENTS_INSTANCE_ID: id, AGENT_EVENTS_HTTP_PORT: String(port) }),
-      clientIds: (id, pid) => [`agent-events-${id}`, `agent-events-${hostname()}-${pid}`],
+      env: (_id, port) => ({ AGENT_EVENTS_HTTP_PORT: String(port) }),
+      clientIds: (_id, pid) => [`agent-events-${hostname()}-${pid}`],
       group: topicName(ns, 'agent-events'),
       input: topicName(ns, 'conversation.events.v1'),
       changelog: topicName(ns, 'agent-events.state.v1'),
