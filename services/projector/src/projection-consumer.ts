@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import {
   ConsumerHealth,
   deadLetter,
@@ -6,12 +6,11 @@ import {
   topicName,
   type ConsumerHealthSettings,
   type SchemaCodec,
-  SERVICE_CONSUMER_RETRY,
 } from '@cpm/kafka';
 import type { Logger, Metrics } from '@cpm/platform';
-import { retryTransient } from '@cpm/postgres';
 import { decodeBatch, INPUT_TOPICS, logicalTopic, type Undecodable } from './decode-batch';
 import type { ProjectionStore } from './projection-store';
+import { StoredOffsetConsumer } from './stored-offset-consumer';
 
 export interface ProjectionConsumerOptions {
   kafka: Kafka;
@@ -26,14 +25,13 @@ export interface ProjectionConsumerOptions {
 }
 
 /**
- * The projector's Kafka side. Kafka's committed offsets are never used (autoCommit off):
- * the offsets live in PostgreSQL with the rows, and every assigned partition is sought to
- * them on each assignment. A value that cannot be decoded goes to the topic's DLQ with the
+ * The projector's Kafka side, on StoredOffsetConsumer (offsets in PostgreSQL with the rows,
+ * every assigned partition sought to them on each assignment). A value that cannot be decoded goes to the topic's DLQ with the
  * reason, and the partition goes on. It is ready once sought after its last join; its lag is
  * counted from the offsets in PostgreSQL.
  */
 export class ProjectionConsumer {
-  private consumer: Consumer | null = null;
+  private readonly reader: StoredOffsetConsumer;
   private producer: IdempotentProducer | null = null;
   /** Readiness (joined, sought, fetching) and the lag gauge. */
   readonly health: ConsumerHealth;
@@ -50,76 +48,37 @@ export class ProjectionConsumer {
       committedOffsets: () => this.storedOffsets(),
       ...(o.health && { settings: o.health }),
     });
+    this.reader = new StoredOffsetConsumer({
+      kafka: o.kafka,
+      namespace: o.namespace,
+      group: o.store.group,
+      topics: INPUT_TOPICS,
+      maxBytesPerPartition: o.maxBytesPerPartition,
+      storedOffsets: () => o.store.storedOffsets(),
+      apply: (topic, partition, messages, next) => this.apply(topic, partition, messages, next),
+      health: this.health,
+      logger: o.logger,
+      metrics: o.metrics,
+    });
   }
 
   async start(): Promise<void> {
-    const { kafka, store, namespace } = this.o;
-    this.producer = new IdempotentProducer(kafka, this.o.logger, { timeoutMs: 30_000 });
+    this.producer = new IdempotentProducer(this.o.kafka, this.o.logger, { timeoutMs: 30_000 });
     await this.producer.connect();
-    // The Kafka group is namespaced like the topics, so deployments sharing a cluster never share a group.
-    const consumer = kafka.consumer({
-      groupId: topicName(namespace, store.group),
-      maxBytesPerPartition: this.o.maxBytesPerPartition,
-      readUncommitted: false,
-      retry: SERVICE_CONSUMER_RETRY,
-    });
-    this.consumer = consumer;
-    this.health.watch(consumer);
-    await consumer.connect();
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
-      this.health.restore(() => this.seekToStored(payload.memberAssignment)),
-    );
-    await consumer.subscribe({
-      topics: INPUT_TOPICS.map((t) => topicName(namespace, t)),
-      fromBeginning: true,
-    });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    await this.reader.start();
   }
 
-  private async seekToStored(assignment: Record<string, number[]>): Promise<void> {
-    // A join can come while PostgreSQL is away: wait for it rather than read from Kafka's offsets.
-    const stored = await retryTransient(
-      'reading the stored offsets',
-      () => this.o.store.storedOffsets(),
-      { logger: this.o.logger },
-    );
-    for (const [fullTopic, partitions] of Object.entries(assignment)) {
-      const topic = logicalTopic(this.o.namespace, fullTopic);
-      for (const partition of partitions) {
-        const offset = stored.get(`${topic}:${partition}`);
-        if (offset !== undefined) this.consumer?.seek({ topic: fullTopic, partition, offset });
-      }
-    }
-    this.o.logger.info({ assignment }, 'partitions sought to the offsets stored in PostgreSQL');
-  }
-
-  private async onBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
-    if (!isRunning() || isStale() || batch.messages.length === 0) return;
-    const started = Date.now();
-    const topic = logicalTopic(this.o.namespace, batch.topic);
-    const { records, undecodable } = await decodeBatch(
-      this.o.codec,
-      topic,
-      batch.partition,
-      batch.messages,
-    );
-    if (undecodable.length > 0) await this.deadLetter(topic, batch.partition, undecodable);
-    const next = (BigInt(batch.lastOffset()) + 1n).toString();
-    const applied = await this.o.store.apply(topic, batch.partition, records, next);
-    resolveOffset(batch.lastOffset());
-    this.o.metrics.recordsProcessed.inc({ topic }, applied);
-    this.o.metrics.batchDuration.observe({ topic }, Date.now() - started);
-    await heartbeat();
+  /** One batch: decoded rows into PostgreSQL with the offset; what cannot be decoded to the DLQ first. */
+  private async apply(
+    name: string,
+    partition: number,
+    messages: KafkaMessage[],
+    next: string,
+  ): Promise<number> {
+    const topic = logicalTopic('', name);
+    const { records, undecodable } = await decodeBatch(this.o.codec, topic, partition, messages);
+    if (undecodable.length > 0) await this.deadLetter(topic, partition, undecodable);
+    return this.o.store.apply(topic, partition, records, next);
   }
 
   /** The offsets stored in PostgreSQL, as `topic:partition` (full topic name) → next offset. */
@@ -157,7 +116,7 @@ export class ProjectionConsumer {
 
   async stop(): Promise<void> {
     await this.health.stop();
-    await this.consumer?.disconnect();
+    await this.reader.stop();
     await this.producer?.disconnect();
   }
 }
