@@ -23,8 +23,6 @@ import { startConsole, type AgentConsole } from './console';
 import type { AgentCommand, AgentEvent } from './console-input';
 import { agentEvent, agentMessage, T0 } from '../test/test-kit';
 
-jest.setTimeout(90_000);
-
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const KEY = 'app1:contact-anna';
@@ -75,13 +73,26 @@ const produceEvents = (events: AgentEvent[]) =>
     events.map((e) => ({ key: e.customerKey, value: e })),
   );
 
+// The set-up starts Kafka clients, the media service, the console and a browser: on a loaded
+// 2-core machine (CI's first wave) it has taken over 90 s. Each step past 20 s is printed,
+// so a slow or stuck set-up says where it was.
+const SETUP_TIMEOUT_MS = 240_000;
+const steps: [string, number][] = [];
+const step = (name: string): void => {
+  steps.push([name, Date.now()]);
+  const elapsed = Date.now() - steps[0]![1];
+  if (elapsed > 20_000) console.log(`console e2e set-up: ${name} after ${elapsed} ms`);
+};
+
 beforeAll(async () => {
+  step('start');
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `chromium is not installed at ${CHROMIUM}: the browser test needs Debian's chromium (apt-get install -y chromium)`,
     );
   }
   env = await createTestEnv({ partitions: 2, database: false });
+  step('test env');
   producer = env.kafka.producer();
   await producer.connect();
   const mms = {
@@ -139,6 +150,7 @@ beforeAll(async () => {
     }),
   ]);
   await produce('sinch.templates.v1', [{ key: 'sim-project', value: CATALOGUE }]);
+  step('events produced');
   mediaDir = await mkdtemp(join(tmpdir(), 'cpm-console-media-'));
   media = await startMedia(
     loadMediaConfig({
@@ -151,6 +163,7 @@ beforeAll(async () => {
     }),
     { logger: createLogger('media', 'warn') },
   );
+  step('media started');
   agentConsole = await startConsole(
     loadConsoleConfig({
       ...env.env,
@@ -162,6 +175,7 @@ beforeAll(async () => {
     }),
     createLogger('console', 'warn'),
   );
+  step('console started');
   profileDir = await mkdtemp(join(tmpdir(), 'cpm-console-chromium-'));
   browser = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
@@ -170,7 +184,8 @@ beforeAll(async () => {
     viewport: { width: 1280, height: 760 },
   });
   page = browser.pages()[0] ?? (await browser.newPage());
-});
+  step('browser launched');
+}, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
   await browser?.close();
