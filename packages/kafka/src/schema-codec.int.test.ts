@@ -1,6 +1,13 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
-import { IncompatibleSchemaError, SchemaCodec, subjectOf } from './schema-codec';
+import {
+  IncompatibleSchemaError,
+  REGISTRY_REQUEST_TIMEOUT_MS,
+  SchemaCodec,
+  SchemaRegistryError,
+  subjectOf,
+} from './schema-codec';
 import { topicName } from './topics';
 
 let t: TestEnv;
@@ -73,4 +80,30 @@ describe('Avro through the real Schema Registry and Kafka', () => {
       codec.checkCompatible(subject, JSON.stringify(addedOptional)),
     ).resolves.toBeUndefined();
   });
+});
+
+describe('a registry that never answers', () => {
+  it('fails registration with CPM_ERR_SCHEMA_REGISTRY after the request timeout instead of hanging', async () => {
+    // Accepts connections and reads requests, never writes an answer.
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const codec = SchemaCodec.connect(`http://127.0.0.1:${port}`, 'silent');
+      const started = Date.now();
+      const failure = await codec
+        .register(['sinch.webhooks.raw.v1'], { waitMs: 1 })
+        .catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(SchemaRegistryError);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(REGISTRY_REQUEST_TIMEOUT_MS);
+      expect(sockets.size).toBeGreaterThan(0); // it did ask
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import TimeoutMiddleware from 'mappersmith/middleware/timeout';
 import { AppError, isRetriable } from '@cpm/platform';
 import { topicName, topicSpec } from './topics';
 
@@ -33,6 +34,9 @@ export const subjectOf = (fullTopic: string): string => `${fullTopic}-value`;
  * start-up; after that `encode` works from the cache and never calls the registry, so a
  * registry outage does not stop the hot path. `decode` fetches a schema it has not seen.
  */
+/** Per registry request (mappersmith's TimeoutMiddleware). */
+export const REGISTRY_REQUEST_TIMEOUT_MS = 10_000;
+
 export class SchemaCodec {
   private readonly ids = new Map<string, number>();
 
@@ -43,7 +47,14 @@ export class SchemaCodec {
 
   static connect(url: string, namespace: string): SchemaCodec {
     return new SchemaCodec(
-      new SchemaRegistry({ host: url }, { [SchemaType.AVRO]: { noAnonymousTypes: true } } as never),
+      new SchemaRegistry(
+        // A request the registry never answers fails after REGISTRY_REQUEST_TIMEOUT_MS and is
+        // retried (register's loop), instead of waiting for ever: the client sets no timeout,
+        // and CI saw a test's registration stop for 2 minutes with the registry's access log
+        // silent (the request never reached it).
+        { host: url, middlewares: [TimeoutMiddleware(REGISTRY_REQUEST_TIMEOUT_MS)] },
+        { [SchemaType.AVRO]: { noAnonymousTypes: true } } as never,
+      ),
       namespace,
     );
   }
