@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { AgentCommand, OutboundRecord } from '@cpm/contracts';
 import type { SchemaCodec } from '@cpm/kafka';
 import type { InboundResult, SinchSimulator } from '@cpm/sinch-simulator';
-import { readTopic, type ReadRecord } from '@cpm/testkit';
+import { NO_COMMAND_CONTENT, readTopic, type ReadRecord } from '@cpm/testkit';
 
 /**
  * The outbound fault tests' load and checks: agent commands written straight to
@@ -37,16 +37,8 @@ export async function agentCommand(
     identity: '',
     author: 'AGENT',
     agentId: 'agent-1',
+    ...NO_COMMAND_CONTENT,
     text: `text of ${commandId}`,
-    mediaUrl: null,
-    fileName: null,
-    templateName: null,
-    templateLanguage: null,
-    templateParameters: {},
-    messageMetadata: null,
-    title: null,
-    choices: [],
-    conversationMetadata: null,
   };
   return {
     key: `sim-app:${customer.contactId}`,

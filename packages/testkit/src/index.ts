@@ -12,3 +12,4 @@ export * from './s3-mock';
 export * from './consumer-lag';
 export * from './sample-documents';
 export * from './replay-verify';
+export * from './agent-command';

@@ -5,6 +5,7 @@
  * so they live in this service's test folder, not in packages/testkit, which never depends on a service.
  */
 import type { AgentCommand, AgentEvent, AgentMessage, OutboundOutcome } from '../src/console-input';
+import { NO_COMMAND_CONTENT } from '@cpm/testkit';
 
 export const T0 = Date.UTC(2026, 10, 1, 10, 0, 0);
 
@@ -76,16 +77,8 @@ export function command(o: Partial<AgentCommand> & { commandId: string }): Agent
     identity: '+46700000001',
     author: 'AGENT',
     agentId: null,
+    ...NO_COMMAND_CONTENT,
     text: 'hello',
-    mediaUrl: null,
-    fileName: null,
-    templateName: null,
-    templateLanguage: null,
-    templateParameters: {},
-    messageMetadata: null,
-    conversationMetadata: null,
-    title: null,
-    choices: [],
     ...o,
   };
 }

@@ -12,7 +12,7 @@ import type { AgentCommand, AgentEvent, OutboundRecord } from '@cpm/contracts';
 import { topicName } from '@cpm/kafka';
 import { createLogger } from '@cpm/platform';
 import type { InboundResult, ScriptedCustomer } from '@cpm/sinch-simulator';
-import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
+import { createTestEnv, NO_COMMAND_CONTENT, readTopic, type TestEnv } from '@cpm/testkit';
 import { startPipeline, type Pipeline } from './start-pipeline';
 
 jest.setTimeout(180_000);
@@ -210,16 +210,7 @@ function commandFor(first: AgentEvent, type: MtKind): AgentCommand {
     identity: '',
     author: 'AGENT',
     agentId: 'agent-1',
-    text: null,
-    mediaUrl: null,
-    fileName: null,
-    templateName: null,
-    templateLanguage: null,
-    templateParameters: {},
-    messageMetadata: null,
-    conversationMetadata: null,
-    title: null,
-    choices: [],
+    ...NO_COMMAND_CONTENT,
     ...content[type],
   };
 }

@@ -15,7 +15,7 @@ import {
   type InboundResult,
   type SinchSimulator,
 } from '@cpm/sinch-simulator';
-import { createTestEnv, readTopic, type TestEnv } from '@cpm/testkit';
+import { createTestEnv, NO_COMMAND_CONTENT, readTopic, type TestEnv } from '@cpm/testkit';
 import type { AgentCommand } from './agent-command';
 import { loadOutboundConfig, sinchApiSettings } from './config';
 import { startOutbound, type Outbound } from './outbound';
@@ -60,16 +60,7 @@ function command(
     identity: '',
     author: 'AGENT',
     agentId: 'agent-1',
-    text: null,
-    mediaUrl: null,
-    fileName: null,
-    templateName: null,
-    templateLanguage: null,
-    templateParameters: {},
-    messageMetadata: null,
-    conversationMetadata: null,
-    title: null,
-    choices: [],
+    ...NO_COMMAND_CONTENT,
     ...overrides,
   };
 }

@@ -17,6 +17,7 @@ import {
   readTopic,
   waitForZeroLag,
   type TestEnv,
+  NO_COMMAND_CONTENT,
 } from '@cpm/testkit';
 import type { AgentCommand } from './agent-command';
 import { loadOutboundConfig } from './config';
@@ -74,16 +75,7 @@ function command(customer: InboundResult, overrides: Partial<AgentCommand>): Age
     identity: '',
     author: 'AGENT',
     agentId: 'agent-1',
-    text: null,
-    mediaUrl: null,
-    fileName: null,
-    templateName: null,
-    templateLanguage: null,
-    templateParameters: {},
-    messageMetadata: null,
-    conversationMetadata: null,
-    title: null,
-    choices: [],
+    ...NO_COMMAND_CONTENT,
     ...overrides,
   };
 }

@@ -14,6 +14,7 @@ import { outboundRecord } from './outbound-record';
 import { initialOutboundState, withCommand, withInbound } from './outbound-state';
 import { RateLimiter } from './rate-limiter';
 import { planSend, type SendPlan } from './send-plan';
+import { NO_COMMAND_CONTENT } from '@cpm/testkit';
 
 const T0 = Date.parse('2026-11-02T12:00:00.000Z');
 const HOUR = 3600_000;
@@ -29,16 +30,8 @@ const command = (overrides: Partial<AgentCommand> = {}): AgentCommand => ({
   identity: '+46700000001',
   author: 'AGENT',
   agentId: 'agent-7',
+  ...NO_COMMAND_CONTENT,
   text: 'Hello',
-  mediaUrl: null,
-  fileName: null,
-  templateName: null,
-  templateLanguage: null,
-  templateParameters: {},
-  messageMetadata: null,
-  conversationMetadata: null,
-  title: null,
-  choices: [],
   ...overrides,
 });
 
