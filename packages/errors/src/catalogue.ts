@@ -342,6 +342,16 @@ export const ERROR_CATALOGUE = {
     httpStatus: 410,
   },
 
+  // Projection schemas
+  CPM_ERR_SCHEMA_OF_OTHER_NAMESPACE: {
+    cause:
+      "A projection schema already projects another topic namespace (its table topic_namespace); its stored offsets and audit index name topics without their namespace, so they would be read as this one's.",
+    action:
+      'Give each TOPIC_NAMESPACE a PROJECTION_SCHEMA (or a database) of its own, or drop the schema if it is left over from another deployment or a demo.',
+    retriable: false,
+    httpStatus: 500,
+  },
+
   // Projector read API
   CPM_ERR_BAD_QUERY: {
     cause: 'The read API was asked something malformed (a bad cursor or limit).',

@@ -1,7 +1,7 @@
 import express from 'express';
 import { consumerHealthSettings, createKafka, ensureTopics, SchemaCodec } from '@cpm/kafka';
 import { createLogger, createMetrics, listen, opsRoutes, type Logger } from '@cpm/platform';
-import { createPool, migrate, retryTransient } from '@cpm/postgres';
+import { claimTopicNamespace, createPool, migrate, retryTransient } from '@cpm/postgres';
 import type { ProjectorConfig } from './config';
 import { AuditIndexConsumer } from './audit-index-consumer';
 import { AuditIndexStore } from './audit-index';
@@ -30,6 +30,12 @@ export async function startProjector(
   );
   const pool = createPool(config.DATABASE_URL);
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost')); // the pool reconnects; a batch in flight fails and is retried
+  try {
+    await claimTopicNamespace(pool, config.PROJECTION_SCHEMA, config.TOPIC_NAMESPACE);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
   const store = new ProjectionStore(pool, config.PROJECTION_SCHEMA, config.PROJECTOR_GROUP);
   const kafka = createKafka(config.KAFKA_BROKERS, `projector-${config.PROJECTOR_GROUP}`, logger);
   await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);

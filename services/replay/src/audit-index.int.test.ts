@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { loadAgentEventsConfig, startAgentEvents } from '@cpm/agent-events';
 import { topicName } from '@cpm/kafka';
 import { loadNormalizerConfig, startNormalizer } from '@cpm/normalizer';
-import { createPool, migrate } from '@cpm/postgres';
+import { claimTopicNamespace, createPool, migrate, topicNamespaceOf } from '@cpm/postgres';
 import {
   AUDIT_INDEX_TOPICS,
   auditIndexGroup,
@@ -247,5 +247,40 @@ describe('replay audit through the audit index', () => {
       expect(await rows('audit_rebuilt')).toEqual(await rows('projection'));
     }
     expect(await indexCaughtUp(t, pool, 'audit_rebuilt')).toBe(true);
+  }, 120_000);
+
+  it("does not trust another topic namespace's index, and the projector refuses its schema", async () => {
+    expect(await topicNamespaceOf(pool, 'projection')).toBe(t.namespace);
+    // A schema left by another deployment (or a demo) in the same database: its offsets name
+    // the same topics, far past the ends of ours.
+    await migrate(t.databaseUrl, 'audit_foreign');
+    await claimTopicNamespace(pool, 'audit_foreign', 'another-namespace');
+    await pool.query(
+      `INSERT INTO audit_foreign.consumer_offsets (consumer_group, topic, partition, next_offset)
+       SELECT $1, topic, p, 100000 FROM unnest($2::text[]) topic, generate_series(0, 2) p`,
+      [auditIndexGroup('projector'), [...AUDIT_INDEX_TOPICS]],
+    );
+    const told: string[] = [];
+    const subject = conversationOf('c2', 1);
+    const s = {} as IndexedAuditStats;
+    const indexed = await auditIndexed(
+      { ...options('audit_foreign'), onForeignIndex: (e) => told.push(e.code) },
+      subject,
+      s,
+    );
+    expect(told).toEqual(['CPM_ERR_SCHEMA_OF_OTHER_NAMESPACE']);
+    expect(indexed).toEqual(await audit(options('audit_foreign'), subject));
+    expect(indexed.length).toBeGreaterThan(2);
+    expect(s.tailRecords).toBeGreaterThan(0); // read from the start, not from 100000
+
+    await expect(
+      startProjector(
+        loadProjectorConfig({
+          ...t.env,
+          PROJECTOR_HTTP_PORT: '0',
+          PROJECTION_SCHEMA: 'audit_foreign',
+        }),
+      ),
+    ).rejects.toMatchObject({ code: 'CPM_ERR_SCHEMA_OF_OTHER_NAMESPACE' });
   }, 120_000);
 });

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { ConversationEvent } from '@cpm/domain';
 import type { AgentEvent, RawWebhookRecord } from '@cpm/contracts';
 import { readToEnd, topicName, type SchemaCodec } from '@cpm/kafka';
+import { expectTopicNamespace, SchemaOfOtherNamespaceError } from '@cpm/postgres';
 import { AUDIT_INDEX_TOPICS, AuditIndexStore, auditIndexPlans } from '@cpm/projector';
 import { verifyWithKeyring, type Keyring } from '@cpm/sinch-webhooks';
 
@@ -139,6 +140,8 @@ export interface IndexedAuditOptions extends AuditOptions {
   projectorGroup: string;
   /** Indexed positions closer than this are read as one range of their partition (default 2000). */
   gap?: number;
+  /** Told when the schema's index is of another topic namespace and is not used. */
+  onForeignIndex?: (error: SchemaOfOtherNamespaceError) => void;
 }
 
 export interface IndexedAuditStats {
@@ -181,7 +184,19 @@ export async function auditIndexed(
     if ((error as { code?: string }).code === '42P01') return null;
     throw error;
   };
-  const indexed = (await store.storedOffsets().catch(missing)) ?? new Map<string, string>();
+  // An index of another topic namespace names the same topics with other offsets: not ours,
+  // so everything is tail (the full scan's result, at its cost).
+  const foreign = await expectTopicNamespace(o.pool, o.schema, o.namespace).then(
+    () => null,
+    (error: unknown) => {
+      if (!(error instanceof SchemaOfOtherNamespaceError)) throw error;
+      o.onForeignIndex?.(error);
+      return error;
+    },
+  );
+  const ours = <T>(read: () => Promise<T>): Promise<T | null> =>
+    foreign ? Promise.resolve(null) : read().catch(missing);
+  const indexed = (await ours(() => store.storedOffsets())) ?? new Map<string, string>();
   const full = (t: string) => topicName(o.namespace, t);
   const records = noRecords();
   const logical = new Map(AUDIT_INDEX_TOPICS.map((t) => [full(t), t] as const));
@@ -198,9 +213,9 @@ export async function auditIndexed(
   // index, and, as the tail is read, those of its events there.
   const keys = new Set(
     (
-      (await o.pool
-        .query<{ customer_key: string }>(auditIndexPlans.keysOf(o.schema), [subject])
-        .catch(missing)) ?? { rows: [{ customer_key: subject }] }
+      (await ours(() =>
+        o.pool.query<{ customer_key: string }>(auditIndexPlans.keysOf(o.schema), [subject]),
+      )) ?? { rows: [{ customer_key: subject }] }
     ).rows.map((r) => r.customer_key),
   );
   const needle = JSON.stringify(subject);
@@ -244,13 +259,13 @@ export async function auditIndexed(
   );
 
   // 3. Their indexed positions, by ranges.
-  const { rows } = (await o.pool
-    .query<{
+  const { rows } = (await ours(() =>
+    o.pool.query<{
       topic: string;
       partition: number;
       log_offset: string;
-    }>(auditIndexPlans.positionsOf(o.schema), [[...keys]])
-    .catch(missing)) ?? { rows: [] };
+    }>(auditIndexPlans.positionsOf(o.schema), [[...keys]]),
+  )) ?? { rows: [] };
   const wanted = new Map<string, bigint[]>();
   for (const r of rows) {
     const key = `${full(r.topic)}:${r.partition}`;

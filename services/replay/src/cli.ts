@@ -77,6 +77,11 @@ program
               pool: ctx.pool,
               schema: ctx.config.PROJECTION_SCHEMA,
               projectorGroup: ctx.config.PROJECTOR_GROUP,
+              onForeignIndex: (error) =>
+                ctx.logger.warn(
+                  { code: error.code, err: error.message },
+                  'the audit index is of another topic namespace: not used, every record is read',
+                ),
             },
             subject,
           );

@@ -1,4 +1,4 @@
-import { migrate } from '@cpm/postgres';
+import { claimTopicNamespace, expectTopicNamespace, migrate } from '@cpm/postgres';
 import { SwapNotCaughtUpError } from './errors';
 import { replayPlans } from './plans';
 import { Progress } from './progress';
@@ -39,7 +39,11 @@ export async function rebuildAndSwap(ctx: ReplayContext, json: boolean): Promise
   const live = ctx.config.PROJECTION_SCHEMA;
   const n = await nextSchemaVersion(ctx.pool, live);
   const schema = `${live}_${n}`;
+  // Swapping in a rebuild of this namespace over another namespace's live schema would take
+  // that deployment's projections away.
+  await expectTopicNamespace(ctx.pool, live, ctx.config.TOPIC_NAMESPACE);
   await migrate(ctx.config.DATABASE_URL, schema);
+  await claimTopicNamespace(ctx.pool, schema, ctx.config.TOPIC_NAMESPACE);
   const total: RebuildResult = {
     records: 0,
     indexed: 0,
@@ -97,8 +101,10 @@ export async function verifyLive(
 ): Promise<VerifyReport> {
   const live = ctx.config.PROJECTION_SCHEMA;
   const scratch = `${live}_${await nextSchemaVersion(ctx.pool, live)}_verify`;
+  await expectTopicNamespace(ctx.pool, live, ctx.config.TOPIC_NAMESPACE);
   await migrate(ctx.config.DATABASE_URL, scratch);
   try {
+    await claimTopicNamespace(ctx.pool, scratch, ctx.config.TOPIC_NAMESPACE);
     const result = await rebuildInto(rebuildOptions(ctx, scratch, json));
     const differences = await diffSchemas(ctx.pool, live, scratch, ctx.config.PROJECTOR_GROUP);
     return { scratch, records: result.records, differences };

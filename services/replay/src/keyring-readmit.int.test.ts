@@ -9,7 +9,8 @@ import { runReplayCli } from './run-cli';
 
 let t: TestEnv;
 beforeAll(async () => {
-  t = await createTestEnv({ database: false, partitions: 3 });
+  // A database of its own: the audit reads the projection schema there (none: everything is tail).
+  t = await createTestEnv({ partitions: 3 });
 }, 60_000);
 afterAll(() => t.cleanup());
 
