@@ -7,10 +7,10 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { AgentEvent, ConversationEvent, RawWebhookRecord } from '@cpm/contracts';
-import { quoteIdent, withClient } from '@cpm/postgres';
+import { quoteIdent } from '@cpm/postgres';
 import { isRetriable } from '@cpm/platform';
 import type { SchemaCodec } from '@cpm/kafka';
-import { plans } from './plans';
+import { StoredOffsets } from './stored-offsets';
 
 /** Every topic the audit reads; all keyed by customer key, so one customer is in one partition of each. */
 export const AUDIT_INDEX_TOPICS = [
@@ -109,24 +109,23 @@ export const auditIndexPlans = {
  * ProjectionStore); records below the stored offset are skipped.
  */
 export class AuditIndexStore {
-  readonly group: string;
+  readonly offsets: StoredOffsets;
   constructor(
     readonly pool: Pool,
     readonly schema: string,
     projectorGroup: string,
-    /** false for rebuilds (see ProjectionStore.durable). */
+    /** false for rebuilds (StoredOffsets.durable). */
     readonly durable = true,
   ) {
-    this.group = auditIndexGroup(projectorGroup);
+    this.offsets = new StoredOffsets(pool, schema, auditIndexGroup(projectorGroup), durable);
   }
 
-  async storedOffsets(): Promise<Map<string, string>> {
-    const { rows } = await this.pool.query<{
-      topic: string;
-      partition: number;
-      next_offset: string;
-    }>(plans.readOffsets(this.schema), [this.group]);
-    return new Map(rows.map((r) => [`${r.topic}:${r.partition}`, r.next_offset]));
+  get group(): string {
+    return this.offsets.group;
+  }
+
+  storedOffsets(): Promise<Map<string, string>> {
+    return this.offsets.read();
   }
 
   async apply(
@@ -135,46 +134,21 @@ export class AuditIndexStore {
     rows: AuditIndexRows,
     nextOffset: string,
   ): Promise<number> {
-    return withClient(this.pool, async (client) => {
-      try {
-        await client.query(this.durable ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit = off');
-        await client.query(plans.lockShared, [plans.lockKey(this.schema)]);
-        const stored = (
-          await client.query<{ next_offset: string }>(plans.readOffset(this.schema), [
-            this.group,
-            topic,
-            partition,
-          ])
-        ).rows[0]?.next_offset;
-        const positions =
-          stored === undefined
-            ? rows.positions
-            : rows.positions.filter((p) => BigInt(p.log_offset) >= BigInt(stored));
-        if (positions.length > 0)
-          await client.query(auditIndexPlans.insertPositions(this.schema), [
-            positions.map((p) => p.customer_key),
-            topic,
-            partition,
-            positions.map((p) => p.log_offset),
-          ]);
-        if (rows.conversations.length > 0)
-          await client.query(auditIndexPlans.insertConversations(this.schema), [
-            rows.conversations.map((c) => c.conversation_id),
-            rows.conversations.map((c) => c.customer_key),
-          ]);
-        if (stored === undefined || BigInt(nextOffset) > BigInt(stored))
-          await client.query(plans.writeOffset(this.schema), [
-            this.group,
-            topic,
-            partition,
-            nextOffset,
-          ]);
-        await client.query('COMMIT');
-        return positions.length;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+    return this.offsets.apply(topic, partition, nextOffset, async (client, isNew) => {
+      const positions = rows.positions.filter((p) => isNew(p.log_offset));
+      if (positions.length > 0)
+        await client.query(auditIndexPlans.insertPositions(this.schema), [
+          positions.map((p) => p.customer_key),
+          topic,
+          partition,
+          positions.map((p) => p.log_offset),
+        ]);
+      if (rows.conversations.length > 0)
+        await client.query(auditIndexPlans.insertConversations(this.schema), [
+          rows.conversations.map((c) => c.conversation_id),
+          rows.conversations.map((c) => c.customer_key),
+        ]);
+      return positions.length;
     });
   }
 }

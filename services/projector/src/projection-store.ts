@@ -1,8 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
-import { withClient } from '@cpm/postgres';
 import { nextDeliveryState, type DeliveryState } from '@cpm/domain';
 import { COLUMNS, plans } from './plans';
 import { projectionRows, type ProjectedRecord, type ProjectionRows } from './rows';
+import { StoredOffsets } from './stored-offsets';
 
 /** Row objects → one array per column, in COLUMNS order, for an unnest(...) statement. */
 function columnArrays(
@@ -18,26 +18,19 @@ function columnArrays(
  * records the stored offset says are done are skipped, so a re-delivered batch changes nothing.
  */
 export class ProjectionStore {
+  readonly offsets: StoredOffsets;
   constructor(
     readonly pool: Pool,
     readonly schema: string,
     readonly group: string,
-    /**
-     * false for rebuilds: commits do not wait for the WAL flush (synchronous_commit off).
-     * Rows and offsets still commit together, so a crash loses at most the last batches,
-     * which the rebuild redoes from the stored offsets; the swap's own commit is durable
-     * and flushes every earlier one. The live projector keeps the default (true).
-     */
+    /** false for rebuilds (StoredOffsets.durable). */
     readonly durable = true,
-  ) {}
+  ) {
+    this.offsets = new StoredOffsets(pool, schema, group, durable);
+  }
 
-  async storedOffsets(): Promise<Map<string, string>> {
-    const { rows } = await this.pool.query<{
-      topic: string;
-      partition: number;
-      next_offset: string;
-    }>(plans.readOffsets(this.schema), [this.group]);
-    return new Map(rows.map((r) => [`${r.topic}:${r.partition}`, r.next_offset]));
+  storedOffsets(): Promise<Map<string, string>> {
+    return this.offsets.read();
   }
 
   /** `records`: one topic-partition, ascending offsets; `nextOffset`: the offset after the batch. Returns how many were written. */
@@ -47,35 +40,10 @@ export class ProjectionStore {
     records: readonly ProjectedRecord[],
     nextOffset: string,
   ): Promise<number> {
-    return withClient(this.pool, async (client) => {
-      try {
-        await client.query(this.durable ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit = off');
-        await client.query(plans.lockShared, [plans.lockKey(this.schema)]);
-        const stored = (
-          await client.query<{ next_offset: string }>(plans.readOffset(this.schema), [
-            this.group,
-            topic,
-            partition,
-          ])
-        ).rows[0]?.next_offset;
-        const fresh =
-          stored === undefined
-            ? records
-            : records.filter((r) => BigInt(r.position.log_offset) >= BigInt(stored));
-        if (fresh.length > 0) await this.write(client, projectionRows(fresh));
-        if (stored === undefined || BigInt(nextOffset) > BigInt(stored))
-          await client.query(plans.writeOffset(this.schema), [
-            this.group,
-            topic,
-            partition,
-            nextOffset,
-          ]);
-        await client.query('COMMIT');
-        return fresh.length;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+    return this.offsets.apply(topic, partition, nextOffset, async (client, isNew) => {
+      const fresh = records.filter((r) => isNew(r.position.log_offset));
+      if (fresh.length > 0) await this.write(client, projectionRows(fresh));
+      return fresh.length;
     });
   }
 
