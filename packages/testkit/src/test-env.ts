@@ -72,6 +72,7 @@ export async function createTestEnv(
     env,
     async cleanup() {
       await deleteTopicsWithPrefix(kafka, `${namespace}.`).catch(() => undefined);
+      await deleteSubjectsWithPrefix(registryUrl, `${namespace}.`).catch(() => undefined);
       if (options.database !== false) {
         const admin = new Client({ connectionString: adminUrl });
         await admin.connect();
@@ -80,4 +81,21 @@ export async function createTestEnv(
       }
     },
   };
+}
+
+/**
+ * Deletes the registry subjects of a test namespace (soft, then permanently, as the
+ * Confluent API asks): the registry's database outlives test runs on a machine, and every
+ * test file registers its namespace's schemas (thousands of subjects after a few runs).
+ */
+export async function deleteSubjectsWithPrefix(registryUrl: string, prefix: string): Promise<void> {
+  const response = await fetch(`${registryUrl}/subjects`, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) return;
+  const subjects = ((await response.json()) as string[]).filter((s) => s.startsWith(prefix));
+  for (const subject of subjects)
+    for (const query of ['', '?permanent=true'])
+      await fetch(`${registryUrl}/subjects/${encodeURIComponent(subject)}${query}`, {
+        method: 'DELETE',
+        signal: AbortSignal.timeout(10_000),
+      });
 }
