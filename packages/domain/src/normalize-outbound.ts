@@ -33,12 +33,15 @@ const NOT_CONVERSATION_EVENTS = new Set(['REGISTER_OPT_IN', 'REGISTER_OPT_OUT'])
  * - a send accepted by Sinch → MESSAGE_SENT (occurredAt = Sinch's accepted_time);
  * - END_CONVERSATION accepted → CONVERSATION_STOPPED (the agent ended it);
  * - FAILED or REJECTED (any other command) → MESSAGE_SEND_FAILED with the error as status;
- * - REGISTER_OPT_IN / REGISTER_OPT_OUT → nothing: the registration's OPT_IN or OPT_OUT
- *   callback is the fact, and its outcome stays on sinch.outbound.v1 (the console reads it).
+ * - REGISTER_OPT_IN / REGISTER_OPT_OUT accepted → nothing: the registration's OPT_IN or
+ *   OPT_OUT callback is the fact. Failed or refused → MESSAGE_SEND_FAILED without a message,
+ *   like a failed END_CONVERSATION: no callback will come, and the agent who asked must learn
+ *   it did not happen (the agent event is a FAILED status under the command id).
  * The id is made of command id, attempt and outcome: a record written twice is one fact.
  */
 export function normalizeOutbound({ record, source, kafka }: OutboundInput): ConversationEvent[] {
-  if (NOT_CONVERSATION_EVENTS.has(record.commandType)) return [];
+  const registration = NOT_CONVERSATION_EVENTS.has(record.commandType);
+  if (registration && record.outcome === 'SENT') return [];
   const type = eventTypeOf(record);
   const completedMs = sinchTimeToMs(record.completedAt);
   if (completedMs === null)
@@ -73,7 +76,10 @@ export function normalizeOutbound({ record, source, kafka }: OutboundInput): Con
       businessNumber: null,
       processingMode: null,
       source: { ...source, trigger: 'OUTBOUND' },
-      message: record.commandType === 'END_CONVERSATION' ? null : messageOf(record, acceptedMs),
+      message:
+        record.commandType === 'END_CONVERSATION' || registration
+          ? null
+          : messageOf(record, acceptedMs),
       attachedData: null,
       status: failed
         ? {

@@ -103,15 +103,41 @@ describe('normalizeOutbound (sinch.outbound.v1)', () => {
     });
   });
 
-  it('turns an accepted SEND_CHOICES into a CHOICE message, and a registration into nothing', () => {
+  it('turns an accepted SEND_CHOICES into a CHOICE message', () => {
     const [choices] = normalizeOutbound({
       record: record({ commandType: 'SEND_CHOICES', text: 'Pick a slot' }),
       source,
     });
     expect(choices!.message).toMatchObject({ kind: 'CHOICE', text: 'Pick a slot' });
-    for (const commandType of ['REGISTER_OPT_IN', 'REGISTER_OPT_OUT'] as const)
-      for (const outcome of ['SENT', 'FAILED'] as const)
-        expect(normalizeOutbound({ record: record({ commandType, outcome }), source })).toEqual([]);
+  });
+
+  it('gives nothing for an accepted registration (its callback is the fact), and a failed one as a failed command', () => {
+    for (const commandType of ['REGISTER_OPT_IN', 'REGISTER_OPT_OUT'] as const) {
+      expect(
+        normalizeOutbound({ record: record({ commandType, outcome: 'SENT' }), source }),
+      ).toEqual([]);
+      for (const outcome of ['FAILED', 'REJECTED'] as const) {
+        const events = normalizeOutbound({
+          record: record({
+            commandType,
+            outcome,
+            text: null,
+            sinchMessageId: null,
+            errorCode: 'INVALID_ARGUMENT',
+            errorMessage: 'unknown app',
+          }),
+          source,
+        });
+        expect(events).toHaveLength(1);
+        expect(events[0]).toMatchObject({
+          type: 'MESSAGE_SEND_FAILED',
+          message: null,
+          status: { messageId: 'cmd-1', status: outcome, reasonCode: 'INVALID_ARGUMENT' },
+        });
+        expect(JSON.parse(events[0]!.detailsJson!)).toMatchObject({ commandType });
+        expect(avroErrors('conversation.events.v1.avsc', events[0])).toEqual([]);
+      }
+    }
   });
 
   it('gives one id per command, attempt and outcome, whatever the offset', () => {

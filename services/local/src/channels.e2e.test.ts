@@ -233,6 +233,8 @@ interface ChannelResult {
   sent: Map<string, Record<string, unknown>>;
 }
 const results = new Map<string, ChannelResult>();
+/** The agent's view of each refused command: its status under the command id. */
+let refusedStatuses = new Map<string, NonNullable<AgentEvent['status']>>();
 
 /** The customer's first messages (all but the answers to the agent's), in the row's order. */
 async function sendFirst(customer: ScriptedCustomer, row: ChannelRow) {
@@ -307,6 +309,24 @@ beforeAll(async () => {
     results
       .get(c.channel)!
       .mt.set(c.type as MtKind, { command: c, outcome: answered.get(c.commandId)! });
+  // A refused command reaches the agent as a FAILED status under its command id, a refused
+  // registration too (no OPT_IN callback will ever say anything).
+  const refusedIds = new Set(
+    commands
+      .filter((c) => answered.get(c.commandId)!.outcome === 'REJECTED')
+      .map((c) => c.commandId),
+  );
+  refusedStatuses = await until(
+    'a FAILED status per refused command on agent.events.v1',
+    async () => {
+      const seen = new Map(
+        (await decoded<AgentEvent>('agent.events.v1'))
+          .filter((e) => e.type === 'MESSAGE_STATUS' && refusedIds.has(e.status?.messageId ?? ''))
+          .map((e) => [e.status!.messageId, e.status!] as const),
+      );
+      return seen.size === refusedIds.size ? seen : undefined;
+    },
+  );
   for (const message of sim.state.sentMessages.values())
     for (const r of results.values())
       if (message.contactId === firstOf(r.row.channel).contactId)
@@ -416,6 +436,10 @@ describe.each(CHANNELS.map((row) => [row.channel, row] as const))('%s', (channel
           kind,
           'REJECTED',
           'NOT_SUPPORTED_ON_CHANNEL',
+        ]);
+        expect([kind, refusedStatuses.get(command.commandId)]).toEqual([
+          kind,
+          { messageId: command.commandId, status: 'FAILED', reason: 'NOT_SUPPORTED_ON_CHANNEL' },
         ]);
         continue;
       }
