@@ -69,3 +69,25 @@ export const consumerHealthSchema = z.object({
   CONSUMER_LAG_INTERVAL_MS: positiveInt(10_000), // cpm_consumer_lag is set from the brokers' offsets this often
 });
 export type ConsumerHealthConfig = z.infer<typeof consumerHealthSchema>;
+
+/**
+ * How a quoted agent message is shown: the live view (agent-events) and the history (the
+ * projector's read API) decide by one rule, so they read one pair of settings. The
+ * defaults are the domain's (@cpm/domain quoting.ts), passed in.
+ */
+export const quoteSettingsSchema = (defaults: { maxAgeMs: number; maxTextLength: number }) =>
+  z.object({
+    QUOTE_MAX_AGE_MS: positiveInt(defaults.maxAgeMs), // a quoted agent message older than this (Sinch times) is not shown; 3 days
+    QUOTE_MAX_TEXT_LENGTH: positiveInt(defaults.maxTextLength), // a longer quoted text shows its beginning, truncated; 200
+    // The names before the history shared them: set, they stop the service instead of being ignored.
+    AGENT_EVENTS_QUOTE_MAX_AGE_MS: z
+      .undefined({
+        error: 'renamed QUOTE_MAX_AGE_MS (agent-events and the projector read it)',
+      })
+      .optional(),
+    AGENT_EVENTS_QUOTE_MAX_TEXT_LENGTH: z
+      .undefined({
+        error: 'renamed QUOTE_MAX_TEXT_LENGTH (agent-events and the projector read it)',
+      })
+      .optional(),
+  });

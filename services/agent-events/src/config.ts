@@ -7,6 +7,7 @@ import {
   loadConfig,
   port,
   positiveInt,
+  quoteSettingsSchema,
 } from '@cpm/platform';
 import {
   DEFAULT_QUOTE_MAX_AGE_MS,
@@ -14,33 +15,39 @@ import {
   type AgentViewOptions,
 } from '@cpm/domain';
 
-export const agentEventsConfigSchema = connectionSchema.merge(consumerHealthSchema).extend({
-  AGENT_EVENTS_HTTP_PORT: port(18085), // health and metrics; 0 picks a free port
-  AGENT_EVENTS_HTTP_HOST: z.string().default('127.0.0.1'), // bind address; 0.0.0.0 in a container, for its probes
-  AGENT_EVENTS_QUOTE_MAX_AGE_MS: positiveInt(DEFAULT_QUOTE_MAX_AGE_MS), // a quoted agent message older than this (Sinch times) is not shown; 3 days
-  AGENT_EVENTS_QUOTE_MAX_TEXT_LENGTH: positiveInt(DEFAULT_QUOTE_MAX_TEXT_LENGTH), // a longer quoted text shows its beginning, truncated; 200
-  AGENT_EVENTS_KNOWN_MESSAGES: positiveInt(500), // messages remembered per customer for quoting (the last ones)
-  AGENT_EVENTS_KNOWN_STATUSES: positiveInt(500), // delivery states remembered per customer (the last messages)
-  AGENT_EVENTS_MEDIA_BASE_URL: z.string().default('http://127.0.0.1:18084/media'), // where agents fetch downloaded media: <base>/<storageKey>
-  AGENT_EVENTS_LOOKUP_NAMES: bool(false), // look display names up through the Conversation API when none is known; off by default
-  AGENT_EVENTS_LOOKUP_RATE_PER_SECOND: positiveInt(10), // look-ups per second per Sinch app; over it a customer is asked about on a later event
-  AGENT_EVENTS_REPLAY: bool(false), // replay: never call Sinch, use the look-ups already in sinch.lookups.v1
-  AGENT_EVENTS_OUTPUT_TOPIC_SUFFIX: z
-    .string()
-    .regex(
-      /^(\.[a-z0-9-]+)?$/,
-      'a suffix such as ".shadow" (dot, lower-case letters, digits, dashes) or empty',
-    )
-    .default(''), // '.shadow' writes agent.events.v1.shadow with its own consumer group and state; '' the product topic
-  // Sinch Conversation API, only for look-ups (AGENT_EVENTS_LOOKUP_NAMES=true and not a replay).
-  SINCH_PROJECT_ID: z.string().default(''), // required when look-ups are on; none by default
-  SINCH_KEY_ID: z.string().default(''), // required when look-ups are on; none by default
-  SINCH_KEY_SECRET: z.string().default(''), // required when look-ups are on; never logged
-  SINCH_REGION: z.enum(['us', 'eu', 'br']).default('us'), // region of the Conversation API app; us by default
-  SINCH_CONVERSATION_BASE_URL: z.url().optional(), // override of https://{region}.conversation.api.sinch.com (simulator); none by default
-  SINCH_AUTH_BASE_URL: z.url().optional(), // override of https://auth.sinch.com (simulator); none by default
-  SINCH_TIMEOUT_MS: positiveInt(10_000), // per look-up call; 10 s
-});
+export const agentEventsConfigSchema = connectionSchema
+  .merge(consumerHealthSchema)
+  .merge(
+    quoteSettingsSchema({
+      maxAgeMs: DEFAULT_QUOTE_MAX_AGE_MS,
+      maxTextLength: DEFAULT_QUOTE_MAX_TEXT_LENGTH,
+    }),
+  )
+  .extend({
+    AGENT_EVENTS_HTTP_PORT: port(18085), // health and metrics; 0 picks a free port
+    AGENT_EVENTS_HTTP_HOST: z.string().default('127.0.0.1'), // bind address; 0.0.0.0 in a container, for its probes
+    AGENT_EVENTS_KNOWN_MESSAGES: positiveInt(500), // messages remembered per customer for quoting (the last ones)
+    AGENT_EVENTS_KNOWN_STATUSES: positiveInt(500), // delivery states remembered per customer (the last messages)
+    AGENT_EVENTS_MEDIA_BASE_URL: z.string().default('http://127.0.0.1:18084/media'), // where agents fetch downloaded media: <base>/<storageKey>
+    AGENT_EVENTS_LOOKUP_NAMES: bool(false), // look display names up through the Conversation API when none is known; off by default
+    AGENT_EVENTS_LOOKUP_RATE_PER_SECOND: positiveInt(10), // look-ups per second per Sinch app; over it a customer is asked about on a later event
+    AGENT_EVENTS_REPLAY: bool(false), // replay: never call Sinch, use the look-ups already in sinch.lookups.v1
+    AGENT_EVENTS_OUTPUT_TOPIC_SUFFIX: z
+      .string()
+      .regex(
+        /^(\.[a-z0-9-]+)?$/,
+        'a suffix such as ".shadow" (dot, lower-case letters, digits, dashes) or empty',
+      )
+      .default(''), // '.shadow' writes agent.events.v1.shadow with its own consumer group and state; '' the product topic
+    // Sinch Conversation API, only for look-ups (AGENT_EVENTS_LOOKUP_NAMES=true and not a replay).
+    SINCH_PROJECT_ID: z.string().default(''), // required when look-ups are on; none by default
+    SINCH_KEY_ID: z.string().default(''), // required when look-ups are on; none by default
+    SINCH_KEY_SECRET: z.string().default(''), // required when look-ups are on; never logged
+    SINCH_REGION: z.enum(['us', 'eu', 'br']).default('us'), // region of the Conversation API app; us by default
+    SINCH_CONVERSATION_BASE_URL: z.url().optional(), // override of https://{region}.conversation.api.sinch.com (simulator); none by default
+    SINCH_AUTH_BASE_URL: z.url().optional(), // override of https://auth.sinch.com (simulator); none by default
+    SINCH_TIMEOUT_MS: positiveInt(10_000), // per look-up call; 10 s
+  });
 
 export type AgentEventsConfig = z.infer<typeof agentEventsConfigSchema>;
 
@@ -54,8 +61,8 @@ export function agentViewSettings(config: AgentEventsConfig): {
 } {
   return {
     view: {
-      quoteMaxAgeMs: config.AGENT_EVENTS_QUOTE_MAX_AGE_MS,
-      quoteMaxTextLength: config.AGENT_EVENTS_QUOTE_MAX_TEXT_LENGTH,
+      quoteMaxAgeMs: config.QUOTE_MAX_AGE_MS,
+      quoteMaxTextLength: config.QUOTE_MAX_TEXT_LENGTH,
       knownMessages: config.AGENT_EVENTS_KNOWN_MESSAGES,
       knownStatuses: config.AGENT_EVENTS_KNOWN_STATUSES,
     },

@@ -7,6 +7,12 @@ import {
   type QuoteRefusal,
 } from '@cpm/domain';
 
+/** QUOTE_MAX_AGE_MS and QUOTE_MAX_TEXT_LENGTH, the live view's (default: the domain's). */
+export interface QuoteSettings {
+  maxAgeMs?: number;
+  maxTextLength?: number;
+}
+
 /** The columns of a history row that decide its quote (plans.conversationMessages). */
 export interface QuoteColumns {
   reply_to_message_id: string | null;
@@ -27,7 +33,10 @@ export interface QuoteColumns {
  * (an agent message's Sinch accepted time, its text, its media typed by name), the reply's
  * channel and Sinch time. Shown (`quoted`) or hidden with the reason.
  */
-export function historyQuote(r: QuoteColumns): {
+export function historyQuote(
+  r: QuoteColumns,
+  settings: QuoteSettings = {},
+): {
   quoted: Quote | null;
   quoteHiddenReason: QuoteRefusal | null;
 } {
@@ -37,6 +46,7 @@ export function historyQuote(r: QuoteColumns): {
     replyChannel: r.channel,
     replyTimeMs: r.occurred_at.getTime(),
     quoted: r.q_message_id === null ? undefined : knownOf(r),
+    ...settings,
   });
   return decision.show
     ? { quoted: decision.quote, quoteHiddenReason: null }

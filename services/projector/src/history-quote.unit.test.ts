@@ -7,6 +7,7 @@ import {
   type Message,
 } from '@cpm/domain';
 import { sampleEvent, sampleMessage } from '@cpm/testkit';
+import { loadProjectorConfig } from './config';
 import { historyQuote, type QuoteColumns } from './history-quote';
 import { projectionRows, type MessageRow } from './rows';
 
@@ -171,6 +172,23 @@ describe('the history shows a reply’s quote by the live view’s rule', () => 
       fileName: 'invoice.pdf',
       contentType: 'application/pdf',
     });
+  });
+
+  it('follows the deployment’s QUOTE_* settings (agent-events reads the same two)', () => {
+    const env = { QUOTE_MAX_AGE_MS: String(30 * 60_000), QUOTE_MAX_TEXT_LENGTH: '5' };
+    const projector = loadProjectorConfig(env);
+    const settings = {
+      maxAgeMs: projector.QUOTE_MAX_AGE_MS,
+      maxTextLength: projector.QUOTE_MAX_TEXT_LENGTH,
+    };
+    // The reply came an hour after the message: too old for a 30-minute setting.
+    expect(historyQuote(history.get('r-long')!, settings).quoteHiddenReason).toBe('TOO_OLD');
+    const longer = historyQuote(history.get('r-long')!, { ...settings, maxAgeMs: 2 * HOUR });
+    expect(longer.quoted).toMatchObject({ text: 'xxxxx', truncated: true });
+    // The old agent-events name stops the projector instead of being ignored.
+    expect(() => loadProjectorConfig({ AGENT_EVENTS_QUOTE_MAX_TEXT_LENGTH: '5' })).toThrow(
+      /renamed QUOTE_MAX_TEXT_LENGTH/,
+    );
   });
 
   it('says nothing for a message that quotes nothing', () => {

@@ -72,7 +72,12 @@ export async function startProjector(
       return consumer.health.check();
     }),
   );
-  app.use(readApi(pool, config.PROJECTION_SCHEMA));
+  app.use(
+    readApi(pool, config.PROJECTION_SCHEMA, {
+      maxAgeMs: config.QUOTE_MAX_AGE_MS,
+      maxTextLength: config.QUOTE_MAX_TEXT_LENGTH,
+    }),
+  );
   const { url, close } = await listen(app, config.PROJECTOR_HTTP_PORT, config.PROJECTOR_HTTP_HOST);
   logger.info({ url, schema: config.PROJECTION_SCHEMA }, 'projector running');
   return {

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { sendError } from '@cpm/platform';
 import { BadQueryError } from './errors';
 import { plans } from './plans';
-import { historyQuote } from './history-quote';
+import { historyQuote, type QuoteSettings } from './history-quote';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 200;
@@ -46,7 +46,7 @@ const position = (r: { log_topic: string; log_partition: number; log_offset: str
 });
 
 /** The agent's history view (README.md, "Read API"). */
-export function readApi(pool: Pool, schema: string): Router {
+export function readApi(pool: Pool, schema: string, quotes: QuoteSettings = {}): Router {
   const router = Router();
   const handle =
     (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
@@ -106,7 +106,7 @@ export function readApi(pool: Pool, schema: string): Router {
           kind: r.kind,
           text: r.text,
           content: r.content,
-          ...historyQuote(r),
+          ...historyQuote(r, quotes),
           attachments: r.attachments,
           status:
             r.status === null
