@@ -151,6 +151,20 @@ describe('replay CLI', () => {
     expect(clean.code).toBe(0);
 
     await pool.query(`UPDATE projection.messages SET text = 'tampered' WHERE message_id = 'sms-1'`);
+    // The audit index is compared too: an indexed position lost from the live side.
+    const [lost] = (
+      await pool.query<{
+        customer_key: string;
+        topic: string;
+        partition: number;
+        log_offset: string;
+      }>(
+        `DELETE FROM projection.audit_positions WHERE ctid IN
+           (SELECT ctid FROM projection.audit_positions ORDER BY log_offset, topic, partition LIMIT 1)
+         RETURNING customer_key, topic, partition, log_offset::text`,
+      )
+    ).rows;
+    expect(lost).toBeDefined();
     const dirty = await cli(t, ['--json', 'verify']);
     expect(dirty.code).toBe(1);
     const lines = dirty.stdout
@@ -165,7 +179,14 @@ describe('replay CLI', () => {
         columns: ['text'],
       }),
     );
-    expect(lines.at(-1)).toMatchObject({ verified: false, differences: 1 });
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        table: 'audit_positions',
+        key: { ...lost, log_offset: Number(lost!.log_offset) },
+        kind: 'MISSING_IN_LIVE',
+      }),
+    );
+    expect(lines.at(-1)).toMatchObject({ verified: false, differences: 2 });
   }, 60_000);
 
   it('rebuild swaps a freshly built schema in while the live projector keeps serving', async () => {

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { auditIndexGroup } from '@cpm/projector';
 import { COMPARED_TABLES, replayPlans } from './plans';
 
 export interface RowDifference {
@@ -19,10 +20,12 @@ export async function diffSchemas(
   group: string,
 ): Promise<RowDifference[]> {
   const out: RowDifference[] = [];
-  for (const { table, key } of COMPARED_TABLES) {
+  for (const compared of COMPARED_TABLES) {
+    const { table } = compared;
+    const writer = compared.writer === 'audit-index' ? auditIndexGroup(group) : group;
     const { rows } = await pool.query<Omit<RowDifference, 'table' | 'columns'>>(
-      replayPlans.diff(live, scratch, table, key),
-      [group],
+      replayPlans.diff(live, scratch, compared),
+      [writer],
     );
     for (const r of rows) {
       const names = new Set([...Object.keys(r.live ?? {}), ...Object.keys(r.rebuilt ?? {})]);
