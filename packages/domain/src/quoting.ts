@@ -40,6 +40,11 @@ export interface QuoteRequest {
 
 export const DEFAULT_QUOTE_MAX_AGE_MS = 3 * 24 * 60 * 60 * 1000;
 export const DEFAULT_QUOTE_MAX_TEXT_LENGTH = 200;
+/** The defaults of the QUOTE_* settings (quoteSettingsSchema of @cpm/platform). */
+export const QUOTE_DEFAULTS = {
+  maxAgeMs: DEFAULT_QUOTE_MAX_AGE_MS,
+  maxTextLength: DEFAULT_QUOTE_MAX_TEXT_LENGTH,
+} as const;
 
 const QUOTING_CHANNELS = new Set(['WHATSAPP', 'INSTAGRAM', 'MESSENGER']);
 

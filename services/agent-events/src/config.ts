@@ -9,20 +9,11 @@ import {
   positiveInt,
   quoteSettingsSchema,
 } from '@cpm/platform';
-import {
-  DEFAULT_QUOTE_MAX_AGE_MS,
-  DEFAULT_QUOTE_MAX_TEXT_LENGTH,
-  type AgentViewOptions,
-} from '@cpm/domain';
+import { QUOTE_DEFAULTS, type AgentViewOptions } from '@cpm/domain';
 
 export const agentEventsConfigSchema = connectionSchema
   .merge(consumerHealthSchema)
-  .merge(
-    quoteSettingsSchema({
-      maxAgeMs: DEFAULT_QUOTE_MAX_AGE_MS,
-      maxTextLength: DEFAULT_QUOTE_MAX_TEXT_LENGTH,
-    }),
-  )
+  .merge(quoteSettingsSchema(QUOTE_DEFAULTS))
   .extend({
     AGENT_EVENTS_HTTP_PORT: port(18085), // health and metrics; 0 picks a free port
     AGENT_EVENTS_HTTP_HOST: z.string().default('127.0.0.1'), // bind address; 0.0.0.0 in a container, for its probes

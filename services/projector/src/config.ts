@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_QUOTE_MAX_AGE_MS, DEFAULT_QUOTE_MAX_TEXT_LENGTH } from '@cpm/domain';
+import { QUOTE_DEFAULTS } from '@cpm/domain';
 import {
   bool,
   connectionSchema,
@@ -12,12 +12,7 @@ import {
 export const projectorConfigSchema = connectionSchema
   .merge(consumerHealthSchema)
   // The history's quotes (read API) follow the live view's settings.
-  .merge(
-    quoteSettingsSchema({
-      maxAgeMs: DEFAULT_QUOTE_MAX_AGE_MS,
-      maxTextLength: DEFAULT_QUOTE_MAX_TEXT_LENGTH,
-    }),
-  )
+  .merge(quoteSettingsSchema(QUOTE_DEFAULTS))
   .extend({
     PROJECTOR_HTTP_PORT: port(18086), // read API, health and metrics; 0 picks a free port
     PROJECTOR_HTTP_HOST: z.string().default('127.0.0.1'), // bind address; 0.0.0.0 in a container, for its probes and the read API
