@@ -33,8 +33,8 @@ export function readingOf(runs: TargetRun[], v: Verdict, s: BenchSettings): stri
   if (sends.length > 0) {
     parts.push(
       `Each connection waits for its answer, so throughput is connections ÷ latency: the ingress's median answer took ${f1(ingP50)} ms against ${f1(baseP50)} ms, ` +
-        `and it made ${f0(sendsPerSecond)} Kafka sends/s of ${f1(batchSize)} records on average (one send in flight at a time, acks=all), ` +
-        `i.e. one send cycle every ${f1(1000 / Math.max(1, sendsPerSecond))} ms including the ${process.env.INGRESS_BATCH_LINGER_MS ?? '2'} ms linger.`,
+        `and it made ${f0(sendsPerSecond)} Kafka sends/s of ${f1(batchSize)} records on average (one send in flight per producer, ${process.env.INGRESS_KAFKA_PRODUCERS ?? '2'} producers, acks=all), ` +
+        `i.e. a send every ${f1(1000 / Math.max(1, sendsPerSecond))} ms, each after a linger of up to ${process.env.INGRESS_BATCH_LINGER_MS ?? '2'} ms.`,
     );
   }
   const cpuMs = (rs: TargetRun[], key: 'throughput' | 'paced'): number =>

@@ -211,7 +211,7 @@ function autocannonVersion(): string {
 }
 
 function batchingLine(env: NodeJS.ProcessEnv): string {
-  return `INGRESS_BATCH_LINGER_MS=${env.INGRESS_BATCH_LINGER_MS ?? '2 (default)'}, INGRESS_BATCH_MAX_RECORDS=${env.INGRESS_BATCH_MAX_RECORDS ?? '500 (default)'}`;
+  return `INGRESS_BATCH_LINGER_MS=${env.INGRESS_BATCH_LINGER_MS ?? '2 (default)'}, INGRESS_BATCH_MAX_RECORDS=${env.INGRESS_BATCH_MAX_RECORDS ?? '500 (default)'}, INGRESS_KAFKA_PRODUCERS=${env.INGRESS_KAFKA_PRODUCERS ?? '2 (default)'}`;
 }
 
 main().catch((error: Error) => {

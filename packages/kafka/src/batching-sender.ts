@@ -32,27 +32,43 @@ export interface BatchingSenderOptions {
   onError?: (error: Error) => void;
 }
 
+/** What the sender needs of a producer (IdempotentProducer). */
+export type BatchProducer = Pick<IdempotentProducer, 'sendBatch'>;
+
 /**
  * Gathers concurrent `send` calls into one `sendBatch` (acks=all, idempotent producer),
- * and resolves each caller only after the broker acknowledged its record. One batch is in
- * flight at a time; records arriving meanwhile form the next batch. A batch that is not
- * acknowledged within the producer's timeout is failed: the caller answers 503 and Sinch
- * retries. (The record may still reach the log later: that is a duplicate, removed
- * downstream by the event's identity, never a loss. IdempotentProducer makes sure the next
- * batch cannot be mistaken for it.)
+ * and resolves each caller only after the broker acknowledged its record. Each producer
+ * has at most one batch in flight (kafkajs numbers an idempotent producer's batches when it
+ * sends them and cannot have two outstanding); with several producers, a batch goes out
+ * while the one before is still waiting for its acknowledgement, instead of queueing behind
+ * it. Records arriving while every producer is busy form the next batch.
+ *
+ * Order: records of one producer keep their order; across producers, a record acknowledged
+ * before another was sent is before it in its partition (a batch is only sent after the
+ * `send` calls in it were made). Records sent concurrently had no order to keep: their
+ * HTTP requests were in flight at the same time.
+ *
+ * A batch that is not acknowledged within the producer's timeout is failed: the caller
+ * answers 503 and Sinch retries. (The record may still reach the log later: that is a
+ * duplicate, removed downstream by the event's identity, never a loss. IdempotentProducer
+ * makes sure the next batch cannot be mistaken for it.)
  */
 export class BatchingSender {
   private queue: Pending[] = [];
   private queuedBytes = 0;
   private timer: NodeJS.Timeout | null = null;
-  private inFlight: Promise<void> | null = null;
+  /** Producers with no batch in flight. */
+  private readonly idle: BatchProducer[];
+  private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
   private readonly maxBytes: number;
 
   constructor(
-    private readonly producer: IdempotentProducer,
+    producers: BatchProducer | readonly BatchProducer[],
     private readonly options: BatchingSenderOptions,
   ) {
+    this.idle = Array.isArray(producers) ? [...producers] : [producers as BatchProducer];
+    if (this.idle.length === 0) throw new Error('BatchingSender needs at least one producer');
     this.maxBytes = options.maxBytes ?? MAX_PRODUCE_REQUEST_BYTES;
   }
 
@@ -75,7 +91,7 @@ export class BatchingSender {
   }
 
   private flushSoon(delay: number): void {
-    if (this.inFlight) return; // the batch in flight schedules the next one when done
+    if (this.idle.length === 0) return; // a batch in flight schedules the next one when done
     if (this.timer && delay > 0) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -85,13 +101,18 @@ export class BatchingSender {
   }
 
   private async flush(): Promise<void> {
-    if (this.inFlight || this.queue.length === 0) return;
+    if (this.idle.length === 0 || this.queue.length === 0) return;
+    const producer = this.idle.shift()!;
     const batch = this.queue.splice(0, this.countToSend());
     for (const p of batch) this.queuedBytes -= p.bytes;
-    this.inFlight = this.sendBatch(batch);
-    await this.inFlight;
-    this.inFlight = null;
-    // Records that queued while a batch was in flight have waited longer than the linger already.
+    // More than one batch's worth queued, and another producer free: it goes out now too.
+    if (this.queue.length > 0) this.flushSoon(0);
+    const sending = this.sendBatch(producer, batch);
+    this.inFlight.add(sending);
+    await sending;
+    this.inFlight.delete(sending);
+    this.idle.push(producer);
+    // Records that queued while every producer was busy have waited longer than the linger already.
     if (this.queue.length > 0) this.flushSoon(0);
   }
 
@@ -116,7 +137,7 @@ export class BatchingSender {
     }
   }
 
-  private async sendBatch(batch: Pending[]): Promise<void> {
+  private async sendBatch(producer: BatchProducer, batch: Pending[]): Promise<void> {
     this.notify(() => this.options.onBatch?.(batch.length));
     const byTopic = new Map<string, TopicMessages>();
     for (const { topic, message } of batch) {
@@ -125,7 +146,7 @@ export class BatchingSender {
       byTopic.set(topic, entry);
     }
     try {
-      await this.producer.sendBatch([...byTopic.values()]);
+      await producer.sendBatch([...byTopic.values()]);
       for (const p of batch) p.resolve();
     } catch (error) {
       const failure =
@@ -145,9 +166,9 @@ export class BatchingSender {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    while (this.inFlight || this.queue.length > 0) {
-      if (this.inFlight) await this.inFlight;
-      else await this.flush();
+    while (this.inFlight.size > 0 || this.queue.length > 0) {
+      if (this.queue.length > 0 && this.idle.length > 0) await this.flush();
+      else await Promise.race(this.inFlight);
     }
   }
 }

@@ -35,6 +35,7 @@ const ingressSettings = connectionSchema.extend({
   INGRESS_KAFKA_TIMEOUT_MS: positiveInt(5000), // 503 when Kafka has not acknowledged by then
   INGRESS_BATCH_LINGER_MS: z.coerce.number().int().min(0).default(2), // gather concurrent requests this long
   INGRESS_BATCH_MAX_RECORDS: positiveInt(500), // ... or until this many
+  INGRESS_KAFKA_PRODUCERS: positiveInt(2), // idempotent producers, one batch in flight each: the next batch goes out while one waits for its acknowledgement
   INGRESS_QUARANTINE_MAX_BYTES: positiveInt(64 * 1024), // rejected bodies are kept up to this size
   INGRESS_RETRY_AFTER_SECONDS: positiveInt(5), // Retry-After of a 503
   INGRESS_REQUEST_TIMEOUT_MS: positiveInt(15_000), // a request (headers and body) not complete by then gets 408 and is closed

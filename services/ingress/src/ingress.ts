@@ -30,7 +30,8 @@ export interface Ingress {
 
 /**
  * Starts the ingress: resolves schema ids (the only Schema Registry call), connects the
- * idempotent producer, then listens. After that the hot path talks only to Kafka.
+ * idempotent producers (INGRESS_KAFKA_PRODUCERS), then listens. After that the hot path talks
+ * only to Kafka.
  */
 export async function startIngress(
   config: IngressConfig,
@@ -42,15 +43,19 @@ export async function startIngress(
     await ensureTopics(kafka, config.TOPIC_NAMESPACE, config.TOPIC_PARTITIONS);
   const codec = SchemaCodec.connect(config.SCHEMA_REGISTRY_URL, config.TOPIC_NAMESPACE);
   await codec.register(['sinch.webhooks.raw.v1', 'sinch.webhooks.rejected.v1']);
-  const producer = new IdempotentProducer(kafka, logger, {
-    timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS,
-    onRenewal: () => metrics.kafkaErrors.inc({ operation: 'producer_renewal' }),
-  });
-  await producer.connect();
+  const producers = Array.from(
+    { length: config.INGRESS_KAFKA_PRODUCERS },
+    () =>
+      new IdempotentProducer(kafka, logger, {
+        timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS,
+        onRenewal: () => metrics.kafkaErrors.inc({ operation: 'producer_renewal' }),
+      }),
+  );
+  await Promise.all(producers.map((p) => p.connect()));
   const admin = kafka.admin();
   await admin.connect();
 
-  const sender = new BatchingSender(producer, {
+  const sender = new BatchingSender(producers, {
     lingerMs: config.INGRESS_BATCH_LINGER_MS,
     maxRecords: config.INGRESS_BATCH_MAX_RECORDS,
     onBatch: (size) => metrics.webhookBatchSize.observe(size),
@@ -141,7 +146,7 @@ export async function startIngress(
         server.closeIdleConnections();
         await closed;
         await sender.close();
-        await producer.disconnect();
+        await Promise.all(producers.map((p) => p.disconnect()));
         await admin.disconnect();
         logger.info('ingress stopped');
       })();
