@@ -36,6 +36,8 @@ export interface Verdict {
   ratioMet: boolean;
   /** Worst p99 of the ingress over the paced fixed-rate rounds. */
   ingressPacedP99: number;
+  /** Mean p99 of the ingress over the paced rounds ÷ the baseline's. */
+  p99Ratio: number;
   p99Met: boolean;
   sustained: boolean;
 }
@@ -52,7 +54,7 @@ export const sustainedRate = (f: LoadFigures, rate: number): boolean =>
 
 export function verdict(
   runs: TargetRun[],
-  targets: { rate: number; p99Ms: number; ratio: number },
+  targets: { rate: number; p99Ratio: number; ratio: number },
 ): Verdict {
   const baselineOkPerSecond = mean(
     runsOf(runs, 'baseline').map((r) => r.throughput.load.okPerSecond),
@@ -61,13 +63,17 @@ export function verdict(
   const ingressOkPerSecond = mean(ingress.map((r) => r.throughput.load.okPerSecond));
   const ratio = ingressOkPerSecond / baselineOkPerSecond;
   const ingressPacedP99 = Math.max(...ingress.map((r) => r.paced.load.p99));
+  const p99Ratio =
+    mean(ingress.map((r) => r.paced.load.p99)) /
+    mean(runsOf(runs, 'baseline').map((r) => r.paced.load.p99));
   return {
     baselineOkPerSecond,
     ingressOkPerSecond,
     ratio,
     ratioMet: ratio >= targets.ratio,
     ingressPacedP99,
-    p99Met: ingressPacedP99 <= targets.p99Ms,
+    p99Ratio,
+    p99Met: p99Ratio <= targets.p99Ratio,
     sustained: ingress.every((r) => sustainedRate(r.paced.load, targets.rate)),
   };
 }

@@ -53,7 +53,7 @@ export function readingOf(runs: TargetRun[], v: Verdict, s: BenchSettings): stri
   const ingPaced = mean(ing.map((r) => r.paced.load.p99));
   const basePaced = mean(base.map((r) => r.paced.load.p99));
   parts.push(
-    `At an even ${f0(s.BENCH_RATE)} req/s the ingress's p99 was ${f1(v.ingressPacedP99)} ms in the worst round (mean ${f1(ingPaced)} ms; baseline ${f1(basePaced)} ms; target ${s.BENCH_P99_TARGET_MS} ms: ${v.p99Met ? 'met' : 'missed'}), ` +
+    `At an even ${f0(s.BENCH_RATE)} req/s the ingress's p99 was ${f1(v.ingressPacedP99)} ms in the worst round (mean ${f1(ingPaced)} ms against the baseline's ${f1(basePaced)} ms, ${v.p99Ratio.toFixed(2)}×; target ${s.BENCH_P99_RATIO_TARGET}×: ${v.p99Met ? 'met' : 'missed'}), ` +
       `the rate was ${v.sustained ? 'sustained' : 'NOT sustained'}` +
       (pacedSends.length > 0
         ? `, with ${f0(mean(pacedSends.map((b) => b.perSecond)))} sends/s of ${f1(mean(pacedSends.map((b) => b.meanSize)))} records.`

@@ -13,8 +13,8 @@ export const benchSettingsSchema = z.object({
   BENCH_ROUNDS: z.coerce.number().int().positive().default(2), // rounds; the order of the targets alternates
   BENCH_POOL: z.coerce.number().int().positive().default(400), // distinct signed bodies sent in rotation
   BENCH_CONTACTS: z.coerce.number().int().positive().default(200), // distinct customers (record keys) in the pool
-  BENCH_P99_TARGET_MS: z.coerce.number().positive().default(25), // target p99 at the fixed rate
-  BENCH_RATIO_TARGET: z.coerce.number().positive().default(0.8), // target ingress/baseline throughput
+  BENCH_P99_RATIO_TARGET: z.coerce.number().positive().default(1.25), // target ingress/baseline p99 at the fixed rate, evenly paced (means over the rounds)
+  BENCH_RATIO_TARGET: z.coerce.number().positive().default(0.9), // target ingress/baseline throughput
   BENCH_TARGETS: z.enum(['baseline,ingress', 'ingress', 'baseline']).default('baseline,ingress'), // one target alone: for investigating, no comparison
   BENCH_WRITE_RESULTS: z.enum(['true', 'false', '1', '0']).default('true'), // update bench/RESULTS.md
   KAFKA_BROKERS: z.string().default('127.0.0.1:19092'),
