@@ -9,13 +9,17 @@
  * E2E_SECONDS (default 20) per fixed rate; E2E_STEP_SECONDS (15) per step of the search;
  * SERVICE_NODE_OPTIONS: V8 flags for every service; INGRESS_NODE_OPTIONS: added for the ingress;
  * SERVICE_NODE_ARGS: node flags NODE_OPTIONS refuses. E2E_MODE: both (default: the services,
- * then the bare Kafka baseline of bench/e2e/bare.ts, each written to its own section of
- * bench/RESULTS.md), services, or baseline.
+ * then the bare Kafka baseline of bench/e2e/bare.ts, then Kafka's own limit per hop of
+ * ./kafka-limit.ts, each written to its own section of bench/RESULTS.md), services,
+ * baseline, or limit. E2E_LIMIT_RECORDS (500): round trips per row of the limit.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
+import { createTestEnv } from '@cpm/testkit';
 import { bundle, buildServices } from '../../infra/build';
+import { kafkaVersion } from '../../infra/local/kafka';
+import { writeSection } from '../ingress/results-file';
+import { limitTable, measureKafkaLimit } from './kafka-limit';
 import { measurePipeline, type Phase } from './pipeline';
 
 const SECONDS = Number(process.env.E2E_SECONDS ?? 20);
@@ -23,8 +27,12 @@ const STEP_SECONDS = Number(process.env.E2E_STEP_SECONDS ?? 15);
 const STEPS = [1000, 1500, 2000];
 const SERVICE_NODE_OPTIONS = process.env.SERVICE_NODE_OPTIONS ?? '';
 // E2E_MODE: `both` (default) runs the services, then the baseline: the same topology and load
-// with bench/e2e/bare.ts in their place (Kafka alone, for comparison); `services` or `baseline` runs one.
+// with bench/e2e/bare.ts in their place (Kafka alone, for comparison), then the limit (one
+// record at a time through one hop, Kafka's own tools among them); `services`, `baseline` or
+// `limit` runs one.
 const MODE = process.env.E2E_MODE ?? 'both';
+const LIMIT_RECORDS = Number(process.env.E2E_LIMIT_RECORDS ?? 500);
+const RESULTS = resolve(__dirname, '..', 'RESULTS.md');
 const headingOf = (baseline: boolean): string =>
   baseline ? '## End to end: bare Kafka baseline' : '## End to end';
 // V8 flags NODE_OPTIONS refuses (--optimize-for-size), given to every service's node command line.
@@ -34,12 +42,41 @@ const SERVICE_NODE_ARGS = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filte
 const INGRESS_NODE_OPTIONS = process.env.INGRESS_NODE_OPTIONS ?? '--max-old-space-size=96';
 
 async function main(): Promise<void> {
-  if (!['both', 'services', 'baseline'].includes(MODE))
-    throw new Error(`E2E_MODE=${MODE}: set it to both, services or baseline`);
-  await buildServices();
+  if (!['both', 'services', 'baseline', 'limit'].includes(MODE))
+    throw new Error(`E2E_MODE=${MODE}: set it to both, services, baseline or limit`);
+  if (MODE !== 'limit') await buildServices();
   await bundle(resolve(__dirname, 'bare.ts'), 'bare');
-  if (MODE !== 'baseline') await runOnce(false);
-  if (MODE !== 'services') await runOnce(true);
+  if (MODE === 'both' || MODE === 'services') await runOnce(false);
+  if (MODE === 'both' || MODE === 'baseline') await runOnce(true);
+  if (MODE === 'both' || MODE === 'limit') await runLimit();
+}
+
+const machine = (): string =>
+  `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`;
+
+/** One record at a time through one hop (./kafka-limit.ts), on the same broker. */
+async function runLimit(): Promise<void> {
+  const t = await createTestEnv({ database: false, partitions: 1 });
+  try {
+    const rows = await measureKafkaLimit({
+      kafka: t.kafka,
+      brokers: t.brokers,
+      namespace: t.namespace,
+      records: LIMIT_RECORDS,
+      env: { ...t.env, LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn' },
+    });
+    const body = [
+      `_${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npx tsx bench/e2e/run.ts\` (E2E_LIMIT_RECORDS=${LIMIT_RECORDS}); ${machine()}; Kafka ${kafkaVersion()} (the same single local broker as the sections above); Kafka's tools from its kafka-tools artifact._`,
+      '',
+      'One record (800 B) at a time through one hop, each sent once the previous one was read back, so nothing queues: what a hop costs on this broker with no load, the floor under the per-hop legs above (about 20 ms record → record and 12–15 ms record → readable per transactional hop). Transactional rows: a kafkajs producer (idempotent, acks=all) writes the input, the hop copies it in a transaction with the consumed offset, a kafkajs read_committed reader reads the output; only the hop differs. The plain kafkajs row is that producer and reader on one topic, without a hop. The first 20 round trips are not counted (EndToEndLatency counts all; it prints no p95).',
+      '',
+      ...limitTable(rows),
+    ].join('\n');
+    writeSection(RESULTS, "## End to end: Kafka's limit per hop", body);
+    console.log(body);
+  } finally {
+    await t.cleanup();
+  }
 }
 
 async function runOnce(baseline: boolean): Promise<void> {
@@ -66,7 +103,7 @@ function writeResults(phases: Phase[], rss: Map<string, number>, baseline: boole
   const lines = [
     HEADING,
     '',
-    `_${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npx tsx bench/e2e/run.ts\` (E2E_SECONDS=${SECONDS}, E2E_STEP_SECONDS=${STEP_SECONDS}, services' NODE_OPTIONS=\`${SERVICE_NODE_OPTIONS || '(none)'}\`${SERVICE_NODE_ARGS.length > 0 ? ` and node flags \`${SERVICE_NODE_ARGS.join(' ')}\`` : ''}, the ingress's \`${INGRESS_NODE_OPTIONS || '(none)'}\`); ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}; Kafka, the registry, the services and the load generator share the machine._`,
+    `_${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npx tsx bench/e2e/run.ts\` (E2E_SECONDS=${SECONDS}, E2E_STEP_SECONDS=${STEP_SECONDS}, services' NODE_OPTIONS=\`${SERVICE_NODE_OPTIONS || '(none)'}\`${SERVICE_NODE_ARGS.length > 0 ? ` and node flags \`${SERVICE_NODE_ARGS.join(' ')}\`` : ''}, the ingress's \`${INGRESS_NODE_OPTIONS || '(none)'}\`); ${machine()}; Kafka, the registry, the services and the load generator share the machine._`,
     '',
     'Path: signed MESSAGE_INBOUND webhook (200 customers) → ingress → `sinch.webhooks.raw.v1` → normalizer (Kafka transactions) → `conversation.events.v1` → agent-events (Kafka transactions) → `agent.events.v1`, 3 partitions; each service a child process running its `npm run build` bundle. Latency: request sent → the conversation event, and the agent event, read back (read_committed) by consumers in the bench process. Requests are evenly paced, not waiting for answers.' +
       (baseline
@@ -108,17 +145,9 @@ function writeResults(phases: Phase[], rss: Map<string, number>, baseline: boole
       : `Against the targets: p99 webhook → agent event at 500 req/s ${at500 ? at500.p99.toFixed(1) : '-'} ms (target ≤ 100 ms: ${at500 && at500.p99 <= 100 ? 'met' : 'MISSED'}); RSS ≤ 150 MiB per service: ${[...rss.values()].every((k) => k / 1024 <= 150) ? 'met' : 'MISSED'} over the run, ${at500 && Object.values(at500.rssMiB).every((m) => m <= 150) ? 'met' : 'MISSED'} at 500 req/s; highest sustained rate tried: ${best} req/s (sustained = pace kept, all acknowledged and delivered, p99 < 1 s).`,
     '',
   ];
-  const file = resolve(__dirname, '..', 'RESULTS.md');
-  const current = readFileSync(file, 'utf8');
-  const section = lines.join('\n');
-  const start = current.indexOf(`${HEADING}\n`);
-  const next = start < 0 ? -1 : current.indexOf('\n## ', start + 1);
-  const updated =
-    start < 0
-      ? `${current.trimEnd()}\n\n${section}`
-      : `${current.slice(0, start)}${section}${next < 0 ? '' : current.slice(next + 1)}`;
-  writeFileSync(file, updated.endsWith('\n') ? updated : `${updated}\n`);
-  console.log(section);
+  const body = lines.slice(2).join('\n'); // writeSection puts the heading and a blank line
+  writeSection(RESULTS, HEADING, body);
+  console.log(`${HEADING}\n\n${body}`);
 }
 
 main().catch((error: Error) => {

@@ -9,6 +9,9 @@ import { INFRA_DIR, ROOT, type InfraSettings } from './settings';
 const POM = join(ROOT, 'infra', 'kafka', 'pom.xml');
 const LOG4J = join(ROOT, 'infra', 'kafka', 'log4j2.properties');
 const LIBS = join(INFRA_DIR, 'kafka', 'libs');
+/** Kafka's command-line tools (org.apache.kafka:kafka-tools) of the broker's release: infra/kafka/tools/pom.xml. */
+const TOOLS_POM = join(ROOT, 'infra', 'kafka', 'tools', 'pom.xml');
+const TOOLS_LIBS = join(INFRA_DIR, 'kafka', 'tools-libs');
 export const KAFKA_DATA = join(INFRA_DIR, 'data', 'kafka');
 const LOG_FILE = join(INFRA_DIR, 'logs', 'kafka.log');
 /** Fixed cluster id (the one of Kafka's own Docker examples): the data folder is ours alone. */
@@ -58,6 +61,40 @@ export function prepareKafka(): { downloaded: boolean; version: string } {
     copyDependencies(POM, LIBS);
   });
   return { downloaded, version };
+}
+
+/**
+ * The classpath of Kafka's own tools (`org.apache.kafka.tools.EndToEndLatency`,
+ * `TransactionalMessageCopier`, ...) of the same release as the broker, copied once by Maven
+ * into .infra/kafka/tools-libs (the broker's classpath plus kafka-tools, which brings
+ * Connect and Jetty the broker does not need, so it is kept apart from the broker's).
+ */
+export function kafkaToolsClasspath(): string {
+  const version = kafkaVersion();
+  ensureCopied(TOOLS_LIBS, `kafka-tools:${version}`, () => {
+    rmSync(TOOLS_LIBS, { recursive: true, force: true });
+    copyDependencies(TOOLS_POM, TOOLS_LIBS);
+  });
+  return `${TOOLS_LIBS}/*`;
+}
+
+/**
+ * The command that runs one of Kafka's tools (`main`: a class such as
+ * `org.apache.kafka.tools.EndToEndLatency`, or a single-file Java program's path) on that
+ * classpath with the broker's log configuration, for callers that spawn it themselves.
+ */
+export function kafkaToolCommand(main: string, args: string[]): [string, string[]] {
+  return [
+    defaultJava().path,
+    [
+      '-Xmx256m',
+      `-Dlog4j2.configurationFile=${LOG4J}`,
+      '-cp',
+      kafkaToolsClasspath(),
+      main,
+      ...args,
+    ],
+  ];
 }
 
 /**

@@ -13,15 +13,23 @@ export const SERVICE_CONSUMER_RETRY: RetryOptions = {
 };
 
 /**
- * Transactional producers retry fast: right after a commit the coordinator answers
- * CONCURRENT_TRANSACTIONS to the next transaction until its markers are written (a few ms
- * on a local broker), which happens to nearly every transaction under load. kafkajs's
- * default first retry (300 ms) put that much latency on every batch; 10 ms still cost
- * 10 ms a transaction. Measured back to back (with cached coordinators): 21 ms a
- * transaction at 10 ms, 10 ms at 2 ms. The retries double from there, up to 1 s.
+ * Transactional producers retry fast. kafkajs speaks the first transaction protocol
+ * (transaction version 0: AddPartitionsToTxn from the client), under which the coordinator
+ * answers CONCURRENT_TRANSACTIONS to AddPartitionsToTxn, AddOffsetsToTxn and InitProducerId
+ * of a transactional id while that id's previous EndTxn is still completing: EndTxn returns
+ * once PREPARE_COMMIT is logged, then the coordinator writes the markers (WriteTxnMarkers,
+ * 2 ms at p50 on the local broker) and logs COMPLETE_COMMIT. That is Kafka's design (its
+ * broker log at DEBUG says "Returning CONCURRENT_TRANSACTIONS error code to client for
+ * <id>'s AddPartitions request" for each, while the markers are in flight), and it meets
+ * nearly every transaction that follows another of the same producer at once: 240–275 of
+ * 300 back to back, one retry each (bench/RESULTS.md, issue 18). kafkajs's default first
+ * retry (300 ms) put that much latency on every batch; 10 ms cost 10 ms a transaction, 2 ms
+ * 7.5 ms a transaction back to back, 1 ms 6.5–6.8 ms (4.6 ms when the markers are done
+ * before the next one starts). Each retry also refreshes the metadata (sendMessages.js).
+ * The retries double from there (randomized ±20%), up to 1 s: about 20 s in all.
  */
 export const TRANSACTIONAL_PRODUCER_RETRY: RetryOptions = {
   retries: 30,
-  initialRetryTime: 2,
+  initialRetryTime: 1,
   maxRetryTime: 1_000,
 };
