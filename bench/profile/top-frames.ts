@@ -5,7 +5,10 @@
  * for every module on its stack). Frames of a `npm run build` bundle are mapped back to the
  * TypeScript through the bundle's linked source map, so read the profiles before the next
  * build rewrites dist/. Which service a profile is: the bundle its frames come from.
- * Run: npx tsx bench/profile/top-frames.ts [--top N] [--markdown] <file.cpuprofile | dir>...
+ * With `--records N` (the records the process handled while profiled), also µs per record.
+ * `--dist DIR`: the bundles the profiled processes ran, where dist/services has been rebuilt
+ * since (e.g. another worktree's dist/services, built from the same code).
+ * Run: npx tsx bench/profile/top-frames.ts [--top N] [--records N] [--dist DIR] [--markdown] <file.cpuprofile | dir>...
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -40,6 +43,7 @@ interface Frame {
 
 const ROOT = resolve(__dirname, '..', '..');
 const maps = new Map<string, SourceMap | null>();
+let distDir: string | null = null; // --dist: where to find the bundles instead
 
 function sourceMapOf(path: string): SourceMap | null {
   if (!maps.has(path)) {
@@ -65,12 +69,14 @@ function frameOf(cf: CallFrame): Frame {
     return { name, where: '', module: name.startsWith('(') ? name : '(native)', internal: true };
   let file = cf.url.startsWith('file://') ? fileURLToPath(cf.url) : cf.url;
   let line = cf.lineNumber + 1;
-  const map = file.endsWith('.js') ? sourceMapOf(file) : null;
+  const bundle = /dist\/services\/(.+)$/.exec(file)?.[1];
+  const built = distDir && bundle ? join(distDir, bundle) : file;
+  const map = file.endsWith('.js') ? sourceMapOf(built) : null;
   const entry = map?.findEntry(cf.lineNumber, cf.columnNumber);
   if (entry && 'originalSource' in entry) {
     const source = entry.originalSource.startsWith('file://')
       ? fileURLToPath(entry.originalSource)
-      : resolve(file, '..', entry.originalSource);
+      : resolve(file, '..', entry.originalSource); // relative to the bundle as it ran, in this tree
     file = source;
     line = entry.originalLine + 1;
   }
@@ -146,8 +152,10 @@ export function summarize(file: string): ProfileSummary {
   };
 }
 
-function print(s: ProfileSummary, top: number, markdown: boolean): void {
+function print(s: ProfileSummary, top: number, markdown: boolean, records: number): void {
   const pct = (ms: number) => `${((100 * ms) / s.totalMs).toFixed(1)}%`;
+  const perRecord = (ms: number) =>
+    records > 0 ? ` (${((1000 * ms) / records).toFixed(1)} µs/record)` : '';
   // Idle time is the process waiting; the share of the busy time is what a change can buy.
   const idle = s.self.find((e) => e.frame.name === '(idle)')?.ms ?? 0;
   const busy = s.totalMs - idle;
@@ -160,10 +168,10 @@ function print(s: ProfileSummary, top: number, markdown: boolean): void {
     console.log('| self, % of busy | function | where | via |\n| ---: | --- | --- | --- |');
     for (const e of selfRows)
       console.log(
-        `| ${busyPct(e.ms)} | \`${e.frame.name}\` | ${e.frame.where || '-'} | ${e.via || '-'} |`,
+        `| ${busyPct(e.ms)}${perRecord(e.ms)} | \`${e.frame.name}\` | ${e.frame.where || '-'} | ${e.via || '-'} |`,
       );
     console.log('\n| inclusive, % of busy | module |\n| ---: | --- |');
-    for (const m of moduleRows) console.log(`| ${busyPct(m.ms)} | ${m.module} |`);
+    for (const m of moduleRows) console.log(`| ${busyPct(m.ms)}${perRecord(m.ms)} | ${m.module} |`);
     console.log('');
     return;
   }
@@ -171,10 +179,11 @@ function print(s: ProfileSummary, top: number, markdown: boolean): void {
   console.log('  self (% of busy)  function  where');
   for (const e of selfRows)
     console.log(
-      `  ${busyPct(e.ms).padStart(6)}  ${e.frame.name}  ${e.frame.where}${e.via ? `  via ${e.via}` : ''}`,
+      `  ${busyPct(e.ms).padStart(6)}${perRecord(e.ms)}  ${e.frame.name}  ${e.frame.where}${e.via ? `  via ${e.via}` : ''}`,
     );
   console.log('  inclusive by module (% of busy)');
-  for (const m of moduleRows) console.log(`  ${busyPct(m.ms).padStart(6)}  ${m.module}`);
+  for (const m of moduleRows)
+    console.log(`  ${busyPct(m.ms).padStart(6)}${perRecord(m.ms)}  ${m.module}`);
   console.log('');
 }
 
@@ -182,11 +191,14 @@ function main(): void {
   const args = process.argv.slice(2);
   let top = 10;
   let markdown = false;
+  let records = 0;
   const files: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--top') top = Number(args[++i]);
     else if (a === '--markdown') markdown = true;
+    else if (a === '--records') records = Number(args[++i]);
+    else if (a === '--dist') distDir = resolve(args[++i]!);
     else if (statSync(a).isDirectory())
       files.push(
         ...readdirSync(a)
@@ -197,7 +209,7 @@ function main(): void {
   }
   if (files.length === 0)
     throw new Error('usage: top-frames.ts [--top N] [--markdown] <file|dir>...');
-  for (const file of files) print(summarize(file), top, markdown);
+  for (const file of files) print(summarize(file), top, markdown, records);
 }
 
 if (require.main === module) main();
