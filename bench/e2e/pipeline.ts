@@ -14,6 +14,7 @@ import { topicName } from '@cpm/kafka';
 import type { ConversationEvent } from '@cpm/domain';
 import type { AgentEvent } from '@cpm/contracts';
 import { createTestEnv, inboundTextBody, postWebhook } from '@cpm/testkit';
+import { processCpuSeconds } from '../ingress/cpu';
 import {
   freePort,
   startService,
@@ -57,6 +58,12 @@ export interface Phase {
   events: { p50: number; p95: number; p99: number }; // webhook → conversation event
   rssMiB: Record<string, number>; // peak VmRSS per service during the phase
   memory: Record<string, MemoryBreakdown>; // at that peak
+  /**
+   * CPU (user + system) per webhook, µs, per process: its CPU time from the phase's start to
+   * its last agent event read, over the webhooks sent. Less sensitive than latency to what
+   * else runs on the machine, so it compares versions of the services on a shared one.
+   */
+  cpuUsPerWebhook: Record<string, number>;
   legs: {
     toNormalizerRecord: number;
     toEventReadable: number;
@@ -316,6 +323,7 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
     const runPhase = async (rate: number, seconds: number): Promise<Phase> => {
       phaseRss = new Map();
       phaseMemory = new Map();
+      const cpuFrom = new Map(services.map((s) => [s.name, processCpuSeconds(s.pid)]));
       const generated = await generate(`${url}/webhooks/sinch`, rate, seconds);
       for (const [id, at] of generated.sent) sentWall.set(id, at);
       const ids = generated.sent.map(([id]) => id);
@@ -324,6 +332,13 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
       const deadline = performance.now() + 15_000;
       while (ids.some((id) => !readWall.agent.has(id)) && performance.now() < deadline)
         await new Promise((r) => setTimeout(r, 100));
+      const cpuUsPerWebhook: Record<string, number> = {};
+      for (const s of services) {
+        const from = cpuFrom.get(s.name);
+        const to = processCpuSeconds(s.pid);
+        if (from != null && to !== null)
+          cpuUsPerWebhook[s.name] = Math.round(((to - from) * 1e6) / ids.length);
+      }
       const spans = (f: (id: string) => number | undefined): number[] =>
         ids
           .map(f)
@@ -369,6 +384,7 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
           [...phaseRss].map(([name, kib]) => [name, Math.round(kib / 1024)]),
         ),
         memory: Object.fromEntries(phaseMemory),
+        cpuUsPerWebhook,
         p50: pct(sorted, 50),
         p95: pct(sorted, 95),
         p99,

@@ -138,6 +138,15 @@ function writeResults(phases: Phase[], rss: Map<string, number>, baseline: boole
       return `| ${p.rate} | ${cells.join(' | ')} |`;
     }),
     '',
+    "CPU per webhook (user + system, µs; from the phase's start to its last agent event, tick resolution 10 ms; it includes the polling and heartbeats of an idle process, a larger share at low rates):",
+    '',
+    `| rate | ${[...rss.keys()].join(' | ')} |`,
+    `| ---: | ${[...rss.keys()].map(() => '---:').join(' | ')} |`,
+    ...phases.map(
+      (p) =>
+        `| ${p.rate} | ${[...rss.keys()].map((name) => p.cpuUsPerWebhook[name] ?? '-').join(' | ')} |`,
+    ),
+    '',
     `Peak RSS over the whole run (VmRSS): ${[...rss].map(([name, kib]) => `${name} ${mib(kib)} MiB`).join(', ')}.`,
     '',
     baseline

@@ -169,17 +169,34 @@ function baseEvent(type: AgentEventType, event: ConversationEvent, state: AgentS
 
 type Base = (type: AgentEventType) => AgentEvent;
 
+/**
+ * The last `knownMessages` messages with `known` appended (replacing one of the same id).
+ * One copy of the list, not three (filter, spread, slice): it runs for every message, and
+ * the list holds up to 500 (bench/RESULTS.md "Profiles"). The messages kept stay the same
+ * objects, which the changelog relies on (StateChangelog).
+ */
 function remember(state: AgentState, known: KnownMessage, o: AgentViewOptions): AgentState {
-  const messages = [...state.messages.filter((m) => m.messageId !== known.messageId), known].slice(
-    -o.knownMessages,
-  );
+  const before = state.messages;
+  const replaced = before.findIndex((m) => m.messageId === known.messageId);
+  const length = before.length - (replaced < 0 ? 0 : 1);
+  const drop = Math.max(0, length + 1 - o.knownMessages); // the oldest, beyond capacity
+  const messages: KnownMessage[] = [];
+  for (let i = 0, kept = 0; i < before.length; i++) {
+    if (i === replaced) continue;
+    if (kept++ >= drop) messages.push(before[i]!);
+  }
+  messages.push(known);
   return { ...state, messages };
 }
 
-/** Quoting shows at most `maxTextLength` code points: one more is enough to know it was cut. */
+/**
+ * Quoting shows at most `maxTextLength` code points: one more is enough to know it was cut.
+ * A text of at most that many UTF-16 units has at most that many code points, and is kept
+ * as it is without splitting it into code points.
+ */
 const cut = (text: string | null, maxTextLength: number): string | null =>
-  text === null
-    ? null
+  text === null || text.length <= maxTextLength
+    ? text
     : Array.from(text)
         .slice(0, maxTextLength + 1)
         .join('');

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * A deterministic event id: sha256 hex of the parts that identify the fact in Sinch's
@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
  * so a retried or replayed callback, or one delivered to two webhooks, gets the same id.
  */
 export function eventIdOf(parts: readonly string[]): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  // The one-shot hash: the same digest as createHash().update().digest() without a Hash
+  // object per call (every record gets at least one id: bench/RESULTS.md "Profiles").
+  return hash('sha256', JSON.stringify(parts), 'hex');
 }
 
 /**

@@ -55,6 +55,43 @@ describe('Avro through the real Schema Registry and Kafka', () => {
     expect(decoded).toEqual({ ...value, secretId: null, admittedFrom: null });
   });
 
+  it('encodes past its scratch buffer and refuses an invalid value as the registry client does', async () => {
+    const value = {
+      requestId: 'r2',
+      body: Buffer.alloc(200_000, 'x'), // larger than the codec's 64 KiB scratch buffer
+      contentType: null,
+      signature: null,
+      signatureNonce: null,
+      signatureTimestamp: null,
+      signatureAlgorithm: null,
+      verification: 'UNSIGNED_ACCEPTED',
+      secretIndex: -1,
+      secretId: null,
+      signatureAgeSeconds: null,
+      receivedAt: 1_700_000_000_000,
+      ingressInstance: 'test',
+      trigger: 'MESSAGE_INBOUND',
+      appId: 'a',
+      customerKey: 'a:c1',
+      keySource: 'CONTACT',
+      processingMode: null,
+      admittedFrom: null,
+    };
+    const large = await t.codec.encode('sinch.webhooks.raw.v1', value);
+    expect(large.readInt32BE(1)).toBe(t.codec.idOf('sinch.webhooks.raw.v1'));
+    expect(await t.codec.decode(large)).toEqual(value);
+    // The same bytes as the registry client's own encoding, small or large.
+    const small = { ...value, body: Buffer.from('{}') };
+    const id = t.codec.idOf('sinch.webhooks.raw.v1');
+    expect(await t.codec.encode('sinch.webhooks.raw.v1', small)).toEqual(
+      await t.codec.registry.encode(id, small),
+    );
+    expect(large).toEqual(await t.codec.registry.encode(id, value));
+    await expect(
+      t.codec.encode('sinch.webhooks.raw.v1', { ...small, receivedAt: 'yesterday' }),
+    ).rejects.toMatchObject({ name: 'ConfluentSchemaRegistryValidationError' });
+  });
+
   it('refuses an incompatible change to a registered schema and accepts a compatible one', async () => {
     const subject = subjectOf(topicName(t.namespace, 'compat-probe'));
     const registry = new SchemaRegistry({ host: t.registryUrl });
