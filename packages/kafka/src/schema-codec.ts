@@ -50,6 +50,18 @@ const SCRATCH_BYTES = 64 * 1024;
 /** Confluent wire format: magic byte 0, then the schema id (int32 big-endian), then the Avro bytes. */
 const WIRE_HEADER = 5;
 
+/** The registry client every codec uses (SchemaCodec.connect and its subclasses). */
+export function registryClient(url: string): SchemaRegistry {
+  return new SchemaRegistry(
+    // A request the registry never answers fails after REGISTRY_REQUEST_TIMEOUT_MS and is
+    // retried (register's loop), instead of waiting for ever: the client sets no timeout,
+    // and CI saw a test's registration stop for 2 minutes with the registry's access log
+    // silent (the request never reached it).
+    { host: url, middlewares: [TimeoutMiddleware(REGISTRY_REQUEST_TIMEOUT_MS)] },
+    { [SchemaType.AVRO]: { noAnonymousTypes: true } } as never,
+  );
+}
+
 export class SchemaCodec {
   private readonly ids = new Map<string, number>();
   /**
@@ -67,17 +79,7 @@ export class SchemaCodec {
   ) {}
 
   static connect(url: string, namespace: string): SchemaCodec {
-    return new SchemaCodec(
-      new SchemaRegistry(
-        // A request the registry never answers fails after REGISTRY_REQUEST_TIMEOUT_MS and is
-        // retried (register's loop), instead of waiting for ever: the client sets no timeout,
-        // and CI saw a test's registration stop for 2 minutes with the registry's access log
-        // silent (the request never reached it).
-        { host: url, middlewares: [TimeoutMiddleware(REGISTRY_REQUEST_TIMEOUT_MS)] },
-        { [SchemaType.AVRO]: { noAnonymousTypes: true } } as never,
-      ),
-      namespace,
-    );
+    return new SchemaCodec(registryClient(url), namespace);
   }
 
   /**
@@ -158,7 +160,7 @@ export class SchemaCodec {
   }
 
   /** The schema `id`'s type, fetched once (by the client, which keeps its own cache too). */
-  private async cacheType(id: number): Promise<void> {
+  protected async cacheType(id: number): Promise<void> {
     if (this.types.has(id)) return;
     const schema = (await this.registry.getSchema(id)) as unknown as Partial<AvroType>;
     // Only Avro types: the client also builds JSON Schema and Protobuf ones, which we never register.

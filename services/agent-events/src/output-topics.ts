@@ -1,6 +1,7 @@
-import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY, SchemaType } from '@kafkajs/confluent-schema-registry';
 import {
   readSchema,
+  registryClient,
   SchemaCodec,
   SchemaRegistryError,
   subjectOf,
@@ -43,7 +44,7 @@ export class AgentEventsCodec extends SchemaCodec {
 
   static override connect(url: string, namespace: string): AgentEventsCodec {
     return new AgentEventsCodec(
-      new SchemaRegistry({ host: url }, { [SchemaType.AVRO]: { noAnonymousTypes: true } } as never),
+      registryClient(url), // with the request timeout of every codec
       namespace,
     );
   }
@@ -59,6 +60,7 @@ export class AgentEventsCodec extends SchemaCodec {
           { subject, compatibility: COMPATIBILITY.BACKWARD },
         );
         this.extraIds.set(spec.name, id);
+        await this.cacheType(id);
       } catch (error) {
         throw new SchemaRegistryError(
           `could not register ${subject}: ${(error as Error).message}`,
