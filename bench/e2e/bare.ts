@@ -18,6 +18,7 @@ import {
   BatchingSender,
   chunks,
   createKafka,
+  FETCH_MAX_WAIT_MS,
   IdempotentProducer,
   RenewableTransactionalProducer,
   topicName,
@@ -64,7 +65,7 @@ async function hop(input: string, output: string): Promise<void> {
   const consumer = kafka.consumer({
     groupId,
     readUncommitted: false,
-    maxWaitTimeInMs: 50,
+    maxWaitTimeInMs: FETCH_MAX_WAIT_MS, // the services' fetch settings
     maxBytesPerPartition: 1024 * 1024,
   });
   await consumer.connect();

@@ -27,6 +27,9 @@ import type { SchemaCodec } from './schema-codec';
 import { topicName } from './topics';
 
 /** What a handler emits: a value for a topic of the catalogue (encoded with its schema). */
+
+/** The consumers' fetch wait (also bench/e2e/bare.ts's, which compares against them). */
+export const FETCH_MAX_WAIT_MS = 500;
 export interface Emit {
   topic: string;
   key: string;
@@ -210,7 +213,11 @@ export class TransactionalProcessor<S> {
       sessionTimeout: 10_000,
       rebalanceTimeout: 15_000,
       heartbeatInterval: 1_000,
-      maxWaitTimeInMs: 50,
+      // How long the broker holds a fetch that finds nothing: it answers as soon as a record
+      // (for read_committed: a commit) arrives, so this is no latency, only how often an idle
+      // consumer asks again. 50 ms cost an idle service a fifth of a core (bench/RESULTS.md,
+      // "CPU per webhook" at 100/s).
+      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
       maxBytesPerPartition: 1024 * 1024,
       retry: SERVICE_CONSUMER_RETRY,
     });
