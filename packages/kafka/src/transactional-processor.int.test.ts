@@ -244,12 +244,18 @@ it('commits a checkpoint (ctx.commitThen) before its effect: earlier records, th
   await producer.send({ topic: input, acks: -1, messages });
   await producer.disconnect();
 
-  /** What was committed when each effect ran: the group's offset and the key's state in the changelog. */
+  /**
+   * What was committed when each effect ran: the offset the changelog records for the input
+   * partition (where a restore resumes; the group's offset follows at most a second later,
+   * GROUP_OFFSETS_EVERY_MS) and the key's state there.
+   */
   const seen: { offset: bigint; committed: bigint | undefined; state: string[] }[] = [];
+  let changelogOffset: bigint | undefined;
   const committedState = async (): Promise<string[]> => {
     let value: string[] = [];
     await readChangelog(t.kafka, changelog, new Set([1]), (key, v) => {
       if (key === 'checkpoint-key' && v !== null) value = JSON.parse(v) as string[];
+      if (key === `${OFFSET_KEY}${input}:1` && v !== null) changelogOffset = BigInt(v);
     });
     return value;
   };
@@ -268,14 +274,8 @@ it('commits a checkpoint (ctx.commitThen) before its effect: earlier records, th
       if (n % 2n === 1n) {
         ctx.state.set(ctx.key, [...ctx.state.get(ctx.key), `${n}:SENDING`]);
         await ctx.commitThen(async () => {
-          const offsets = await withAdmin(t.kafka, (admin) =>
-            groupOffsets(admin, groupId, [input]),
-          );
-          seen.push({
-            offset: n,
-            committed: offsets.get(`${input}:1`),
-            state: await committedState(),
-          });
+          const state = await committedState();
+          seen.push({ offset: n, committed: changelogOffset, state });
         });
       }
       ctx.state.set(ctx.key, [...ctx.state.get(ctx.key), `${n}:DONE`]);
@@ -309,6 +309,84 @@ it('commits a checkpoint (ctx.commitThen) before its effect: earlier records, th
     '5:SENDING',
     '5:DONE',
   ]);
+  // The group's offset too, once stopped (the stop sends what was deferred).
   const end = await withAdmin(t.kafka, (admin) => groupOffsets(admin, groupId, [input]));
   expect(end.get(`${input}:1`)! - from).toBe(6n);
+}, 120_000);
+
+it('sends the group offset in at most one transaction per interval, the last one once the partition is quiet, and at stop', async () => {
+  const name = 'tp-group-offsets';
+  await ensureTopics(t.kafka, t.namespace, 3, [changelogSpec(name)]);
+  const input = topicName(t.namespace, 'conversation.events.v1');
+  const groupId = topicName(t.namespace, name);
+  const handled: string[] = [];
+  const p = new TransactionalProcessor<number>({
+    name,
+    kafka: t.kafka,
+    codec: t.codec,
+    namespace: t.namespace,
+    inputs: ['conversation.events.v1'],
+    dlqTopic: 'conversation.events.v1.dlq',
+    initialState: () => 0,
+    handle: (_value, ctx) => {
+      if (ctx.partition === 1) handled.push(ctx.offset);
+      ctx.state.set(ctx.key, ctx.state.get(ctx.key) + 1);
+      return [];
+    },
+    logger: createLogger('test', 'silent'),
+    metrics: createMetrics('test'),
+    groupOffsetsEveryMs: 10_000,
+  });
+  const producer = t.kafka.producer({ idempotent: true });
+  await producer.connect();
+  /** Sends one record to partition 1 and waits until the processor has committed it. */
+  const one = async (i: number): Promise<bigint> => {
+    const [meta] = await producer.send({
+      topic: input,
+      acks: -1,
+      messages: [
+        {
+          key: `gof-${i}`,
+          partition: 1,
+          value: await t.codec.encode('conversation.events.v1', loadEvent(70_000 + i, 1)),
+        },
+      ],
+    });
+    const offset = meta!.baseOffset!;
+    const deadline = Date.now() + 30_000;
+    while (!handled.includes(offset) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(handled).toContain(offset);
+    // Committed: the changelog's offset record is past it.
+    await new Promise((r) => setTimeout(r, 300));
+    return BigInt(offset) + 1n;
+  };
+  const groupOffset = async (): Promise<bigint | undefined> =>
+    (await withAdmin(t.kafka, (admin) => groupOffsets(admin, groupId, [input]))).get(`${input}:1`);
+  try {
+    await p.start();
+    // What the earlier tests left on partition 1 first: the group offset catches up with it.
+    const start = Date.now();
+    while (handled.length === 0 && Date.now() - start < 5_000)
+      await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 11_000)); // past the interval: the next transaction sends its offset
+    const a = await one(1);
+    expect(await groupOffset()).toBe(a);
+    // Within the interval: the transaction commits the record and its changelog offset, not
+    // the group offset.
+    const b = await one(2);
+    expect(await groupOffset()).toBe(a);
+    // Quiet: the trailing commit brings the group offset to the last one.
+    const deadline = Date.now() + 20_000;
+    while ((await groupOffset()) !== b && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 250));
+    expect(await groupOffset()).toBe(b);
+    const c = await one(3);
+    expect(await groupOffset()).toBe(b);
+    await p.stop(); // sends the deferred offset before leaving
+    expect(await groupOffset()).toBe(c);
+  } finally {
+    await p.stop();
+    await producer.disconnect();
+  }
 }, 120_000);

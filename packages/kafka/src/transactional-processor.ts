@@ -28,8 +28,26 @@ import { topicName } from './topics';
 
 /** What a handler emits: a value for a topic of the catalogue (encoded with its schema). */
 
-/** The consumers' fetch wait (also bench/e2e/bare.ts's, which compares against them). */
-export const FETCH_MAX_WAIT_MS = 500;
+/**
+ * How long the broker holds a fetch that finds nothing (also bench/e2e/bare.ts's, which
+ * compares against the services). It answers as soon as a commit lands, so this is no
+ * latency, only how often an idle consumer asks again; 500 ms instead of 50 did not change
+ * the CPU an idle service uses (bench:e2e "CPU per webhook" at 100/s, 2026-12-03): what it
+ * spends goes to each record's transaction, not to polling.
+ */
+export const FETCH_MAX_WAIT_MS = 50;
+
+/**
+ * How often a transaction also commits its partition's offset to the consumer group. The
+ * offset that decides where processing resumes is the `offset:` record of the changelog,
+ * written in every transaction (the restore's floor); the group's offset only says where
+ * fetching starts after a restart and what the lag gauge shows. Sending it with every
+ * transaction took two of its five broker round trips (AddOffsetsToTxn, TxnOffsetCommit;
+ * bench/RESULTS.md, "End to end: Kafka's limit per hop"). Between two, a restart re-reads
+ * at most this much of a partition and skips it below the floor, and the lag gauge may show
+ * as much.
+ */
+export const GROUP_OFFSETS_EVERY_MS = 1_000;
 export interface Emit {
   topic: string;
   key: string;
@@ -94,6 +112,12 @@ export interface TransactionalProcessorOptions<S> {
    * tests, to hold a commit while its partition moves to another member. Not for services.
    */
   beforeCommit?: (partition: number) => Promise<void>;
+  /**
+   * A partition's consumed offset goes to the group (sendOffsets) in at most one transaction
+   * per this many ms, and a trailing one commits the last offset once the partition is
+   * quiet. Default GROUP_OFFSETS_EVERY_MS.
+   */
+  groupOffsetsEveryMs?: number;
 }
 
 /** One consumer's life: its batches commit only while it is the processor's consumer and none of its transactions failed. */
@@ -105,7 +129,8 @@ interface Run {
 /**
  * Exactly-once consume → process → produce (docs/ARCHITECTURE.md#exactly-once):
  * per fetched batch, one Kafka transaction carries the output records, the changed state
- * (a compacted changelog topic keyed by customer key) and the consumed offsets. If the
+ * (a compacted changelog topic keyed by customer key) and the consumed offset (on the
+ * changelog; to the group at most every GROUP_OFFSETS_EVERY_MS). If the
  * process dies mid-batch, the transaction is aborted (fenced by the partition's next owner),
  * read_committed readers never see its records, and the batch is processed again from the
  * committed offset with the committed state.
@@ -158,6 +183,13 @@ export class TransactionalProcessor<S> {
   private readonly active = new Set<Promise<void>>();
   /** Per partition number: the batch under way, so co-partitioned batches take turns. */
   private readonly partitionTurns = new Map<number, Promise<void>>();
+  /** `topic:partition` → when a transaction last committed its offset to the group, and which. */
+  private readonly groupOffsetsAt = new Map<string, { at: number; offset: bigint }>();
+  /** `topic:partition` → the offset a transaction committed without sending it to the group, and the timer that will. */
+  private readonly deferredOffsets = new Map<
+    string,
+    { run: Run; topic: string; partition: number; offset: string; timer: NodeJS.Timeout }
+  >();
   readonly changelogTopic: string;
   /** Readiness (joined, restored, fetching) and the lag gauge. */
   readonly health: ConsumerHealth;
@@ -213,10 +245,6 @@ export class TransactionalProcessor<S> {
       sessionTimeout: 10_000,
       rebalanceTimeout: 15_000,
       heartbeatInterval: 1_000,
-      // How long the broker holds a fetch that finds nothing: it answers as soon as a record
-      // (for read_committed: a commit) arrives, so this is no latency, only how often an idle
-      // consumer asks again. 50 ms cost an idle service a fifth of a core (bench/RESULTS.md,
-      // "CPU per webhook" at 100/s).
       maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
       maxBytesPerPartition: 1024 * 1024,
       retry: SERVICE_CONSUMER_RETRY,
@@ -355,8 +383,9 @@ export class TransactionalProcessor<S> {
     });
     for (const [key, value] of restoring.values()) this.state.load(key, value);
     this.floors = offsets;
-    // The changelog's offsets can be ahead of the group's: a transaction whose markers
-    // reached the changelog (through the seal) but whose offset commit was not materialized.
+    // The changelog's offsets can be ahead of the group's: transactions since the last group
+    // offset (GROUP_OFFSETS_EVERY_MS), or one whose markers reached the changelog (through the
+    // seal) but whose offset commit was not materialized.
     const ahead: string[] = [];
     const ends = logged.size > 0 ? await this.endOffsets() : new Map<string, bigint>();
     for (const [partition, offset] of logged) {
@@ -375,9 +404,9 @@ export class TransactionalProcessor<S> {
       this.floors.set(partition, offset);
     }
     if (ahead.length > 0) {
-      this.o.logger.warn(
+      this.o.logger.info(
         { partitions: ahead },
-        'the changelog is ahead of the group offsets (a transaction completed without its markers?): floors taken from the changelog',
+        'the changelog is ahead of the group offsets (offsets not sent to the group yet, or a transaction completed without its markers): floors taken from the changelog',
       );
     }
     this.o.logger.info(
@@ -613,18 +642,86 @@ export class TransactionalProcessor<S> {
       if (run !== this.run) throw new Error('the consumer was replaced');
       const producer = this.producers.get(partition);
       if (!producer) throw new Error(`partition ${partition} has no producer: not restored here`);
+      const key = `${topic}:${partition}`;
+      const now = Date.now();
+      const withGroupOffset =
+        now - (this.groupOffsetsAt.get(key)?.at ?? 0) >= this.groupOffsetsEveryMs;
       await producer.inTransaction(async (tx) => {
         for (const topicMessages of chunks(records))
           await tx.sendBatch({ acks: -1, topicMessages });
-        await tx.sendOffsets({
-          consumerGroupId: this.groupId,
-          topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }],
-        });
+        if (withGroupOffset)
+          await tx.sendOffsets({
+            consumerGroupId: this.groupId,
+            topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }],
+          });
       });
+      if (withGroupOffset) {
+        this.groupOffsetsAt.set(key, { at: now, offset: BigInt(nextOffset) });
+        const deferred = this.deferredOffsets.get(key);
+        if (deferred) clearTimeout(deferred.timer);
+        this.deferredOffsets.delete(key);
+      } else this.deferGroupOffset(run, topic, partition, nextOffset);
     } catch (error) {
       run.failed ??= error as Error;
       throw error;
     }
+  }
+
+  private get groupOffsetsEveryMs(): number {
+    return this.o.groupOffsetsEveryMs ?? GROUP_OFFSETS_EVERY_MS;
+  }
+
+  /** Keeps `offset` to send to the group when the partition has been quiet for a while. */
+  private deferGroupOffset(run: Run, topic: string, partition: number, offset: string): void {
+    const key = `${topic}:${partition}`;
+    const pending = this.deferredOffsets.get(key);
+    const timer =
+      pending?.timer ??
+      setTimeout(() => void this.flushGroupOffset(key), this.groupOffsetsEveryMs).unref();
+    this.deferredOffsets.set(key, { run, topic, partition, offset, timer });
+  }
+
+  /**
+   * The trailing commit of a deferred group offset: a transaction with the offset alone, by
+   * the partition's producer, in the partition's turn (never beside one of its batches),
+   * counted as active while it runs (a restore waits for it; not while it waits for its
+   * turn, which may be behind a batch waiting for that restore). Nothing is lost if it fails
+   * or is skipped (the consumer was replaced, the partition moved, a newer offset went
+   * first): the changelog holds the offset.
+   */
+  private flushGroupOffset(key: string): Promise<void> {
+    const deferred = this.deferredOffsets.get(key);
+    if (!deferred) return Promise.resolve();
+    clearTimeout(deferred.timer);
+    this.deferredOffsets.delete(key);
+    const { run, topic, partition, offset } = deferred;
+    return this.inTurn(partition, async () => {
+      const producer = this.producers.get(partition);
+      if (run !== this.run || run.failed || !producer || !this.assigned.has(partition)) return;
+      if (BigInt(offset) <= (this.groupOffsetsAt.get(key)?.offset ?? -1n)) return;
+      const running = producer.inTransaction((tx) =>
+        tx.sendOffsets({
+          consumerGroupId: this.groupId,
+          topics: [{ topic, partitions: [{ partition, offset }] }],
+        }),
+      );
+      const settled = running.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.active.add(settled);
+      try {
+        await running;
+      } finally {
+        this.active.delete(settled);
+      }
+      this.groupOffsetsAt.set(key, { at: Date.now(), offset: BigInt(offset) });
+    }).catch((error: Error) =>
+      this.o.logger.info(
+        { topic, partition, err: error.message },
+        'group offset not committed (the changelog has it; the next transaction sends it)',
+      ),
+    );
   }
 
   /** One record; a record that cannot be processed becomes a DLQ record, the partition goes on. */
@@ -675,6 +772,9 @@ export class TransactionalProcessor<S> {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.health.stop();
+    // The last offsets to the group while the partitions are still ours, so the next owner
+    // does not fetch (and skip) what this member already did.
+    await Promise.all([...this.deferredOffsets.keys()].map((key) => this.flushGroupOffset(key)));
     await this.consumer?.disconnect();
     await this.restoring; // a restore started by the last join uses the producers
     await Promise.all([...this.producers.values()].map((p) => p.disconnect()));
