@@ -11,7 +11,7 @@
  * HOT_PATH_RECORDS (20000, 200 customers), HOT_PATH_ROUNDS (5).
  */
 import { resolve } from 'node:path';
-import { customerKey, customerRefOf } from '@cpm/sinch-webhooks';
+import { buildRawRecord } from '@cpm/ingress';
 import { createTestEnv, inboundTextBody } from '@cpm/testkit';
 
 const RECORDS = Number(process.env.HOT_PATH_RECORDS ?? 20_000);
@@ -122,30 +122,19 @@ async function main(): Promise<void> {
       const body = Buffer.from(
         inboundTextBody({ appId: 'app-bench', id: `m${i}`, n: i, contacts: 200 }),
       );
-      // Keyed as the ingress keys it (services/ingress/src/raw-record.ts).
-      const { key, source } = customerKey(customerRefOf(JSON.parse(body.toString())));
-      const value = await t.codec.encode('sinch.webhooks.raw.v1', {
+      // The record the ingress writes, keyed as it keys it.
+      const record = buildRawRecord({
         requestId: `r${i}`,
         body,
+        parsed: JSON.parse(body.toString()) as Record<string, unknown>,
         contentType: 'application/json',
-        signature: null,
-        signatureNonce: null,
-        signatureTimestamp: null,
-        signatureAlgorithm: null,
-        verification: 'UNSIGNED_ACCEPTED',
-        secretIndex: -1,
-        secretId: null,
-        signatureAgeSeconds: null,
+        headers: {},
+        verification: { ok: true, status: 'UNSIGNED_ACCEPTED', secretIndex: -1, ageSeconds: null },
         receivedAt: Date.now(),
-        ingressInstance: 'hot-path',
-        trigger: 'MESSAGE_INBOUND',
-        appId: 'app-bench',
-        customerKey: key,
-        keySource: source,
-        processingMode: null,
-        admittedFrom: null,
+        instance: 'hot-path',
       });
-      raw.push({ key, value });
+      const value = await t.codec.encode('sinch.webhooks.raw.v1', record);
+      raw.push({ key: record.customerKey, value });
     }
     const trees = await Promise.all(TREES.map(load));
     // Each tree its own codec (its own SchemaCodec class), on the schemas registered above.
