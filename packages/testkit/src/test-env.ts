@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { Kafka } from 'kafkajs';
-import { createKafka, ensureTopics, deleteTopicsWithPrefix, SchemaCodec, TOPICS } from '@cpm/kafka';
+import {
+  createKafka,
+  ensureTopics,
+  deleteTopicsWithPrefix,
+  SchemaCodec,
+  subjectOf,
+  topicName,
+  TOPICS,
+} from '@cpm/kafka';
 import { createLogger } from '@cpm/platform';
 
 export interface TestEnv {
@@ -72,7 +80,7 @@ export async function createTestEnv(
     env,
     async cleanup() {
       await deleteTopicsWithPrefix(kafka, `${namespace}.`).catch(() => undefined);
-      await deleteSubjectsWithPrefix(registryUrl, `${namespace}.`).catch(() => undefined);
+      await deleteSubjects(registryUrl, namespaceSubjects(namespace)).catch(() => undefined);
       if (options.database !== false) {
         const admin = new Client({ connectionString: adminUrl });
         await admin.connect();
@@ -83,15 +91,20 @@ export async function createTestEnv(
   };
 }
 
+/** The registry subjects a test namespace registers: one per catalogue topic. */
+export const namespaceSubjects = (namespace: string): string[] =>
+  TOPICS.map((t) => subjectOf(topicName(namespace, t.name)));
+
 /**
- * Deletes the registry subjects of a test namespace (soft, then permanently, as the
- * Confluent API asks): the registry's database outlives test runs on a machine, and every
- * test file registers its namespace's schemas (thousands of subjects after a few runs).
+ * Deletes registry subjects (soft, then permanently, as the Confluent API asks; one that is
+ * not there is a 404): the registry's database outlives test runs on a machine, and every
+ * test file registers its namespace's schemas. By name, not by listing: with thousands of
+ * subjects the registry's `GET /subjects` is slow and does not list them all.
  */
-export async function deleteSubjectsWithPrefix(registryUrl: string, prefix: string): Promise<void> {
-  const response = await fetch(`${registryUrl}/subjects`, { signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) return;
-  const subjects = ((await response.json()) as string[]).filter((s) => s.startsWith(prefix));
+export async function deleteSubjects(
+  registryUrl: string,
+  subjects: readonly string[],
+): Promise<void> {
   for (const subject of subjects)
     for (const query of ['', '?permanent=true'])
       await fetch(`${registryUrl}/subjects/${encodeURIComponent(subject)}${query}`, {
