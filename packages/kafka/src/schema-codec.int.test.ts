@@ -16,28 +16,31 @@ beforeAll(async () => {
 });
 afterAll(() => t.cleanup());
 
+/** A raw webhook record as a writer of the schema's first version wrote it (no secretId, no admittedFrom). */
+const RAW = {
+  requestId: 'r1',
+  body: Buffer.from('{"app_id":"a","message":{}}\n'),
+  contentType: 'application/json',
+  signature: null,
+  signatureNonce: null,
+  signatureTimestamp: null,
+  signatureAlgorithm: null,
+  verification: 'UNSIGNED_ACCEPTED',
+  secretIndex: -1,
+  signatureAgeSeconds: null,
+  receivedAt: 1_700_000_000_000, // timestamp-millis is a plain number of ms to our codec
+  ingressInstance: 'test',
+  trigger: 'MESSAGE_INBOUND',
+  appId: 'a',
+  customerKey: 'a:c1',
+  keySource: 'CONTACT',
+  processingMode: null,
+};
+
 describe('Avro through the real Schema Registry and Kafka', () => {
   it('encodes a raw webhook with its registered schema id, writes it to Kafka and reads it back decoded', async () => {
     const topic = topicName(t.namespace, 'sinch.webhooks.raw.v1');
-    const value = {
-      requestId: 'r1',
-      body: Buffer.from('{"app_id":"a","message":{}}\n'),
-      contentType: 'application/json',
-      signature: null,
-      signatureNonce: null,
-      signatureTimestamp: null,
-      signatureAlgorithm: null,
-      verification: 'UNSIGNED_ACCEPTED',
-      secretIndex: -1,
-      signatureAgeSeconds: null,
-      receivedAt: 1_700_000_000_000, // timestamp-millis is a plain number of ms to our codec
-      ingressInstance: 'test',
-      trigger: 'MESSAGE_INBOUND',
-      appId: 'a',
-      customerKey: 'a:c1',
-      keySource: 'CONTACT',
-      processingMode: null,
-    };
+    const value = RAW;
     const encoded = await t.codec.encode('sinch.webhooks.raw.v1', value);
     expect(encoded[0]).toBe(0); // Confluent wire format: magic byte, then the schema id
     expect(encoded.readInt32BE(1)).toBe(t.codec.idOf('sinch.webhooks.raw.v1'));
@@ -57,24 +60,11 @@ describe('Avro through the real Schema Registry and Kafka', () => {
 
   it('encodes past its scratch buffer and refuses an invalid value as the registry client does', async () => {
     const value = {
+      ...RAW,
       requestId: 'r2',
       body: Buffer.alloc(200_000, 'x'), // larger than the codec's 64 KiB scratch buffer
       contentType: null,
-      signature: null,
-      signatureNonce: null,
-      signatureTimestamp: null,
-      signatureAlgorithm: null,
-      verification: 'UNSIGNED_ACCEPTED',
-      secretIndex: -1,
       secretId: null,
-      signatureAgeSeconds: null,
-      receivedAt: 1_700_000_000_000,
-      ingressInstance: 'test',
-      trigger: 'MESSAGE_INBOUND',
-      appId: 'a',
-      customerKey: 'a:c1',
-      keySource: 'CONTACT',
-      processingMode: null,
       admittedFrom: null,
     };
     const large = await t.codec.encode('sinch.webhooks.raw.v1', value);

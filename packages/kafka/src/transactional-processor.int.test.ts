@@ -14,18 +14,26 @@ beforeAll(async () => {
 });
 afterAll(() => t.cleanup());
 
+/** What every processor of these tests shares: the test's namespace, one input, silent logs. */
+const common = (name: string) => ({
+  name,
+  kafka: t.kafka,
+  codec: t.codec,
+  namespace: t.namespace,
+  inputs: ['conversation.events.v1'],
+  dlqTopic: 'conversation.events.v1.dlq',
+  logger: createLogger('test', 'silent'),
+  metrics: createMetrics('test'),
+});
+
 /** State per customer key: the input offsets it has processed, in order. */
 function processor(
   handled: string[],
   inputs: string[] = ['conversation.events.v1'],
 ): TransactionalProcessor<string[]> {
   return new TransactionalProcessor<string[]>({
-    name: NAME,
-    kafka: t.kafka,
-    codec: t.codec,
-    namespace: t.namespace,
+    ...common(NAME),
     inputs,
-    dlqTopic: 'conversation.events.v1.dlq',
     initialState: () => [],
     handle: async (_value, ctx) => {
       await new Promise((r) => setTimeout(r, 2)); // slow enough to be stopped in the middle of a batch
@@ -36,8 +44,6 @@ function processor(
       handled.push(ctx.offset);
       return [];
     },
-    logger: createLogger('test', 'silent'),
-    metrics: createMetrics('test'),
   });
 }
 
@@ -260,12 +266,7 @@ it('commits a checkpoint (ctx.commitThen) before its effect: earlier records, th
     return value;
   };
   const p = new TransactionalProcessor<string[]>({
-    name,
-    kafka: t.kafka,
-    codec: t.codec,
-    namespace: t.namespace,
-    inputs: ['conversation.events.v1'],
-    dlqTopic: 'conversation.events.v1.dlq',
+    ...common(name),
     initialState: () => [],
     handle: async (_value, ctx) => {
       if (ctx.partition !== 1 || BigInt(ctx.offset) < from) return [];
@@ -281,8 +282,6 @@ it('commits a checkpoint (ctx.commitThen) before its effect: earlier records, th
       ctx.state.set(ctx.key, [...ctx.state.get(ctx.key), `${n}:DONE`]);
       return [];
     },
-    logger: createLogger('test', 'silent'),
-    metrics: createMetrics('test'),
   });
   await p.start();
   const deadline = Date.now() + 60_000;
@@ -321,20 +320,13 @@ it('sends the group offset in at most one transaction per interval, the last one
   const groupId = topicName(t.namespace, name);
   const handled: string[] = [];
   const p = new TransactionalProcessor<number>({
-    name,
-    kafka: t.kafka,
-    codec: t.codec,
-    namespace: t.namespace,
-    inputs: ['conversation.events.v1'],
-    dlqTopic: 'conversation.events.v1.dlq',
+    ...common(name),
     initialState: () => 0,
     handle: (_value, ctx) => {
       if (ctx.partition === 1) handled.push(ctx.offset);
       ctx.state.set(ctx.key, ctx.state.get(ctx.key) + 1);
       return [];
     },
-    logger: createLogger('test', 'silent'),
-    metrics: createMetrics('test'),
     groupOffsetsEveryMs: 10_000,
   });
   const producer = t.kafka.producer({ idempotent: true });
