@@ -42,7 +42,7 @@ export function inflightBudget(
       if (held) inflight -= cost;
       held = false;
     };
-    res.once('finish', release);
+    // 'close' follows 'finish' on every answer, and comes alone when the connection drops.
     res.once('close', release);
     next();
   };

@@ -84,17 +84,9 @@ export async function startIngress(
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(
-    opsRoutes(metrics.registry, async () => {
-      const cluster = await Promise.race([
-        admin.describeCluster(),
-        new Promise<never>((_, r) =>
-          setTimeout(() => r(new Error('Kafka did not answer in 2 s')), 2000),
-        ),
-      ]);
-      return { ready: cluster.brokers.length > 0, details: { brokers: cluster.brokers.length } };
-    }),
-  );
+  // A webhook's answer is never cached or revalidated: no ETag (a hash of every answer).
+  app.set('etag', false);
+  // The webhook route first: each webhook passes no other router on its way.
   app.use(
     webhookRoute({
       config,
@@ -104,6 +96,17 @@ export async function startIngress(
       rawTopic: topicName(config.TOPIC_NAMESPACE, 'sinch.webhooks.raw.v1'),
       logger,
       metrics,
+    }),
+  );
+  app.use(
+    opsRoutes(metrics.registry, async () => {
+      const cluster = await Promise.race([
+        admin.describeCluster(),
+        new Promise<never>((_, r) =>
+          setTimeout(() => r(new Error('Kafka did not answer in 2 s')), 2000),
+        ),
+      ]);
+      return { ready: cluster.brokers.length > 0, details: { brokers: cluster.brokers.length } };
     }),
   );
   app.use((_req, res) => {
