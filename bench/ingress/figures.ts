@@ -31,6 +31,10 @@ export interface TargetRun {
 
 export interface Verdict {
   baselineOkPerSecond: number;
+  /** baseline+kafka: the same HTTP path plus the acknowledged Kafka write; NaN if not run. */
+  kafkaOkPerSecond: number;
+  /** Mean p99 at the fixed rate, evenly paced: baseline, baseline+kafka, ingress. */
+  pacedP99: { baseline: number; kafka: number; ingress: number };
   ingressOkPerSecond: number;
   ratio: number;
   ratioMet: boolean;
@@ -63,11 +67,21 @@ export function verdict(
   const ingressOkPerSecond = mean(ingress.map((r) => r.throughput.load.okPerSecond));
   const ratio = ingressOkPerSecond / baselineOkPerSecond;
   const ingressPacedP99 = Math.max(...ingress.map((r) => r.paced.load.p99));
-  const p99Ratio =
-    mean(ingress.map((r) => r.paced.load.p99)) /
-    mean(runsOf(runs, 'baseline').map((r) => r.paced.load.p99));
+  const pacedP99 = (target: HostTarget): number => {
+    const rs = runsOf(runs, target);
+    return rs.length === 0 ? Number.NaN : mean(rs.map((r) => r.paced.load.p99));
+  };
+  const kafka = runsOf(runs, 'baseline+kafka');
+  const p99Ratio = pacedP99('ingress') / pacedP99('baseline');
   return {
     baselineOkPerSecond,
+    kafkaOkPerSecond:
+      kafka.length === 0 ? Number.NaN : mean(kafka.map((r) => r.throughput.load.okPerSecond)),
+    pacedP99: {
+      baseline: pacedP99('baseline'),
+      kafka: pacedP99('baseline+kafka'),
+      ingress: pacedP99('ingress'),
+    },
     ingressOkPerSecond,
     ratio,
     ratioMet: ratio >= targets.ratio,

@@ -50,6 +50,24 @@ export function readingOf(runs: TargetRun[], v: Verdict, s: BenchSettings): stri
         ? `, plus ${brokerMs.toFixed(2)} ms in the broker on the same CPUs.`
         : '.'),
   );
+  const kaf = runsOf(runs, 'baseline+kafka');
+  if (kaf.length > 0) {
+    // µs of CPU per request at max throughput, and the p99s at the fixed rate.
+    const [b, k, i] = [base, kaf, ing].map((rs) => cpuMs(rs, 'throughput') * 1000) as [
+      number,
+      number,
+      number,
+    ];
+    const p99 = v.pacedP99;
+    const ours = (value: number, unit: string): string =>
+      value > 0 ? `${f1(value)} ${unit} ours` : `nothing measurable ours (${f1(value)} ${unit})`;
+    parts.push(
+      `The baseline+kafka server (the baseline plus the same acknowledged, batched Kafka write of the body) answered ${f0(v.kafkaOkPerSecond)} req/s, ${f1((v.kafkaOkPerSecond / v.baselineOkPerSecond) * 100)}% of the baseline, ` +
+        `and the ingress ${f1((v.ingressOkPerSecond / v.kafkaOkPerSecond) * 100)}% of it. Of the ingress's ${f0(i - b)} µs of CPU per request over the baseline at max throughput, ` +
+        `${f0(k - b)} µs is the Kafka write (kafkajs) and ${ours(i - k, 'µs')}; of its ${f1(p99.ingress - p99.baseline)} ms of p99 over the baseline at an even ${f0(s.BENCH_RATE)} req/s, ` +
+        `${f1(p99.kafka - p99.baseline)} ms is waiting for Kafka's acknowledgement and ${ours(p99.ingress - p99.kafka, 'ms')}.`,
+    );
+  }
   const ingPaced = mean(ing.map((r) => r.paced.load.p99));
   const basePaced = mean(base.map((r) => r.paced.load.p99));
   parts.push(

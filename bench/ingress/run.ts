@@ -159,6 +159,12 @@ async function main(): Promise<void> {
   const verdictLines = [
     `ingress/baseline throughput: ${v.ingressOkPerSecond.toFixed(0)} / ${v.baselineOkPerSecond.toFixed(0)} req/s = ${(v.ratio * 100).toFixed(1)}% (target ≥ ${s.BENCH_RATIO_TARGET * 100}%: ${v.ratioMet ? 'met' : 'MISSED'})`,
     `ingress/baseline p99 at ${s.BENCH_RATE} req/s (evenly paced, mean of the rounds): ${v.p99Ratio.toFixed(2)}× (target ≤ ${s.BENCH_P99_RATIO_TARGET}×: ${v.p99Met ? 'met' : 'MISSED'}); worst ingress round ${v.ingressPacedP99.toFixed(2)} ms; rate sustained: ${v.sustained ? 'yes' : 'NO'}`,
+    ...(Number.isNaN(v.kafkaOkPerSecond)
+      ? []
+      : [
+          `the Kafka write's share (baseline+kafka/baseline): throughput ${pct(v.kafkaOkPerSecond / v.baselineOkPerSecond)}, p99 at ${s.BENCH_RATE} req/s ${(v.pacedP99.kafka / v.pacedP99.baseline).toFixed(2)}× (${v.pacedP99.kafka.toFixed(2)} / ${v.pacedP99.baseline.toFixed(2)} ms)`,
+          `our own work's share (ingress/baseline+kafka): throughput ${pct(v.ingressOkPerSecond / v.kafkaOkPerSecond)}, p99 at ${s.BENCH_RATE} req/s ${(v.pacedP99.ingress / v.pacedP99.kafka).toFixed(2)}× (${v.pacedP99.ingress.toFixed(2)} / ${v.pacedP99.kafka.toFixed(2)} ms)`,
+        ]),
   ];
   const machineLine = `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM; Node ${machine.node}; ${machine.kafka} (single local broker), ${machine.registry}`;
 
@@ -179,7 +185,7 @@ async function main(): Promise<void> {
         '',
         `Machine: ${machineLine}. Kafka, the registry, the load generator (autocannon ${autocannonVersion()}) and the server under test share this machine; each server runs in its own child process (RSS is that process's).`,
         '',
-        `Load: ${pool.length} distinct signed MESSAGE_INBOUND callbacks (mean ${Math.round(meanBody)} B, ${s.BENCH_CONTACTS} customers) in rotation, one request in flight per connection (no pipelining). Ingress: TOPIC_PARTITIONS=12, acks=all, idempotent producer, ${batchingLine(process.env)}, LOG_LEVEL=silent. Baseline: the same express set-up, express.raw + signature verification + JSON.parse + 200, no Kafka.`,
+        `Load: ${pool.length} distinct signed MESSAGE_INBOUND callbacks (mean ${Math.round(meanBody)} B, ${s.BENCH_CONTACTS} customers) in rotation, one request in flight per connection (no pipelining). Ingress: TOPIC_PARTITIONS=12, acks=all, idempotent producer, ${batchingLine(process.env)}, LOG_LEVEL=silent. Baseline: the same express set-up, express.raw + signature verification + JSON.parse + 200, no Kafka. Baseline+kafka: the baseline, plus the body written as it is through the ingress's BatchingSender and idempotent producers (same count, linger and batch size, acks=all) before the 200; what the ingress adds to it is our own work.`,
         '',
         `### Max throughput (${s.BENCH_CONNECTIONS} connections, ${s.BENCH_SECONDS} s)`,
         '',
@@ -201,6 +207,8 @@ async function main(): Promise<void> {
     log(`wrote the Ingress section of ${RESULTS_FILE}`);
   }
 }
+
+const pct = (ratio: number): string => `${(ratio * 100).toFixed(1)}%`;
 
 function autocannonVersion(): string {
   return (

@@ -8,7 +8,7 @@ import { loadIngressConfig, startIngress } from '@cpm/ingress';
 import { createLogger } from '@cpm/platform';
 import { startBaselineServer } from './baseline-server';
 
-export type HostTarget = 'baseline' | 'ingress';
+export type HostTarget = 'baseline' | 'baseline+kafka' | 'ingress';
 export type HostCommand = { type: 'usage-reset' } | { type: 'usage-read' } | { type: 'stop' };
 export type HostReport =
   | { type: 'ready'; webhookUrl: string; opsUrl: string | null; startMs: number }
@@ -39,15 +39,30 @@ async function main(): Promise<void> {
     });
     const ingress = await startIngress(config, createLogger('ingress', 'silent'));
     server = { webhookUrl: ingress.webhookUrl, opsUrl: ingress.url, stop: () => ingress.stop() };
-  } else if (target === 'baseline') {
+  } else if (target === 'baseline' || target === 'baseline+kafka') {
+    // What baseline+kafka shares with the ingress comes from the ingress's own configuration.
+    const config =
+      target === 'baseline+kafka'
+        ? loadIngressConfig({ ...process.env, SINCH_WEBHOOK_SECRETS: secret })
+        : null;
     const baseline = await startBaselineServer({
       secrets: [secret],
       path,
       bodyLimitBytes: 1024 * 1024,
+      kafka: config
+        ? {
+            brokers: config.KAFKA_BROKERS,
+            namespace: config.TOPIC_NAMESPACE,
+            partitions: config.TOPIC_PARTITIONS,
+            producers: config.INGRESS_KAFKA_PRODUCERS,
+            lingerMs: config.INGRESS_BATCH_LINGER_MS,
+            maxRecords: config.INGRESS_BATCH_MAX_RECORDS,
+          }
+        : undefined,
     });
     server = { ...baseline, opsUrl: null };
   } else {
-    throw new Error(`unknown target '${String(target)}': use baseline or ingress`);
+    throw new Error(`unknown target '${String(target)}': use baseline, baseline+kafka or ingress`);
   }
 
   let maxRss = process.memoryUsage.rss();

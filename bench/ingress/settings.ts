@@ -15,7 +15,14 @@ export const benchSettingsSchema = z.object({
   BENCH_CONTACTS: z.coerce.number().int().positive().default(200), // distinct customers (record keys) in the pool
   BENCH_P99_RATIO_TARGET: z.coerce.number().positive().default(1.25), // target ingress/baseline p99 at the fixed rate, evenly paced (means over the rounds)
   BENCH_RATIO_TARGET: z.coerce.number().positive().default(0.9), // target ingress/baseline throughput
-  BENCH_TARGETS: z.enum(['baseline,ingress', 'ingress', 'baseline']).default('baseline,ingress'), // one target alone: for investigating, no comparison
+  // Comma-separated, of baseline, baseline+kafka, ingress; fewer than all three: for investigating, no comparison.
+  BENCH_TARGETS: z
+    .string()
+    .regex(
+      /^(baseline|baseline\+kafka|ingress)(,(baseline|baseline\+kafka|ingress))*$/,
+      'a comma-separated list of baseline, baseline+kafka, ingress',
+    )
+    .default('baseline,baseline+kafka,ingress'),
   BENCH_WRITE_RESULTS: z.enum(['true', 'false', '1', '0']).default('true'), // update bench/RESULTS.md
   KAFKA_BROKERS: z.string().default('127.0.0.1:19092'),
   SCHEMA_REGISTRY_URL: z.string().url().default('http://127.0.0.1:18081/apis/ccompat/v7'),
