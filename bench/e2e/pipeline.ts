@@ -22,6 +22,8 @@ import {
   type ServiceProcess,
 } from '../../test/faults/service-process';
 
+import type { NodeSettings, PipelineService } from './node-settings';
+
 const SECRET = 'bench-e2e-secret';
 
 export interface PipelineOptions {
@@ -36,10 +38,11 @@ export interface PipelineOptions {
   /** Then these, until `stop` says so (default: a phase not sustained). */
   steps: { rate: number; seconds: number }[];
   stop?: (phase: Phase) => boolean;
-  /** V8 flags for every service (NODE_OPTIONS), node flags NODE_OPTIONS refuses, and the ingress's own. */
-  serviceNodeOptions?: string;
-  serviceNodeArgs?: string[];
-  ingressNodeOptions?: string;
+  /**
+   * Each service's node flags and NODE_OPTIONS (./node-settings.ts: the deployment's); the
+   * baseline's processes get those of the service in whose place they run.
+   */
+  node: Record<PipelineService, NodeSettings>;
   logLevel?: string;
 }
 
@@ -154,13 +157,15 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
   const peakRss = new Map<string, number>();
   try {
     const port = await freePort();
-    // serviceNodeOptions: V8 flags for the services (the same the Dockerfile sets), for comparisons.
-    const common = {
-      ...t.env,
-      LOG_LEVEL: o.logLevel ?? 'warn',
-      NODE_OPTIONS: o.serviceNodeOptions ?? '',
-    };
-    const bundled = { bundled: true, nodeArgs: o.serviceNodeArgs ?? [] };
+    const common = { ...t.env, LOG_LEVEL: o.logLevel ?? 'warn' };
+    const envOf = (service: PipelineService) => ({
+      ...common,
+      NODE_OPTIONS: o.node[service].nodeOptions,
+    });
+    const bundled = (service: PipelineService) => ({
+      bundled: true,
+      nodeArgs: o.node[service].args,
+    });
     // One process per instance: `normalizer`, or `normalizer-1`, `normalizer-2`, ... with several.
     const named = (service: string, i: number): string =>
       instances === 1 ? service : `${service}-${i + 1}`;
@@ -168,25 +173,21 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
     for (let i = 0; i < instances; i++)
       for (const service of ['normalizer', 'agent-events'])
         metricsPorts[named(service, i)] = await freePort();
-    const ingressEnv = {
-      ...common,
-      NODE_OPTIONS: `${o.serviceNodeOptions ?? ''} ${o.ingressNodeOptions ?? ''}`.trim(),
-    };
     if (baseline) {
       // The baseline is what bench/e2e compares with: one process per hop.
       if (instances !== 1) throw new Error('the bare Kafka baseline runs one process per hop');
-      const bare = { ...bundled, bundle: 'bare' };
+      const bare = (service: PipelineService) => ({ ...bundled(service), bundle: 'bare' });
       services.push(
-        startService('ingress', 'bench/e2e/bare.ts', ingressEnv, {
-          ...bare,
+        startService('ingress', 'bench/e2e/bare.ts', envOf('ingress'), {
+          ...bare('ingress'),
           args: ['ingress', String(port)],
         }),
-        startService('normalizer', 'bench/e2e/bare.ts', common, {
-          ...bare,
+        startService('normalizer', 'bench/e2e/bare.ts', envOf('normalizer'), {
+          ...bare('normalizer'),
           args: ['hop', 'sinch.webhooks.raw.v1', 'conversation.events.v1'],
         }),
-        startService('agent-events', 'bench/e2e/bare.ts', common, {
-          ...bare,
+        startService('agent-events', 'bench/e2e/bare.ts', envOf('agent-events'), {
+          ...bare('agent-events'),
           args: ['hop', 'conversation.events.v1', 'agent.events.v1'],
         }),
       );
@@ -196,12 +197,12 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
           'ingress',
           'services/ingress/src/main.ts',
           {
-            ...ingressEnv,
+            ...envOf('ingress'),
             INGRESS_PORT: String(port),
             SINCH_WEBHOOK_SECRETS: SECRET,
             INGRESS_ENSURE_TOPICS: 'false',
           },
-          bundled,
+          bundled('ingress'),
         ),
       );
       // Default settings, as replicas run: no instance id; each its own metrics port.
@@ -211,19 +212,19 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
             named('normalizer', i),
             'services/normalizer/src/main.ts',
             {
-              ...common,
+              ...envOf('normalizer'),
               NORMALIZER_HTTP_PORT: String(metricsPorts[named('normalizer', i)]),
             },
-            { ...bundled, bundle: 'normalizer' },
+            { ...bundled('normalizer'), bundle: 'normalizer' },
           ),
           startService(
             named('agent-events', i),
             'services/agent-events/src/main.ts',
             {
-              ...common,
+              ...envOf('agent-events'),
               AGENT_EVENTS_HTTP_PORT: String(metricsPorts[named('agent-events', i)]),
             },
-            { ...bundled, bundle: 'agent-events' },
+            { ...bundled('agent-events'), bundle: 'agent-events' },
           ),
         );
     }

@@ -7,8 +7,10 @@
  * production); their RSS is sampled from /proc/<pid>/status (VmRSS).
  * Run: npx tsx infra/cli.ts with-infra -- npx tsx bench/e2e/run.ts
  * E2E_SECONDS (default 20) per fixed rate; E2E_STEP_SECONDS (15) per step of the search;
- * SERVICE_NODE_OPTIONS: V8 flags for every service; INGRESS_NODE_OPTIONS: added for the ingress;
- * SERVICE_NODE_ARGS: node flags NODE_OPTIONS refuses. E2E_MODE: both (default: the services,
+ * E2E_STEPS (1000,1500,2000,2500,3000): the search's rates, each tried while the last held;
+ * Each service runs with the node flags docker-compose.yml gives it (./node-settings.ts);
+ * SERVICE_NODE_OPTIONS and SERVICE_NODE_ARGS add to them, INGRESS_NODE_OPTIONS replaces the
+ * ingress's NODE_OPTIONS. E2E_MODE: both (default: the services,
  * then the bare Kafka baseline of bench/e2e/bare.ts, then Kafka's own limit per hop of
  * ./kafka-limit.ts, each written to its own section of bench/RESULTS.md), services,
  * baseline, or limit. E2E_LIMIT_RECORDS (500): round trips per row of the limit.
@@ -21,11 +23,15 @@ import { kafkaVersion } from '../../infra/local/kafka';
 import { writeSection } from '../ingress/results-file';
 import { limitTable, measureKafkaLimit } from './kafka-limit';
 import { measurePipeline, type Phase } from './pipeline';
+import { describeNodeSettings, pipelineNodeSettings } from './node-settings';
 
 const SECONDS = Number(process.env.E2E_SECONDS ?? 20);
 const STEP_SECONDS = Number(process.env.E2E_STEP_SECONDS ?? 15);
-const STEPS = [1000, 1500, 2000];
-const SERVICE_NODE_OPTIONS = process.env.SERVICE_NODE_OPTIONS ?? '';
+// The step search's rates: each is tried only while the one before was sustained.
+const STEPS = (process.env.E2E_STEPS ?? '1000,1500,2000,2500,3000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 // E2E_MODE: `both` (default) runs the services, then the baseline: the same topology and load
 // with bench/e2e/bare.ts in their place (Kafka alone, for comparison), then the limit (one
 // record at a time through one hop, Kafka's own tools among them); `services`, `baseline` or
@@ -35,11 +41,8 @@ const LIMIT_RECORDS = Number(process.env.E2E_LIMIT_RECORDS ?? 500);
 const RESULTS = resolve(__dirname, '..', 'RESULTS.md');
 const headingOf = (baseline: boolean): string =>
   baseline ? '## End to end: bare Kafka baseline' : '## End to end';
-// V8 flags NODE_OPTIONS refuses (--optimize-for-size), given to every service's node command line.
-const SERVICE_NODE_ARGS = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-// The ingress's own V8 flags, added to SERVICE_NODE_OPTIONS: by default the heap cap its
-// docker-compose.yml service sets (see bench/RESULTS.md); INGRESS_NODE_OPTIONS= (empty) for none.
-const INGRESS_NODE_OPTIONS = process.env.INGRESS_NODE_OPTIONS ?? '--max-old-space-size=96';
+// Each service's node settings: the deployment's (docker-compose.yml), plus the environment's.
+const NODE = pipelineNodeSettings();
 
 async function main(): Promise<void> {
   if (!['both', 'services', 'baseline', 'limit'].includes(MODE))
@@ -69,7 +72,7 @@ async function runLimit(): Promise<void> {
     const body = [
       `_${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npx tsx bench/e2e/run.ts\` (E2E_LIMIT_RECORDS=${LIMIT_RECORDS}); ${machine()}; Kafka ${kafkaVersion()} (the same single local broker as the sections above); Kafka's tools from its kafka-tools artifact._`,
       '',
-      'One record (800 B) at a time through one hop, each sent once the previous one was read back, so nothing queues: what a hop costs on this broker with no load, the floor under the per-hop legs above (about 20 ms record → record and 12–15 ms record → readable per transactional hop). Transactional rows: a kafkajs producer (idempotent, acks=all) writes the input, the hop copies it in a transaction with the consumed offset, a kafkajs read_committed reader reads the output; only the hop differs. The plain kafkajs row is that producer and reader on one topic, without a hop. The first 20 round trips are not counted (EndToEndLatency counts all; it prints no p95).',
+      'One record (800 B) at a time through one hop, each sent once the previous one was read back, so nothing queues: what a hop costs on this broker with no load, the floor under the per-hop legs of the sections above (record → next record, record → readable). Transactional rows: a kafkajs producer (idempotent, acks=all) writes the input, the hop copies it in a transaction with the consumed offset, a kafkajs read_committed reader reads the output; only the hop differs. The plain kafkajs row is that producer and reader on one topic, without a hop. The first 20 round trips are not counted (EndToEndLatency counts all; it prints no p95).',
       '',
       ...limitTable(rows),
     ].join('\n');
@@ -93,9 +96,7 @@ async function runOnce(baseline: boolean): Promise<RunFigures> {
       { rate: 500, seconds: SECONDS },
     ],
     steps: STEPS.map((rate) => ({ rate, seconds: STEP_SECONDS })),
-    serviceNodeOptions: SERVICE_NODE_OPTIONS,
-    serviceNodeArgs: SERVICE_NODE_ARGS,
-    ingressNodeOptions: INGRESS_NODE_OPTIONS,
+    node: NODE,
     logLevel: process.env.E2E_LOG_LEVEL ?? 'warn',
   });
   writeResults(phases, peakRss, baseline);
@@ -148,7 +149,7 @@ function writeResults(phases: Phase[], rss: Map<string, number>, baseline: boole
   const lines = [
     HEADING,
     '',
-    `_${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npx tsx bench/e2e/run.ts\` (E2E_SECONDS=${SECONDS}, E2E_STEP_SECONDS=${STEP_SECONDS}, services' NODE_OPTIONS=\`${SERVICE_NODE_OPTIONS || '(none)'}\`${SERVICE_NODE_ARGS.length > 0 ? ` and node flags \`${SERVICE_NODE_ARGS.join(' ')}\`` : ''}, the ingress's \`${INGRESS_NODE_OPTIONS || '(none)'}\`); ${machine()}; Kafka, the registry, the services and the load generator share the machine._`,
+    `_${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npx tsx bench/e2e/run.ts\` (E2E_SECONDS=${SECONDS}, E2E_STEP_SECONDS=${STEP_SECONDS}, node flags: ${describeNodeSettings(NODE)}); ${machine()}; Kafka, the registry, the services and the load generator share the machine._`,
     '',
     'Path: signed MESSAGE_INBOUND webhook (200 customers) → ingress → `sinch.webhooks.raw.v1` → normalizer (Kafka transactions) → `conversation.events.v1` → agent-events (Kafka transactions) → `agent.events.v1`, 3 partitions; each service a child process running its `npm run build` bundle. Latency: request sent → the conversation event, and the agent event, read back (read_committed) by consumers in the bench process. Requests are evenly paced, not waiting for answers.' +
       (baseline

@@ -17,6 +17,7 @@ import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { bundle, buildServices } from '../../infra/build';
 import { measurePipeline, type PipelineResult } from '../e2e/pipeline';
+import { describeNodeSettings, pipelineNodeSettings } from '../e2e/node-settings';
 import { writeSection } from '../ingress/results-file';
 
 const list = (value: string): number[] => value.split(',').map(Number);
@@ -26,8 +27,8 @@ const SECONDS = Number(process.env.SCALE_SECONDS ?? 8);
 const PARTITIONS = Number(process.env.SCALE_PARTITIONS ?? 6);
 const BASELINE = process.env.SCALE_BASELINE !== 'false';
 const HEADING = '## Scale: N instances of the normalizer and agent-events';
-// The ingress runs as docker-compose.yml runs it (bench/e2e's default).
-const INGRESS_NODE_OPTIONS = '--max-old-space-size=96';
+// Every service runs with the node flags docker-compose.yml gives it (bench/e2e's default).
+const NODE = pipelineNodeSettings();
 
 interface SetUp {
   label: string;
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
       phases: [],
       steps: STEPS.map((rate) => ({ rate, seconds: SECONDS })),
       stop: (phase) => phase.processedPerSecond < 0.8 * phase.rate,
-      ingressNodeOptions: INGRESS_NODE_OPTIONS,
+      node: NODE,
       logLevel: process.env.SCALE_LOG_LEVEL ?? 'warn',
     });
     setUps.push({ ...run, result, load: [before, loadAverage()] });
@@ -79,7 +80,7 @@ function table(setUps: SetUp[]): string {
   const rss = (s: SetUp): string =>
     [...s.result.peakRss].map(([name, kib]) => `${name} ${Math.round(kib / 1024)}`).join(', ');
   return [
-    `_${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npm run bench:scale\` (SCALE_STEPS=${STEPS.join(',')}, SCALE_SECONDS=${SECONDS}, ${PARTITIONS} partitions, default settings, one ingress with \`${INGRESS_NODE_OPTIONS}\`); ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}; Kafka, the registry, every process and the load generator share the machine._`,
+    `_${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npm run bench:scale\` (SCALE_STEPS=${STEPS.join(',')}, SCALE_SECONDS=${SECONDS}, ${PARTITIONS} partitions, one ingress; node flags as deployed: ${describeNodeSettings(NODE)}); ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}; Kafka, the registry, every process and the load generator share the machine._`,
     '',
     'Path and measurement as in "End to end" (bench/e2e/pipeline.ts): signed webhooks → one ingress → normalizer → agent-events, each instance its own process (its `npm run build` bundle, default settings); latency from the request sent to its agent event read back (read_committed). Each set-up steps its offered rate up until it processes under 80% of it. **Processed**: agent events per second from the phase\'s first request to its last agent event read. **Sustained**: pace kept, all acknowledged, all agent events read within 15 s, p99 < 1 s. The baseline is bench/e2e/bare.ts, one process per hop.',
     '',
