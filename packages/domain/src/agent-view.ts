@@ -174,8 +174,13 @@ type Base = (type: AgentEventType) => AgentEvent;
  * One copy of the list, not three (filter, spread, slice): it runs for every message, and
  * the list holds up to 500 (bench/RESULTS.md "Profiles"). The messages kept stay the same
  * objects, which the changelog relies on (StateChangelog).
+ *
+ * Only an agent's message is ever shown as a quote (decideQuote): any other (the customer's
+ * own, a prompt, an error message) is remembered without its text and attachment, which would
+ * only hold memory and put the customer's words in the changelog.
  */
-function remember(state: AgentState, known: KnownMessage, o: AgentViewOptions): AgentState {
+function remember(state: AgentState, message: KnownMessage, o: AgentViewOptions): AgentState {
+  const known = message.author === 'AGENT' ? message : { ...message, text: null, attachment: null };
   const before = state.messages;
   const replaced = before.findIndex((m) => m.messageId === known.messageId);
   const length = before.length - (replaced < 0 ? 0 : 1);

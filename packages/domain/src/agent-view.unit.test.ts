@@ -134,6 +134,31 @@ describe('quoting (docs/DOMAIN.md#quoting)', () => {
     expect([m.quoted, m.quoteHiddenReason]).toEqual([null, 'NOT_AGENT_MESSAGE']);
   });
 
+  it("remembers a customer's or a prompt's message without its text: it is never shown", () => {
+    const own = customerSays({ ...wa, id: 'own-2', atMs: T0, text: 'my card number is 1234' });
+    const prompt = agentSends({
+      ...wa,
+      sinchMessageId: 'pr-2',
+      atMs: T0,
+      author: 'PROMPT',
+      text: 'All agents are busy',
+      customerKey: key,
+    });
+    const sent = agentSends({
+      ...wa,
+      sinchMessageId: 'ag-3',
+      atMs: T0,
+      text: 'Hi',
+      customerKey: key,
+    });
+    const { state } = run([own, prompt, sent]);
+    expect(state.messages.map((k) => [k.messageId, k.author, k.text])).toEqual([
+      ['own-2', 'CUSTOMER', null],
+      ['pr-2', 'PROMPT', null],
+      ['ag-3', 'AGENT', 'Hi'],
+    ]);
+  });
+
   it('does not show a PROMPT message', () => {
     const prompt = agentSends({
       ...wa,
