@@ -7,7 +7,7 @@
  * production); their RSS is sampled from /proc/<pid>/status (VmRSS).
  * Run: npx tsx infra/cli.ts with-infra -- npx tsx bench/e2e/run.ts
  * E2E_SECONDS (default 20) per fixed rate; E2E_STEP_SECONDS (15) per step of the search;
- * E2E_STEPS (1000,1500,2000,2500,3000): the search's rates, each tried while the last held;
+ * E2E_STEPS (1000,1500,2000,2500,3000,4000,5000): the search's rates, each tried while the last held;
  * Each service runs with the node flags docker-compose.yml gives it (./node-settings.ts);
  * SERVICE_NODE_OPTIONS and SERVICE_NODE_ARGS add to them, INGRESS_NODE_OPTIONS replaces the
  * ingress's NODE_OPTIONS. E2E_MODE: both (default: the services,
@@ -28,7 +28,7 @@ import { describeNodeSettings, pipelineNodeSettings } from './node-settings';
 const SECONDS = Number(process.env.E2E_SECONDS ?? 20);
 const STEP_SECONDS = Number(process.env.E2E_STEP_SECONDS ?? 15);
 // The step search's rates: each is tried only while the one before was sustained.
-const STEPS = (process.env.E2E_STEPS ?? '1000,1500,2000,2500,3000')
+const STEPS = (process.env.E2E_STEPS ?? '1000,1500,2000,2500,3000,4000,5000')
   .split(',')
   .map(Number)
   .filter((n) => n > 0);
