@@ -57,6 +57,7 @@ export interface AgentViewAt {
     identity: string;
     channel: string;
     sourceChannel: string;
+    /** What agent-events remembers for quotes: an agent's message with its text, any other by id. */
     messages: AgentState['messages'];
     statuses: AgentState['statuses'];
     /** Of the conversation's last event that carried them. */

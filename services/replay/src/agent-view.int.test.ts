@@ -116,8 +116,12 @@ describe('replay agent-view', () => {
     expect(view.events.map((e) => e.event)).toEqual(
       live.filter((e) => e.at <= between).map((e) => e.event),
     );
-    expect(view.view.messages.map((m) => m.messageId)).toEqual(['a-1']);
-    expect(view.view.messages[0]).toMatchObject({ text: 'Where is my order?' });
+    expect(view.events[0]!.event.message).toMatchObject({ id: 'a-1', text: 'Where is my order?' });
+    // What agent-events remembers for quotes: the customer's own message by id, without its
+    // words (never shown as a quote); they are in the events above.
+    expect(view.view.messages).toEqual([
+      expect.objectContaining({ messageId: 'a-1', author: 'CUSTOMER', text: null }),
+    ]);
     expect(view.view.channel).toBe('WHATSAPP');
 
     // By conversation id (the projection knows its customer), at the log position of the
