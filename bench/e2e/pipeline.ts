@@ -21,7 +21,6 @@ import {
   waitForHttp,
   type ServiceProcess,
 } from '../../test/faults/service-process';
-
 import type { NodeSettings, PipelineService } from './node-settings';
 
 const SECRET = 'bench-e2e-secret';

@@ -44,6 +44,16 @@ export interface Verdict {
   p99Ratio: number;
   p99Met: boolean;
   sustained: boolean;
+  /**
+   * The gap split by baseline+kafka (null when it did not run): its throughput and p99 as
+   * ratios to the baseline's (the Kafka write's share), and the ingress's to its (ours).
+   */
+  split: { kafka: GapRatios; ours: GapRatios } | null;
+}
+
+export interface GapRatios {
+  throughput: number;
+  p99: number;
 }
 
 const mean = (values: number[]): number =>
@@ -73,15 +83,30 @@ export function verdict(
   };
   const kafka = runsOf(runs, 'baseline+kafka');
   const p99Ratio = pacedP99('ingress') / pacedP99('baseline');
+  const kafkaOkPerSecond =
+    kafka.length === 0 ? Number.NaN : mean(kafka.map((r) => r.throughput.load.okPerSecond));
+  const p99 = {
+    baseline: pacedP99('baseline'),
+    kafka: pacedP99('baseline+kafka'),
+    ingress: pacedP99('ingress'),
+  };
   return {
     baselineOkPerSecond,
-    kafkaOkPerSecond:
-      kafka.length === 0 ? Number.NaN : mean(kafka.map((r) => r.throughput.load.okPerSecond)),
-    pacedP99: {
-      baseline: pacedP99('baseline'),
-      kafka: pacedP99('baseline+kafka'),
-      ingress: pacedP99('ingress'),
-    },
+    kafkaOkPerSecond,
+    pacedP99: p99,
+    split:
+      kafka.length === 0
+        ? null
+        : {
+            kafka: {
+              throughput: kafkaOkPerSecond / baselineOkPerSecond,
+              p99: p99.kafka / p99.baseline,
+            },
+            ours: {
+              throughput: ingressOkPerSecond / kafkaOkPerSecond,
+              p99: p99.ingress / p99.kafka,
+            },
+          },
     ingressOkPerSecond,
     ratio,
     ratioMet: ratio >= targets.ratio,

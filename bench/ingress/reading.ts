@@ -51,7 +51,7 @@ export function readingOf(runs: TargetRun[], v: Verdict, s: BenchSettings): stri
         : '.'),
   );
   const kaf = runsOf(runs, 'baseline+kafka');
-  if (kaf.length > 0) {
+  if (v.split) {
     // µs of CPU per request at max throughput, and the p99s at the fixed rate.
     const [b, k, i] = [base, kaf, ing].map((rs) => cpuMs(rs, 'throughput') * 1000) as [
       number,
@@ -62,8 +62,8 @@ export function readingOf(runs: TargetRun[], v: Verdict, s: BenchSettings): stri
     const ours = (value: number, unit: string): string =>
       value > 0 ? `${f1(value)} ${unit} ours` : `nothing measurable ours (${f1(value)} ${unit})`;
     parts.push(
-      `The baseline+kafka server (the baseline plus the same acknowledged, batched Kafka write of the body) answered ${f0(v.kafkaOkPerSecond)} req/s, ${f1((v.kafkaOkPerSecond / v.baselineOkPerSecond) * 100)}% of the baseline, ` +
-        `and the ingress ${f1((v.ingressOkPerSecond / v.kafkaOkPerSecond) * 100)}% of it. Of the ingress's ${f0(i - b)} µs of CPU per request over the baseline at max throughput, ` +
+      `The baseline+kafka server (the baseline plus the same acknowledged, batched Kafka write of the body) answered ${f0(v.kafkaOkPerSecond)} req/s, ${f1(v.split.kafka.throughput * 100)}% of the baseline, ` +
+        `and the ingress ${f1(v.split.ours.throughput * 100)}% of it. Of the ingress's ${f0(i - b)} µs of CPU per request over the baseline at max throughput, ` +
         `${f0(k - b)} µs is the Kafka write (kafkajs) and ${ours(i - k, 'µs')}; of its ${f1(p99.ingress - p99.baseline)} ms of p99 over the baseline at an even ${f0(s.BENCH_RATE)} req/s, ` +
         `${f1(p99.kafka - p99.baseline)} ms is waiting for Kafka's acknowledgement and ${ours(p99.ingress - p99.kafka, 'ms')}.`,
     );

@@ -159,12 +159,12 @@ async function main(): Promise<void> {
   const verdictLines = [
     `ingress/baseline throughput: ${v.ingressOkPerSecond.toFixed(0)} / ${v.baselineOkPerSecond.toFixed(0)} req/s = ${(v.ratio * 100).toFixed(1)}% (target ≥ ${s.BENCH_RATIO_TARGET * 100}%: ${v.ratioMet ? 'met' : 'MISSED'})`,
     `ingress/baseline p99 at ${s.BENCH_RATE} req/s (evenly paced, mean of the rounds): ${v.p99Ratio.toFixed(2)}× (target ≤ ${s.BENCH_P99_RATIO_TARGET}×: ${v.p99Met ? 'met' : 'MISSED'}); worst ingress round ${v.ingressPacedP99.toFixed(2)} ms; rate sustained: ${v.sustained ? 'yes' : 'NO'}`,
-    ...(Number.isNaN(v.kafkaOkPerSecond)
-      ? []
-      : [
-          `the Kafka write's share (baseline+kafka/baseline): throughput ${pct(v.kafkaOkPerSecond / v.baselineOkPerSecond)}, p99 at ${s.BENCH_RATE} req/s ${(v.pacedP99.kafka / v.pacedP99.baseline).toFixed(2)}× (${v.pacedP99.kafka.toFixed(2)} / ${v.pacedP99.baseline.toFixed(2)} ms)`,
-          `our own work's share (ingress/baseline+kafka): throughput ${pct(v.ingressOkPerSecond / v.kafkaOkPerSecond)}, p99 at ${s.BENCH_RATE} req/s ${(v.pacedP99.ingress / v.pacedP99.kafka).toFixed(2)}× (${v.pacedP99.ingress.toFixed(2)} / ${v.pacedP99.kafka.toFixed(2)} ms)`,
-        ]),
+    ...(v.split
+      ? [
+          `the Kafka write's share (baseline+kafka/baseline): throughput ${pct(v.split.kafka.throughput)}, p99 at ${s.BENCH_RATE} req/s ${v.split.kafka.p99.toFixed(2)}× (${v.pacedP99.kafka.toFixed(2)} / ${v.pacedP99.baseline.toFixed(2)} ms)`,
+          `our own work's share (ingress/baseline+kafka): throughput ${pct(v.split.ours.throughput)}, p99 at ${s.BENCH_RATE} req/s ${v.split.ours.p99.toFixed(2)}× (${v.pacedP99.ingress.toFixed(2)} / ${v.pacedP99.kafka.toFixed(2)} ms)`,
+        ]
+      : []),
   ];
   const machineLine = `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM; Node ${machine.node}; ${machine.kafka} (single local broker), ${machine.registry}`;
 

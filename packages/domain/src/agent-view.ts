@@ -8,7 +8,7 @@ import { attachmentIdOf, eventIdOf } from './event-id';
 import type { ConversationEvent } from '@cpm/contracts';
 import { obj, parseJson } from './json';
 import type { ChoiceOption } from './message-content';
-import { decideQuote, type KnownMessage, type QuoteRefusal } from './quoting';
+import { decideQuote, quotableAuthor, type KnownMessage, type QuoteRefusal } from './quoting';
 import { sinchTimeToMs } from './sinch-time';
 
 export interface AgentViewOptions {
@@ -175,12 +175,14 @@ type Base = (type: AgentEventType) => AgentEvent;
  * the list holds up to 500 (bench/RESULTS.md "Profiles"). The messages kept stay the same
  * objects, which the changelog relies on (StateChangelog).
  *
- * Only an agent's message is ever shown as a quote (decideQuote): any other (the customer's
- * own, a prompt, an error message) is remembered without its text and attachment, which would
- * only hold memory and put the customer's words in the changelog.
+ * A message no quote ever shows (quotableAuthor: the customer's own, a prompt, an error) is
+ * remembered without its text and attachment, which would only hold memory and put the
+ * customer's words in the changelog.
  */
 function remember(state: AgentState, message: KnownMessage, o: AgentViewOptions): AgentState {
-  const known = message.author === 'AGENT' ? message : { ...message, text: null, attachment: null };
+  const known = quotableAuthor(message.author)
+    ? message
+    : { ...message, text: null, attachment: null };
   const before = state.messages;
   const replaced = before.findIndex((m) => m.messageId === known.messageId);
   const length = before.length - (replaced < 0 ? 0 : 1);

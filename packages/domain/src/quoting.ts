@@ -48,6 +48,9 @@ export const QUOTE_DEFAULTS = {
 
 const QUOTING_CHANNELS = new Set(['WHATSAPP', 'INSTAGRAM', 'MESSENGER']);
 
+/** Only an agent's message is ever shown as a quote: not the customer's own, a prompt or an error. */
+export const quotableAuthor = (author: Author): boolean => author === 'AGENT';
+
 /**
  * Whether the agent sees the agent message a customer quoted (docs/DOMAIN.md#quoting), checked in
  * this order: channel, known message, agent author, age (between Sinch times, so a replay
@@ -62,7 +65,7 @@ export function decideQuote({
 }: QuoteRequest): QuoteDecision {
   if (!QUOTING_CHANNELS.has(replyChannel)) return { show: false, reason: 'CHANNEL_NOT_SUPPORTED' };
   if (!quoted) return { show: false, reason: 'UNKNOWN_MESSAGE' };
-  if (quoted.author !== 'AGENT') return { show: false, reason: 'NOT_AGENT_MESSAGE' };
+  if (!quotableAuthor(quoted.author)) return { show: false, reason: 'NOT_AGENT_MESSAGE' };
   if (replyTimeMs - quoted.acceptedAtMs > maxAgeMs) return { show: false, reason: 'TOO_OLD' };
   if (replyChannel === 'INSTAGRAM' && quoted.attachment)
     return { show: false, reason: 'INSTAGRAM_MEDIA' };
